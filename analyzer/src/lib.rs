@@ -1,0 +1,1 @@
+//! extguard-analyzer: static analysis of PostgreSQL extension SQL.

@@ -1,0 +1,1 @@
+//! extguard PostgreSQL extension (skeleton until its issue).

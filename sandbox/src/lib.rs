@@ -1,0 +1,1 @@
+//! extguard-sandbox: a wasmtime runtime with limits (see issue "sandbox").

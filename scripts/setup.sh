@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Idempotent set-up of everything extguard needs on a fresh Debian machine
+# (run as root). Safe to run again: each step checks before it installs.
+set -euo pipefail
+
+need_pkgs=(postgresql-15 postgresql-contrib postgresql-server-dev-15 libclang-dev clang sudo pkg-config)
+if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
+  # shellcheck disable=SC2206
+  need_pkgs+=(${EXTGUARD_SETUP_EXTRA})
+fi
+missing=()
+for p in "${need_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${EXTGUARD_SETUP_PGRX:-1}" = "1" ]; then
+  if ! cargo pgrx --version 2>/dev/null | grep -q '0\.18\.0'; then
+    echo "setup: installing cargo-pgrx 0.18.0" >&2
+    cargo install cargo-pgrx --version 0.18.0 --locked
+  fi
+  pgrx_home="${PGRX_HOME:-$HOME/.pgrx}"
+  if ! grep -qs '^pg15 *= *"/usr/bin/pg_config"' "$pgrx_home/config.toml"; then
+    echo "setup: cargo pgrx init --pg15 /usr/bin/pg_config" >&2
+    cargo pgrx init --pg15 /usr/bin/pg_config
+  fi
+fi
