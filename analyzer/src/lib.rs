@@ -1,1 +1,28 @@
 //! extguard-analyzer: static analysis of PostgreSQL extension SQL.
+//!
+//! The pipeline: [`source`] (decode, neutralise placeholders) →
+//! [`parse`] (lex, split, pg_query) → [`analysis`] (walk with search_path
+//! [`search_path::State`], call [`rules`]) → [`finding::Finding`]s →
+//! [`report`] (human, json, pgspot).
+
+pub mod analysis;
+pub mod config;
+pub mod finding;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod search_path;
+pub mod source;
+pub mod span;
+
+pub use config::Config;
+pub use finding::{Finding, Severity};
+pub use search_path::State;
+pub use source::SourceFile;
+
+/// Analyse one SQL text as a file of its own (fresh state).
+pub fn check_text(path: &str, text: &str, cfg: &Config) -> Vec<Finding> {
+    let file = SourceFile::new(path, text.as_bytes());
+    let mut state = State::new(cfg.trusted_schema.iter().cloned());
+    analysis::analyze_file(&file, cfg, &mut state)
+}

@@ -1,0 +1,303 @@
+//! The analysis driver: from a file's text to its findings.
+//!
+//! A file is split into statements (never aborting on a bad one), each
+//! statement is parsed and walked by a [`checker::Checker`], which keeps the
+//! search_path [`State`] up to date and calls the rules. Function bodies, DO
+//! blocks and dynamic SQL become nested [`Unit`]s with their own offset maps.
+
+pub mod checker;
+pub mod functions;
+mod plpgsql;
+
+use std::borrow::Cow;
+
+use crate::config::Config;
+use crate::finding::{Finding, Severity};
+use crate::parse::lexer::{self, Token, TokenKind};
+use crate::rules::{self, Rule};
+use crate::search_path::State;
+use crate::source::SourceFile;
+use crate::span::{OffsetMap, Span};
+
+/// A piece of SQL text being analysed: a file, a function body, an
+/// expression of a PL/pgSQL body, a dynamic SQL string.
+pub struct Unit<'t> {
+    /// The text (placeholders neutralised).
+    pub text: Cow<'t, str>,
+    /// Its tokens; offsets are `token_base` + offset in `text`.
+    pub tokens: Cow<'t, [Token]>,
+    pub token_base: usize,
+    /// Where each byte of `text` is in the file.
+    pub map: OffsetMap,
+}
+
+impl<'t> Unit<'t> {
+    /// A unit for text that is not a contiguous slice of the file.
+    pub fn owned(text: String, map: OffsetMap) -> Unit<'static> {
+        let tokens = lexer::lex(&text);
+        Unit {
+            text: Cow::Owned(text),
+            tokens: Cow::Owned(tokens),
+            token_base: 0,
+            map,
+        }
+    }
+
+    /// Index of the token at local offset `loc`.
+    pub fn token_index(&self, loc: usize) -> Option<usize> {
+        lexer::token_at(&self.tokens, loc + self.token_base)
+    }
+
+    /// Local byte range of the token at `loc`.
+    pub fn token_range(&self, loc: usize) -> (usize, usize) {
+        match self.token_index(loc) {
+            Some(i)
+                if self.tokens[i].start <= loc + self.token_base
+                    && loc + self.token_base < self.tokens[i].end.max(self.tokens[i].start + 1) =>
+            {
+                (
+                    self.tokens[i].start - self.token_base,
+                    self.tokens[i].end - self.token_base,
+                )
+            }
+            _ => (loc, (loc + 1).min(self.text.len().max(loc))),
+        }
+    }
+
+    /// Local byte range of a (possibly qualified) name starting at `loc`: `a`, `s.a`, `"S".a`.
+    pub fn name_range(&self, loc: usize) -> (usize, usize) {
+        let Some(mut i) = self.token_index(loc) else {
+            return self.token_range(loc);
+        };
+        if self.tokens[i].start != loc + self.token_base {
+            return self.token_range(loc);
+        }
+        let text = &self.text;
+        let local = |t: &Token| (t.start - self.token_base, t.end - self.token_base);
+        let (start, mut end) = local(&self.tokens[i]);
+        loop {
+            let (Some(dot), Some(next)) = (self.tokens.get(i + 1), self.tokens.get(i + 2)) else {
+                break;
+            };
+            let dot_is_dot = dot.kind == TokenKind::Punct
+                && &text[dot.start - self.token_base..dot.end - self.token_base] == ".";
+            if dot_is_dot && matches!(next.kind, TokenKind::Word | TokenKind::QuotedIdent) {
+                end = local(next).1;
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        (start, end)
+    }
+
+    pub fn span(&self, range: (usize, usize)) -> Span {
+        self.map.span(range.0, range.1)
+    }
+}
+
+/// Everything one file's analysis reports into.
+pub struct Cx<'f> {
+    pub file: &'f SourceFile,
+    pub cfg: &'f Config,
+    pub findings: Vec<Finding>,
+    /// (file span, codes) of inline `-- extguard: ignore ...` directives.
+    suppressions: Vec<(Span, Vec<String>)>,
+    /// Nesting depth of bodies and dynamic SQL, to stop runaway recursion.
+    pub depth: usize,
+}
+
+/// Deepest nesting of bodies inside bodies that is analysed.
+pub const MAX_DEPTH: usize = 32;
+
+impl<'f> Cx<'f> {
+    pub fn new(file: &'f SourceFile, cfg: &'f Config) -> Self {
+        Cx {
+            file,
+            cfg,
+            findings: Vec::new(),
+            suppressions: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    /// Record a finding for `rule` at a file span.
+    pub fn report(
+        &mut self,
+        rule: &'static Rule,
+        severity: Severity,
+        span: Span,
+        message: String,
+        object: Option<String>,
+    ) {
+        let (line, column) = self.file.line_col(span.start);
+        let (end_line, end_column) = self.file.line_col(span.end);
+        self.findings.push(Finding {
+            code: rule.code,
+            severity,
+            title: rule.title,
+            message,
+            path: self.file.path.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            object,
+            span,
+        });
+    }
+
+    /// Apply --select/--ignore/--min-severity and inline suppressions; sort by position.
+    pub fn finish(mut self) -> Vec<Finding> {
+        let cfg = self.cfg;
+        let sup = std::mem::take(&mut self.suppressions);
+        self.findings.retain(|f| {
+            (f.is_parse_error() || (cfg.enabled(f.code) && f.severity >= cfg.min_severity))
+                && !sup.iter().any(|(s, codes)| {
+                    s.start <= f.span.start
+                        && f.span.start <= s.end
+                        && codes.iter().any(|c| c.eq_ignore_ascii_case(f.code))
+                })
+        });
+        self.findings.sort_by(|a, b| {
+            (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
+        });
+        self.findings.dedup();
+        self.findings
+    }
+
+    /// Register `-- extguard: ignore CODE, CODE` comments of a unit: each
+    /// covers the statement that follows it. `stmts` has offsets local to the unit.
+    fn collect_suppressions(&mut self, unit: &Unit, stmts: &[lexer::StmtRange]) {
+        for t in unit.tokens.iter().filter(|t| t.kind == TokenKind::Comment) {
+            let text = &unit.text[t.start - unit.token_base..t.end - unit.token_base];
+            let Some(codes) = parse_directive(text) else {
+                continue;
+            };
+            if let Some(next) = stmts.iter().find(|s| s.start >= t.end - unit.token_base) {
+                let span = unit.map.span(next.start, next.end);
+                self.suppressions.push((span, codes));
+            }
+        }
+    }
+}
+
+/// `-- extguard: ignore PS016, PS001` -> ["PS016", "PS001"].
+fn parse_directive(comment: &str) -> Option<Vec<String>> {
+    let body = comment
+        .trim_start_matches("--")
+        .trim_start_matches("/*")
+        .trim_end_matches("*/")
+        .trim();
+    let rest = body.strip_prefix("extguard:")?.trim_start();
+    let rest = rest.strip_prefix("ignore")?;
+    let codes: Vec<String> = rest
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_ascii_uppercase())
+        .collect();
+    (!codes.is_empty()).then_some(codes)
+}
+
+/// Analyse one file with the given state (fresh, or carried over with --append).
+pub fn analyze_file(file: &SourceFile, cfg: &Config, state: &mut State) -> Vec<Finding> {
+    let mut cx = Cx::new(file, cfg);
+    if let Some(at) = file.invalid_utf8_at {
+        let span = Span::new(at, at + 1);
+        cx.report(
+            &rules::EG002,
+            Severity::Warning,
+            span,
+            "the file is not valid UTF-8; invalid bytes were replaced before analysis".into(),
+            None,
+        );
+    }
+    let unit = Unit {
+        text: Cow::Borrowed(&file.prepared),
+        tokens: Cow::Borrowed(&file.tokens),
+        token_base: 0,
+        map: OffsetMap::Shift(0),
+    };
+    analyze_statements(&mut cx, state, &unit, Sequencing::Script);
+    cx.finish()
+}
+
+/// How statements of a unit affect each other's search_path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Sequencing {
+    /// Each statement runs after the previous one finished (scripts, DO and PL/pgSQL).
+    Script,
+    /// All statements are parsed and resolved before any runs (SQL function
+    /// bodies): a SET inside cannot protect the statements after it.
+    ResolvedUpFront,
+}
+
+/// Split a unit into statements and analyse each.
+pub fn analyze_statements(cx: &mut Cx, state: &mut State, unit: &Unit, seq: Sequencing) {
+    let stmts = lexer::split(&unit.text[..], &shift_tokens(unit));
+    cx.collect_suppressions(unit, &stmts);
+    let initial = (seq == Sequencing::ResolvedUpFront).then(|| state.clone());
+    for r in &stmts {
+        let sub = Unit {
+            text: Cow::Borrowed(&unit.text[r.start..r.end]),
+            tokens: Cow::Borrowed(&unit.tokens[r.first_token..r.end_token]),
+            token_base: unit.token_base + r.start,
+            map: unit.map.shifted(r.start),
+        };
+        if let Some(init) = &initial {
+            // keep what the statement created, forget its search_path changes
+            let mut st = init.clone();
+            st.created_schemas = state.created_schemas.clone();
+            st.created_functions = state.created_functions.clone();
+            st.created_aggregates = state.created_aggregates.clone();
+            analyze_statement(cx, &mut st, &sub);
+            state.created_schemas = st.created_schemas;
+            state.created_functions = st.created_functions;
+            state.created_aggregates = st.created_aggregates;
+        } else {
+            analyze_statement(cx, state, &sub);
+        }
+    }
+}
+
+/// Tokens of a unit with offsets relative to its text (borrowed when already so).
+fn shift_tokens<'u>(unit: &'u Unit) -> Cow<'u, [Token]> {
+    if unit.token_base == 0 {
+        Cow::Borrowed(&unit.tokens[..])
+    } else {
+        Cow::Owned(
+            unit.tokens
+                .iter()
+                .map(|t| Token {
+                    start: t.start - unit.token_base,
+                    end: t.end - unit.token_base,
+                    ..*t
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Parse and check one statement's text.
+pub fn analyze_statement(cx: &mut Cx, state: &mut State, unit: &Unit) {
+    match crate::parse::parse(&unit.text) {
+        Ok(tree) => {
+            for raw in &tree.stmts {
+                if let Some(stmt) = &raw.stmt {
+                    let mut ck = checker::Checker::new(cx, state, unit);
+                    crate::parse::walk::walk_node(&mut ck, stmt);
+                }
+            }
+        }
+        Err(e) => {
+            let at = e.offset.unwrap_or(0).min(unit.text.len());
+            let range = if e.offset.is_some() {
+                unit.token_range(at)
+            } else {
+                (0, unit.text.len())
+            };
+            let span = unit.span(range);
+            cx.report(&rules::EG001, Severity::Error, span, e.message, None);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Findings: what the analyzer reports.
+
+use serde::{Deserialize, Serialize};
+
+use crate::span::Span;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "warning" | "warn" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            _ => Err(format!(
+                "unknown severity '{s}' (expected info, warning or error)"
+            )),
+        }
+    }
+}
+
+/// One reported problem, with its exact place in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub message: String,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// The object concerned (function signature, relation, operator...), if any.
+    pub object: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Finding {
+    /// Is this one of the analyzer's own diagnostics about the input (syntax error, bad encoding, internal error)?
+    pub fn is_parse_error(&self) -> bool {
+        self.code == crate::rules::EG001.code
+    }
+}

@@ -1,0 +1,532 @@
+//! A small, forgiving SQL lexer.
+//!
+//! It never fails: unterminated strings, comments and dollar quotes simply run
+//! to the end of the input. It is used to split a file into statements the way
+//! psql does, to find the literal that holds a function body, and to turn a
+//! node's start offset into the span of its token.
+
+/// What a token is. Only the distinctions the analyzer needs are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A bare word: keyword or unquoted identifier.
+    Word,
+    /// A double-quoted identifier (`"Foo"`, also `U&"..."`).
+    QuotedIdent,
+    /// A string constant: `'...'`, `E'...'`, `$tag$...$tag$`, `B'...'`, `X'...'`, `U&'...'`.
+    String,
+    /// A number.
+    Number,
+    /// A positional parameter (`$1`).
+    Param,
+    /// An operator (`+`, `::`, `:=`, `<>`, ...).
+    Operator,
+    /// One punctuation character: `( ) [ ] , . ;`.
+    Punct,
+    /// `-- ...` or `/* ... */`.
+    Comment,
+    /// A psql meta-command (`\echo ...` to the end of the line).
+    MetaCommand,
+}
+
+/// One token: kind and byte range in the lexed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Token {
+    pub fn text<'t>(&self, src: &'t str) -> &'t str {
+        &src[self.start..self.end]
+    }
+
+    /// Is this a bare word equal (case-insensitively) to `kw`?
+    pub fn is_word(&self, src: &str, kw: &str) -> bool {
+        self.kind == TokenKind::Word && self.text(src).eq_ignore_ascii_case(kw)
+    }
+
+    pub fn is_punct(&self, src: &str, c: char) -> bool {
+        self.kind == TokenKind::Punct && src.as_bytes()[self.start] == c as u8
+    }
+
+    /// Does this token carry meaning for the parser (not a comment or meta-command)?
+    pub fn is_significant(&self) -> bool {
+        !matches!(self.kind, TokenKind::Comment | TokenKind::MetaCommand)
+    }
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+}
+
+fn is_ident_cont(c: u8) -> bool {
+    is_ident_start(c) || c.is_ascii_digit() || c == b'$'
+}
+
+const OP_CHARS: &[u8] = b"+-*/<>=~!@#%^&|`?:";
+
+/// Lex the whole text. Never fails.
+pub fn lex(src: &str) -> Vec<Token> {
+    let b = src.as_bytes();
+    let n = b.len();
+    let mut out = Vec::with_capacity(n / 4);
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let kind;
+        if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            while i < n && b[i] != b'\n' {
+                i += 1;
+            }
+            kind = TokenKind::Comment;
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i = skip_block_comment(b, i);
+            kind = TokenKind::Comment;
+        } else if c == b'\\' {
+            while i < n && b[i] != b'\n' {
+                i += 1;
+            }
+            kind = TokenKind::MetaCommand;
+        } else if c == b'\'' {
+            i = skip_quoted(b, i, b'\'', false);
+            kind = TokenKind::String;
+        } else if (c == b'E' || c == b'e') && b.get(i + 1) == Some(&b'\'') {
+            i = skip_quoted(b, i + 1, b'\'', true);
+            kind = TokenKind::String;
+        } else if matches!(c, b'B' | b'b' | b'X' | b'x' | b'N' | b'n')
+            && b.get(i + 1) == Some(&b'\'')
+        {
+            i = skip_quoted(b, i + 1, b'\'', false);
+            kind = TokenKind::String;
+        } else if (c == b'U' || c == b'u')
+            && b.get(i + 1) == Some(&b'&')
+            && matches!(b.get(i + 2), Some(b'\'') | Some(b'"'))
+        {
+            let q = b[i + 2];
+            i = skip_quoted(b, i + 2, q, false);
+            kind = if q == b'\'' {
+                TokenKind::String
+            } else {
+                TokenKind::QuotedIdent
+            };
+        } else if c == b'"' {
+            i = skip_quoted(b, i, b'"', false);
+            kind = TokenKind::QuotedIdent;
+        } else if c == b'$' {
+            if let Some(tag_end) = dollar_tag_end(b, i) {
+                let tag = &b[i..tag_end];
+                i = find_sub(b, tag_end, tag).map_or(n, |p| p + tag.len());
+                kind = TokenKind::String;
+            } else if b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+                while i < n && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                kind = TokenKind::Param;
+            } else {
+                i += 1;
+                kind = TokenKind::Operator;
+            }
+        } else if is_ident_start(c) {
+            while i < n && is_ident_cont(b[i]) {
+                i += 1;
+            }
+            kind = TokenKind::Word;
+        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            i = skip_number(b, i);
+            kind = TokenKind::Number;
+        } else if matches!(c, b'(' | b')' | b'[' | b']' | b',' | b';' | b'.') {
+            i += 1;
+            kind = TokenKind::Punct;
+        } else if OP_CHARS.contains(&c) {
+            i = skip_operator(b, i);
+            kind = TokenKind::Operator;
+        } else {
+            // Any other byte: a one-byte operator, so that nothing is lost.
+            i += 1;
+            kind = TokenKind::Operator;
+        }
+        // Never split a UTF-8 sequence.
+        while i < n && !src.is_char_boundary(i) {
+            i += 1;
+        }
+        out.push(Token {
+            kind,
+            start,
+            end: i.min(n),
+        });
+    }
+    out
+}
+
+fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+    let n = b.len();
+    let mut depth = 0usize;
+    while i < n {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    n
+}
+
+/// Skip a quoted token starting at the opening quote `b[i]`. A doubled quote
+/// is an escaped quote; with `backslash`, `\x` escapes too.
+fn skip_quoted(b: &[u8], mut i: usize, q: u8, backslash: bool) -> usize {
+    let n = b.len();
+    i += 1;
+    while i < n {
+        if backslash && b[i] == b'\\' {
+            i += 2;
+        } else if b[i] == q {
+            if b.get(i + 1) == Some(&q) {
+                i += 2;
+            } else {
+                return i + 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    n
+}
+
+/// If `b[i..]` starts a dollar-quote tag (`$$` or `$tag$`), return the end of the tag.
+fn dollar_tag_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if j < b.len() && b[j] == b'$' {
+        return Some(j + 1);
+    }
+    if j >= b.len() || !(b[j].is_ascii_alphabetic() || b[j] == b'_' || b[j] >= 0x80) {
+        return None;
+    }
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+        j += 1;
+    }
+    (j < b.len() && b[j] == b'$').then_some(j + 1)
+}
+
+fn find_sub(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || from > hay.len() {
+        return None;
+    }
+    hay[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn skip_number(b: &[u8], mut i: usize) -> usize {
+    let n = b.len();
+    while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.') {
+        // stop at ".." (range in some contexts) and at a "." followed by a letter that is not an exponent
+        if b[i] == b'.' && b.get(i + 1) == Some(&b'.') {
+            break;
+        }
+        if (b[i] == b'e' || b[i] == b'E') && matches!(b.get(i + 1), Some(b'+') | Some(b'-')) {
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    i
+}
+
+fn skip_operator(b: &[u8], mut i: usize) -> usize {
+    let start = i;
+    let n = b.len();
+    while i < n && OP_CHARS.contains(&b[i]) {
+        // a comment start ends the operator
+        if (b[i] == b'-' && b.get(i + 1) == Some(&b'-'))
+            || (b[i] == b'/' && b.get(i + 1) == Some(&b'*'))
+        {
+            break;
+        }
+        i += 1;
+    }
+    if i == start {
+        i + 1
+    } else {
+        i
+    }
+}
+
+/// A statement found by [`split`]: the byte range of its significant tokens
+/// (no leading comments, no terminating semicolon) and its token index range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StmtRange {
+    pub start: usize,
+    pub end: usize,
+    pub first_token: usize,
+    pub end_token: usize,
+}
+
+/// Split a token stream into statements as psql does: at `;` outside
+/// parentheses and outside `BEGIN ATOMIC ... END` bodies. Meta-commands end
+/// nothing and belong to no statement.
+pub fn split(src: &str, tokens: &[Token]) -> Vec<StmtRange> {
+    let mut out = Vec::new();
+    let mut first: Option<usize> = None;
+    let mut last = 0usize;
+    let mut paren = 0i32;
+    let mut atomic_depth = 0i32;
+    let mut prev_word_begin = false;
+    for (idx, t) in tokens.iter().enumerate() {
+        if !t.is_significant() {
+            continue;
+        }
+        if t.is_punct(src, ';') && paren <= 0 && atomic_depth <= 0 {
+            if let Some(f) = first.take() {
+                out.push(StmtRange {
+                    start: tokens[f].start,
+                    end: tokens[last].end,
+                    first_token: f,
+                    end_token: last + 1,
+                });
+            }
+            paren = 0;
+            atomic_depth = 0;
+            prev_word_begin = false;
+            continue;
+        }
+        if first.is_none() {
+            first = Some(idx);
+        }
+        last = idx;
+        if t.is_punct(src, '(') {
+            paren += 1;
+        } else if t.is_punct(src, ')') {
+            paren -= 1;
+        } else if t.kind == TokenKind::Word {
+            let w = t.text(src);
+            if atomic_depth > 0 {
+                if w.eq_ignore_ascii_case("case") {
+                    atomic_depth += 1;
+                } else if w.eq_ignore_ascii_case("end") {
+                    atomic_depth -= 1;
+                }
+            }
+            if prev_word_begin && w.eq_ignore_ascii_case("atomic") {
+                atomic_depth += 1;
+            }
+            prev_word_begin = w.eq_ignore_ascii_case("begin");
+            continue;
+        }
+        prev_word_begin = false;
+    }
+    if let Some(f) = first {
+        out.push(StmtRange {
+            start: tokens[f].start,
+            end: tokens[last].end,
+            first_token: f,
+            end_token: last + 1,
+        });
+    }
+    out
+}
+
+/// The decoded value of a string-constant token, with the position in the
+/// source of every decoded byte (`map[i]` = source offset of decoded byte `i`;
+/// one extra entry marks the end).
+#[derive(Debug, Clone)]
+pub struct StringValue {
+    pub value: String,
+    pub map: Vec<usize>,
+}
+
+/// Decode a string token (`'...'`, `E'...'`, `$tag$...$tag$`).
+/// Returns `None` for other token kinds or constants that are not text (`B''`, `X''`, `U&''`).
+pub fn decode_string(src: &str, tok: &Token) -> Option<StringValue> {
+    if tok.kind != TokenKind::String {
+        return None;
+    }
+    let raw = tok.text(src);
+    let rb = raw.as_bytes();
+    if rb[0] == b'$' {
+        let tag_end = dollar_tag_end(rb, 0)?;
+        let tag_len = tag_end;
+        let body_end = if rb.len() >= 2 * tag_len && rb[rb.len() - tag_len..] == rb[..tag_len] {
+            rb.len() - tag_len
+        } else {
+            rb.len()
+        };
+        let body_end = body_end.max(tag_end);
+        let value = raw[tag_end..body_end].to_string();
+        let map = (tok.start + tag_end..=tok.start + body_end).collect();
+        return Some(StringValue { value, map });
+    }
+    let (escape, open) = match rb[0] {
+        b'\'' => (false, 0),
+        b'E' | b'e' => (true, 1),
+        b'N' | b'n' => (false, 1),
+        _ => return None,
+    };
+    let mut value = Vec::with_capacity(rb.len());
+    let mut map = Vec::with_capacity(rb.len() + 1);
+    let mut i = open + 1;
+    let end = rb.len();
+    while i < end {
+        let c = rb[i];
+        if c == b'\'' {
+            if i + 1 < end && rb[i + 1] == b'\'' {
+                value.push(b'\'');
+                map.push(tok.start + i);
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        if escape && c == b'\\' && i + 1 < end {
+            let (bytes, used) = decode_backslash(&rb[i + 1..]);
+            for x in bytes {
+                value.push(x);
+                map.push(tok.start + i);
+            }
+            i += 1 + used;
+            continue;
+        }
+        value.push(c);
+        map.push(tok.start + i);
+        i += 1;
+    }
+    map.push(tok.start + i.min(end));
+    let value = String::from_utf8(value)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    if value.len() + 1 != map.len() {
+        // Lossy decoding changed the length: fall back to a map that points every byte at the token start.
+        let map = vec![tok.start; value.len() + 1];
+        return Some(StringValue { value, map });
+    }
+    Some(StringValue { value, map })
+}
+
+/// Decode one backslash escape of an `E''` string (the bytes after the backslash).
+fn decode_backslash(rest: &[u8]) -> (Vec<u8>, usize) {
+    let c = rest[0];
+    let simple = match c {
+        b'b' => Some(8u8),
+        b'f' => Some(12),
+        b'n' => Some(b'\n'),
+        b'r' => Some(b'\r'),
+        b't' => Some(b'\t'),
+        _ => None,
+    };
+    if let Some(x) = simple {
+        return (vec![x], 1);
+    }
+    if (b'0'..=b'7').contains(&c) {
+        let mut v: u32 = 0;
+        let mut k = 0;
+        while k < 3 && k < rest.len() && (b'0'..=b'7').contains(&rest[k]) {
+            v = v * 8 + u32::from(rest[k] - b'0');
+            k += 1;
+        }
+        return (vec![(v & 0xff) as u8], k);
+    }
+    if c == b'x' {
+        let mut v: u32 = 0;
+        let mut k = 1;
+        while k < 3 && k < rest.len() && rest[k].is_ascii_hexdigit() {
+            v = v * 16 + (rest[k] as char).to_digit(16).unwrap_or(0);
+            k += 1;
+        }
+        return (vec![v as u8], k);
+    }
+    if c == b'u' || c == b'U' {
+        let len = if c == b'u' { 4 } else { 8 };
+        if rest.len() > len && rest[1..=len].iter().all(u8::is_ascii_hexdigit) {
+            let v = u32::from_str_radix(std::str::from_utf8(&rest[1..=len]).unwrap_or("0"), 16)
+                .unwrap_or(0xfffd);
+            let ch = char::from_u32(v).unwrap_or('\u{fffd}');
+            let mut buf = [0u8; 4];
+            return (ch.encode_utf8(&mut buf).as_bytes().to_vec(), 1 + len);
+        }
+    }
+    // Keep multi-byte characters whole.
+    let len = utf8_len(c).min(rest.len());
+    (rest[..len].to_vec(), len)
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0xf0..=0xff => 4,
+        0xe0..=0xef => 3,
+        0xc0..=0xdf => 2,
+        _ => 1,
+    }
+}
+
+/// Index of the token that starts at byte `offset`, or the last token starting before it.
+pub fn token_at(tokens: &[Token], offset: usize) -> Option<usize> {
+    match tokens.binary_search_by(|t| t.start.cmp(&offset)) {
+        Ok(i) => Some(i),
+        Err(0) => None,
+        Err(i) => Some(i - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stmts(src: &str) -> Vec<&str> {
+        let toks = lex(src);
+        split(src, &toks)
+            .into_iter()
+            .map(|r| &src[r.start..r.end])
+            .collect()
+    }
+
+    #[test]
+    fn splits_like_psql() {
+        assert_eq!(
+            stmts("select 1; -- c\nselect ';' ;"),
+            vec!["select 1", "select ';'"]
+        );
+        assert_eq!(stmts("create function f() returns int begin atomic select 1; select case when true then 1 end; end; select 2"), vec![
+            "create function f() returns int begin atomic select 1; select case when true then 1 end; end",
+            "select 2"
+        ]);
+        assert_eq!(
+            stmts("do $x$ begin; end $x$; \\echo hi; there\nselect 3"),
+            vec!["do $x$ begin; end $x$", "select 3"]
+        );
+        assert_eq!(
+            stmts("select 'unterminated; select 2"),
+            vec!["select 'unterminated; select 2"]
+        );
+        assert_eq!(stmts("/* a /* nested; */ ; */ select 1"), vec!["select 1"]);
+    }
+
+    #[test]
+    fn decodes_strings_with_offsets() {
+        let src = "x 'it''s' E'a\\nb' $f$ body $f$";
+        let toks = lex(src);
+        let v = decode_string(src, &toks[1]).unwrap();
+        assert_eq!(v.value, "it's");
+        assert_eq!(v.map[2], 5); // the 's' after the doubled quote: 'it''s' -> s at 7
+        assert_eq!(&src[v.map[3]..v.map[3] + 1], "s");
+        let e = decode_string(src, &toks[2]).unwrap();
+        assert_eq!(e.value, "a\nb");
+        assert_eq!(&src[e.map[2]..e.map[2] + 1], "b");
+        let d = decode_string(src, &toks[3]).unwrap();
+        assert_eq!(d.value, " body ");
+        assert_eq!(&src[d.map[1]..d.map[1] + 4], "body");
+    }
+}

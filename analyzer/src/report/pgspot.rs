@@ -1,0 +1,73 @@
+//! pgspot 0.9.4's text format, for scripts that parse its output.
+//!
+//! `CODE: Title: context at line N` per finding, then ` Errors: E Warnings: W
+//! Unknown: U ` per file; with several files each starts with `path: ` and a
+//! `TOTAL:` line ends the output. Unknown languages print as pgspot's
+//! "Unknown function language: X" lines.
+
+use std::io::Write;
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+use crate::rules;
+
+#[derive(Default)]
+struct Counts {
+    errors: usize,
+    warnings: usize,
+    unknowns: usize,
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Errors: {} Warnings: {} Unknown: {}",
+            self.errors, self.warnings, self.unknowns
+        )
+    }
+}
+
+fn line(out: &mut dyn Write, f: &Finding, c: &mut Counts) -> std::io::Result<()> {
+    if f.code == rules::EG004.code {
+        c.unknowns += 1;
+        return writeln!(out, "{}", f.message);
+    }
+    if f.code.starts_with("EG") && f.code != rules::EG004.code {
+        // pgspot's fatals: counted as errors here, printed with their message
+        c.errors += 1;
+        return writeln!(out, "{}: {} at line {}", f.title, f.message, f.line);
+    }
+    match f.severity {
+        Severity::Error => c.errors += 1,
+        _ => c.warnings += 1,
+    }
+    let context = f.object.clone().unwrap_or_default();
+    writeln!(
+        out,
+        "{}: {}: {} at line {}",
+        f.code, f.title, context, f.line
+    )
+}
+
+pub fn write_pgspot(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let many = r.files.len() > 1;
+    let mut total = Counts::default();
+    for (file, fs) in r.files.iter().zip(r.findings) {
+        if many {
+            writeln!(out, "{}: ", file.path)?;
+        }
+        let mut c = Counts::default();
+        for f in fs {
+            line(out, f, &mut c)?;
+        }
+        writeln!(out, "\n {c} \n")?;
+        total.errors += c.errors;
+        total.warnings += c.warnings;
+        total.unknowns += c.unknowns;
+    }
+    if many {
+        writeln!(out, "TOTAL: {total}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! The analyzer's own diagnostics about its input (not security rules).
+
+declare_rule! {
+    /// ## What it flags
+    /// A statement (or a PL/pgSQL body) that PostgreSQL's parser rejects.
+    ///
+    /// ## Why it matters
+    /// Nothing inside it can be checked. The rest of the file still is:
+    /// extguard reports the error with its position and goes on with the next
+    /// statement.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE FUNCTON f() RETURNS int AS 'SELECT 1' LANGUAGE sql;
+    /// ```
+    ///
+    /// ## Fix
+    /// Correct the syntax.
+    pub static EG001 = { code: "EG001", name: "syntax-error", title: "Syntax error", severity: Error };
+}
+
+declare_rule! {
+    /// ## What it flags
+    /// A file that is not valid UTF-8.
+    ///
+    /// ## Why it matters
+    /// Invalid bytes are replaced before analysis, so names containing them
+    /// may not match what the server sees.
+    ///
+    /// ## Example
+    /// A script saved as Latin-1 with `SELECT 'café';`.
+    ///
+    /// ## Fix
+    /// Save the file as UTF-8 (extension scripts may declare `encoding` in their control file).
+    pub static EG002 = { code: "EG002", name: "invalid-utf8", title: "Invalid UTF-8", severity: Warning };
+}
+
+declare_rule! {
+    /// ## What it flags
+    /// An internal error of extguard while analysing a file.
+    ///
+    /// ## Why it matters
+    /// The file was not fully analysed. The run goes on with other files and
+    /// ends with exit status 2.
+    ///
+    /// ## Example
+    /// Any input that triggers a bug in extguard.
+    ///
+    /// ## Fix
+    /// Report the input to the extguard maintainers.
+    pub static EG003 = { code: "EG003", name: "internal-error", title: "Internal error", severity: Error };
+}
+
+declare_rule! {
+    /// ## What it flags
+    /// A function or DO block in a language extguard does not analyse (not
+    /// `sql`, `plpgsql`, `c` or `internal`).
+    ///
+    /// ## Why it matters
+    /// Its body is not checked at all; an untrusted language can also run
+    /// arbitrary code on the server.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE FUNCTION s.f() RETURNS int LANGUAGE plperlu AS 'return 1';
+    /// ```
+    ///
+    /// ## Fix
+    /// Review the body by hand, then pass `--ignore-lang LANG`.
+    pub static EG004 = { code: "EG004", name: "unknown-language", title: "Unknown function language", severity: Warning };
+}

@@ -1,0 +1,103 @@
+//! The rules. Each lives in its own file with its code, name, severity,
+//! documentation (what it flags, why it is dangerous, an example, the fix) and
+//! logic. [`ALL`] lists them: `extguard rules` and `extguard explain` print
+//! from it, so the documentation is the code's own.
+
+use crate::finding::Severity;
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable code (`PS016`). PS codes keep pgspot's meaning.
+    pub code: &'static str,
+    /// Short kebab-case name.
+    pub name: &'static str,
+    /// One-line title, as printed with findings.
+    pub title: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// The rule's doc comment (Markdown).
+    pub doc: &'static str,
+}
+
+impl Rule {
+    /// The documentation with the one-space indent of doc comments removed.
+    pub fn documentation(&self) -> String {
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    }
+}
+
+/// Declare a rule: its doc comment becomes [`Rule::doc`].
+macro_rules! declare_rule {
+    ($(#[doc = $doc:expr])* $vis:vis static $id:ident = { code: $code:literal, name: $name:literal, title: $title:literal, severity: $sev:ident $(,)? };) => {
+        $(#[doc = $doc])*
+        $vis static $id: $crate::rules::Rule = $crate::rules::Rule {
+            code: $code,
+            name: $name,
+            title: $title,
+            severity: $crate::finding::Severity::$sev,
+            doc: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+pub mod diagnostics;
+pub mod ps001_unqualified_operator;
+pub mod ps002_unsafe_function_creation;
+pub mod ps003_security_definer_without_search_path;
+pub mod ps004_security_definer_insecure_search_path;
+pub mod ps005_function_without_search_path;
+pub mod ps006_unsafe_transform_creation;
+pub mod ps007_unsafe_object_creation;
+pub mod ps008_unqualified_alter_sequence;
+pub mod ps009_unsafe_case_expression;
+pub mod ps010_unsafe_schema_creation;
+pub mod ps011_unsafe_sequence_creation;
+pub mod ps012_unsafe_table_creation;
+pub mod ps013_unsafe_foreign_server_creation;
+pub mod ps014_unsafe_index_creation;
+pub mod ps015_unsafe_view_creation;
+pub mod ps016_unqualified_function_call;
+pub mod ps017_unqualified_object_reference;
+pub mod ps018_unsafe_set_search_path;
+
+pub use diagnostics::{EG001, EG002, EG003, EG004};
+
+/// Every rule, in code order.
+pub static ALL: &[&Rule] = &[
+    &ps001_unqualified_operator::RULE,
+    &ps002_unsafe_function_creation::RULE,
+    &ps003_security_definer_without_search_path::RULE,
+    &ps004_security_definer_insecure_search_path::RULE,
+    &ps005_function_without_search_path::RULE,
+    &ps006_unsafe_transform_creation::RULE,
+    &ps007_unsafe_object_creation::RULE,
+    &ps008_unqualified_alter_sequence::RULE,
+    &ps009_unsafe_case_expression::RULE,
+    &ps010_unsafe_schema_creation::RULE,
+    &ps011_unsafe_sequence_creation::RULE,
+    &ps012_unsafe_table_creation::RULE,
+    &ps013_unsafe_foreign_server_creation::RULE,
+    &ps014_unsafe_index_creation::RULE,
+    &ps015_unsafe_view_creation::RULE,
+    &ps016_unqualified_function_call::RULE,
+    &ps017_unqualified_object_reference::RULE,
+    &ps018_unsafe_set_search_path::RULE,
+    &EG001,
+    &EG002,
+    &EG003,
+    &EG004,
+];
+
+/// Look a rule up by code (case-insensitive).
+pub fn by_code(code: &str) -> Option<&'static Rule> {
+    ALL.iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code))
+}

@@ -1,0 +1,203 @@
+//! search_path state: what the server will resolve unqualified names against
+//! at each point of a script.
+
+use std::collections::HashSet;
+
+/// Analysis state carried from statement to statement (and across files with `--append`).
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// Is the search_path in force now secure?
+    pub secure: bool,
+    /// Was the last change a `SET LOCAL` (undone at the end of the transaction)?
+    local: bool,
+    /// The session-level (non-local) value, restored at transaction end.
+    session_secure: bool,
+    /// The session value when an explicit transaction block began.
+    tx_start: Option<bool>,
+    /// The session value as of the last COMMIT (the start of the script before one).
+    committed: bool,
+    /// Session values at each savepoint of the open transaction.
+    savepoints: Vec<(String, bool)>,
+    /// Schemas created by the script (owned by it, so safe in search_path).
+    pub created_schemas: HashSet<String>,
+    /// Signatures of functions created without OR REPLACE.
+    pub created_functions: HashSet<String>,
+    /// Signatures of aggregates created without OR REPLACE.
+    pub created_aggregates: HashSet<String>,
+    /// Schemas the user declared trusted (`--trusted-schema`).
+    pub trusted_schemas: HashSet<String>,
+}
+
+/// How a statement changes the search_path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathChange {
+    /// `SET [LOCAL] search_path = a, b` or `set_config('search_path', 'a, b', local)`.
+    Set { schemas: Vec<String>, local: bool },
+    /// `SET ... TO DEFAULT`, `RESET search_path`, `RESET ALL`, or a value the analyzer cannot know.
+    Unknown { local: bool },
+}
+
+impl State {
+    pub fn new(trusted: impl IntoIterator<Item = String>) -> Self {
+        State {
+            trusted_schemas: trusted.into_iter().collect(),
+            ..State::default()
+        }
+    }
+
+    /// A state for a function body that runs with the given security and the
+    /// script's knowledge of created objects.
+    pub fn for_body(&self, secure: bool) -> State {
+        State {
+            secure,
+            session_secure: secure,
+            created_schemas: self.created_schemas.clone(),
+            trusted_schemas: self.trusted_schemas.clone(),
+            ..State::default()
+        }
+    }
+
+    /// Is a search_path made of these schemas secure?
+    ///
+    /// Every entry before the last must be `pg_catalog`, a schema the script
+    /// created or a trusted schema, and the last must be `pg_temp`: without an
+    /// explicit trailing `pg_temp`, the server looks up relations in pg_temp first.
+    pub fn is_secure(&self, schemas: &[String]) -> bool {
+        match schemas.split_last() {
+            Some((last, rest)) => {
+                last == "pg_temp"
+                    && rest.iter().all(|s| {
+                        s == "pg_catalog"
+                            || self.created_schemas.contains(s)
+                            || self.trusted_schemas.contains(s)
+                    })
+            }
+            None => false,
+        }
+    }
+
+    pub fn apply(&mut self, change: &PathChange) {
+        let (secure, local) = match change {
+            PathChange::Set { schemas, local } => (self.is_secure(schemas), *local),
+            PathChange::Unknown { local } => (false, *local),
+        };
+        self.secure = secure;
+        self.local = local;
+        if !local {
+            self.session_secure = secure;
+        }
+    }
+
+    /// BEGIN / START TRANSACTION.
+    pub fn begin(&mut self) {
+        self.tx_start = Some(self.session_secure);
+        self.savepoints.clear();
+    }
+
+    /// COMMIT (or PREPARE TRANSACTION): local settings end, session settings stay.
+    pub fn commit(&mut self) {
+        self.secure = self.session_secure;
+        self.local = false;
+        self.tx_start = None;
+        self.committed = self.session_secure;
+        self.savepoints.clear();
+    }
+
+    /// ROLLBACK: everything set in the transaction is undone. Without a
+    /// BEGIN the script itself is the transaction (as in CREATE EXTENSION), so
+    /// the state goes back to the last COMMIT, or to the start: insecure.
+    pub fn rollback(&mut self) {
+        self.session_secure = self.tx_start.take().unwrap_or(self.committed);
+        self.secure = self.session_secure;
+        self.local = false;
+        self.savepoints.clear();
+    }
+
+    pub fn savepoint(&mut self, name: &str) {
+        self.savepoints.push((name.to_string(), self.secure));
+    }
+
+    /// ROLLBACK TO SAVEPOINT: back to the state recorded there (insecure if unknown).
+    pub fn rollback_to(&mut self, name: &str) {
+        let at = self.savepoints.iter().rposition(|(n, _)| n == name);
+        self.secure = at.map(|i| self.savepoints[i].1).unwrap_or(false);
+        self.session_secure = self.secure && self.session_secure;
+        if let Some(i) = at {
+            self.savepoints.truncate(i + 1);
+        }
+    }
+
+    /// Merge the state reached along another control-flow path: secure only
+    /// if secure on both.
+    pub fn join(&mut self, other: &State) {
+        self.secure &= other.secure;
+        self.session_secure &= other.session_secure;
+        self.local |= other.local;
+        self.created_schemas
+            .extend(other.created_schemas.iter().cloned());
+    }
+}
+
+/// Split a search_path string value (`'a, "B", pg_temp'`) into schema names.
+pub fn split_path(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|s| {
+            let s = s.trim();
+            if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+                s[1..s.len() - 1].replace("\"\"", "\"")
+            } else {
+                s.to_ascii_lowercase()
+            }
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn secure_paths() {
+        let mut st = State::default();
+        st.created_schemas.insert("ext".into());
+        assert!(st.is_secure(&v(&["pg_temp"])));
+        assert!(st.is_secure(&v(&["pg_catalog", "pg_temp"])));
+        assert!(st.is_secure(&v(&["ext", "pg_catalog", "pg_temp"])));
+        assert!(!st.is_secure(&v(&["pg_catalog"])));
+        assert!(!st.is_secure(&v(&["public", "pg_temp"])));
+        assert!(!st.is_secure(&v(&["pg_temp", "pg_catalog"])));
+        assert!(!st.is_secure(&v(&[])));
+    }
+
+    #[test]
+    fn transactions() {
+        let mut st = State::default();
+        let secure = PathChange::Set {
+            schemas: v(&["pg_catalog", "pg_temp"]),
+            local: false,
+        };
+        st.apply(&secure);
+        st.rollback();
+        assert!(
+            !st.secure,
+            "ROLLBACK undoes a non-local SET of the script's transaction"
+        );
+        st.apply(&secure);
+        st.commit();
+        assert!(st.secure);
+        st.apply(&PathChange::Set {
+            schemas: v(&["public"]),
+            local: true,
+        });
+        assert!(!st.secure);
+        st.commit();
+        assert!(st.secure, "a local SET ends with the transaction");
+        assert_eq!(split_path("a, \"B\" ,pg_temp"), v(&["a", "B", "pg_temp"]));
+    }
+}

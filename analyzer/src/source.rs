@@ -1,0 +1,172 @@
+//! Source files: decoding, placeholder neutralisation and line/column lookup.
+
+use crate::parse::lexer::{self, Token, TokenKind};
+
+/// A file as the analyzer sees it.
+///
+/// `text` is what the user wrote (lossily decoded if it was not UTF-8).
+/// `prepared` has exactly the same length: extension-script placeholders
+/// (`@extschema@`, `@extschema:NAME@`, `@extowner@`, `@database_owner@`) are
+/// turned into double-quoted identifiers of the same width and psql
+/// meta-commands are blanked, so every byte offset into `prepared` is also an
+/// offset into `text`.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+    pub prepared: String,
+    pub tokens: Vec<Token>,
+    line_starts: Vec<usize>,
+    /// Set when the input was not valid UTF-8 (offset of the first bad byte).
+    pub invalid_utf8_at: Option<usize>,
+}
+
+/// The quoted identifier a placeholder becomes: `@extschema@` -> `"extschema"`.
+pub const EXTSCHEMA: &str = "extschema";
+
+impl SourceFile {
+    pub fn new(path: impl Into<String>, bytes: &[u8]) -> Self {
+        let (text, invalid_utf8_at) = match std::str::from_utf8(bytes) {
+            Ok(s) => (s.to_string(), None),
+            Err(e) => (
+                String::from_utf8_lossy(bytes).into_owned(),
+                Some(e.valid_up_to()),
+            ),
+        };
+        Self::from_text(path, text, invalid_utf8_at)
+    }
+
+    pub fn from_text(
+        path: impl Into<String>,
+        text: String,
+        invalid_utf8_at: Option<usize>,
+    ) -> Self {
+        // libpg_query takes C strings: a NUL byte would cut the statement.
+        let mut prepared = text.replace('\0', " ");
+        neutralise_placeholders(&mut prepared);
+        let tokens = lexer::lex(&prepared);
+        blank_meta_commands(&mut prepared, &tokens);
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        SourceFile {
+            path: path.into(),
+            text,
+            prepared,
+            tokens,
+            line_starts,
+            invalid_utf8_at,
+        }
+    }
+
+    /// 1-based line and 1-based column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let mut o = offset;
+        while o > start && !self.text.is_char_boundary(o) {
+            o -= 1;
+        }
+        let col = self.text[start..o].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+fn neutralise_placeholders(s: &mut String) {
+    if !s.contains('@') {
+        return;
+    }
+    // SAFETY-free: we only replace ASCII '@' by ASCII '"', keeping UTF-8 valid.
+    let mut bytes = std::mem::take(s).into_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'@' {
+            if let Some(end) = placeholder_end(&bytes, i) {
+                let quoted_before = i > 0 && bytes[i - 1] == b'"';
+                if !quoted_before {
+                    bytes[i] = b'"';
+                    bytes[end] = b'"';
+                }
+                i = end + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    *s = String::from_utf8(bytes).expect("ASCII substitution keeps UTF-8 valid");
+}
+
+/// If `b[i..]` is a placeholder, the index of its closing `@`.
+fn placeholder_end(b: &[u8], i: usize) -> Option<usize> {
+    for name in [&b"extowner"[..], b"database_owner", b"extschema"] {
+        let j = i + 1 + name.len();
+        if b.len() > j && &b[i + 1..j] == name {
+            if b[j] == b'@' {
+                return Some(j);
+            }
+            if name == b"extschema" && b[j] == b':' {
+                let mut k = j + 1;
+                while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'_' || b[k] == b'-')
+                {
+                    k += 1;
+                }
+                if k > j + 1 && k < b.len() && b[k] == b'@' {
+                    return Some(k);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn blank_meta_commands(s: &mut String, tokens: &[Token]) {
+    if !tokens.iter().any(|t| t.kind == TokenKind::MetaCommand) {
+        return;
+    }
+    let mut bytes = std::mem::take(s).into_bytes();
+    for t in tokens.iter().filter(|t| t.kind == TokenKind::MetaCommand) {
+        for b in &mut bytes[t.start..t.end] {
+            // keep UTF-8 continuation structure intact by blanking whole characters
+            *b = b' ';
+        }
+    }
+    *s = String::from_utf8(bytes).expect("blanking whole tokens keeps UTF-8 valid");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_keep_offsets() {
+        let f = SourceFile::new(
+            "t.sql",
+            b"SELECT @extschema@.f(), @extschema:cube@.g(), @extowner@;\n\\echo x\n",
+        );
+        assert_eq!(f.prepared.len(), f.text.len());
+        assert!(f
+            .prepared
+            .starts_with("SELECT \"extschema\".f(), \"extschema:cube\".g(), \"extowner\";"));
+        assert!(f.prepared.ends_with("\n       \n"));
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let f = SourceFile::new("t.sql", "a\néb".as_bytes());
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(2), (2, 1));
+        assert_eq!(f.line_col(4), (2, 2));
+    }
+}
