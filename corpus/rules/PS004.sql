@@ -1,0 +1,7 @@
+CREATE FUNCTION s.f() RETURNS int LANGUAGE c SECURITY DEFINER SET search_path = pg_catalog AS 'm', 'f';
+--                                                            ^ PS004
+CREATE FUNCTION s.h() RETURNS int LANGUAGE c SECURITY DEFINER SET search_path TO DEFAULT AS 'm', 'h';
+--                                                            ^ PS004
+-- safe: created schema before pg_catalog is fine
+CREATE SCHEMA ext;
+CREATE FUNCTION s.g() RETURNS int LANGUAGE c SECURITY DEFINER SET search_path = ext, pg_catalog, pg_temp AS 'm', 'g';

@@ -1,0 +1,4 @@
+CREATE OR REPLACE TRANSFORM FOR s.t LANGUAGE plpgsql (FROM SQL WITH FUNCTION s.f(internal));
+--        ^ PS006
+-- safe
+CREATE TRANSFORM FOR s.t LANGUAGE plpgsql (FROM SQL WITH FUNCTION s.f(internal));

@@ -1,0 +1,5 @@
+CREATE SCHEMA IF NOT EXISTS ext;
+--                   ^ PS010
+-- safe
+CREATE SCHEMA ext2;
+CREATE SCHEMA IF NOT EXISTS ext2;
