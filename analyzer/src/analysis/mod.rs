@@ -75,18 +75,13 @@ impl<'t> Unit<'t> {
         let text = &self.text;
         let local = |t: &Token| (t.start - self.token_base, t.end - self.token_base);
         let (start, mut end) = local(&self.tokens[i]);
-        loop {
-            let (Some(dot), Some(next)) = (self.tokens.get(i + 1), self.tokens.get(i + 2)) else {
-                break;
-            };
-            let dot_is_dot = dot.kind == TokenKind::Punct
-                && &text[dot.start - self.token_base..dot.end - self.token_base] == ".";
-            if dot_is_dot && matches!(next.kind, TokenKind::Word | TokenKind::QuotedIdent) {
-                end = local(next).1;
-                i += 2;
-            } else {
+        while let (Some(dot), Some(next)) = (self.tokens.get(i + 1), self.tokens.get(i + 2)) {
+            let dot_is_dot = dot.kind == TokenKind::Punct && &text[dot.start - self.token_base..dot.end - self.token_base] == ".";
+            if !(dot_is_dot && matches!(next.kind, TokenKind::Word | TokenKind::QuotedIdent)) {
                 break;
             }
+            end = local(next).1;
+            i += 2;
         }
         (start, end)
     }
