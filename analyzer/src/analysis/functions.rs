@@ -182,7 +182,8 @@ pub fn do_block(ck: &mut Checker, d: &pb::DoStmt) {
             .iter()
             .any(|l| l.eq_ignore_ascii_case(&language))
         {
-            let span = ck.keyword_span("language");
+            // DO's LANGUAGE item carries no location: find the keyword, then the name.
+            let span = next_word_span(ck, ck.keyword_span("language"));
             ck.report(
                 &rules::EG004,
                 span,
