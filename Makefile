@@ -22,6 +22,7 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 test-rust:
+	./scripts/pgspot-venv.sh
 	$(CARGO) test
 
 test-pg:
