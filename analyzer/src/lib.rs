@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod extension;
 pub mod finding;
 pub mod parse;
 pub mod report;

@@ -88,6 +88,15 @@ impl State {
         }
     }
 
+    /// Start of a script run by CREATE / ALTER EXTENSION: the server has set
+    /// a secure search_path for the whole script (the script's transaction).
+    pub fn enter_extension_script(&mut self) {
+        self.secure = true;
+        self.session_secure = true;
+        self.committed = true;
+        self.local = false;
+    }
+
     /// BEGIN / START TRANSACTION.
     pub fn begin(&mut self) {
         self.tx_start = Some(self.session_secure);

@@ -42,9 +42,9 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
         self.state.secure
     }
 
-    /// Is `schema` one the script created (or the user trusts)?
+    /// Is `schema` one the script created?
     pub fn created_schema(&self, schema: &str) -> bool {
-        self.state.created_schemas.contains(schema) || self.state.trusted_schemas.contains(schema)
+        self.state.created_schemas.contains(schema)
     }
 
     pub fn is_cte(&self, name: &str) -> bool {
