@@ -6,6 +6,7 @@
 //! [`report`] (human, json, pgspot).
 
 pub mod analysis;
+pub mod catalog;
 pub mod config;
 pub mod extension;
 pub mod finding;

@@ -308,10 +308,12 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
                 functions::sql_accepting_call(self, f);
             }
             NodeRef::RangeVar(r) => {
-                rules::ps017_unqualified_object_reference::check_range_var(self, r)
+                rules::ps017_unqualified_object_reference::check_range_var(self, r);
+                rules::eg130_pg_temp_hijack::check_range_var(self, r);
             }
             NodeRef::TypeCast(t) => {
-                rules::ps017_unqualified_object_reference::check_type_cast(self, t)
+                rules::ps017_unqualified_object_reference::check_type_cast(self, t);
+                rules::eg130_pg_temp_hijack::check_type_cast(self, t);
             }
             NodeRef::CaseExpr(c) => rules::ps009_unsafe_case_expression::check(self, c),
             NodeRef::DefineStmt(d) => {

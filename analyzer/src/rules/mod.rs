@@ -48,6 +48,7 @@ macro_rules! declare_rule {
 }
 
 pub mod diagnostics;
+pub mod eg130_pg_temp_hijack;
 pub mod ps001_unqualified_operator;
 pub mod ps002_unsafe_function_creation;
 pub mod ps003_security_definer_without_search_path;
@@ -89,6 +90,7 @@ pub static ALL: &[&Rule] = &[
     &ps016_unqualified_function_call::RULE,
     &ps017_unqualified_object_reference::RULE,
     &ps018_unsafe_set_search_path::RULE,
+    &eg130_pg_temp_hijack::RULE,
     &EG001,
     &EG002,
     &EG003,
