@@ -70,7 +70,7 @@ mod tests {
             c.is_relation("pg_class") && c.is_relation("pg_authid") && !c.is_relation("settings")
         );
         assert!(c.is_type("text") && c.is_type("int4") && !c.is_type("cube"));
-        assert!(c.function_overloads("lower").iter().any(|a| *a == "text"));
+        assert!(c.function_overloads("lower").contains(&"text"));
         assert!(c.is_operator("||") && !c.is_operator("<->>"));
     }
 }
