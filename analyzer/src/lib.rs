@@ -16,6 +16,7 @@ pub mod rules;
 pub mod search_path;
 pub mod source;
 pub mod span;
+pub mod wasm;
 
 pub use config::Config;
 pub use finding::{Finding, Severity};

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use extguard_analyzer::analysis::analyze_file;
-use extguard_analyzer::extension;
 use extguard_analyzer::report::{self, Report};
+use extguard_analyzer::{extension, wasm};
 use extguard_analyzer::{rules, Config, Finding, Severity, SourceFile, State};
 use rayon::prelude::*;
 
@@ -302,6 +302,7 @@ fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -
                         d.extensions,
                         d.loose_sql
                             .into_iter()
+                            .chain(d.wasm)
                             .map(|f| (f.display().to_string(), Some(f)))
                             .collect(),
                     )
@@ -332,6 +333,17 @@ fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -
         let mut files = Vec::new();
         for (name, path) in &loose {
             match read_input(path) {
+                // Wasm modules are checked for their imports, not as SQL.
+                Ok(bytes) if path.as_deref().is_some_and(wasm::is_wasm_path) => {
+                    let text = if name.ends_with(".wat") {
+                        bytes.clone()
+                    } else {
+                        Vec::new()
+                    };
+                    let file = SourceFile::new(name.clone(), &text);
+                    let fs = wasm::analyze(&file, &bytes);
+                    run.push(file, fs);
+                }
                 Ok(bytes) => files.push(SourceFile::new(name.clone(), &bytes)),
                 Err(e) => io_errors.push(format!("{name}: {e}")),
             }
@@ -410,11 +422,19 @@ fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
     if !io_errors.is_empty() || run.internal_error {
         return Ok(ExitCode::from(2));
     }
-    Ok(if run.findings.iter().all(Vec::is_empty) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    // Notes (severity info) describe; only warnings and errors fail the run.
+    Ok(
+        if run
+            .findings
+            .iter()
+            .flatten()
+            .all(|f| f.severity == Severity::Info)
+        {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }
 
 /// `extguard` with no arguments: the local PostgreSQL's extension directory.

@@ -42,6 +42,8 @@ pub struct Extension {
 pub struct Discovery {
     pub extensions: Vec<Extension>,
     pub loose_sql: Vec<PathBuf>,
+    /// WebAssembly modules (`.wasm`, `.wat`).
+    pub wasm: Vec<PathBuf>,
     pub errors: Vec<String>,
 }
 
@@ -119,6 +121,11 @@ pub fn discover(root: &Path) -> Discovery {
             scripts,
         });
     }
+    d.wasm = files
+        .iter()
+        .filter(|f| crate::wasm::is_wasm_path(f))
+        .cloned()
+        .collect();
     d.loose_sql = files
         .into_iter()
         .filter(|f| f.extension().is_some_and(|e| e == "sql") && !claimed.contains(f))
@@ -171,7 +178,10 @@ fn collect(
         let p = e.path();
         if p.is_dir() {
             collect(&p, out, errors, depth + 1, seen);
-        } else if p.extension().is_some_and(|x| x == "sql" || x == "control") {
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "sql" || x == "control" || x == "wasm" || x == "wat")
+        {
             out.push(p);
         }
     }

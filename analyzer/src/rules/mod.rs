@@ -49,6 +49,7 @@ macro_rules! declare_rule {
 
 pub mod diagnostics;
 pub mod eg130_pg_temp_hijack;
+pub mod eg140_wasm;
 pub mod ps001_unqualified_operator;
 pub mod ps002_unsafe_function_creation;
 pub mod ps003_security_definer_without_search_path;
@@ -91,6 +92,9 @@ pub static ALL: &[&Rule] = &[
     &ps017_unqualified_object_reference::RULE,
     &ps018_unsafe_set_search_path::RULE,
     &eg130_pg_temp_hijack::RULE,
+    &eg140_wasm::EG140,
+    &eg140_wasm::EG141,
+    &eg140_wasm::EG142,
     &EG001,
     &EG002,
     &EG003,
