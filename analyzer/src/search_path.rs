@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use crate::finding::Finding;
+
 /// Analysis state carried from statement to statement (and across files with `--append`).
 #[derive(Debug, Clone, Default)]
 pub struct State {
@@ -26,6 +28,53 @@ pub struct State {
     pub created_aggregates: HashSet<String>,
     /// Schemas the user declared trusted (`--trusted-schema`).
     pub trusted_schemas: HashSet<String>,
+    /// What the script grants and revokes on its SECURITY DEFINER functions.
+    pub privileges: Privileges,
+}
+
+/// Privileges of the SECURITY DEFINER functions a script creates: kept from
+/// statement to statement for EG117 (an end-of-script check) and EG118.
+#[derive(Debug, Clone, Default)]
+pub struct Privileges {
+    /// SECURITY DEFINER functions created (or altered to be so) by the script.
+    pub definers: Vec<Definer>,
+    /// `(schema, name)` of functions whose EXECUTE was revoked from PUBLIC
+    /// (schema empty when the REVOKE did not qualify the name; name `*` for
+    /// `ALL FUNCTIONS IN SCHEMA schema`).
+    pub revoked_from_public: HashSet<(String, String)>,
+    /// `ALTER DEFAULT PRIVILEGES ... REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`
+    /// is in force for functions created from now on.
+    pub default_revoked: bool,
+}
+
+/// A SECURITY DEFINER function of the script.
+#[derive(Debug, Clone)]
+pub struct Definer {
+    /// Schema as written (empty when unqualified).
+    pub schema: String,
+    pub name: String,
+    /// Created while default privileges already revoked EXECUTE from PUBLIC.
+    pub default_revoked: bool,
+    /// The EG117 finding to report if EXECUTE is never revoked from PUBLIC.
+    pub pending: Finding,
+}
+
+impl Privileges {
+    /// Does `(schema, name)` (schema empty if unknown) name the definer `d`?
+    /// Names match exactly; schemas when both are known.
+    pub fn names(d: &Definer, schema: &str, name: &str) -> bool {
+        (name == "*" || d.name == name)
+            && (schema.is_empty() || d.schema.is_empty() || d.schema == schema)
+    }
+
+    /// Was EXECUTE on `d` revoked from PUBLIC anywhere in the script?
+    pub fn revoked(&self, d: &Definer) -> bool {
+        d.default_revoked
+            || self
+                .revoked_from_public
+                .iter()
+                .any(|(s, n)| Self::names(d, s, n))
+    }
 }
 
 /// How a statement changes the search_path.

@@ -126,9 +126,23 @@ impl<'f> Cx<'f> {
         message: String,
         object: Option<String>,
     ) {
+        let f = self.finding(rule, severity, span, message, object);
+        self.findings.push(f);
+    }
+
+    /// Build (without recording) a finding for `rule` at a span of this file:
+    /// for checks that can only decide at the end of a script.
+    pub fn finding(
+        &self,
+        rule: &'static Rule,
+        severity: Severity,
+        span: Span,
+        message: String,
+        object: Option<String>,
+    ) -> Finding {
         let (line, column) = self.file.line_col(span.start);
         let (end_line, end_column) = self.file.line_col(span.end);
-        self.findings.push(Finding {
+        Finding {
             code: rule.code,
             severity,
             title: rule.title,
@@ -140,7 +154,7 @@ impl<'f> Cx<'f> {
             end_column,
             object,
             span,
-        });
+        }
     }
 
     /// Apply --select/--ignore/--min-severity and inline suppressions; sort by position.
@@ -195,8 +209,22 @@ fn parse_directive(comment: &str) -> Option<Vec<String>> {
     (!codes.is_empty()).then_some(codes)
 }
 
-/// Analyse one file with the given state (fresh, or carried over with --append).
+/// Analyse one file with the given state (fresh, or carried over with
+/// --append) as a whole script: the end-of-script checks ([`finish_script`])
+/// run after its last statement.
 pub fn analyze_file(file: &SourceFile, cfg: &Config, state: &mut State) -> Vec<Finding> {
+    analyze_file_with(file, cfg, state, true)
+}
+
+/// Analyse one file; `end_of_script` says whether it ends the script (false
+/// for a file that more files of the same script follow, such as the base
+/// script of an extension's install chain before its update scripts).
+pub fn analyze_file_with(
+    file: &SourceFile,
+    cfg: &Config,
+    state: &mut State,
+    end_of_script: bool,
+) -> Vec<Finding> {
     let mut cx = Cx::new(file, cfg);
     if let Some(at) = file.invalid_utf8_at {
         let span = Span::new(at, at + 1);
@@ -215,7 +243,18 @@ pub fn analyze_file(file: &SourceFile, cfg: &Config, state: &mut State) -> Vec<F
         map: OffsetMap::Shift(0),
     };
     analyze_statements(&mut cx, state, &unit, Sequencing::Script);
+    if end_of_script {
+        finish_script(&mut cx, state);
+    }
     cx.finish()
+}
+
+/// Checks that need the whole script: run once after its last statement
+/// (the end of a file, or of an extension's install chain). Findings kept in
+/// the state carry their own file and position, so they may belong to an
+/// earlier file of the chain than `cx`'s.
+pub fn finish_script(cx: &mut Cx, state: &mut State) {
+    rules::eg117_security_definer_executable_by_public::finish(cx, state);
 }
 
 /// How statements of a unit affect each other's search_path.
