@@ -419,7 +419,25 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
                 rules::eg113_event_trigger::check(self, e);
                 rules::eg119_unqualified_support_object::check_event_trigger(self, e);
             }
-            NodeRef::CreatePlangStmt(l) => rules::eg114_create_language::check(self, l),
+            NodeRef::CreatePlangStmt(l) => {
+                rules::eg114_create_language::check(self, l);
+                rules::eg119_unqualified_support_object::check_language(self, l);
+            }
+            NodeRef::CreateOpClassStmt(c) => {
+                rules::eg119_unqualified_support_object::check_opclass(self, c)
+            }
+            NodeRef::AlterOpFamilyStmt(a) => {
+                rules::eg119_unqualified_support_object::check_opfamily(self, a)
+            }
+            NodeRef::CreateAmStmt(a) => {
+                rules::eg119_unqualified_support_object::check_access_method(self, a)
+            }
+            NodeRef::CreateFdwStmt(f) => {
+                rules::eg119_unqualified_support_object::check_fdw(self, f)
+            }
+            NodeRef::CreateConversionStmt(c) => {
+                rules::eg119_unqualified_support_object::check_conversion(self, c)
+            }
             NodeRef::CopyStmt(c) => {
                 rules::eg101_copy_program::check(self, c);
                 rules::eg102_copy_server_file::check(self, c);

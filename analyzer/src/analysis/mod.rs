@@ -336,3 +336,48 @@ pub fn analyze_statement(cx: &mut Cx, state: &mut State, unit: &Unit) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFINER: &str = "SET search_path = pg_catalog, pg_temp;\n\
+        CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SECURITY DEFINER\n\
+        SET search_path = pg_catalog, pg_temp AS 'SELECT 1';\n";
+
+    fn eg117(findings: &[Finding]) -> Vec<(String, usize)> {
+        findings
+            .iter()
+            .filter(|f| f.code == "EG117")
+            .map(|f| (f.path.clone(), f.line))
+            .collect()
+    }
+
+    /// An install chain: the base script's definer is only judged at the
+    /// end of the last script, and reported where it was created.
+    #[test]
+    fn end_of_script_checks_span_an_install_chain() {
+        let cfg = Config::default();
+        let base = SourceFile::new("ext--1.0.sql", DEFINER.as_bytes());
+        let revoke = SourceFile::new(
+            "ext--1.0--1.1.sql",
+            b"REVOKE ALL ON FUNCTION s.f() FROM PUBLIC;\n",
+        );
+        let other = SourceFile::new("ext--1.0--1.1.sql", b"SELECT 1;\n");
+
+        let mut state = State::default();
+        assert!(eg117(&analyze_file_with(&base, &cfg, &mut state, false)).is_empty());
+        assert!(eg117(&analyze_file_with(&revoke, &cfg, &mut state, true)).is_empty());
+
+        let mut state = State::default();
+        assert!(eg117(&analyze_file_with(&base, &cfg, &mut state, false)).is_empty());
+        assert_eq!(
+            eg117(&analyze_file_with(&other, &cfg, &mut state, true)),
+            vec![("ext--1.0.sql".to_string(), 2)]
+        );
+
+        // a lone file is a whole script
+        let mut state = State::default();
+        assert_eq!(eg117(&analyze_file(&base, &cfg, &mut state)).len(), 1);
+    }
+}

@@ -2,8 +2,9 @@
 //! aggregates, types, triggers and domains.
 
 use pg_query::protobuf::{
-    CreateCastStmt, CreateDomainStmt, CreateEventTrigStmt, CreateRangeStmt, CreateTrigStmt,
-    DefineStmt, Node, ObjectType, TypeName,
+    AlterOpFamilyStmt, CreateAmStmt, CreateCastStmt, CreateConversionStmt, CreateDomainStmt,
+    CreateEventTrigStmt, CreateFdwStmt, CreateOpClassStmt, CreatePLangStmt, CreateRangeStmt,
+    CreateTrigStmt, DefineStmt, Node, ObjectType, TypeName,
 };
 use pg_query::NodeEnum;
 
@@ -21,7 +22,11 @@ declare_rule! {
     /// `SEND`, `TYPMOD_IN`, `TYPMOD_OUT`, `ANALYZE`, `SUBSCRIPT` of `CREATE
     /// TYPE`; `SUBTYPE_DIFF` and `CANONICAL` of a range type; the functions of
     /// text search parsers and templates; `EXECUTE FUNCTION` of `CREATE
-    /// TRIGGER` and `CREATE EVENT TRIGGER`; the base type of `CREATE DOMAIN`.
+    /// TRIGGER` and `CREATE EVENT TRIGGER`; the base type of `CREATE DOMAIN`;
+    /// the `FUNCTION n f(...)` items of `CREATE OPERATOR CLASS` and `ALTER
+    /// OPERATOR FAMILY ... ADD`; the handler (and inline/validator) functions
+    /// of `CREATE ACCESS METHOD`, `CREATE FOREIGN DATA WRAPPER` and `CREATE
+    /// LANGUAGE`; the function of `CREATE CONVERSION`.
     ///
     /// ## Why it is dangerous
     /// The name is resolved once, when the object is created, and the object
@@ -189,4 +194,64 @@ pub fn check_domain(ck: &mut Checker, d: &CreateDomainStmt) {
         return;
     }
     check_type(ck, "base type", d.type_name.as_ref());
+}
+
+/// `FUNCTION n name(...)` items of an operator class or family (item type 2).
+fn check_opclass_items(ck: &mut Checker, what: &str, items: &[Node]) {
+    const OPCLASS_ITEM_FUNCTION: i32 = 2;
+    for item in items {
+        let Some(NodeEnum::CreateOpClassItem(i)) = &item.node else {
+            continue;
+        };
+        if i.itemtype != OPCLASS_ITEM_FUNCTION {
+            continue;
+        }
+        if let Some(f) = &i.name {
+            check_function_name(ck, what, "function", &f.objname);
+        }
+    }
+}
+
+pub fn check_opclass(ck: &mut Checker, c: &CreateOpClassStmt) {
+    if !ck.secure() {
+        check_opclass_items(ck, "operator class support", &c.items);
+    }
+}
+
+pub fn check_opfamily(ck: &mut Checker, a: &AlterOpFamilyStmt) {
+    if !ck.secure() && !a.is_drop {
+        check_opclass_items(ck, "operator family support", &a.items);
+    }
+}
+
+pub fn check_access_method(ck: &mut Checker, a: &CreateAmStmt) {
+    if !ck.secure() {
+        check_function_name(ck, "access method handler", "handler", &a.handler_name);
+    }
+}
+
+pub fn check_fdw(ck: &mut Checker, f: &CreateFdwStmt) {
+    if !ck.secure() {
+        check_items(
+            ck,
+            "foreign-data wrapper",
+            &["handler", "validator"],
+            &f.func_options,
+        );
+    }
+}
+
+pub fn check_language(ck: &mut Checker, l: &CreatePLangStmt) {
+    if ck.secure() {
+        return;
+    }
+    check_function_name(ck, "language handler", "handler", &l.plhandler);
+    check_function_name(ck, "language inline", "inline", &l.plinline);
+    check_function_name(ck, "language validator", "validator", &l.plvalidator);
+}
+
+pub fn check_conversion(ck: &mut Checker, c: &CreateConversionStmt) {
+    if !ck.secure() {
+        check_function_name(ck, "conversion", "from", &c.func_name);
+    }
 }
