@@ -57,6 +57,9 @@ pub struct Definer {
     pub default_revoked: bool,
     /// The EG117 finding to report if EXECUTE is never revoked from PUBLIC.
     pub pending: Finding,
+    /// Already judged by an end-of-script check (with `--append`, every
+    /// file ends one): not reported twice.
+    pub judged: bool,
 }
 
 impl Privileges {

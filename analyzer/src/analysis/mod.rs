@@ -376,8 +376,10 @@ mod tests {
             vec![("ext--1.0.sql".to_string(), 2)]
         );
 
-        // a lone file is a whole script
+        // a lone file is a whole script; with state carried over (--append)
+        // a definer is judged once
         let mut state = State::default();
         assert_eq!(eg117(&analyze_file(&base, &cfg, &mut state)).len(), 1);
+        assert!(eg117(&analyze_file(&other, &cfg, &mut state)).is_empty());
     }
 }

@@ -63,6 +63,7 @@ pub fn record(ck: &mut Checker, schema: &str, name: &str, span: Span, signature:
         name: name.to_string(),
         default_revoked,
         pending,
+        judged: false,
     });
 }
 
@@ -135,12 +136,14 @@ pub fn record_default_privileges(ck: &mut Checker, a: &AlterDefaultPrivilegesStm
 }
 
 /// End of the script: report the definers EXECUTE was never revoked on.
+/// Each definer is judged once; it stays known for EG118.
 pub fn finish(cx: &mut Cx, state: &mut State) {
-    let privs = std::mem::take(&mut state.privileges.definers);
-    for d in &privs {
+    let mut definers = std::mem::take(&mut state.privileges.definers);
+    for d in definers.iter_mut().filter(|d| !d.judged) {
+        d.judged = true;
         if !state.privileges.revoked(d) {
             cx.findings.push(d.pending.clone());
         }
     }
-    state.privileges.definers = privs;
+    state.privileges.definers = definers;
 }
