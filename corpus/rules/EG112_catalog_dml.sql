@@ -9,6 +9,10 @@ DELETE FROM pg_depend WHERE objid = 0;
 --          ^ EG112
 DO $$ BEGIN UPDATE pg_language SET lanpltrusted = true WHERE lanname = 'c'; END $$;
 --                 ^ EG112
+MERGE INTO pg_catalog.pg_db_role_setting d USING s.src ON false WHEN NOT MATCHED THEN DO NOTHING;
+--         ^ EG112
+WITH x AS (SELECT 1) DELETE FROM pg_shdepend;
+--                               ^ EG112
 -- safe
 SELECT rolname FROM pg_catalog.pg_roles;
 UPDATE s.pg_settings_copy SET x = 1;
