@@ -6,7 +6,9 @@
 //! [`report`] (human, json, pgspot).
 
 pub mod analysis;
+pub mod catalog;
 pub mod config;
+pub mod extension;
 pub mod finding;
 pub mod parse;
 pub mod report;

@@ -1,6 +1,5 @@
 //! The `extguard` command line.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use extguard_analyzer::analysis::analyze_file;
-use extguard_analyzer::report::{self, Report, Summary};
+use extguard_analyzer::extension;
+use extguard_analyzer::report::{self, Report};
 use extguard_analyzer::{rules, Config, Finding, Severity, SourceFile, State};
 use rayon::prelude::*;
 
@@ -188,54 +188,6 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
     Ok(cfg)
 }
 
-/// Expand the paths: directories are searched recursively for *.sql (sorted).
-fn collect_inputs(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<(String, Option<PathBuf>)> {
-    let mut out = Vec::new();
-    if paths.is_empty() {
-        out.push(("<stdin>".to_string(), None));
-    }
-    for p in paths {
-        if p.as_os_str() == "-" {
-            out.push(("<stdin>".to_string(), None));
-        } else if p.is_dir() {
-            let mut found = Vec::new();
-            walk_dir(p, &mut found, errors, 0);
-            found.sort();
-            out.extend(
-                found
-                    .into_iter()
-                    .map(|f| (f.display().to_string(), Some(f))),
-            );
-        } else {
-            out.push((p.display().to_string(), Some(p.clone())));
-        }
-    }
-    out
-}
-
-fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>, depth: usize) {
-    if depth > 64 {
-        errors.push(format!(
-            "{}: directory nesting too deep (symlink cycle?)",
-            dir.display()
-        ));
-        return;
-    }
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => return errors.push(format!("{}: {e}", dir.display())),
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            walk_dir(&p, out, errors, depth + 1);
-        } else if p.extension().is_some_and(|x| x == "sql") {
-            out.push(p);
-        }
-    }
-}
-
 fn read_input(path: &Option<PathBuf>) -> std::io::Result<Vec<u8>> {
     match path {
         Some(p) => std::fs::read(p),
@@ -256,31 +208,157 @@ fn analyze_isolated(file: &SourceFile, cfg: &Config, state: &mut State) -> (Vec<
         Ok(f) => (f, false),
         Err(p) => {
             *state = snapshot;
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".into());
-            let (line, column) = (1, 1);
-            let f = Finding {
-                code: rules::EG003.code,
-                severity: Severity::Error,
-                title: rules::EG003.title,
-                message: format!("internal error while analysing this file: {msg}"),
-                path: file.path.clone(),
-                line,
-                column,
-                end_line: line,
-                end_column: column,
-                object: None,
-                span: extguard_analyzer::span::Span::new(0, 0),
-            };
-            (vec![f], true)
+            (
+                vec![internal_error_finding(&file.path, "this file", p)],
+                true,
+            )
         }
     }
 }
 
-fn check(args: CheckArgs, summary_by_extension: bool) -> Result<ExitCode, String> {
+/// What one run analysed: files in output order, their findings, and the extensions they form.
+#[derive(Default)]
+struct Run {
+    files: Vec<SourceFile>,
+    findings: Vec<Vec<Finding>>,
+    extensions: Vec<report::ExtensionSummary>,
+    internal_error: bool,
+}
+
+impl Run {
+    fn push(&mut self, file: SourceFile, findings: Vec<Finding>) {
+        self.files.push(file);
+        self.findings.push(findings);
+    }
+}
+
+fn internal_error_finding(
+    path: &str,
+    what: &str,
+    payload: Box<dyn std::any::Any + Send>,
+) -> Finding {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into());
+    Finding {
+        code: rules::EG003.code,
+        severity: Severity::Error,
+        title: rules::EG003.title,
+        message: format!("internal error while analysing {what}: {msg}"),
+        path: path.to_string(),
+        line: 1,
+        column: 1,
+        end_line: 1,
+        end_column: 1,
+        object: None,
+        span: extguard_analyzer::span::Span::new(0, 0),
+    }
+}
+
+/// Analyse one extension, turning a panic into an internal-error finding on its control file.
+fn analyze_extension_isolated(
+    ext: &extension::Extension,
+    cfg: &Config,
+) -> (extension::ExtensionReport, bool) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extension::analyze(ext, cfg)
+    })) {
+        Ok(r) => (r, false),
+        Err(p) => {
+            let path = ext.control_path.display().to_string();
+            let file = SourceFile::new(path.clone(), ext.control_text.as_bytes());
+            let f = internal_error_finding(&path, &format!("extension {}", ext.name), p);
+            (
+                extension::ExtensionReport {
+                    name: ext.name.clone(),
+                    default_version: None,
+                    files: vec![file],
+                    findings: vec![vec![f]],
+                    install_chain: vec![],
+                },
+                true,
+            )
+        }
+    }
+}
+
+fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -> Run {
+    let mut run = Run::default();
+    let mut append_state = State::new(cfg.trusted_schema.iter().cloned());
+    let inputs: Vec<Option<&PathBuf>> = if args.paths.is_empty() {
+        vec![None]
+    } else {
+        args.paths.iter().map(Some).collect()
+    };
+    for input in inputs {
+        let (extensions, loose): (Vec<extension::Extension>, Vec<(String, Option<PathBuf>)>) =
+            match input {
+                Some(p) if p.is_dir() => {
+                    let d = extension::discover(p);
+                    io_errors.extend(d.errors);
+                    (
+                        d.extensions,
+                        d.loose_sql
+                            .into_iter()
+                            .map(|f| (f.display().to_string(), Some(f)))
+                            .collect(),
+                    )
+                }
+                Some(p) if p.as_os_str() != "-" => {
+                    (Vec::new(), vec![(p.display().to_string(), Some(p.clone()))])
+                }
+                _ => (Vec::new(), vec![("<stdin>".to_string(), None)]),
+            };
+        let reports: Vec<(extension::ExtensionReport, bool)> = extensions
+            .par_iter()
+            .map(|e| analyze_extension_isolated(e, cfg))
+            .collect();
+        for (r, internal) in reports {
+            run.internal_error |= internal;
+            let first = run.files.len();
+            let chain = r.install_chain.iter().map(|i| first + i).collect();
+            for (f, fs) in r.files.into_iter().zip(r.findings) {
+                run.push(f, fs);
+            }
+            run.extensions.push(report::ExtensionSummary {
+                name: r.name,
+                default_version: r.default_version,
+                files: first..run.files.len(),
+                install_chain: chain,
+            });
+        }
+        let mut files = Vec::new();
+        for (name, path) in &loose {
+            match read_input(path) {
+                Ok(bytes) => files.push(SourceFile::new(name.clone(), &bytes)),
+                Err(e) => io_errors.push(format!("{name}: {e}")),
+            }
+        }
+        let results: Vec<(Vec<Finding>, bool)> = if cfg.append {
+            files
+                .iter()
+                .map(|f| analyze_isolated(f, cfg, &mut append_state))
+                .collect()
+        } else {
+            files
+                .par_iter()
+                .map(|f| {
+                    let mut state = State::new(cfg.trusted_schema.iter().cloned());
+                    analyze_isolated(f, cfg, &mut state)
+                })
+                .collect()
+        };
+        for (f, (fs, internal)) in files.into_iter().zip(results) {
+            run.internal_error |= internal;
+            run.push(f, fs);
+        }
+    }
+    run
+}
+
+fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
     let cfg = config(&args)?;
     let format = args
         .format
@@ -291,41 +369,15 @@ fn check(args: CheckArgs, summary_by_extension: bool) -> Result<ExitCode, String
         })
         .unwrap_or(Format::Human);
     let mut io_errors = Vec::new();
-    let inputs = collect_inputs(&args.paths, &mut io_errors);
-    let mut files = Vec::new();
-    for (name, path) in &inputs {
-        match read_input(path) {
-            Ok(bytes) => files.push(SourceFile::new(name.clone(), &bytes)),
-            Err(e) => io_errors.push(format!("{name}: {e}")),
-        }
-    }
     // Quiet the default panic message: a panic becomes an EG003 finding.
     std::panic::set_hook(Box::new(|_| {}));
-    let results: Vec<(Vec<Finding>, bool)> = if cfg.append {
-        let mut state = State::new(cfg.trusted_schema.iter().cloned());
-        files
-            .iter()
-            .map(|f| analyze_isolated(f, &cfg, &mut state))
-            .collect()
-    } else {
-        files
-            .par_iter()
-            .map(|f| {
-                let mut state = State::new(cfg.trusted_schema.iter().cloned());
-                analyze_isolated(f, &cfg, &mut state)
-            })
-            .collect()
-    };
-    let internal_error = results.iter().any(|r| r.1);
-    let findings: Vec<Vec<Finding>> = results.into_iter().map(|r| r.0).collect();
+    let run = analyze_inputs(&args, &cfg, &mut io_errors);
     let rep = Report {
-        files: &files,
-        findings: &findings,
+        files: &run.files,
+        findings: &run.findings,
+        extensions: &run.extensions,
     };
     let stdout = std::io::stdout();
-    if summary_by_extension {
-        print_extension_summary(&rep);
-    }
     let write_result = match format {
         Format::Json => {
             let mut out = stdout.lock();
@@ -335,6 +387,9 @@ fn check(args: CheckArgs, summary_by_extension: bool) -> Result<ExitCode, String
         }
         Format::Pgspot => report::write_pgspot(&rep, &mut stdout.lock()),
         Format::Human => {
+            if always_summarise || !run.extensions.is_empty() {
+                print!("{}", report::extension_table(&rep));
+            }
             let choice = if std::io::stdout().is_terminal() {
                 ColorChoice::Auto
             } else {
@@ -352,63 +407,14 @@ fn check(args: CheckArgs, summary_by_extension: bool) -> Result<ExitCode, String
     for e in &io_errors {
         eprintln!("extguard: {e}");
     }
-    if !io_errors.is_empty() || internal_error {
+    if !io_errors.is_empty() || run.internal_error {
         return Ok(ExitCode::from(2));
     }
-    Ok(if findings.iter().all(Vec::is_empty) {
+    Ok(if run.findings.iter().all(Vec::is_empty) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Per extension (file name up to `--`): files, errors, warnings, most frequent codes.
-fn print_extension_summary(rep: &Report) {
-    #[derive(Default)]
-    struct Row {
-        files: usize,
-        sum: Summary,
-        codes: BTreeMap<&'static str, usize>,
-    }
-    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
-    for (file, fs) in rep.files.iter().zip(rep.findings) {
-        let name = Path::new(&file.path)
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let ext = name.split("--").next().unwrap_or(&name).to_string();
-        let row = rows.entry(ext).or_default();
-        row.files += 1;
-        let s = Summary::of(fs);
-        row.sum.errors += s.errors;
-        row.sum.warnings += s.warnings;
-        row.sum.parse_errors += s.parse_errors;
-        for f in fs {
-            *row.codes.entry(f.code).or_default() += 1;
-        }
-    }
-    println!(
-        "{:<28} {:>5} {:>7} {:>8}  top codes",
-        "extension", "files", "errors", "warnings"
-    );
-    for (ext, r) in &rows {
-        let mut top: Vec<_> = r.codes.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let top: Vec<String> = top
-            .iter()
-            .take(3)
-            .map(|(c, n)| format!("{c}×{n}"))
-            .collect();
-        println!(
-            "{:<28} {:>5} {:>7} {:>8}  {}",
-            ext,
-            r.files,
-            r.sum.errors,
-            r.sum.warnings,
-            top.join(" ")
-        );
-    }
-    println!();
 }
 
 /// `extguard` with no arguments: the local PostgreSQL's extension directory.

@@ -30,6 +30,12 @@ pub struct State {
     pub trusted_schemas: HashSet<String>,
     /// What the script grants and revokes on its SECURITY DEFINER functions.
     pub privileges: Privileges,
+    /// The schema list of the search_path in force, when known.
+    pub path: Vec<String>,
+    /// Inside a function body (which runs later, as its caller or owner).
+    pub in_function_body: bool,
+    /// Inside the body of a SECURITY DEFINER function.
+    pub security_definer: bool,
 }
 
 /// Privileges of the SECURITY DEFINER functions a script creates: kept from
@@ -97,16 +103,31 @@ impl State {
         }
     }
 
-    /// A state for a function body that runs with the given security and the
-    /// script's knowledge of created objects.
-    pub fn for_body(&self, secure: bool) -> State {
+    /// A state for a function body that runs with the given security (and
+    /// search_path, if its SET clause gives one) and the script's knowledge of
+    /// created objects.
+    pub fn for_body(&self, secure: bool, path: Vec<String>, security_definer: bool) -> State {
         State {
             secure,
             session_secure: secure,
             created_schemas: self.created_schemas.clone(),
             trusted_schemas: self.trusted_schemas.clone(),
+            path,
+            in_function_body: true,
+            security_definer,
             ..State::default()
         }
+    }
+
+    /// Does the path in force hold nothing but pg_catalog before a trailing
+    /// pg_temp? Then an unqualified relation or type that is not in
+    /// pg_catalog can only come from pg_temp.
+    pub fn only_catalog_then_temp(&self) -> bool {
+        self.secure
+            && self.path.last().is_some_and(|l| l == "pg_temp")
+            && self.path[..self.path.len() - 1]
+                .iter()
+                .all(|s| s == "pg_catalog")
     }
 
     /// Is a search_path made of these schemas secure?
@@ -133,11 +154,24 @@ impl State {
             PathChange::Set { schemas, local } => (self.is_secure(schemas), *local),
             PathChange::Unknown { local } => (false, *local),
         };
+        self.path = match change {
+            PathChange::Set { schemas, .. } => schemas.clone(),
+            PathChange::Unknown { .. } => Vec::new(),
+        };
         self.secure = secure;
         self.local = local;
         if !local {
             self.session_secure = secure;
         }
+    }
+
+    /// Start of a script run by CREATE / ALTER EXTENSION: the server has set
+    /// a secure search_path for the whole script (the script's transaction).
+    pub fn enter_extension_script(&mut self) {
+        self.secure = true;
+        self.session_secure = true;
+        self.committed = true;
+        self.local = false;
     }
 
     /// BEGIN / START TRANSACTION.

@@ -45,9 +45,9 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
         self.state.secure
     }
 
-    /// Is `schema` one the script created (or the user trusts)?
+    /// Is `schema` one the script created?
     pub fn created_schema(&self, schema: &str) -> bool {
-        self.state.created_schemas.contains(schema) || self.state.trusted_schemas.contains(schema)
+        self.state.created_schemas.contains(schema)
     }
 
     /// Is this SET part of ALTER SYSTEM?
@@ -390,10 +390,12 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
                 functions::sql_accepting_call(self, f);
             }
             NodeRef::RangeVar(r) => {
-                rules::ps017_unqualified_object_reference::check_range_var(self, r)
+                rules::ps017_unqualified_object_reference::check_range_var(self, r);
+                rules::eg130_pg_temp_hijack::check_range_var(self, r);
             }
             NodeRef::TypeCast(t) => {
-                rules::ps017_unqualified_object_reference::check_type_cast(self, t)
+                rules::ps017_unqualified_object_reference::check_type_cast(self, t);
+                rules::eg130_pg_temp_hijack::check_type_cast(self, t);
             }
             NodeRef::CaseExpr(c) => rules::ps009_unsafe_case_expression::check(self, c),
             NodeRef::DefineStmt(d) => {

@@ -56,6 +56,15 @@ pub fn function_info<'t>(ck: &Checker, f: &'t pb::CreateFunctionStmt) -> Functio
     }
 }
 
+/// The schemas a function's `SET search_path = ...` clause lists.
+fn clause_schemas(v: &pb::VariableSetStmt) -> Vec<String> {
+    v.args
+        .iter()
+        .filter_map(names::const_string)
+        .flat_map(split_path)
+        .collect()
+}
+
 /// Does a function's `SET search_path` clause make its body secure?
 pub fn clause_secure(state: &State, v: &pb::VariableSetStmt) -> bool {
     match VariableSetKind::try_from(v.kind).unwrap_or(VariableSetKind::Undefined) {
@@ -130,7 +139,10 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
     if ck.cx.depth >= MAX_DEPTH {
         return;
     }
-    let body_state = ck.state.for_body(info.body_secure);
+    let clause_path = info.path_clause.map(clause_schemas).unwrap_or_default();
+    let body_state = ck
+        .state
+        .for_body(info.body_secure, clause_path, info.security_definer);
     match info.language.as_str() {
         "sql" => {
             if let Some(body) = body_unit(ck, &f.options) {

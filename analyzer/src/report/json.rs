@@ -14,6 +14,14 @@ pub fn json_document(r: &Report) -> Value {
         "version": JSON_VERSION,
         "files": r.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
         "findings": findings,
+        "extensions": r.extensions.iter().map(|e| json!({
+            "name": e.name,
+            "default_version": e.default_version,
+            "control": r.files[e.files.start].path,
+            "install_chain": e.install_chain.iter().map(|&i| r.files[i].path.as_str()).collect::<Vec<_>>(),
+            "scripts": r.files[e.files.start + 1..e.files.end].iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+            "summary": Summary::of(r.findings[e.files.clone()].iter().flatten()),
+        })).collect::<Vec<_>>(),
         "summary": Summary::of(findings.iter().copied()),
     })
 }

@@ -69,3 +69,23 @@ declare_rule! {
     /// Review the body by hand, then pass `--ignore-lang LANG`.
     pub static EG004 = { code: "EG004", name: "unknown-language", title: "Unknown function language", severity: Warning };
 }
+
+declare_rule! {
+    /// ## What it flags
+    /// A `.control` file PostgreSQL would reject (bad syntax, a non-Boolean
+    /// `relocatable`/`trusted`/`superuser`), one without `default_version`,
+    /// or one whose default version no install script or update path reaches.
+    ///
+    /// ## Why it matters
+    /// CREATE EXTENSION fails, and extguard cannot tell which scripts it would run.
+    ///
+    /// ## Example
+    /// ```text
+    /// default_version = '1.0'
+    /// relocatable = maybe
+    /// ```
+    ///
+    /// ## Fix
+    /// Correct the control file; make sure `ext--VERSION.sql` exists.
+    pub static EG005 = { code: "EG005", name: "invalid-control-file", title: "Invalid control file", severity: Error };
+}

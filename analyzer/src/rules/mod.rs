@@ -68,6 +68,7 @@ pub mod eg117_security_definer_executable_by_public;
 pub mod eg118_grant_execute_to_public;
 pub mod eg119_unqualified_support_object;
 pub mod eg120_replace_trigger_or_rule;
+pub mod eg130_pg_temp_hijack;
 pub mod ps001_unqualified_operator;
 pub mod ps002_unsafe_function_creation;
 pub mod ps003_security_definer_without_search_path;
@@ -87,7 +88,7 @@ pub mod ps016_unqualified_function_call;
 pub mod ps017_unqualified_object_reference;
 pub mod ps018_unsafe_set_search_path;
 
-pub use diagnostics::{EG001, EG002, EG003, EG004};
+pub use diagnostics::{EG001, EG002, EG003, EG004, EG005};
 
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
@@ -113,6 +114,7 @@ pub static ALL: &[&Rule] = &[
     &EG002,
     &EG003,
     &EG004,
+    &EG005,
     &eg101_copy_program::RULE,
     &eg102_copy_server_file::RULE,
     &eg103_alter_system::RULE,
@@ -133,6 +135,7 @@ pub static ALL: &[&Rule] = &[
     &eg118_grant_execute_to_public::RULE,
     &eg119_unqualified_support_object::RULE,
     &eg120_replace_trigger_or_rule::RULE,
+    &eg130_pg_temp_hijack::RULE,
 ];
 
 /// Look a rule up by code (case-insensitive).

@@ -1,0 +1,410 @@
+//! The extension model: control files, install and update scripts, the
+//! chain CREATE EXTENSION runs, and the search_path it runs them with.
+
+pub mod control;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+
+pub use control::Control;
+
+use crate::analysis::analyze_file;
+use crate::config::Config;
+use crate::finding::{Finding, Severity};
+use crate::rules;
+use crate::search_path::State;
+use crate::source::{SourceFile, EXTSCHEMA};
+use crate::span::Span;
+
+/// One script of an extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    pub path: PathBuf,
+    /// `Some(A)` for an update script `ext--A--B.sql`.
+    pub from: Option<String>,
+    /// The version it installs or updates to.
+    pub to: String,
+}
+
+/// An extension found by its control file.
+#[derive(Debug, Clone)]
+pub struct Extension {
+    pub name: String,
+    pub control_path: PathBuf,
+    /// The parsed control file, or the error that stopped parsing it.
+    pub control: Result<Control, control::ControlError>,
+    pub control_text: String,
+    pub scripts: Vec<Script>,
+}
+
+/// What a directory tree holds: extensions, and SQL files that belong to none.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub extensions: Vec<Extension>,
+    pub loose_sql: Vec<PathBuf>,
+    pub errors: Vec<String>,
+}
+
+/// Split `name--a--b.sql` / `name--v.sql` into (name, from, to).
+pub fn parse_script_name(file: &str) -> Option<(String, Option<String>, String)> {
+    let stem = file.strip_suffix(".sql")?;
+    let parts: Vec<&str> = stem.split("--").collect();
+    match parts.as_slice() {
+        [name, v] if !name.is_empty() && !v.is_empty() => {
+            Some((name.to_string(), None, v.to_string()))
+        }
+        [name, a, b] if !name.is_empty() && !a.is_empty() && !b.is_empty() => {
+            Some((name.to_string(), Some(a.to_string()), b.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// Find extensions (by `.control` files) and loose `.sql` files under `root`.
+pub fn discover(root: &Path) -> Discovery {
+    let mut files = Vec::new();
+    let mut d = Discovery::default();
+    collect(root, &mut files, &mut d.errors, 0, &mut Vec::new());
+    files.sort();
+    let mut controls: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for f in &files {
+        if f.extension().is_some_and(|e| e == "control") {
+            let stem = f
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            // secondary control files (ext--1.0.control) refine the primary one
+            if !stem.contains("--") {
+                controls.entry(stem).or_insert_with(|| f.clone());
+            }
+        }
+    }
+    let mut claimed = std::collections::HashSet::new();
+    for (name, path) in controls {
+        let text = match std::fs::read(&path) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => {
+                d.errors.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        let control = control::parse(&text);
+        let script_dir = script_directory(
+            &path,
+            control.as_ref().ok().and_then(|c| c.directory.as_deref()),
+        );
+        let mut scripts = Vec::new();
+        for f in files
+            .iter()
+            .filter(|f| f.parent() == Some(script_dir.as_path()))
+        {
+            let fname = f.file_name().unwrap_or_default().to_string_lossy();
+            if let Some((n, from, to)) = parse_script_name(&fname) {
+                if n == name {
+                    claimed.insert(f.clone());
+                    scripts.push(Script {
+                        path: f.clone(),
+                        from,
+                        to,
+                    });
+                }
+            }
+        }
+        d.extensions.push(Extension {
+            name,
+            control_path: path,
+            control,
+            control_text: text,
+            scripts,
+        });
+    }
+    d.loose_sql = files
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "sql") && !claimed.contains(f))
+        .collect();
+    d
+}
+
+/// Where a control file's scripts are: its `directory` (relative to the
+/// share directory, i.e. the control file's grandparent) or its own directory.
+fn script_directory(control: &Path, directory: Option<&str>) -> PathBuf {
+    let own = control.parent().map(Path::to_path_buf).unwrap_or_default();
+    match directory {
+        Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
+        Some(d) => {
+            let candidate = own
+                .parent()
+                .map(|p| p.join(d))
+                .unwrap_or_else(|| PathBuf::from(d));
+            if candidate.is_dir() {
+                candidate
+            } else {
+                own.join(d)
+            }
+        }
+        None => own,
+    }
+}
+
+fn collect(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    errors: &mut Vec<String>,
+    depth: usize,
+    seen: &mut Vec<PathBuf>,
+) {
+    let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if depth > 64 || seen.contains(&canon) {
+        errors.push(format!(
+            "{}: directory cycle or nesting too deep; not descending",
+            dir.display()
+        ));
+        return;
+    }
+    seen.push(canon);
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => return errors.push(format!("{}: {e}", dir.display())),
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out, errors, depth + 1, seen);
+        } else if p.extension().is_some_and(|x| x == "sql" || x == "control") {
+            out.push(p);
+        }
+    }
+    seen.pop();
+}
+
+impl Extension {
+    /// The scripts CREATE EXTENSION runs for `version`: the install script
+    /// of that version, or else the install script with the shortest update
+    /// path to it (as PostgreSQL chooses).
+    pub fn install_chain(&self, version: &str) -> Option<Vec<&Script>> {
+        if let Some(s) = self
+            .scripts
+            .iter()
+            .find(|s| s.from.is_none() && s.to == version)
+        {
+            return Some(vec![s]);
+        }
+        let mut best: Option<Vec<&Script>> = None;
+        for base in self.scripts.iter().filter(|s| s.from.is_none()) {
+            if let Some(path) = self.update_path(&base.to, version) {
+                let mut chain = vec![base];
+                chain.extend(path);
+                if best.as_ref().is_none_or(|b| chain.len() < b.len()) {
+                    best = Some(chain);
+                }
+            }
+        }
+        best
+    }
+
+    /// Shortest sequence of update scripts from one version to another (BFS).
+    pub fn update_path(&self, from: &str, to: &str) -> Option<Vec<&Script>> {
+        let mut prev: HashMap<&str, &Script> = HashMap::new();
+        let mut queue = VecDeque::from([from]);
+        let mut seen = std::collections::HashSet::from([from]);
+        while let Some(v) = queue.pop_front() {
+            if v == to {
+                let mut path = Vec::new();
+                let mut cur = to;
+                while cur != from {
+                    let s = prev[cur];
+                    path.push(s);
+                    cur = s.from.as_deref().unwrap_or(from);
+                }
+                path.reverse();
+                return Some(path);
+            }
+            for s in self.scripts.iter().filter(|s| s.from.as_deref() == Some(v)) {
+                if seen.insert(s.to.as_str()) {
+                    prev.insert(s.to.as_str(), s);
+                    queue.push_back(s.to.as_str());
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The result of analysing one extension.
+#[derive(Debug)]
+pub struct ExtensionReport {
+    pub name: String,
+    pub default_version: Option<String>,
+    /// The control file first, then every script, in analysis order.
+    pub files: Vec<SourceFile>,
+    pub findings: Vec<Vec<Finding>>,
+    /// Indices into `files` of the CREATE EXTENSION chain.
+    pub install_chain: Vec<usize>,
+}
+
+/// The state CREATE EXTENSION runs a script with: `search_path = target
+/// schema, required extensions' schemas, pg_temp` (pg_catalog implicitly
+/// first). Names resolved now are safe; function bodies, which run later
+/// under their caller's search_path, start from their own state.
+pub fn script_state(ext_name: &str, control: Option<&Control>, cfg: &Config) -> State {
+    let mut st = State::new(cfg.trusted_schema.iter().cloned());
+    st.trusted_schemas.insert(EXTSCHEMA.to_string());
+    if let Some(c) = control {
+        if let Some(s) = &c.schema {
+            st.trusted_schemas.insert(s.clone());
+        }
+        for r in &c.requires {
+            st.trusted_schemas.insert(format!("{EXTSCHEMA}:{r}"));
+        }
+    }
+    let _ = ext_name;
+    st.enter_extension_script();
+    st
+}
+
+/// Analyse an extension: its install chain with one state, then every other
+/// script (update scripts run by ALTER EXTENSION UPDATE) with a fresh one.
+pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
+    let control_file = SourceFile::new(
+        ext.control_path.display().to_string(),
+        ext.control_text.as_bytes(),
+    );
+    let mut files = vec![control_file];
+    let mut findings = vec![Vec::new()];
+    let control = match &ext.control {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let f = &files[0];
+            findings[0].push(control_finding(f, e.offset, &e.message));
+            None
+        }
+    };
+    let default_version = control.and_then(|c| c.default_version.clone());
+    let chain: Vec<&Script> = match &default_version {
+        Some(v) => match ext.install_chain(v) {
+            Some(c) => c,
+            None => {
+                findings[0].push(control_finding(
+                    &files[0],
+                    0,
+                    &format!("no install script or update path leads to default_version {v}"),
+                ));
+                Vec::new()
+            }
+        },
+        None => {
+            if control.is_some() {
+                findings[0].push(control_finding(
+                    &files[0],
+                    0,
+                    "control file has no default_version",
+                ));
+            }
+            Vec::new()
+        }
+    };
+    let mut install_chain = Vec::new();
+    let mut state = script_state(&ext.name, control, cfg);
+    for s in &chain {
+        let (file, fs) = analyze_script(&s.path, cfg, &mut state);
+        install_chain.push(files.len());
+        files.push(file);
+        findings.push(fs);
+    }
+    for s in ext.scripts.iter().filter(|s| !chain.contains(s)) {
+        let mut st = script_state(&ext.name, control, cfg);
+        let (file, fs) = analyze_script(&s.path, cfg, &mut st);
+        files.push(file);
+        findings.push(fs);
+    }
+    ExtensionReport {
+        name: ext.name.clone(),
+        default_version,
+        files,
+        findings,
+        install_chain,
+    }
+}
+
+fn analyze_script(path: &Path, cfg: &Config, state: &mut State) -> (SourceFile, Vec<Finding>) {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let file = SourceFile::new(path.display().to_string(), &bytes);
+            let fs = analyze_file(&file, cfg, state);
+            (file, fs)
+        }
+        Err(e) => {
+            let file = SourceFile::new(path.display().to_string(), b"");
+            let f = control_finding(&file, 0, &format!("cannot read script: {e}"));
+            (file, vec![f])
+        }
+    }
+}
+
+fn control_finding(file: &SourceFile, offset: usize, message: &str) -> Finding {
+    let end = file.text[offset.min(file.text.len())..]
+        .find('\n')
+        .map_or(file.text.len(), |i| offset + i);
+    let span = Span::new(offset.min(file.text.len()), end);
+    let (line, column) = file.line_col(span.start);
+    let (end_line, end_column) = file.line_col(span.end);
+    Finding {
+        code: rules::EG005.code,
+        severity: Severity::Error,
+        title: rules::EG005.title,
+        message: message.to_string(),
+        path: file.path.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+        object: None,
+        span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ext(scripts: &[&str]) -> Extension {
+        Extension {
+            name: "e".into(),
+            control_path: "e.control".into(),
+            control: Ok(Control::default()),
+            control_text: String::new(),
+            scripts: scripts
+                .iter()
+                .map(|s| {
+                    let (_, from, to) = parse_script_name(s).unwrap();
+                    Script {
+                        path: PathBuf::from(s),
+                        from,
+                        to,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn chooses_the_shortest_install_chain() {
+        let e = ext(&[
+            "e--1.0.sql",
+            "e--1.0--1.1.sql",
+            "e--1.1--1.2.sql",
+            "e--1.1.sql",
+            "e--1.0--1.2.sql",
+        ]);
+        let names = |c: Vec<&Script>| {
+            c.iter()
+                .map(|s| s.path.display().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(e.install_chain("1.1").unwrap()), vec!["e--1.1.sql"]);
+        assert_eq!(names(e.install_chain("1.2").unwrap()).len(), 2);
+        assert!(e.install_chain("9.9").is_none());
+        assert_eq!(parse_script_name("a--b--c--d.sql"), None);
+    }
+}
