@@ -12,6 +12,8 @@ DO $$ BEGIN COPY s.t TO PROGRAM 'sh'; END $$;
 --                      ^ EG101
 CREATE FOREIGN TABLE s.ft (x text) SERVER fs OPTIONS (program 'id');
 --                                                    ^ EG101
+COPY s.program TO PROGRAM 'gzip > /tmp/x';
+--                ^ EG101
 -- safe
 COPY s.t FROM STDIN;
 COPY s.t TO STDOUT;

@@ -88,6 +88,23 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
         self.token_span(0)
     }
 
+    /// File span of the last word `kw` that starts before the file offset
+    /// `before` (the keyword right in front of a literal), if any.
+    pub fn keyword_span_before(&self, kw: &str, before: usize) -> Option<Span> {
+        let base = self.unit.token_base;
+        self.unit
+            .tokens
+            .iter()
+            .map(|t| (t.start - base, t.end - base, t.kind))
+            .filter(|&(s, e, k)| {
+                k == crate::parse::lexer::TokenKind::Word
+                    && self.unit.map.to_file(s) < before
+                    && self.unit.text[s..e].eq_ignore_ascii_case(kw)
+            })
+            .last()
+            .map(|(s, e, _)| self.unit.span((s, e)))
+    }
+
     /// Local tokens of the unit with offsets relative to its text.
     fn local_tokens(&self) -> impl Iterator<Item = (usize, crate::parse::lexer::Token)> + '_ {
         let base = self.unit.token_base;

@@ -32,7 +32,11 @@ pub fn check(ck: &mut Checker, c: &CopyStmt) {
     if !c.is_program {
         return;
     }
-    let span = ck.keyword_span("program");
+    // the PROGRAM keyword in front of the command (a table may be named program)
+    let span = ck
+        .string_span(&c.filename)
+        .and_then(|cmd| ck.keyword_span_before("program", cmd.start))
+        .unwrap_or_else(|| ck.keyword_span("program"));
     let dir = if c.is_from { "FROM" } else { "TO" };
     ck.report(
         &RULE,
