@@ -95,13 +95,13 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
         self.unit
             .tokens
             .iter()
+            .rev()
             .map(|t| (t.start - base, t.end - base, t.kind))
-            .filter(|&(s, e, k)| {
+            .find(|&(s, e, k)| {
                 k == crate::parse::lexer::TokenKind::Word
                     && self.unit.map.to_file(s) < before
                     && self.unit.text[s..e].eq_ignore_ascii_case(kw)
             })
-            .last()
             .map(|(s, e, _)| self.unit.span((s, e)))
     }
 
