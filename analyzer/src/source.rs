@@ -1,6 +1,6 @@
 //! Source files: decoding, placeholder neutralisation and line/column lookup.
 
-use crate::parse::lexer::{self, Token, TokenKind};
+use crate::parse::lexer::{Lexer, Splitter, StmtRange, TokenKind};
 
 /// A file as the analyzer sees it.
 ///
@@ -15,7 +15,10 @@ pub struct SourceFile {
     pub path: String,
     pub text: String,
     pub prepared: String,
-    pub tokens: Vec<Token>,
+    /// The statements of the file (as psql splits them).
+    pub statements: Vec<StmtRange>,
+    /// `-- extguard: ignore ...` comments: (end offset of the comment, codes).
+    pub directives: Vec<(usize, Vec<String>)>,
     line_starts: Vec<usize>,
     /// Set when the input was not valid UTF-8 (offset of the first bad byte).
     pub invalid_utf8_at: Option<usize>,
@@ -43,9 +46,27 @@ impl SourceFile {
     ) -> Self {
         // libpg_query takes C strings: a NUL byte would cut the statement.
         let mut prepared = text.replace('\0', " ");
+        // A byte-order mark is not SQL: blank it (three bytes, three spaces).
+        if prepared.starts_with('\u{feff}') {
+            prepared.replace_range(..3, "   ");
+        }
         neutralise_placeholders(&mut prepared);
-        let tokens = lexer::lex(&prepared);
-        blank_meta_commands(&mut prepared, &tokens);
+        // One streaming pass: statements, meta-commands, suppression comments.
+        let mut splitter = Splitter::default();
+        let mut meta = Vec::new();
+        let mut directives = Vec::new();
+        for t in Lexer::new(&prepared) {
+            match t.kind {
+                TokenKind::MetaCommand => meta.push((t.start, t.end)),
+                TokenKind::Comment => {
+                    if let Some(codes) = parse_directive(t.text(&prepared)) {
+                        directives.push((t.end, codes));
+                    }
+                }
+                _ => splitter.push(&prepared, &t),
+            }
+        }
+        blank_ranges(&mut prepared, &meta);
         let mut line_starts = vec![0];
         line_starts.extend(
             text.bytes()
@@ -57,7 +78,8 @@ impl SourceFile {
             path: path.into(),
             text,
             prepared,
-            tokens,
+            statements: splitter.finish(),
+            directives,
             line_starts,
             invalid_utf8_at,
         }
@@ -131,18 +153,33 @@ fn placeholder_end(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
-fn blank_meta_commands(s: &mut String, tokens: &[Token]) {
-    if !tokens.iter().any(|t| t.kind == TokenKind::MetaCommand) {
+/// Replace byte ranges (whole tokens) by spaces.
+fn blank_ranges(s: &mut String, ranges: &[(usize, usize)]) {
+    if ranges.is_empty() {
         return;
     }
     let mut bytes = std::mem::take(s).into_bytes();
-    for t in tokens.iter().filter(|t| t.kind == TokenKind::MetaCommand) {
-        for b in &mut bytes[t.start..t.end] {
-            // keep UTF-8 continuation structure intact by blanking whole characters
-            *b = b' ';
-        }
+    for &(start, end) in ranges {
+        bytes[start..end].fill(b' ');
     }
     *s = String::from_utf8(bytes).expect("blanking whole tokens keeps UTF-8 valid");
+}
+
+/// `-- extguard: ignore PS016, PS001` -> ["PS016", "PS001"].
+pub fn parse_directive(comment: &str) -> Option<Vec<String>> {
+    let body = comment
+        .trim_start_matches("--")
+        .trim_start_matches("/*")
+        .trim_end_matches("*/")
+        .trim();
+    let rest = body.strip_prefix("extguard:")?.trim_start();
+    let rest = rest.strip_prefix("ignore")?;
+    let codes: Vec<String> = rest
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_ascii_uppercase())
+        .collect();
+    (!codes.is_empty()).then_some(codes)
 }
 
 #[cfg(test)]
@@ -160,6 +197,22 @@ mod tests {
             .prepared
             .starts_with("SELECT \"extschema\".f(), \"extschema:cube\".g(), \"extowner\";"));
         assert!(f.prepared.ends_with("\n       \n"));
+    }
+
+    #[test]
+    fn bom_nul_and_meta_commands_are_neutralised() {
+        let f = SourceFile::new(
+            "t.sql",
+            "\u{feff}SELECT 1;\0SELECT 2; -- extguard: ignore PS016\n\\echo x; y\nSELECT 3"
+                .as_bytes(),
+        );
+        let stmts: Vec<&str> = f
+            .statements
+            .iter()
+            .map(|r| &f.prepared[r.start..r.end])
+            .collect();
+        assert_eq!(stmts, ["SELECT 1", "SELECT 2", "SELECT 3"]);
+        assert_eq!(f.directives.len(), 1);
     }
 
     #[test]

@@ -32,6 +32,17 @@ pub struct Unit<'t> {
 }
 
 impl<'t> Unit<'t> {
+    /// A unit for `text[start..end]`, a contiguous slice of the file.
+    pub fn slice(text: &'t str, start: usize, end: usize) -> Unit<'t> {
+        let t = &text[start..end];
+        Unit {
+            text: Cow::Borrowed(t),
+            tokens: Cow::Owned(lexer::lex(t)),
+            token_base: 0,
+            map: OffsetMap::Shift(start),
+        }
+    }
+
     /// A unit for text that is not a contiguous slice of the file.
     pub fn owned(text: String, map: OffsetMap) -> Unit<'static> {
         let tokens = lexer::lex(&text);
@@ -98,7 +109,7 @@ pub struct Cx<'f> {
     pub cfg: &'f Config,
     pub findings: Vec<Finding>,
     /// (file span, codes) of inline `-- extguard: ignore ...` directives.
-    suppressions: Vec<(Span, Vec<String>)>,
+    pub suppressions: Vec<(Span, Vec<String>)>,
     /// Nesting depth of bodies and dynamic SQL, to stop runaway recursion.
     pub depth: usize,
 }
@@ -181,7 +192,7 @@ impl<'f> Cx<'f> {
     fn collect_suppressions(&mut self, unit: &Unit, stmts: &[lexer::StmtRange]) {
         for t in unit.tokens.iter().filter(|t| t.kind == TokenKind::Comment) {
             let text = &unit.text[t.start - unit.token_base..t.end - unit.token_base];
-            let Some(codes) = parse_directive(text) else {
+            let Some(codes) = crate::source::parse_directive(text) else {
                 continue;
             };
             if let Some(next) = stmts.iter().find(|s| s.start >= t.end - unit.token_base) {
@@ -190,23 +201,6 @@ impl<'f> Cx<'f> {
             }
         }
     }
-}
-
-/// `-- extguard: ignore PS016, PS001` -> ["PS016", "PS001"].
-fn parse_directive(comment: &str) -> Option<Vec<String>> {
-    let body = comment
-        .trim_start_matches("--")
-        .trim_start_matches("/*")
-        .trim_end_matches("*/")
-        .trim();
-    let rest = body.strip_prefix("extguard:")?.trim_start();
-    let rest = rest.strip_prefix("ignore")?;
-    let codes: Vec<String> = rest
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.to_ascii_uppercase())
-        .collect();
-    (!codes.is_empty()).then_some(codes)
 }
 
 /// Analyse one file with the given state (fresh, or carried over with
@@ -236,13 +230,16 @@ pub fn analyze_file_with(
             None,
         );
     }
-    let unit = Unit {
-        text: Cow::Borrowed(&file.prepared),
-        tokens: Cow::Borrowed(&file.tokens),
-        token_base: 0,
-        map: OffsetMap::Shift(0),
-    };
-    analyze_statements(&mut cx, state, &unit, Sequencing::Script);
+    for (comment_end, codes) in &file.directives {
+        if let Some(next) = file.statements.iter().find(|s| s.start >= *comment_end) {
+            cx.suppressions
+                .push((Span::new(next.start, next.end), codes.clone()));
+        }
+    }
+    for r in &file.statements {
+        let unit = Unit::slice(&file.prepared, r.start, r.end);
+        analyze_statement(&mut cx, state, &unit);
+    }
     if end_of_script {
         finish_script(&mut cx, state);
     }
@@ -267,16 +264,17 @@ pub enum Sequencing {
     ResolvedUpFront,
 }
 
-/// Split a unit into statements and analyse each.
+/// Split a unit (a body or a dynamic SQL string) into statements and analyse each.
 pub fn analyze_statements(cx: &mut Cx, state: &mut State, unit: &Unit, seq: Sequencing) {
-    let stmts = lexer::split(&unit.text[..], &shift_tokens(unit));
+    let stmts = lexer::split(&unit.text, unit.tokens.iter().copied());
     cx.collect_suppressions(unit, &stmts);
     let initial = (seq == Sequencing::ResolvedUpFront).then(|| state.clone());
     for r in &stmts {
+        let text = &unit.text[r.start..r.end];
         let sub = Unit {
-            text: Cow::Borrowed(&unit.text[r.start..r.end]),
-            tokens: Cow::Borrowed(&unit.tokens[r.first_token..r.end_token]),
-            token_base: unit.token_base + r.start,
+            text: Cow::Borrowed(text),
+            tokens: Cow::Owned(lexer::lex(text)),
+            token_base: 0,
             map: unit.map.shifted(r.start),
         };
         if let Some(init) = &initial {
@@ -292,24 +290,6 @@ pub fn analyze_statements(cx: &mut Cx, state: &mut State, unit: &Unit, seq: Sequ
         } else {
             analyze_statement(cx, state, &sub);
         }
-    }
-}
-
-/// Tokens of a unit with offsets relative to its text (borrowed when already so).
-fn shift_tokens<'u>(unit: &'u Unit) -> Cow<'u, [Token]> {
-    if unit.token_base == 0 {
-        Cow::Borrowed(&unit.tokens[..])
-    } else {
-        Cow::Owned(
-            unit.tokens
-                .iter()
-                .map(|t| Token {
-                    start: t.start - unit.token_base,
-                    end: t.end - unit.token_base,
-                    ..*t
-                })
-                .collect(),
-        )
     }
 }
 

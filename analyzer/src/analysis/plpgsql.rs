@@ -30,11 +30,22 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, stmt_te
         Ok(v) => v,
         Err(e) => {
             let span = body.span((0, body.text.len().min(1)));
-            let msg = match e {
-                pg_query::Error::Parse(m) => format!("PL/pgSQL body does not parse: {m}"),
-                other => format!("PL/pgSQL body could not be read: {other}"),
-            };
-            cx.report(&rules::EG001, Severity::Error, span, msg, None);
+            match e {
+                pg_query::Error::Parse(m) => cx.report(
+                    &rules::EG001,
+                    Severity::Error,
+                    span,
+                    format!("PL/pgSQL body does not parse: {m}"),
+                    None,
+                ),
+                other => cx.report(
+                    &rules::EG006,
+                    Severity::Warning,
+                    span,
+                    format!("PL/pgSQL body is nested too deeply to analyse: {other}"),
+                    None,
+                ),
+            }
             return;
         }
     };

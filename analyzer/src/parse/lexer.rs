@@ -68,16 +68,38 @@ const OP_CHARS: &[u8] = b"+-*/<>=~!@#%^&|`?:";
 
 /// Lex the whole text. Never fails.
 pub fn lex(src: &str) -> Vec<Token> {
-    let b = src.as_bytes();
-    let n = b.len();
-    let mut out = Vec::with_capacity(n / 4);
-    let mut i = 0;
-    while i < n {
-        let c = b[i];
-        if c.is_ascii_whitespace() {
+    Lexer::new(src).collect()
+}
+
+/// A streaming lexer: tokens one at a time, so a huge file never needs its
+/// whole token list in memory.
+pub struct Lexer<'a> {
+    src: &'a str,
+    i: usize,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(src: &'a str) -> Self {
+        Lexer { src, i: 0 }
+    }
+}
+
+impl Iterator for Lexer<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let src = self.src;
+        let b = src.as_bytes();
+        let n = b.len();
+        let mut i = self.i;
+        while i < n && b[i].is_ascii_whitespace() {
             i += 1;
-            continue;
         }
+        if i >= n {
+            self.i = n;
+            return None;
+        }
+        let c = b[i];
         let start = i;
         let kind;
         if c == b'-' && b.get(i + 1) == Some(&b'-') {
@@ -157,13 +179,13 @@ pub fn lex(src: &str) -> Vec<Token> {
         while i < n && !src.is_char_boundary(i) {
             i += 1;
         }
-        out.push(Token {
+        self.i = i.min(n);
+        Some(Token {
             kind,
             start,
-            end: i.min(n),
-        });
+            end: self.i,
+        })
     }
-    out
 }
 
 fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
@@ -268,77 +290,85 @@ fn skip_operator(b: &[u8], mut i: usize) -> usize {
 }
 
 /// A statement found by [`split`]: the byte range of its significant tokens
-/// (no leading comments, no terminating semicolon) and its token index range.
+/// (no leading comments, no terminating semicolon).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StmtRange {
     pub start: usize,
     pub end: usize,
-    pub first_token: usize,
-    pub end_token: usize,
 }
 
 /// Split a token stream into statements as psql does: at `;` outside
 /// parentheses and outside `BEGIN ATOMIC ... END` bodies. Meta-commands end
 /// nothing and belong to no statement.
-pub fn split(src: &str, tokens: &[Token]) -> Vec<StmtRange> {
-    let mut out = Vec::new();
-    let mut first: Option<usize> = None;
-    let mut last = 0usize;
-    let mut paren = 0i32;
-    let mut atomic_depth = 0i32;
-    let mut prev_word_begin = false;
-    for (idx, t) in tokens.iter().enumerate() {
+pub fn split(src: &str, tokens: impl IntoIterator<Item = Token>) -> Vec<StmtRange> {
+    let mut s = Splitter::default();
+    for t in tokens {
+        s.push(src, &t);
+    }
+    s.finish()
+}
+
+/// The incremental form of [`split`]: feed tokens one by one.
+#[derive(Debug, Default)]
+pub struct Splitter {
+    out: Vec<StmtRange>,
+    current: Option<StmtRange>,
+    paren: i32,
+    atomic_depth: i32,
+    prev_word_begin: bool,
+}
+
+impl Splitter {
+    pub fn push(&mut self, src: &str, t: &Token) {
         if !t.is_significant() {
-            continue;
+            return;
         }
-        if t.is_punct(src, ';') && paren <= 0 && atomic_depth <= 0 {
-            if let Some(f) = first.take() {
-                out.push(StmtRange {
-                    start: tokens[f].start,
-                    end: tokens[last].end,
-                    first_token: f,
-                    end_token: last + 1,
-                });
+        if t.is_punct(src, ';') && self.paren <= 0 && self.atomic_depth <= 0 {
+            if let Some(r) = self.current.take() {
+                self.out.push(r);
             }
-            paren = 0;
-            atomic_depth = 0;
-            prev_word_begin = false;
-            continue;
+            self.paren = 0;
+            self.atomic_depth = 0;
+            self.prev_word_begin = false;
+            return;
         }
-        if first.is_none() {
-            first = Some(idx);
+        match &mut self.current {
+            Some(r) => r.end = t.end,
+            None => {
+                self.current = Some(StmtRange {
+                    start: t.start,
+                    end: t.end,
+                })
+            }
         }
-        last = idx;
         if t.is_punct(src, '(') {
-            paren += 1;
+            self.paren += 1;
         } else if t.is_punct(src, ')') {
-            paren -= 1;
+            self.paren -= 1;
         } else if t.kind == TokenKind::Word {
             let w = t.text(src);
-            if atomic_depth > 0 {
+            if self.atomic_depth > 0 {
                 if w.eq_ignore_ascii_case("case") {
-                    atomic_depth += 1;
+                    self.atomic_depth += 1;
                 } else if w.eq_ignore_ascii_case("end") {
-                    atomic_depth -= 1;
+                    self.atomic_depth -= 1;
                 }
             }
-            if prev_word_begin && w.eq_ignore_ascii_case("atomic") {
-                atomic_depth += 1;
+            if self.prev_word_begin && w.eq_ignore_ascii_case("atomic") {
+                self.atomic_depth += 1;
             }
-            prev_word_begin = w.eq_ignore_ascii_case("begin");
-            continue;
+            self.prev_word_begin = w.eq_ignore_ascii_case("begin");
+            return;
         }
-        prev_word_begin = false;
+        self.prev_word_begin = false;
     }
-    if let Some(f) = first {
-        out.push(StmtRange {
-            start: tokens[f].start,
-            end: tokens[last].end,
-            first_token: f,
-            end_token: last + 1,
-        });
+
+    pub fn finish(mut self) -> Vec<StmtRange> {
+        if let Some(r) = self.current.take() {
+            self.out.push(r);
+        }
+        self.out
     }
-    out
 }
 
 /// The decoded value of a string-constant token, with the position in the
@@ -486,8 +516,7 @@ mod tests {
     use super::*;
 
     fn stmts(src: &str) -> Vec<&str> {
-        let toks = lex(src);
-        split(src, &toks)
+        split(src, Lexer::new(src))
             .into_iter()
             .map(|r| &src[r.start..r.end])
             .collect()

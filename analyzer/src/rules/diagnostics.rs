@@ -89,3 +89,21 @@ declare_rule! {
     /// Correct the control file; make sure `ext--VERSION.sql` exists.
     pub static EG005 = { code: "EG005", name: "invalid-control-file", title: "Invalid control file", severity: Error };
 }
+
+declare_rule! {
+    /// ## What it flags
+    /// A body extguard could not analyse because it exceeds a limit: a
+    /// PL/pgSQL body nested more deeply than its parse tree reader accepts
+    /// (about 60 levels of IF/LOOP/BEGIN), or bodies nested inside bodies
+    /// more than 32 deep.
+    ///
+    /// ## Why it matters
+    /// Nothing inside that body is checked. The rest of the file is.
+    ///
+    /// ## Example
+    /// A DO block with 200 nested `IF ... THEN` statements.
+    ///
+    /// ## Fix
+    /// Review the body by hand, or flatten it.
+    pub static EG006 = { code: "EG006", name: "analysis-limit", title: "Too deeply nested to analyse", severity: Warning };
+}
