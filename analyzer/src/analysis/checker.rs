@@ -175,39 +175,8 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
 
     /// File span of the first occurrence of a (qualified) name in the statement.
     pub fn find_name_span(&self, parts: &[&str]) -> Span {
-        use crate::parse::lexer::TokenKind as K;
-        let text = &self.unit.text;
-        let toks: Vec<_> = self
-            .local_tokens()
-            .map(|(_, t)| t)
-            .filter(|t| t.is_significant())
-            .collect();
-        let matches = |t: &crate::parse::lexer::Token, part: &str| {
-            let w = &text[t.start..t.end];
-            match t.kind {
-                K::Word => w.eq_ignore_ascii_case(part),
-                K::QuotedIdent => w.len() >= 2 && w[1..w.len() - 1].replace("\"\"", "\"") == part,
-                K::Operator => w == part,
-                _ => false,
-            }
-        };
-        'outer: for i in 0..toks.len() {
-            let mut j = i;
-            for (k, part) in parts.iter().enumerate() {
-                if k > 0 {
-                    if toks.get(j).is_none_or(|t| &text[t.start..t.end] != ".") {
-                        continue 'outer;
-                    }
-                    j += 1;
-                }
-                match toks.get(j) {
-                    Some(t) if matches(t, part) => j += 1,
-                    _ => continue 'outer,
-                }
-            }
-            return self.unit.span((toks[i].start, toks[j - 1].end));
-        }
-        self.token_span(0)
+        self.find_name_span_from(0, parts)
+            .unwrap_or_else(|| self.token_span(0))
     }
 
     /// File span of the first occurrence of a (qualified) name after the first
@@ -231,6 +200,8 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
         }
     }
 
+    /// Span of the first occurrence of a (qualified) name among the tokens
+    /// starting at local offset `from`.
     fn find_name_span_from(&self, from: usize, parts: &[&str]) -> Option<Span> {
         use crate::parse::lexer::TokenKind as K;
         let text = &self.unit.text;
@@ -244,6 +215,7 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
             match t.kind {
                 K::Word => w.eq_ignore_ascii_case(part),
                 K::QuotedIdent => w.len() >= 2 && w[1..w.len() - 1].replace("\"\"", "\"") == part,
+                K::Operator => w == part,
                 _ => false,
             }
         };
