@@ -30,7 +30,9 @@ for m in re.finditer(r"pub struct (\w+) \{\}", src):
 enum_body = re.search(r"pub enum Node \{(.*?)\n    \}", src, re.S).group(1)
 variants = re.findall(r"\n\s+(\w+)\(\s*(?:::prost::alloc::boxed::Box<)?super::(\w+)>?,?\s*\)", enum_body)
 
-node_ref_variants = {v for v, _ in variants}
+# NodeRef variants are named like the Node enum's, which differ from the
+# struct name for a few types (CreatePlangStmt wraps CreatePLangStmt).
+node_ref_variants = {struct: v for v, struct in variants}
 
 OPT = "::core::option::Option<"
 VEC = "::prost::alloc::vec::Vec<"
@@ -101,6 +103,7 @@ while todo:
 for ty in sorted(walked):
     fields = structs[ty]
     has_ref = ty in node_ref_variants
+    ref = node_ref_variants.get(ty)
     kids = []
     for fname, fty in fields:
         c = classify(fty)
@@ -115,11 +118,11 @@ for ty in sorted(walked):
     xname = "x" if (kids or has_ref) else "_x"
     w(f"pub fn walk_{snake(ty)}<'a, V: Visitor<'a> + ?Sized>(v: &mut V, {xname}: &'a pb::{ty}) {{")
     if has_ref:
-        w(f"    if v.enter(NodeRef::{ty}(x)) {{")
+        w(f"    if v.enter(NodeRef::{ref}(x)) {{")
         for k in kids:
             w(k)
         w("    }")
-        w(f"    v.leave(NodeRef::{ty}(x));")
+        w(f"    v.leave(NodeRef::{ref}(x));")
     else:
         w("    {")
         for k in kids:

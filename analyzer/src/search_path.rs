@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use crate::finding::Finding;
+
 /// Analysis state carried from statement to statement (and across files with `--append`).
 #[derive(Debug, Clone, Default)]
 pub struct State {
@@ -26,12 +28,62 @@ pub struct State {
     pub created_aggregates: HashSet<String>,
     /// Schemas the user declared trusted (`--trusted-schema`).
     pub trusted_schemas: HashSet<String>,
+    /// What the script grants and revokes on its SECURITY DEFINER functions.
+    pub privileges: Privileges,
     /// The schema list of the search_path in force, when known.
     pub path: Vec<String>,
     /// Inside a function body (which runs later, as its caller or owner).
     pub in_function_body: bool,
     /// Inside the body of a SECURITY DEFINER function.
     pub security_definer: bool,
+}
+
+/// Privileges of the SECURITY DEFINER functions a script creates: kept from
+/// statement to statement for EG117 (an end-of-script check) and EG118.
+#[derive(Debug, Clone, Default)]
+pub struct Privileges {
+    /// SECURITY DEFINER functions created (or altered to be so) by the script.
+    pub definers: Vec<Definer>,
+    /// `(schema, name)` of functions whose EXECUTE was revoked from PUBLIC
+    /// (schema empty when the REVOKE did not qualify the name; name `*` for
+    /// `ALL FUNCTIONS IN SCHEMA schema`).
+    pub revoked_from_public: HashSet<(String, String)>,
+    /// `ALTER DEFAULT PRIVILEGES ... REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`
+    /// is in force for functions created from now on.
+    pub default_revoked: bool,
+}
+
+/// A SECURITY DEFINER function of the script.
+#[derive(Debug, Clone)]
+pub struct Definer {
+    /// Schema as written (empty when unqualified).
+    pub schema: String,
+    pub name: String,
+    /// Created while default privileges already revoked EXECUTE from PUBLIC.
+    pub default_revoked: bool,
+    /// The EG117 finding to report if EXECUTE is never revoked from PUBLIC.
+    pub pending: Finding,
+    /// Already judged by an end-of-script check (with `--append`, every
+    /// file ends one): not reported twice.
+    pub judged: bool,
+}
+
+impl Privileges {
+    /// Does `(schema, name)` (schema empty if unknown) name the definer `d`?
+    /// Names match exactly; schemas when both are known.
+    pub fn names(d: &Definer, schema: &str, name: &str) -> bool {
+        (name == "*" || d.name == name)
+            && (schema.is_empty() || d.schema.is_empty() || d.schema == schema)
+    }
+
+    /// Was EXECUTE on `d` revoked from PUBLIC anywhere in the script?
+    pub fn revoked(&self, d: &Definer) -> bool {
+        d.default_revoked
+            || self
+                .revoked_from_public
+                .iter()
+                .any(|(s, n)| Self::names(d, s, n))
+    }
 }
 
 /// How a statement changes the search_path.

@@ -40,8 +40,8 @@ fn findings(
 fn discovery_groups_scripts_by_control_file() {
     let d = extension::discover(&corpus());
     let names: Vec<&str> = d.extensions.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["broken", "good", "nopath"]);
-    let good = &d.extensions[1];
+    assert_eq!(names, ["broken", "definer", "good", "nopath"]);
+    let good = &d.extensions[2];
     assert_eq!(good.scripts.len(), 2);
     assert!(d.loose_sql.is_empty(), "{:?}", d.loose_sql);
 }
@@ -80,4 +80,12 @@ fn broken_control_files_are_reported_where_they_are_wrong() {
     assert_eq!(f, vec![("broken.control".into(), "EG005".into(), 2, 1)]);
     let (_, f) = findings("nopath");
     assert_eq!(f, vec![("nopath.control".into(), "EG005".into(), 1, 1)]);
+}
+
+#[test]
+fn end_of_script_checks_run_at_the_end_of_the_install_chain() {
+    // a() is revoked from PUBLIC by the update script, b() never: EG117 for
+    // b() only, reported in the base script where b() is created.
+    let (_, f) = findings("definer");
+    assert_eq!(f, vec![("definer--1.0.sql".into(), "EG117".into(), 3, 46)]);
 }

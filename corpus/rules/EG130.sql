@@ -16,3 +16,5 @@ CREATE SCHEMA ext;
 CREATE FUNCTION s.i() RETURNS bigint LANGUAGE sql SECURITY DEFINER
   SET search_path = ext, pg_catalog, pg_temp
   AS $$ SELECT count(*) FROM settings $$;
+-- (EG117 is not this fixture's subject)
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA s FROM PUBLIC;

@@ -23,6 +23,8 @@ pub struct Checker<'c, 'f, 'u, 't> {
     cte_marks: Vec<(usize, usize)>,
     /// Inside ALTER ROLE/DATABASE/FUNCTION ... SET: a SET there does not change this session.
     foreign_set: usize,
+    /// Inside ALTER SYSTEM (reported as a whole by EG103).
+    alter_system: usize,
 }
 
 impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
@@ -34,6 +36,7 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
             ctes: Vec::new(),
             cte_marks: Vec::new(),
             foreign_set: 0,
+            alter_system: 0,
         }
     }
 
@@ -45,6 +48,11 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
     /// Is `schema` one the script created?
     pub fn created_schema(&self, schema: &str) -> bool {
         self.state.created_schemas.contains(schema)
+    }
+
+    /// Is this SET part of ALTER SYSTEM?
+    pub fn in_alter_system(&self) -> bool {
+        self.alter_system > 0
     }
 
     pub fn is_cte(&self, name: &str) -> bool {
@@ -78,6 +86,23 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
             }
         }
         self.token_span(0)
+    }
+
+    /// File span of the last word `kw` that starts before the file offset
+    /// `before` (the keyword right in front of a literal), if any.
+    pub fn keyword_span_before(&self, kw: &str, before: usize) -> Option<Span> {
+        let base = self.unit.token_base;
+        self.unit
+            .tokens
+            .iter()
+            .rev()
+            .map(|t| (t.start - base, t.end - base, t.kind))
+            .find(|&(s, e, k)| {
+                k == crate::parse::lexer::TokenKind::Word
+                    && self.unit.map.to_file(s) < before
+                    && self.unit.text[s..e].eq_ignore_ascii_case(kw)
+            })
+            .map(|(s, e, _)| self.unit.span((s, e)))
     }
 
     /// Local tokens of the unit with offsets relative to its text.
@@ -150,12 +175,40 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
 
     /// File span of the first occurrence of a (qualified) name in the statement.
     pub fn find_name_span(&self, parts: &[&str]) -> Span {
+        self.find_name_span_from(0, parts)
+            .unwrap_or_else(|| self.token_span(0))
+    }
+
+    /// File span of the first occurrence of a (qualified) name after the first
+    /// word `kw` of the statement (`EXECUTE FUNCTION f`, `WITH FUNCTION f`),
+    /// else anywhere in the statement.
+    pub fn find_name_span_after(&self, kw: &str, parts: &[&str]) -> Span {
+        let kw_span = self.keyword_span(kw);
+        let all = self.find_name_span(parts);
+        if all.start >= kw_span.end {
+            return all;
+        }
+        // the name also occurs earlier: search only the tokens after the keyword
+        let from = self
+            .local_tokens()
+            .map(|(_, t)| t)
+            .find(|t| self.unit.map.to_file(t.start) >= kw_span.end)
+            .map(|t| t.start);
+        match from {
+            Some(from) => self.find_name_span_from(from, parts).unwrap_or(all),
+            None => all,
+        }
+    }
+
+    /// Span of the first occurrence of a (qualified) name among the tokens
+    /// starting at local offset `from`.
+    fn find_name_span_from(&self, from: usize, parts: &[&str]) -> Option<Span> {
         use crate::parse::lexer::TokenKind as K;
         let text = &self.unit.text;
         let toks: Vec<_> = self
             .local_tokens()
             .map(|(_, t)| t)
-            .filter(|t| t.is_significant())
+            .filter(|t| t.is_significant() && t.start >= from)
             .collect();
         let matches = |t: &crate::parse::lexer::Token, part: &str| {
             let w = &text[t.start..t.end];
@@ -180,9 +233,23 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
                     _ => continue 'outer,
                 }
             }
-            return self.unit.span((toks[i].start, toks[j - 1].end));
+            return Some(self.unit.span((toks[i].start, toks[j - 1].end)));
         }
-        self.token_span(0)
+        None
+    }
+
+    /// File span of the last string literal of the statement whose value is
+    /// `value` (a COPY file name, a library path), if any.
+    pub fn string_span(&self, value: &str) -> Option<Span> {
+        let text = &self.unit.text;
+        self.local_tokens()
+            .map(|(_, t)| t)
+            .filter(|t| t.kind == crate::parse::lexer::TokenKind::String)
+            .filter(|t| {
+                crate::parse::lexer::decode_string(text, t).is_some_and(|v| v.value == value)
+            })
+            .last()
+            .map(|t| self.unit.span((t.start, t.end)))
     }
 
     pub fn report(
@@ -304,6 +371,10 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
             NodeRef::AExpr(e) => rules::ps001_unqualified_operator::check(self, e),
             NodeRef::FuncCall(f) => {
                 rules::ps016_unqualified_function_call::check(self, f);
+                rules::eg105_file_access_function::check(self, f);
+                rules::eg106_remote_connection::check_call(self, f);
+                rules::eg110_role_switch::check_call(self, f);
+                rules::eg111_sensitive_setting::check_call(self, f);
                 self.set_config_call(f);
                 functions::sql_accepting_call(self, f);
             }
@@ -319,6 +390,80 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
             NodeRef::DefineStmt(d) => {
                 rules::ps017_unqualified_object_reference::check_define(self, d);
                 rules::ps007_unsafe_object_creation::check_define(self, d);
+                rules::eg119_unqualified_support_object::check_define(self, d);
+            }
+            NodeRef::CreateRangeStmt(r) => {
+                rules::eg119_unqualified_support_object::check_range(self, r)
+            }
+            NodeRef::CreateCastStmt(c) => {
+                rules::eg119_unqualified_support_object::check_cast(self, c)
+            }
+            NodeRef::CreateDomainStmt(d) => {
+                rules::eg119_unqualified_support_object::check_domain(self, d)
+            }
+            NodeRef::CreateTrigStmt(t) => {
+                rules::eg119_unqualified_support_object::check_trigger(self, t);
+                rules::eg120_replace_trigger_or_rule::check_trigger(self, t);
+            }
+            NodeRef::RuleStmt(r) => rules::eg120_replace_trigger_or_rule::check_rule(self, r),
+            NodeRef::CreateEventTrigStmt(e) => {
+                rules::eg113_event_trigger::check(self, e);
+                rules::eg119_unqualified_support_object::check_event_trigger(self, e);
+            }
+            NodeRef::CreatePlangStmt(l) => {
+                rules::eg114_create_language::check(self, l);
+                rules::eg119_unqualified_support_object::check_language(self, l);
+            }
+            NodeRef::CreateOpClassStmt(c) => {
+                rules::eg119_unqualified_support_object::check_opclass(self, c)
+            }
+            NodeRef::AlterOpFamilyStmt(a) => {
+                rules::eg119_unqualified_support_object::check_opfamily(self, a)
+            }
+            NodeRef::CreateAmStmt(a) => {
+                rules::eg119_unqualified_support_object::check_access_method(self, a)
+            }
+            NodeRef::CreateFdwStmt(f) => {
+                rules::eg119_unqualified_support_object::check_fdw(self, f)
+            }
+            NodeRef::CreateConversionStmt(c) => {
+                rules::eg119_unqualified_support_object::check_conversion(self, c)
+            }
+            NodeRef::CopyStmt(c) => {
+                rules::eg101_copy_program::check(self, c);
+                rules::eg102_copy_server_file::check(self, c);
+            }
+            NodeRef::CreateForeignTableStmt(t) => {
+                rules::eg101_copy_program::check_foreign_table(self, t);
+                rules::eg102_copy_server_file::check_foreign_table(self, t);
+            }
+            NodeRef::AlterSystemStmt(a) => {
+                rules::eg103_alter_system::check(self, a);
+                self.alter_system += 1;
+                self.foreign_set += 1;
+            }
+            NodeRef::LoadStmt(l) => rules::eg104_load_library::check(self, l),
+            NodeRef::CreateSubscriptionStmt(s) => {
+                rules::eg106_remote_connection::check_subscription(self, s)
+            }
+            NodeRef::CreateRoleStmt(r) => {
+                rules::eg107_privileged_role_attribute::check_create(self, r)
+            }
+            NodeRef::AlterRoleStmt(r) => {
+                rules::eg107_privileged_role_attribute::check_alter(self, r)
+            }
+            NodeRef::GrantRoleStmt(g) => rules::eg108_grant_privileged_role::check(self, g),
+            NodeRef::GrantStmt(g) => {
+                rules::eg109_grant_on_parameter::check(self, g);
+                rules::eg117_security_definer_executable_by_public::record_revoke(self, g);
+                rules::eg118_grant_execute_to_public::check(self, g);
+            }
+            NodeRef::AlterDefaultPrivilegesStmt(a) => {
+                // its GrantStmt is a default for future objects, not a grant now
+                rules::eg117_security_definer_executable_by_public::record_default_privileges(
+                    self, a,
+                );
+                return false;
             }
             NodeRef::CreateTableAsStmt(c) => {
                 rules::ps007_unsafe_object_creation::check_create_table_as(self, c)
@@ -333,12 +478,15 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
             NodeRef::CreateSeqStmt(s) => rules::ps011_unsafe_sequence_creation::check(self, s),
             NodeRef::CreateStmt(s) => rules::ps012_unsafe_table_creation::check(self, s),
             NodeRef::CreateForeignServerStmt(s) => {
-                rules::ps013_unsafe_foreign_server_creation::check(self, s)
+                rules::ps013_unsafe_foreign_server_creation::check(self, s);
+                rules::eg106_remote_connection::check_server(self, s);
             }
             NodeRef::IndexStmt(s) => rules::ps014_unsafe_index_creation::check(self, s),
             NodeRef::ViewStmt(s) => rules::ps015_unsafe_view_creation::check(self, s),
             NodeRef::VariableSetStmt(v) => {
                 rules::ps018_unsafe_set_search_path::check(self, v);
+                rules::eg110_role_switch::check_set(self, v);
+                rules::eg111_sensitive_setting::check_set(self, v);
                 self.variable_set(v);
             }
             NodeRef::TransactionStmt(t) => self.transaction(t),
@@ -350,14 +498,30 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
                 functions::do_block(self, d);
                 return false;
             }
-            NodeRef::AlterFunctionStmt(_)
-            | NodeRef::AlterRoleSetStmt(_)
-            | NodeRef::AlterDatabaseSetStmt(_) => self.foreign_set += 1,
+            NodeRef::AlterFunctionStmt(a) => {
+                functions::alter_function(self, a);
+                self.foreign_set += 1;
+            }
+            NodeRef::AlterRoleSetStmt(_) | NodeRef::AlterDatabaseSetStmt(_) => {
+                self.foreign_set += 1
+            }
             NodeRef::SelectStmt(s) => self.push_ctes(s.with_clause.as_ref()),
-            NodeRef::InsertStmt(s) => self.push_ctes(s.with_clause.as_ref()),
-            NodeRef::UpdateStmt(s) => self.push_ctes(s.with_clause.as_ref()),
-            NodeRef::DeleteStmt(s) => self.push_ctes(s.with_clause.as_ref()),
-            NodeRef::MergeStmt(s) => self.push_ctes(s.with_clause.as_ref()),
+            NodeRef::InsertStmt(s) => {
+                rules::eg112_catalog_dml::check(self, "INSERT", s.relation.as_ref());
+                self.push_ctes(s.with_clause.as_ref())
+            }
+            NodeRef::UpdateStmt(s) => {
+                rules::eg112_catalog_dml::check(self, "UPDATE", s.relation.as_ref());
+                self.push_ctes(s.with_clause.as_ref())
+            }
+            NodeRef::DeleteStmt(s) => {
+                rules::eg112_catalog_dml::check(self, "DELETE", s.relation.as_ref());
+                self.push_ctes(s.with_clause.as_ref())
+            }
+            NodeRef::MergeStmt(s) => {
+                rules::eg112_catalog_dml::check(self, "MERGE", s.relation.as_ref());
+                self.push_ctes(s.with_clause.as_ref())
+            }
             _ => {}
         }
         true
@@ -365,6 +529,10 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
 
     fn leave(&mut self, node: NodeRef<'t>) {
         match node {
+            NodeRef::AlterSystemStmt(_) => {
+                self.alter_system -= 1;
+                self.foreign_set -= 1;
+            }
             NodeRef::AlterFunctionStmt(_)
             | NodeRef::AlterRoleSetStmt(_)
             | NodeRef::AlterDatabaseSetStmt(_) => self.foreign_set -= 1,

@@ -95,6 +95,35 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
     if let Some(clause) = info.path_clause {
         rules::ps018_unsafe_set_search_path::check(ck, clause);
     }
+    let lang_span = language_span(ck, &f.options);
+    rules::eg115_untrusted_language_function::check_function(ck, &info, lang_span);
+    if info.security_definer {
+        let loc = names::def_elem(&f.options, "security").map_or(-1, |d| d.location);
+        let span = if loc >= 0 {
+            ck.tokens_span(loc, 2)
+        } else {
+            ck.statement_span()
+        };
+        let parts = names::strings(&f.funcname);
+        let schema = names::schema_of(&f.funcname)
+            .unwrap_or_default()
+            .to_string();
+        let name = parts.last().copied().unwrap_or_default().to_string();
+        rules::eg117_security_definer_executable_by_public::record(
+            ck,
+            &schema,
+            &name,
+            span,
+            &info.signature,
+        );
+    }
+    // SET clauses: what they set is in force whenever the function runs.
+    for d in names::def_elems(&f.options).filter(|d| d.defname == "set") {
+        if let Some(NodeEnum::VariableSetStmt(v)) = d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+            rules::eg110_role_switch::check_set(ck, v);
+            rules::eg111_sensitive_setting::check_set(ck, v);
+        }
+    }
 
     // Parameter defaults and the return type are resolved at CREATE time.
     let unit = ck.unit;
@@ -143,18 +172,45 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
             .iter()
             .any(|l| l.eq_ignore_ascii_case(lang)) => {}
         lang => {
-            let span = names::def_elem(&f.options, "language")
-                .map(|d| ck.token_span(d.location))
-                .unwrap_or_else(|| ck.statement_span());
-            let span = next_word_span(ck, span);
             ck.report(
                 &rules::EG004,
-                span,
+                lang_span,
                 format!("Unknown function language: {lang}"),
                 Some(info.signature.clone()),
             );
         }
     }
+}
+
+/// ALTER FUNCTION / PROCEDURE / ROUTINE: SECURITY DEFINER hygiene.
+pub fn alter_function(ck: &mut Checker, a: &pb::AlterFunctionStmt) {
+    if !rules::eg116_alter_function_security_definer::check(ck, a) {
+        return;
+    }
+    let Some(func) = &a.func else { return };
+    let parts = names::strings(&func.objname);
+    let schema = names::schema_of(&func.objname)
+        .unwrap_or_default()
+        .to_string();
+    let name = parts.last().copied().unwrap_or_default().to_string();
+    let loc = names::def_elem(&a.actions, "security").map_or(-1, |d| d.location);
+    let span = ck.tokens_span(loc, 2);
+    rules::eg117_security_definer_executable_by_public::record(
+        ck,
+        &schema,
+        &name,
+        span,
+        &names::dotted(&func.objname),
+    );
+}
+
+/// The span of the language name of a CREATE FUNCTION (its `LANGUAGE` item),
+/// else of the whole statement.
+fn language_span(ck: &Checker, options: &[pb::Node]) -> crate::span::Span {
+    let span = names::def_elem(options, "language")
+        .map(|d| ck.token_span(d.location))
+        .unwrap_or_else(|| ck.statement_span());
+    next_word_span(ck, span)
 }
 
 /// Objects a body created also exist for the rest of the script.
@@ -187,6 +243,8 @@ pub fn do_block(ck: &mut Checker, d: &pb::DoStmt) {
         .map(|l| l.to_ascii_lowercase())
         .unwrap_or_else(|| "plpgsql".into());
     if language != "plpgsql" {
+        let lang_span = next_word_span(ck, ck.keyword_span("language"));
+        rules::eg115_untrusted_language_function::check_do(ck, &language, lang_span);
         if !ck
             .cx
             .cfg
@@ -195,10 +253,9 @@ pub fn do_block(ck: &mut Checker, d: &pb::DoStmt) {
             .any(|l| l.eq_ignore_ascii_case(&language))
         {
             // DO's LANGUAGE item carries no location: find the keyword, then the name.
-            let span = next_word_span(ck, ck.keyword_span("language"));
             ck.report(
                 &rules::EG004,
-                span,
+                lang_span,
                 format!("Unknown language: {language}"),
                 None,
             );

@@ -137,9 +137,23 @@ impl<'f> Cx<'f> {
         message: String,
         object: Option<String>,
     ) {
+        let f = self.finding(rule, severity, span, message, object);
+        self.findings.push(f);
+    }
+
+    /// Build (without recording) a finding for `rule` at a span of this file:
+    /// for checks that can only decide at the end of a script.
+    pub fn finding(
+        &self,
+        rule: &'static Rule,
+        severity: Severity,
+        span: Span,
+        message: String,
+        object: Option<String>,
+    ) -> Finding {
         let (line, column) = self.file.line_col(span.start);
         let (end_line, end_column) = self.file.line_col(span.end);
-        self.findings.push(Finding {
+        Finding {
             code: rule.code,
             severity,
             title: rule.title,
@@ -151,7 +165,7 @@ impl<'f> Cx<'f> {
             end_column,
             object,
             span,
-        });
+        }
     }
 
     /// Apply --select/--ignore/--min-severity and inline suppressions; sort by position.
@@ -189,8 +203,22 @@ impl<'f> Cx<'f> {
     }
 }
 
-/// Analyse one file with the given state (fresh, or carried over with --append).
+/// Analyse one file with the given state (fresh, or carried over with
+/// --append) as a whole script: the end-of-script checks ([`finish_script`])
+/// run after its last statement.
 pub fn analyze_file(file: &SourceFile, cfg: &Config, state: &mut State) -> Vec<Finding> {
+    analyze_file_with(file, cfg, state, true)
+}
+
+/// Analyse one file; `end_of_script` says whether it ends the script (false
+/// for a file that more files of the same script follow, such as the base
+/// script of an extension's install chain before its update scripts).
+pub fn analyze_file_with(
+    file: &SourceFile,
+    cfg: &Config,
+    state: &mut State,
+    end_of_script: bool,
+) -> Vec<Finding> {
     let mut cx = Cx::new(file, cfg);
     if let Some(at) = file.invalid_utf8_at {
         let span = Span::new(at, at + 1);
@@ -212,7 +240,18 @@ pub fn analyze_file(file: &SourceFile, cfg: &Config, state: &mut State) -> Vec<F
         let unit = Unit::slice(&file.prepared, r.start, r.end);
         analyze_statement(&mut cx, state, &unit);
     }
+    if end_of_script {
+        finish_script(&mut cx, state);
+    }
     cx.finish()
+}
+
+/// Checks that need the whole script: run once after its last statement
+/// (the end of a file, or of an extension's install chain). Findings kept in
+/// the state carry their own file and position, so they may belong to an
+/// earlier file of the chain than `cx`'s.
+pub fn finish_script(cx: &mut Cx, state: &mut State) {
+    rules::eg117_security_definer_executable_by_public::finish(cx, state);
 }
 
 /// How statements of a unit affect each other's search_path.
@@ -275,5 +314,52 @@ pub fn analyze_statement(cx: &mut Cx, state: &mut State, unit: &Unit) {
             let span = unit.span(range);
             cx.report(&rules::EG001, Severity::Error, span, e.message, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFINER: &str = "SET search_path = pg_catalog, pg_temp;\n\
+        CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SECURITY DEFINER\n\
+        SET search_path = pg_catalog, pg_temp AS 'SELECT 1';\n";
+
+    fn eg117(findings: &[Finding]) -> Vec<(String, usize)> {
+        findings
+            .iter()
+            .filter(|f| f.code == "EG117")
+            .map(|f| (f.path.clone(), f.line))
+            .collect()
+    }
+
+    /// An install chain: the base script's definer is only judged at the
+    /// end of the last script, and reported where it was created.
+    #[test]
+    fn end_of_script_checks_span_an_install_chain() {
+        let cfg = Config::default();
+        let base = SourceFile::new("ext--1.0.sql", DEFINER.as_bytes());
+        let revoke = SourceFile::new(
+            "ext--1.0--1.1.sql",
+            b"REVOKE ALL ON FUNCTION s.f() FROM PUBLIC;\n",
+        );
+        let other = SourceFile::new("ext--1.0--1.1.sql", b"SELECT 1;\n");
+
+        let mut state = State::default();
+        assert!(eg117(&analyze_file_with(&base, &cfg, &mut state, false)).is_empty());
+        assert!(eg117(&analyze_file_with(&revoke, &cfg, &mut state, true)).is_empty());
+
+        let mut state = State::default();
+        assert!(eg117(&analyze_file_with(&base, &cfg, &mut state, false)).is_empty());
+        assert_eq!(
+            eg117(&analyze_file_with(&other, &cfg, &mut state, true)),
+            vec![("ext--1.0.sql".to_string(), 2)]
+        );
+
+        // a lone file is a whole script; with state carried over (--append)
+        // a definer is judged once
+        let mut state = State::default();
+        assert_eq!(eg117(&analyze_file(&base, &cfg, &mut state)).len(), 1);
+        assert!(eg117(&analyze_file(&other, &cfg, &mut state)).is_empty());
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub use control::Control;
 
-use crate::analysis::analyze_file;
+use crate::analysis::analyze_file_with;
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::rules;
@@ -316,15 +316,18 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
     };
     let mut install_chain = Vec::new();
     let mut state = script_state(&ext.name, control, cfg);
-    for s in &chain {
-        let (file, fs) = analyze_script(&s.path, cfg, &mut state);
+    for (i, s) in chain.iter().enumerate() {
+        // the chain is one script: its end-of-script checks run after the last file
+        let last = i + 1 == chain.len();
+        let (file, fs) = analyze_script(&s.path, cfg, &mut state, last);
         install_chain.push(files.len());
         files.push(file);
         findings.push(fs);
     }
+    route_to_own_file(&files, &mut findings);
     for s in ext.scripts.iter().filter(|s| !chain.contains(s)) {
         let mut st = script_state(&ext.name, control, cfg);
-        let (file, fs) = analyze_script(&s.path, cfg, &mut st);
+        let (file, fs) = analyze_script(&s.path, cfg, &mut st, true);
         files.push(file);
         findings.push(fs);
     }
@@ -337,11 +340,37 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
     }
 }
 
-fn analyze_script(path: &Path, cfg: &Config, state: &mut State) -> (SourceFile, Vec<Finding>) {
+/// End-of-chain findings (EG117) are reported while the last file is
+/// analysed but may concern an earlier one: move each to its own file.
+fn route_to_own_file(files: &[SourceFile], findings: &mut [Vec<Finding>]) {
+    let mut moved = Vec::new();
+    for (i, fs) in findings.iter_mut().enumerate() {
+        let (own, other): (Vec<_>, Vec<_>) = std::mem::take(fs)
+            .into_iter()
+            .partition(|f| f.path == files[i].path);
+        *fs = own;
+        moved.extend(other);
+    }
+    for f in moved {
+        if let Some(i) = files.iter().position(|file| file.path == f.path) {
+            findings[i].push(f);
+            findings[i].sort_by(|a, b| {
+                (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
+            });
+        }
+    }
+}
+
+fn analyze_script(
+    path: &Path,
+    cfg: &Config,
+    state: &mut State,
+    end_of_script: bool,
+) -> (SourceFile, Vec<Finding>) {
     match std::fs::read(path) {
         Ok(bytes) => {
             let file = SourceFile::new(path.display().to_string(), &bytes);
-            let fs = analyze_file(&file, cfg, state);
+            let fs = analyze_file_with(&file, cfg, state, end_of_script);
             (file, fs)
         }
         Err(e) => {

@@ -722,7 +722,7 @@ pub fn walk_alter_table_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::
 }
 
 pub fn walk_alter_ts_configuration_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::AlterTsConfigurationStmt) {
-    {
+    if v.enter(NodeRef::AlterTsconfigurationStmt(x)) {
         for c in &x.cfgname {
             walk_node(v, c);
         }
@@ -733,10 +733,11 @@ pub fn walk_alter_ts_configuration_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, 
             walk_node(v, c);
         }
     }
+    v.leave(NodeRef::AlterTsconfigurationStmt(x));
 }
 
 pub fn walk_alter_ts_dictionary_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::AlterTsDictionaryStmt) {
-    {
+    if v.enter(NodeRef::AlterTsdictionaryStmt(x)) {
         for c in &x.dictname {
             walk_node(v, c);
         }
@@ -744,6 +745,7 @@ pub fn walk_alter_ts_dictionary_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: 
             walk_node(v, c);
         }
     }
+    v.leave(NodeRef::AlterTsdictionaryStmt(x));
 }
 
 pub fn walk_alter_type_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::AlterTypeStmt) {
@@ -1356,7 +1358,7 @@ pub fn walk_create_op_family_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a
 }
 
 pub fn walk_create_p_lang_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::CreatePLangStmt) {
-    {
+    if v.enter(NodeRef::CreatePlangStmt(x)) {
         for c in &x.plhandler {
             walk_node(v, c);
         }
@@ -1367,6 +1369,7 @@ pub fn walk_create_p_lang_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb
             walk_node(v, c);
         }
     }
+    v.leave(NodeRef::CreatePlangStmt(x));
 }
 
 pub fn walk_create_policy_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::CreatePolicyStmt) {
@@ -1592,7 +1595,7 @@ pub fn walk_createdb_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::Cre
 }
 
 pub fn walk_cte_cycle_clause<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::CteCycleClause) {
-    {
+    if v.enter(NodeRef::CtecycleClause(x)) {
         for c in &x.cycle_col_list {
             walk_node(v, c);
         }
@@ -1603,14 +1606,16 @@ pub fn walk_cte_cycle_clause<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::
             walk_node(v, c);
         }
     }
+    v.leave(NodeRef::CtecycleClause(x));
 }
 
 pub fn walk_cte_search_clause<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::CteSearchClause) {
-    {
+    if v.enter(NodeRef::CtesearchClause(x)) {
         for c in &x.search_col_list {
             walk_node(v, c);
         }
     }
+    v.leave(NodeRef::CtesearchClause(x));
 }
 
 pub fn walk_current_of_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::CurrentOfExpr) {
@@ -2796,7 +2801,7 @@ pub fn walk_partition_spec<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::Pa
 }
 
 pub fn walk_pl_assign_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::PlAssignStmt) {
-    {
+    if v.enter(NodeRef::PlassignStmt(x)) {
         for c in &x.indirection {
             walk_node(v, c);
         }
@@ -2804,6 +2809,7 @@ pub fn walk_pl_assign_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::Pl
             walk_select_stmt(v, c);
         }
     }
+    v.leave(NodeRef::PlassignStmt(x));
 }
 
 pub fn walk_prepare_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::PrepareStmt) {
@@ -3223,10 +3229,10 @@ pub fn walk_row_mark_clause<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::R
     v.leave(NodeRef::RowMarkClause(x));
 }
 
-pub fn walk_rte_permission_info<'a, V: Visitor<'a> + ?Sized>(v: &mut V, _x: &'a pb::RtePermissionInfo) {
-    {
+pub fn walk_rte_permission_info<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::RtePermissionInfo) {
+    if v.enter(NodeRef::RtepermissionInfo(x)) {
     }
-    let _ = v;
+    v.leave(NodeRef::RtepermissionInfo(x));
 }
 
 pub fn walk_rule_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::RuleStmt) {
@@ -3377,11 +3383,12 @@ pub fn walk_sort_group_clause<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb:
 }
 
 pub fn walk_sql_value_function<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::SqlValueFunction) {
-    {
+    if v.enter(NodeRef::SqlvalueFunction(x)) {
         if let Some(c) = &x.xpr {
             walk_node(v, c);
         }
     }
+    v.leave(NodeRef::SqlvalueFunction(x));
 }
 
 pub fn walk_stats_elem<'a, V: Visitor<'a> + ?Sized>(v: &mut V, x: &'a pb::StatsElem) {

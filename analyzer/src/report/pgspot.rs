@@ -33,8 +33,10 @@ fn line(out: &mut dyn Write, f: &Finding, c: &mut Counts) -> std::io::Result<()>
         c.unknowns += 1;
         return writeln!(out, "{}", f.message);
     }
-    if f.code.starts_with("EG") && f.code != rules::EG004.code {
-        // pgspot's fatals: counted as errors here, printed with their message
+    if f.code.starts_with("EG0") {
+        // the analyzer's diagnostics are pgspot's fatals: counted as errors
+        // here, printed with their message (rules beyond pgspot's, EG1xx and
+        // up, print like PS rules)
         c.errors += 1;
         return writeln!(out, "{}: {} at line {}", f.title, f.message, f.line);
     }

@@ -48,6 +48,26 @@ macro_rules! declare_rule {
 }
 
 pub mod diagnostics;
+pub mod eg101_copy_program;
+pub mod eg102_copy_server_file;
+pub mod eg103_alter_system;
+pub mod eg104_load_library;
+pub mod eg105_file_access_function;
+pub mod eg106_remote_connection;
+pub mod eg107_privileged_role_attribute;
+pub mod eg108_grant_privileged_role;
+pub mod eg109_grant_on_parameter;
+pub mod eg110_role_switch;
+pub mod eg111_sensitive_setting;
+pub mod eg112_catalog_dml;
+pub mod eg113_event_trigger;
+pub mod eg114_create_language;
+pub mod eg115_untrusted_language_function;
+pub mod eg116_alter_function_security_definer;
+pub mod eg117_security_definer_executable_by_public;
+pub mod eg118_grant_execute_to_public;
+pub mod eg119_unqualified_support_object;
+pub mod eg120_replace_trigger_or_rule;
 pub mod eg130_pg_temp_hijack;
 pub mod eg140_wasm;
 pub mod ps001_unqualified_operator;
@@ -91,16 +111,36 @@ pub static ALL: &[&Rule] = &[
     &ps016_unqualified_function_call::RULE,
     &ps017_unqualified_object_reference::RULE,
     &ps018_unsafe_set_search_path::RULE,
-    &eg130_pg_temp_hijack::RULE,
-    &eg140_wasm::EG140,
-    &eg140_wasm::EG141,
-    &eg140_wasm::EG142,
     &EG001,
     &EG002,
     &EG003,
     &EG004,
     &EG005,
     &EG006,
+    &eg101_copy_program::RULE,
+    &eg102_copy_server_file::RULE,
+    &eg103_alter_system::RULE,
+    &eg104_load_library::RULE,
+    &eg105_file_access_function::RULE,
+    &eg106_remote_connection::RULE,
+    &eg107_privileged_role_attribute::RULE,
+    &eg108_grant_privileged_role::RULE,
+    &eg109_grant_on_parameter::RULE,
+    &eg110_role_switch::RULE,
+    &eg111_sensitive_setting::RULE,
+    &eg112_catalog_dml::RULE,
+    &eg113_event_trigger::RULE,
+    &eg114_create_language::RULE,
+    &eg115_untrusted_language_function::RULE,
+    &eg116_alter_function_security_definer::RULE,
+    &eg117_security_definer_executable_by_public::RULE,
+    &eg118_grant_execute_to_public::RULE,
+    &eg119_unqualified_support_object::RULE,
+    &eg120_replace_trigger_or_rule::RULE,
+    &eg130_pg_temp_hijack::RULE,
+    &eg140_wasm::EG140,
+    &eg140_wasm::EG141,
+    &eg140_wasm::EG142,
 ];
 
 /// Look a rule up by code (case-insensitive).

@@ -1,0 +1,19 @@
+SET search_path = pg_catalog, pg_temp;
+UPDATE pg_authid SET rolsuper = true WHERE rolname = 'app';
+--     ^ EG112
+UPDATE pg_catalog.pg_proc SET prosecdef = true WHERE proname = 'f';
+--     ^ EG112
+INSERT INTO pg_catalog.pg_language (lanname) VALUES ('x');
+--          ^ EG112
+DELETE FROM pg_depend WHERE objid = 0;
+--          ^ EG112
+DO $$ BEGIN UPDATE pg_language SET lanpltrusted = true WHERE lanname = 'c'; END $$;
+--                 ^ EG112
+MERGE INTO pg_catalog.pg_db_role_setting d USING s.src ON false WHEN NOT MATCHED THEN DO NOTHING;
+--         ^ EG112
+WITH x AS (SELECT 1) DELETE FROM pg_shdepend;
+--                               ^ EG112
+-- safe
+SELECT rolname FROM pg_catalog.pg_roles;
+UPDATE s.pg_settings_copy SET x = 1;
+UPDATE s.t SET x = 1 FROM pg_catalog.pg_proc p WHERE p.oid = s.t.id;
