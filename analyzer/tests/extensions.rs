@@ -40,7 +40,7 @@ fn findings(
 fn discovery_groups_scripts_by_control_file() {
     let d = extension::discover(&corpus());
     let names: Vec<&str> = d.extensions.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["broken", "definer", "good", "nopath"]);
+    assert_eq!(names, ["broken", "definer", "good", "nopath", "trustme"]);
     let good = &d.extensions[2];
     assert_eq!(good.scripts.len(), 2);
     assert!(d.loose_sql.is_empty(), "{:?}", d.loose_sql);
@@ -88,4 +88,32 @@ fn end_of_script_checks_run_at_the_end_of_the_install_chain() {
     // b() only, reported in the base script where b() is created.
     let (_, f) = findings("definer");
     assert_eq!(f, vec![("definer--1.0.sql".into(), "EG117".into(), 3, 46)]);
+}
+
+#[test]
+fn trusted_extensions_get_eg121_for_superuser_only_parts() {
+    let (_, f) = findings("trustme");
+    let f: Vec<(String, usize, usize)> = f.into_iter().map(|(_, c, l, col)| (c, l, col)).collect();
+    assert_eq!(
+        f,
+        vec![
+            ("EG121".into(), 3, 63), // SECURITY DEFINER, even with a secure search_path and REVOKE
+            ("EG115".into(), 6, 62), // C code from /tmp
+            ("EG121".into(), 6, 62),
+            ("EG101".into(), 7, 20), // COPY ... PROGRAM
+            ("EG121".into(), 7, 20),
+        ]
+    );
+    // the same scripts in an extension that is not trusted: no EG121
+    let d = extension::discover(&corpus());
+    let mut e = d
+        .extensions
+        .into_iter()
+        .find(|e| e.name == "trustme")
+        .unwrap();
+    if let Ok(c) = &mut e.control {
+        c.trusted = false;
+    }
+    let r = extension::analyze(&e, &Config::default());
+    assert!(r.findings.iter().flatten().all(|f| f.code != "EG121"));
 }

@@ -324,13 +324,28 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
         files.push(file);
         findings.push(fs);
     }
-    route_to_own_file(&files, &mut findings);
+    let mut definers = state.privileges.definers.clone();
     for s in ext.scripts.iter().filter(|s| !chain.contains(s)) {
         let mut st = script_state(&ext.name, control, cfg);
         let (file, fs) = analyze_script(&s.path, cfg, &mut st, true);
         files.push(file);
         findings.push(fs);
+        definers.extend(st.privileges.definers);
     }
+    if control.is_some_and(|c| c.trusted) && cfg.enabled(rules::eg121_trusted_extension::RULE.code)
+    {
+        // A trusted extension's scripts run as the bootstrap superuser.
+        let derived = findings
+            .iter()
+            .flatten()
+            .filter_map(rules::eg121_trusted_extension::derive);
+        let definers = definers
+            .iter()
+            .map(rules::eg121_trusted_extension::for_definer);
+        let extra: Vec<Finding> = derived.chain(definers).collect();
+        findings[0].extend(extra);
+    }
+    route_to_own_file(&files, &mut findings);
     ExtensionReport {
         name: ext.name.clone(),
         default_version,

@@ -68,6 +68,7 @@ pub mod eg117_security_definer_executable_by_public;
 pub mod eg118_grant_execute_to_public;
 pub mod eg119_unqualified_support_object;
 pub mod eg120_replace_trigger_or_rule;
+pub mod eg121_trusted_extension;
 pub mod eg130_pg_temp_hijack;
 pub mod eg140_wasm;
 pub mod ps001_unqualified_operator;
@@ -137,6 +138,7 @@ pub static ALL: &[&Rule] = &[
     &eg118_grant_execute_to_public::RULE,
     &eg119_unqualified_support_object::RULE,
     &eg120_replace_trigger_or_rule::RULE,
+    &eg121_trusted_extension::RULE,
     &eg130_pg_temp_hijack::RULE,
     &eg140_wasm::EG140,
     &eg140_wasm::EG141,
