@@ -119,7 +119,7 @@ fn every_emitted_rule_has_a_fixture() {
         .collect();
     for r in extguard_analyzer::rules::ALL {
         if [
-            "PS008", "EG002", "EG003", "EG005", "EG140", "EG141", "EG142",
+            "PS008", "EG002", "EG003", "EG005", "EG121", "EG140", "EG141", "EG142",
         ]
         .contains(&r.code)
         {
