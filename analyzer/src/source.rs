@@ -97,7 +97,11 @@ impl SourceFile {
         while o > start && !self.text.is_char_boundary(o) {
             o -= 1;
         }
-        let col = self.text[start..o].chars().count() + 1;
+        // editors do not count a byte-order mark as a column
+        let line_text = self.text[start..o]
+            .strip_prefix('\u{feff}')
+            .unwrap_or(&self.text[start..o]);
+        let col = line_text.chars().count() + 1;
         (line + 1, col)
     }
 

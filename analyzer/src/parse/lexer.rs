@@ -109,7 +109,14 @@ impl Iterator for Lexer<'_> {
             kind = TokenKind::Comment;
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
             i = skip_block_comment(b, i);
-            kind = TokenKind::Comment;
+            // An unterminated comment must not silently swallow the rest of
+            // the file: keep it in the statement so the parser reports it.
+            let closed = i - start >= 4 && &b[i - 2..i] == b"*/";
+            kind = if closed {
+                TokenKind::Comment
+            } else {
+                TokenKind::Operator
+            };
         } else if c == b'\\' {
             while i < n && b[i] != b'\n' {
                 i += 1;
