@@ -134,13 +134,10 @@ fn language_trusted(name: &str) -> Option<bool> {
     }
 }
 
-/// True while `CREATE/ALTER EXTENSION extguard` runs its own script.
-fn in_own_extension_script() -> bool {
-    // SAFETY: reads extension.c globals; name lookup by OID with no error.
-    unsafe {
-        pg_sys::creating_extension
-            && cstr(pg_sys::get_extension_name(pg_sys::CurrentExtensionObject)) == "extguard"
-    }
+/// True while a CREATE/ALTER EXTENSION script runs.
+fn in_extension_script() -> bool {
+    // SAFETY: plain read of an extension.c global.
+    unsafe { pg_sys::creating_extension }
 }
 
 /// Classification of one VariableSetStmt (SET / RESET / ALTER ... SET).
@@ -207,7 +204,14 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                 .iter()
                 .find(|(k, _, _)| k == "as")
                 .map(|(_, v, _)| v.clone());
-            if language_trusted(&lang) == Some(false) && !in_own_extension_script() {
+            // A C function of an extension script pointing at the library
+            // the extension ships ($libdir/...) is the extension itself,
+            // vetted by the package scanner; recording every one of them
+            // would bury the real signals.
+            let shipped_library = in_extension_script()
+                && lang.eq_ignore_ascii_case("c")
+                && body.as_deref().is_some_and(|b| b.starts_with("$libdir/"));
+            if language_trusted(&lang) == Some(false) && !shipped_library {
                 found.push((
                     Vector::UntrustedLanguage,
                     format!(
