@@ -32,8 +32,12 @@ unsafe fn catalog_writes(range_table: *mut pg_sys::List) -> Vec<String> {
     // SAFETY: per caller; catalog OIDs are below FirstNormalObjectId, which
     // keeps the namespace lookup off the common path.
     unsafe {
-        for rte in super::utility::list_ptrs::<pg_sys::RangeTblEntry>(range_table) {
-            let r = &*rte;
+        let len = range_table.as_ref().map_or(0, |l| l.length as usize);
+        for i in 0..len {
+            // No Vec: this runs for every query.
+            let r = &*(*(*range_table).elements.add(i))
+                .ptr_value
+                .cast::<pg_sys::RangeTblEntry>();
             if r.rtekind != pg_sys::RTEKind::RTE_RELATION
                 || r.requiredPerms & write == 0
                 || r.relid.to_u32() >= pg_sys::FirstNormalObjectId
