@@ -28,7 +28,9 @@ test-rust:
 # pg_ext: pgrx tests (in a server pgrx starts, extguard preloaded), then
 # the escape battery (corpus/escapes) against a server the e2e test starts.
 # PostgreSQL refuses to run as root, so both run the server as `postgres`.
-PGRX_PGDATA := $(CURDIR)/target/pgrx-test-data
+# Under /tmp, not target/: the postgres user must be able to reach it even
+# when the clone lives in a directory only root can traverse.
+PGRX_PGDATA ?= /tmp/extguard-pgrx-test-data
 test-pg:
 	mkdir -p $(PGRX_PGDATA) && chown postgres: $(PGRX_PGDATA)
 	cd pg_ext && $(CARGO) pgrx test pg15 --runas postgres --pgdata $(PGRX_PGDATA)

@@ -69,8 +69,27 @@ pub fn bounded(s: &str, max: usize) -> String {
 }
 
 impl Record {
-    /// The JSON object written to all three sinks.
-    pub fn to_json(&self, seq: u64, postmaster_start: &str, time: &str) -> Value {
+    /// The JSON text written to all three sinks, at most `max_len` bytes
+    /// when possible: texts are cut to [`MAX_TEXT`], and further (to 64
+    /// bytes) if escaping made the record too long for a ring slot.
+    pub fn to_json_bounded(
+        &self,
+        seq: u64,
+        postmaster_start: &str,
+        time: &str,
+        max_len: usize,
+    ) -> String {
+        let json = self
+            .to_json(seq, postmaster_start, time, MAX_TEXT)
+            .to_string();
+        if json.len() <= max_len {
+            return json;
+        }
+        self.to_json(seq, postmaster_start, time, 64).to_string()
+    }
+
+    /// The JSON object, texts cut to `max_text` bytes.
+    pub fn to_json(&self, seq: u64, postmaster_start: &str, time: &str, max_text: usize) -> Value {
         let s = &self.session;
         json!({
             "seq": seq,
@@ -80,9 +99,9 @@ impl Record {
             "severity": self.vector.severity().as_str(),
             "outcome": self.outcome.as_str(),
             "hook": self.hook,
-            "detail": bounded(&self.detail, MAX_TEXT),
-            "statement": bounded(&self.statement, MAX_TEXT),
-            "top_query": bounded(&self.top_query, MAX_TEXT),
+            "detail": bounded(&self.detail, max_text),
+            "statement": bounded(&self.statement, max_text),
+            "top_query": bounded(&self.top_query, max_text),
             "database": s.database,
             "session_user": s.session_user,
             "current_user": s.current_user,
@@ -117,7 +136,7 @@ mod unit {
             top_query: "LOAD 'x'".into(),
             session: Session::default(),
         };
-        let j = r.to_json(7, "t0", "t1");
+        let j = r.to_json(7, "t0", "t1", MAX_TEXT);
         assert_eq!(j["seq"], 7);
         assert_eq!(j["vector"], "load");
         assert_eq!(j["outcome"], "blocked");
@@ -131,5 +150,22 @@ mod unit {
         ] {
             assert!(j.get(k).is_some(), "{k}");
         }
+    }
+
+    #[test]
+    fn escaped_text_is_cut_to_fit() {
+        let r = Record {
+            vector: Vector::CopyProgram,
+            outcome: Outcome::Attempted,
+            hook: "utility",
+            detail: "\u{1}".repeat(2000),
+            statement: "\"".repeat(2000),
+            top_query: "x".repeat(2000),
+            session: Session::default(),
+        };
+        let j = r.to_json_bounded(1, "t0", "t1", 2040);
+        assert!(j.len() <= 2040, "{}", j.len());
+        let v: Value = serde_json::from_str(&j).unwrap();
+        assert!(v["top_query"].as_str().unwrap().ends_with("..."));
     }
 }

@@ -1,4 +1,5 @@
-//! The `extguard.*` settings (all superuser-only, `PGC_SUSET`).
+//! The `extguard.*` settings (superuser-only: `PGC_SUSET`, and
+//! `PGC_SIGHUP` for `extguard.audit_file`).
 //!
 //! Changing any of them through SET, `set_config()`, ALTER ROLE/DATABASE
 //! SET or ALTER SYSTEM is recorded as vector `extguard_setting`.
@@ -59,7 +60,9 @@ pub fn define() {
             c"JSON Lines file each record is appended to and flushed before the action.",
             c"Empty: no file.",
             &AUDIT_FILE,
-            GucContext::Suset,
+            // Not per session: redirecting the file needs ALTER SYSTEM (or
+            // postgresql.conf) + reload, and ALTER SYSTEM is recorded.
+            GucContext::Sighup,
             GucFlags::default(),
             Some(crate::hooks::settings_check::check_audit_file),
             None,

@@ -199,7 +199,7 @@ pub(crate) fn report(
     let pm_start = timestamp(unsafe { pg_sys::PgStartTime });
     // SAFETY: GetCurrentTimestamp has no preconditions.
     let now = timestamp(unsafe { pg_sys::GetCurrentTimestamp() });
-    let json = record.to_json(seq, &pm_start, &now).to_string();
+    let json = record.to_json_bounded(seq, &pm_start, &now, shmem::SLOT_BYTES);
     log_server_only(&format!("{LOG_PREFIX}{json}"));
     shmem::push(seq, &json);
     let file = settings::audit_file();
