@@ -106,6 +106,7 @@ $$;
 
 CREATE VIEW audit_log AS
 SELECT (r->>'seq')::bigint                 AS seq,
+       (r->>'seq_epoch')::timestamptz      AS seq_epoch,
        (r->>'postmaster_start')::timestamptz AS postmaster_start,
        (r->>'time')::timestamptz           AS time,
        r->>'vector'                        AS vector,

@@ -42,6 +42,17 @@ pub struct Session {
     pub in_extension_script: bool,
 }
 
+/// Numbering and times stamped on a record when it is emitted.
+#[derive(Clone, Debug, Default)]
+pub struct Stamps {
+    /// Cluster-wide sequence number (restarts at 1 with `seq_epoch`).
+    pub seq: u64,
+    /// When the sequence counter started (shared memory initialisation).
+    pub seq_epoch: String,
+    pub postmaster_start: String,
+    pub time: String,
+}
+
 /// A record before it gets its sequence number.
 #[derive(Clone, Debug)]
 pub struct Record {
@@ -72,29 +83,22 @@ impl Record {
     /// The JSON text written to all three sinks, at most `max_len` bytes
     /// when possible: texts are cut to [`MAX_TEXT`], and further (to 64
     /// bytes) if escaping made the record too long for a ring slot.
-    pub fn to_json_bounded(
-        &self,
-        seq: u64,
-        postmaster_start: &str,
-        time: &str,
-        max_len: usize,
-    ) -> String {
-        let json = self
-            .to_json(seq, postmaster_start, time, MAX_TEXT)
-            .to_string();
+    pub fn to_json_bounded(&self, stamps: &Stamps, max_len: usize) -> String {
+        let json = self.to_json(stamps, MAX_TEXT).to_string();
         if json.len() <= max_len {
             return json;
         }
-        self.to_json(seq, postmaster_start, time, 64).to_string()
+        self.to_json(stamps, 64).to_string()
     }
 
     /// The JSON object, texts cut to `max_text` bytes.
-    pub fn to_json(&self, seq: u64, postmaster_start: &str, time: &str, max_text: usize) -> Value {
+    pub fn to_json(&self, stamps: &Stamps, max_text: usize) -> Value {
         let s = &self.session;
         json!({
-            "seq": seq,
-            "postmaster_start": postmaster_start,
-            "time": time,
+            "seq": stamps.seq,
+            "seq_epoch": stamps.seq_epoch,
+            "postmaster_start": stamps.postmaster_start,
+            "time": stamps.time,
             "vector": self.vector.id(),
             "severity": self.vector.severity().as_str(),
             "outcome": self.outcome.as_str(),
@@ -136,12 +140,19 @@ mod unit {
             top_query: "LOAD 'x'".into(),
             session: Session::default(),
         };
-        let j = r.to_json(7, "t0", "t1", MAX_TEXT);
+        let stamps = Stamps {
+            seq: 7,
+            ..Default::default()
+        };
+        let j = r.to_json(&stamps, MAX_TEXT);
         assert_eq!(j["seq"], 7);
         assert_eq!(j["vector"], "load");
         assert_eq!(j["outcome"], "blocked");
         assert_eq!(j["severity"], "critical");
         for k in [
+            "seq_epoch",
+            "postmaster_start",
+            "time",
             "database",
             "session_user",
             "current_user",
@@ -163,7 +174,7 @@ mod unit {
             top_query: "x".repeat(2000),
             session: Session::default(),
         };
-        let j = r.to_json_bounded(1, "t0", "t1", 2040);
+        let j = r.to_json_bounded(&Stamps::default(), 2040);
         assert!(j.len() <= 2040, "{}", j.len());
         let v: Value = serde_json::from_str(&j).unwrap();
         assert!(v["top_query"].as_str().unwrap().ends_with("..."));

@@ -325,6 +325,11 @@ fn escape_battery() {
         .map(|r| r["postmaster_start"].as_str().unwrap())
         .collect();
     assert_eq!(starts.len(), 1, "postmaster_start varies: {starts:?}");
+    let epochs: std::collections::BTreeSet<&str> = all_records
+        .iter()
+        .map(|r| r["seq_epoch"].as_str().unwrap())
+        .collect();
+    assert_eq!(epochs.len(), 1, "seq_epoch varies: {epochs:?}");
 
     // Every ring record is also in the audit file and the server log, identical.
     let file_lines = std::fs::read_to_string(server.audit_file()).unwrap();
@@ -399,4 +404,86 @@ fn ring_overflow_is_visible() {
     // The log still has every record.
     let log = std::fs::read_to_string(server.log()).unwrap();
     assert_eq!(log.matches("EXTGUARD_AUDIT ").count() as i64, last);
+}
+
+#[test]
+fn crash_restart_starts_a_new_seq_epoch() {
+    let Some(bindir) = environment() else { return };
+    let server = Server::start(bindir);
+    server.sql("CREATE EXTENSION extguard");
+    server.sql("LOAD 'auto_explain'");
+    let before = server
+        .records_after(0)
+        .pop()
+        .expect("a record before the crash");
+
+    // Crash one backend: the postmaster then restarts all and resets
+    // shared memory, so the ring and the counter start over.
+    let mut sleeper = server
+        .as_postgres("psql")
+        .args(["-X", "-h"])
+        .arg(server.dir.path())
+        .args([
+            "-p",
+            PORT,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            "SELECT pg_sleep(60)",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pid = String::new();
+    for _ in 0..100 {
+        pid = server.sql("SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'");
+        if !pid.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!pid.is_empty(), "sleeping backend not found");
+    assert!(Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let _ = sleeper.wait();
+    let mut back = false;
+    for _ in 0..300 {
+        if server
+            .psql("postgres", &["-c", "SELECT 1"])
+            .status
+            .success()
+        {
+            back = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(back, "server did not come back after the crash");
+
+    server.sql("LOAD 'auto_explain'");
+    let recs = server.records_after(0);
+    assert_eq!(
+        recs.len(),
+        1,
+        "ring was reset by the crash-restart: {recs:?}"
+    );
+    let after = &recs[0];
+    assert_eq!(after["seq"], 1);
+    assert_eq!(after["postmaster_start"], before["postmaster_start"]);
+    assert_ne!(
+        after["seq_epoch"], before["seq_epoch"],
+        "seq_epoch must mark the restart"
+    );
+    // The server log kept the record made before the crash.
+    let log = std::fs::read_to_string(server.log()).unwrap();
+    assert!(
+        log.contains(&format!("EXTGUARD_AUDIT {before}")),
+        "pre-crash record lost from log"
+    );
 }

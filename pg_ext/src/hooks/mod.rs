@@ -12,7 +12,7 @@ pub mod settings_check;
 pub mod shmem;
 pub mod utility;
 
-use crate::record::{Outcome, Record, Session, LOG_PREFIX};
+use crate::record::{Outcome, Record, Session, Stamps, LOG_PREFIX};
 use crate::vectors::{self, Vector};
 use crate::{settings, sinks};
 use pgrx::pg_sys;
@@ -195,11 +195,15 @@ pub(crate) fn report(
         session: session(),
     };
     let seq = shmem::next_seq();
-    // SAFETY: PgStartTime is set by the postmaster before any backend forks.
-    let pm_start = timestamp(unsafe { pg_sys::PgStartTime });
-    // SAFETY: GetCurrentTimestamp has no preconditions.
-    let now = timestamp(unsafe { pg_sys::GetCurrentTimestamp() });
-    let json = record.to_json_bounded(seq, &pm_start, &now, shmem::SLOT_BYTES);
+    let stamps = Stamps {
+        seq,
+        seq_epoch: shmem::epoch().map(timestamp).unwrap_or_default(),
+        // SAFETY: PgStartTime is set by the postmaster before any backend forks.
+        postmaster_start: timestamp(unsafe { pg_sys::PgStartTime }),
+        // SAFETY: GetCurrentTimestamp has no preconditions.
+        time: timestamp(unsafe { pg_sys::GetCurrentTimestamp() }),
+    };
+    let json = record.to_json_bounded(&stamps, shmem::SLOT_BYTES);
     log_server_only(&format!("{LOG_PREFIX}{json}"));
     shmem::push(seq, &json);
     let file = settings::audit_file();

@@ -30,6 +30,9 @@ struct Ring {
     last_seq: AtomicU64,
     /// Records that did not fit in their slot and were cut.
     truncated: AtomicU64,
+    /// When this shared memory (and so the seq counter) was initialised:
+    /// changes on a crash-restart, which the postmaster start time does not.
+    epoch: i64,
     slots: [Slot; SLOTS],
 }
 
@@ -79,6 +82,7 @@ unsafe extern "C-unwind" fn shmem_startup() {
             .cast::<Ring>();
         if !found {
             std::ptr::write_bytes(ring.cast::<u8>(), 0, std::mem::size_of::<Ring>());
+            (*ring).epoch = pg_sys::GetCurrentTimestamp();
         }
         RING = ring;
         LOCK = &raw mut (*pg_sys::GetNamedLWLockTranche(NAME.as_ptr())).lock;
@@ -95,6 +99,11 @@ fn ring() -> Option<&'static Ring> {
 /// Whether the ring exists (extension was preloaded).
 pub fn available() -> bool {
     ring().is_some()
+}
+
+/// When the sequence counter started (shared memory initialisation).
+pub fn epoch() -> Option<i64> {
+    ring().map(|r| r.epoch)
 }
 
 /// Take the next cluster-wide sequence number (0 if no shared memory).
