@@ -152,6 +152,7 @@ struct Expect {
     errors: Vec<String>,
     errors_ok: bool,
     forbid: Vec<String>,
+    details: Vec<String>,
 }
 
 fn parse_expect(sql: &str) -> Expect {
@@ -168,6 +169,8 @@ fn parse_expect(sql: &str) -> Expect {
             e.role = Some(v.trim().to_string());
         } else if let Some(v) = rest.strip_prefix("expect-error: ") {
             e.errors.push(v.trim().to_string());
+        } else if let Some(v) = rest.strip_prefix("expect-detail: ") {
+            e.details.push(v.trim().to_string());
         } else if let Some(v) = rest.strip_prefix("forbid: ") {
             e.forbid.push(v.trim().to_string());
         } else if rest.trim() == "errors-ok" {
@@ -296,6 +299,14 @@ fn escape_battery() {
                 if detail.contains(f.as_str()) {
                     failures.push(format!("{name}: detail leaks {f:?}: {detail}"));
                 }
+            }
+        }
+        for d in &exp.details {
+            if !recs
+                .iter()
+                .any(|r| r["detail"].as_str().unwrap_or("").contains(d.as_str()))
+            {
+                failures.push(format!("{name}: no record detail contains {d:?}"));
             }
         }
         for e in &exp.errors {

@@ -4,7 +4,13 @@
 
 use super::report;
 use crate::vectors::Vector;
-use pgrx::pg_sys;
+use pgrx::pg_sys::{self, NodeTag};
+use std::cell::Cell;
+
+thread_local! {
+    /// Plan being set up by ExecutorStart (NULL outside it).
+    static CURRENT_PLAN: Cell<*mut pg_sys::PlannedStmt> = const { Cell::new(std::ptr::null_mut()) };
+}
 
 static mut PREV_PERMS: pg_sys::ExecutorCheckPerms_hook_type = None;
 static mut PREV_START: pg_sys::ExecutorStart_hook_type = None;
@@ -81,8 +87,9 @@ unsafe extern "C-unwind" fn check_perms(range_table: *mut pg_sys::List, ereport:
 
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn executor_start(query_desc: *mut pg_sys::QueryDesc, eflags: i32) {
-    // SAFETY: valid QueryDesc; its sourceText outlives this call.
+    // SAFETY: valid QueryDesc; its sourceText and plan outlive this call.
     let _text = super::set_source_text(unsafe { (*query_desc).sourceText });
+    let _plan = super::Restore::set(&CURRENT_PLAN, unsafe { (*query_desc).plannedstmt });
     // SAFETY: raw previous hook inside the FFI boundary; the standard
     // function is a pgrx binding and already guarded.
     unsafe {
@@ -109,5 +116,127 @@ unsafe extern "C-unwind" fn executor_run(
             }),
             None => pg_sys::standard_ExecutorRun(query_desc, direction, count, execute_once),
         }
+    }
+}
+
+/// Constant text arguments of the calls to function `funcid` in the plan
+/// ExecutorStart is setting up (e.g. a dblink connection string), joined
+/// with " | "; None outside ExecutorStart (PL/pgSQL simple expressions) or
+/// when no argument is a constant.
+pub(crate) fn const_args_of(funcid: pg_sys::Oid) -> Option<String> {
+    let plan = CURRENT_PLAN.with(|c| c.get());
+    if plan.is_null() {
+        return None;
+    }
+    let mut out = Vec::new();
+    // SAFETY: `plan` is the PlannedStmt of the running ExecutorStart; the
+    // walk only follows node pointers after checking their tags.
+    unsafe {
+        scan_plan((*plan).planTree, funcid, &mut out, 0);
+        for sub in super::utility::list_ptrs::<pg_sys::Plan>((*plan).subplans) {
+            scan_plan(sub, funcid, &mut out, 0);
+        }
+    }
+    (!out.is_empty()).then(|| out.join(" | "))
+}
+
+fn tag_of(node: *const pg_sys::Node) -> Option<NodeTag> {
+    // SAFETY: callers pass NULL or a valid node.
+    unsafe { node.as_ref().map(|n| n.type_) }
+}
+
+/// # Safety
+/// `plan` must be NULL or a valid plan tree.
+unsafe fn scan_plan(
+    plan: *mut pg_sys::Plan,
+    funcid: pg_sys::Oid,
+    out: &mut Vec<String>,
+    depth: u32,
+) {
+    if plan.is_null() || depth > 64 {
+        return;
+    }
+    // SAFETY: per caller; FunctionScan checked by tag before the cast.
+    unsafe {
+        scan_node((*plan).targetlist.cast(), funcid, out, depth);
+        scan_node((*plan).qual.cast(), funcid, out, depth);
+        if tag_of(plan.cast()) == Some(NodeTag::T_FunctionScan) {
+            let fs = plan.cast::<pg_sys::FunctionScan>();
+            for rtf in super::utility::list_ptrs::<pg_sys::RangeTblFunction>((*fs).functions) {
+                scan_node((*rtf).funcexpr, funcid, out, depth);
+            }
+        }
+        scan_plan((*plan).lefttree, funcid, out, depth + 1);
+        scan_plan((*plan).righttree, funcid, out, depth + 1);
+    }
+}
+
+/// # Safety
+/// `node` must be NULL or a valid expression node.
+unsafe fn scan_node(
+    node: *mut pg_sys::Node,
+    funcid: pg_sys::Oid,
+    out: &mut Vec<String>,
+    depth: u32,
+) {
+    if depth > 64 {
+        return;
+    }
+    // SAFETY: every cast follows a tag check.
+    unsafe {
+        match tag_of(node) {
+            Some(NodeTag::T_List) => {
+                for n in super::utility::list_ptrs::<pg_sys::Node>(node.cast()) {
+                    scan_node(n, funcid, out, depth + 1);
+                }
+            }
+            Some(NodeTag::T_TargetEntry) => scan_node(
+                (*node.cast::<pg_sys::TargetEntry>()).expr.cast(),
+                funcid,
+                out,
+                depth + 1,
+            ),
+            Some(NodeTag::T_OpExpr) => scan_node(
+                (*node.cast::<pg_sys::OpExpr>()).args.cast(),
+                funcid,
+                out,
+                depth + 1,
+            ),
+            Some(NodeTag::T_FuncExpr) => {
+                let f = node.cast::<pg_sys::FuncExpr>();
+                if (*f).funcid == funcid {
+                    let texts: Vec<String> = super::utility::list_ptrs::<pg_sys::Node>((*f).args)
+                        .into_iter()
+                        .filter_map(|a| const_text(a))
+                        .collect();
+                    if !texts.is_empty() {
+                        out.push(texts.join(", "));
+                    }
+                }
+                scan_node((*f).args.cast(), funcid, out, depth + 1);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Text of a non-NULL `text` constant.
+///
+/// # Safety
+/// `node` must be NULL or a valid expression node.
+unsafe fn const_text(node: *mut pg_sys::Node) -> Option<String> {
+    if tag_of(node) != Some(NodeTag::T_Const) {
+        return None;
+    }
+    // SAFETY: tag checked; a text Const holds a (possibly toasted) varlena,
+    // which text_to_cstring detoasts.
+    unsafe {
+        let c = &*node.cast::<pg_sys::Const>();
+        if c.constisnull || c.consttype != pg_sys::TEXTOID {
+            return None;
+        }
+        Some(super::cstr(pg_sys::text_to_cstring(
+            c.constvalue.cast_mut_ptr(),
+        )))
     }
 }

@@ -111,7 +111,14 @@ unsafe extern "C-unwind" fn object_access(
     arg: *mut c_void,
 ) {
     if access == pg_sys::ObjectAccessType::OAT_FUNCTION_EXECUTE {
-        if let Some((v, detail)) = classify(object_id) {
+        if let Some((v, mut detail)) = classify(object_id) {
+            if v == Vector::RemoteConnection {
+                // The hook does not see arguments; constant ones (the
+                // connection string) are read from the plan being set up.
+                if let Some(args) = super::executor::const_args_of(object_id) {
+                    detail = format!("{detail} args: {}", vectors::redact_secrets(&args));
+                }
+            }
             report(v, "function_execute", detail, None);
         }
     }
