@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup run test lint test-rust test-pg bench
+.PHONY: setup run test lint test-rust test-pg bench bench-pg
 
 setup:
 	./scripts/setup.sh
@@ -20,13 +20,26 @@ test: setup lint test-rust test-pg
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	cd pg_ext && $(CARGO) clippy --features "pg15 pg_test" --all-targets -- -D warnings
 
 test-rust:
 	./scripts/pgspot-venv.sh
 	$(CARGO) test
 
+# pg_ext: pgrx tests (in a server pgrx starts, extguard preloaded), then
+# the escape battery (corpus/escapes) against a server the e2e test starts.
+# PostgreSQL refuses to run as root, so both run the server as `postgres`.
+# Under /tmp, not target/: the postgres user must be able to reach it even
+# when the clone lives in a directory only root can traverse.
+PGRX_PGDATA ?= /tmp/extguard-pgrx-test-data
 test-pg:
-	@echo "pg_ext tests: added with the pg_ext issue"
+	mkdir -p $(PGRX_PGDATA) && chown postgres: $(PGRX_PGDATA)
+	cd pg_ext && $(CARGO) pgrx test pg15 --runas postgres --pgdata $(PGRX_PGDATA)
+	cd pg_ext && $(CARGO) pgrx install --pg-config /usr/bin/pg_config --features pg15
+	EXTGUARD_E2E=1 $(CARGO) test -p extguard-e2e --test escapes -- --test-threads=1
+
+bench-pg:
+	./bench/pg_ext_pgbench.sh
 
 bench:
 	./bench/run.sh

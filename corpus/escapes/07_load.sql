@@ -1,0 +1,4 @@
+-- expect: load attempted
+-- expect: load attempted
+LOAD 'auto_explain';
+DO $$ BEGIN EXECUTE 'LOAD ''auto_explain'''; END $$;

@@ -1,0 +1,19 @@
+-- as: eg_alice
+-- A non-superuser's attempts are recorded (before the permission check),
+-- and it can neither read nor change the audit.
+-- expect: copy_program attempted
+-- expect: extguard_setting attempted
+-- expect: extguard_setting attempted
+-- expect: load attempted
+-- expect-error: must be superuser or have privileges of the pg_execute_server_program role
+-- expect-error: permission denied for schema extguard
+-- expect-error: permission denied to set parameter "extguard.audit"
+-- expect-error: permission denied to set parameter "extguard.block"
+-- expect-error: access to library "auto_explain" is not allowed
+COPY (SELECT 1) TO PROGRAM 'id';
+SELECT * FROM extguard.audit_log;
+SELECT * FROM extguard.audit_events();
+SET extguard.audit = off;
+SELECT set_config('extguard.block', '', false);
+ALTER SYSTEM SET extguard.audit = off;
+LOAD 'auto_explain';

@@ -1,0 +1,242 @@
+//! Executor hooks: ExecutorCheckPerms (DML on pg_catalog tables),
+//! ExecutorStart (remember the statement text for records made while the
+//! plan is set up) and ExecutorRun (nesting depth).
+
+use super::report;
+use crate::vectors::Vector;
+use pgrx::pg_sys::{self, NodeTag};
+use std::cell::Cell;
+
+thread_local! {
+    /// Plan being set up by ExecutorStart (NULL outside it).
+    static CURRENT_PLAN: Cell<*mut pg_sys::PlannedStmt> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+static mut PREV_PERMS: pg_sys::ExecutorCheckPerms_hook_type = None;
+static mut PREV_START: pg_sys::ExecutorStart_hook_type = None;
+static mut PREV_RUN: pg_sys::ExecutorRun_hook_type = None;
+
+pub fn install() {
+    // SAFETY: _PG_init, single-threaded; hooks saved and chained.
+    unsafe {
+        PREV_PERMS = pg_sys::ExecutorCheckPerms_hook;
+        pg_sys::ExecutorCheckPerms_hook = Some(check_perms);
+        PREV_START = pg_sys::ExecutorStart_hook;
+        pg_sys::ExecutorStart_hook = Some(executor_start);
+        PREV_RUN = pg_sys::ExecutorRun_hook;
+        pg_sys::ExecutorRun_hook = Some(executor_run);
+    }
+}
+
+/// Catalog tables written by this range table, as "INSERT pg_authid" etc.
+///
+/// # Safety
+/// `range_table` must be NULL or a List of RangeTblEntry.
+unsafe fn catalog_writes(range_table: *mut pg_sys::List) -> Vec<String> {
+    let mut out = Vec::new();
+    let write = pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE | pg_sys::ACL_DELETE;
+    // SAFETY: per caller; catalog OIDs are below FirstNormalObjectId, which
+    // keeps the namespace lookup off the common path.
+    unsafe {
+        let len = range_table.as_ref().map_or(0, |l| l.length as usize);
+        for i in 0..len {
+            // No Vec: this runs for every query.
+            let r = &*(*(*range_table).elements.add(i))
+                .ptr_value
+                .cast::<pg_sys::RangeTblEntry>();
+            if r.rtekind != pg_sys::RTEKind::RTE_RELATION
+                || r.requiredPerms & write == 0
+                || r.relid.to_u32() >= pg_sys::FirstNormalObjectId
+            {
+                continue;
+            }
+            if pg_sys::get_rel_namespace(r.relid).to_u32() != pg_sys::PG_CATALOG_NAMESPACE {
+                continue;
+            }
+            let op = if r.requiredPerms & pg_sys::ACL_INSERT != 0 {
+                "INSERT"
+            } else if r.requiredPerms & pg_sys::ACL_UPDATE != 0 {
+                "UPDATE"
+            } else {
+                "DELETE"
+            };
+            out.push(format!(
+                "{op} {}",
+                super::cstr(pg_sys::get_rel_name(r.relid))
+            ));
+        }
+    }
+    out
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn check_perms(range_table: *mut pg_sys::List, ereport: bool) -> bool {
+    // SAFETY: the executor passes its range table.
+    let writes = unsafe { catalog_writes(range_table) };
+    if !writes.is_empty() {
+        report(Vector::CatalogDml, "check_perms", writes.join(", "), None);
+    }
+    // SAFETY: chain inside the FFI boundary.
+    unsafe {
+        match PREV_PERMS {
+            Some(prev) => pg_sys::ffi::pg_guard_ffi_boundary(|| prev(range_table, ereport)),
+            None => true,
+        }
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn executor_start(query_desc: *mut pg_sys::QueryDesc, eflags: i32) {
+    // SAFETY: valid QueryDesc; its sourceText and plan outlive this call.
+    let _text = super::set_source_text(unsafe { (*query_desc).sourceText });
+    let _plan = super::Restore::set(&CURRENT_PLAN, unsafe { (*query_desc).plannedstmt });
+    // SAFETY: raw previous hook inside the FFI boundary; the standard
+    // function is a pgrx binding and already guarded.
+    unsafe {
+        match PREV_START {
+            Some(prev) => pg_sys::ffi::pg_guard_ffi_boundary(|| prev(query_desc, eflags)),
+            None => pg_sys::standard_ExecutorStart(query_desc, eflags),
+        }
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn executor_run(
+    query_desc: *mut pg_sys::QueryDesc,
+    direction: pg_sys::ScanDirection::Type,
+    count: u64,
+    execute_once: bool,
+) {
+    let _depth = super::enter_depth();
+    // SAFETY: chain inside the FFI boundary.
+    unsafe {
+        match PREV_RUN {
+            Some(prev) => pg_sys::ffi::pg_guard_ffi_boundary(|| {
+                prev(query_desc, direction, count, execute_once)
+            }),
+            None => pg_sys::standard_ExecutorRun(query_desc, direction, count, execute_once),
+        }
+    }
+}
+
+/// Constant text arguments of the calls to function `funcid` in the plan
+/// ExecutorStart is setting up (e.g. a dblink connection string), joined
+/// with " | "; None outside ExecutorStart (PL/pgSQL simple expressions) or
+/// when no argument is a constant.
+pub(crate) fn const_args_of(funcid: pg_sys::Oid) -> Option<String> {
+    let plan = CURRENT_PLAN.with(|c| c.get());
+    if plan.is_null() {
+        return None;
+    }
+    let mut out = Vec::new();
+    // SAFETY: `plan` is the PlannedStmt of the running ExecutorStart; the
+    // walk only follows node pointers after checking their tags.
+    unsafe {
+        scan_plan((*plan).planTree, funcid, &mut out, 0);
+        for sub in super::utility::list_ptrs::<pg_sys::Plan>((*plan).subplans) {
+            scan_plan(sub, funcid, &mut out, 0);
+        }
+    }
+    (!out.is_empty()).then(|| out.join(" | "))
+}
+
+fn tag_of(node: *const pg_sys::Node) -> Option<NodeTag> {
+    // SAFETY: callers pass NULL or a valid node.
+    unsafe { node.as_ref().map(|n| n.type_) }
+}
+
+/// # Safety
+/// `plan` must be NULL or a valid plan tree.
+unsafe fn scan_plan(
+    plan: *mut pg_sys::Plan,
+    funcid: pg_sys::Oid,
+    out: &mut Vec<String>,
+    depth: u32,
+) {
+    if plan.is_null() || depth > 64 {
+        return;
+    }
+    // SAFETY: per caller; FunctionScan checked by tag before the cast.
+    unsafe {
+        scan_node((*plan).targetlist.cast(), funcid, out, depth);
+        scan_node((*plan).qual.cast(), funcid, out, depth);
+        if tag_of(plan.cast()) == Some(NodeTag::T_FunctionScan) {
+            let fs = plan.cast::<pg_sys::FunctionScan>();
+            for rtf in super::utility::list_ptrs::<pg_sys::RangeTblFunction>((*fs).functions) {
+                scan_node((*rtf).funcexpr, funcid, out, depth);
+            }
+        }
+        scan_plan((*plan).lefttree, funcid, out, depth + 1);
+        scan_plan((*plan).righttree, funcid, out, depth + 1);
+    }
+}
+
+/// # Safety
+/// `node` must be NULL or a valid expression node.
+unsafe fn scan_node(
+    node: *mut pg_sys::Node,
+    funcid: pg_sys::Oid,
+    out: &mut Vec<String>,
+    depth: u32,
+) {
+    if depth > 64 {
+        return;
+    }
+    // SAFETY: every cast follows a tag check.
+    unsafe {
+        match tag_of(node) {
+            Some(NodeTag::T_List) => {
+                for n in super::utility::list_ptrs::<pg_sys::Node>(node.cast()) {
+                    scan_node(n, funcid, out, depth + 1);
+                }
+            }
+            Some(NodeTag::T_TargetEntry) => scan_node(
+                (*node.cast::<pg_sys::TargetEntry>()).expr.cast(),
+                funcid,
+                out,
+                depth + 1,
+            ),
+            Some(NodeTag::T_OpExpr) => scan_node(
+                (*node.cast::<pg_sys::OpExpr>()).args.cast(),
+                funcid,
+                out,
+                depth + 1,
+            ),
+            Some(NodeTag::T_FuncExpr) => {
+                let f = node.cast::<pg_sys::FuncExpr>();
+                if (*f).funcid == funcid {
+                    let texts: Vec<String> = super::utility::list_ptrs::<pg_sys::Node>((*f).args)
+                        .into_iter()
+                        .filter_map(|a| const_text(a))
+                        .collect();
+                    if !texts.is_empty() {
+                        out.push(texts.join(", "));
+                    }
+                }
+                scan_node((*f).args.cast(), funcid, out, depth + 1);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Text of a non-NULL `text` constant.
+///
+/// # Safety
+/// `node` must be NULL or a valid expression node.
+unsafe fn const_text(node: *mut pg_sys::Node) -> Option<String> {
+    if tag_of(node) != Some(NodeTag::T_Const) {
+        return None;
+    }
+    // SAFETY: tag checked; a text Const holds a (possibly toasted) varlena,
+    // which text_to_cstring detoasts.
+    unsafe {
+        let c = &*node.cast::<pg_sys::Const>();
+        if c.constisnull || c.consttype != pg_sys::TEXTOID {
+            return None;
+        }
+        Some(super::cstr(pg_sys::text_to_cstring(
+            c.constvalue.cast_mut_ptr(),
+        )))
+    }
+}

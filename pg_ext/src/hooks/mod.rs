@@ -1,0 +1,273 @@
+//! The thin FFI layer: hook installation, session facts, the three sinks.
+//!
+//! All `unsafe` of the extension lives under this module. Hook entry points
+//! are `#[pg_guard] extern "C-unwind"`; every call to a previous hook or a
+//! `standard_*` function goes through `pg_guard_ffi_boundary`, so a
+//! PostgreSQL ERROR (longjmp) never crosses Rust frames.
+
+pub mod executor;
+pub mod guc_wrap;
+pub mod object_access;
+pub mod settings_check;
+pub mod shmem;
+pub mod utility;
+
+use crate::record::{Outcome, Record, Session, Stamps, LOG_PREFIX};
+use crate::vectors::{self, Vector};
+use crate::{settings, sinks};
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, CStr};
+
+thread_local! {
+    /// Depth of ProcessUtility + ExecutorRun frames of this backend.
+    static DEPTH: Cell<i32> = const { Cell::new(0) };
+    /// >0 while a statement already recorded by the utility hook changes a
+    /// setting: the setting check hooks must not record it a second time.
+    static SETTING_RECORDED: Cell<u32> = const { Cell::new(0) };
+    /// Source text of the innermost executing statement (ExecutorStart).
+    static SOURCE_TEXT: Cell<*const c_char> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Install every hook. Called from `_PG_init` only when preloaded.
+pub fn install() {
+    shmem::install();
+    utility::install();
+    object_access::install();
+    executor::install();
+    guc_wrap::install();
+}
+
+/// Drop guard that restores a thread-local cell; runs on unwind too.
+pub(crate) struct Restore<T: Copy + 'static> {
+    key: &'static std::thread::LocalKey<Cell<T>>,
+    old: T,
+}
+
+impl<T: Copy + 'static> Restore<T> {
+    pub(crate) fn set(key: &'static std::thread::LocalKey<Cell<T>>, new: T) -> Self {
+        let old = key.with(|c| c.replace(new));
+        Restore { key, old }
+    }
+}
+
+impl<T: Copy + 'static> Drop for Restore<T> {
+    fn drop(&mut self) {
+        let old = self.old;
+        self.key.with(|c| c.set(old));
+    }
+}
+
+pub(crate) fn enter_depth() -> Restore<i32> {
+    let d = DEPTH.with(|c| c.get());
+    Restore::set(&DEPTH, d + 1)
+}
+
+pub(crate) fn suppress_setting_checks() -> Restore<u32> {
+    let d = SETTING_RECORDED.with(|c| c.get());
+    Restore::set(&SETTING_RECORDED, d + 1)
+}
+
+pub(crate) fn setting_checks_suppressed() -> bool {
+    SETTING_RECORDED.with(|c| c.get()) > 0
+}
+
+pub(crate) fn set_source_text(p: *const c_char) -> Restore<*const c_char> {
+    Restore::set(&SOURCE_TEXT, p)
+}
+
+/// Copy a C string (NULL gives "").
+///
+/// # Safety
+/// `p` must be NULL or point to a NUL-terminated string.
+pub(crate) unsafe fn cstr(p: *const c_char) -> String {
+    if p.is_null() {
+        String::new()
+    } else {
+        // SAFETY: caller guarantees a NUL-terminated string.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+}
+
+fn role_name(oid: pg_sys::Oid) -> String {
+    // SAFETY: GetUserNameFromId with noerr=true returns NULL or a palloc'd string.
+    unsafe { cstr(pg_sys::GetUserNameFromId(oid, true)) }
+}
+
+fn session() -> Session {
+    // SAFETY: reads backend globals that are valid in a normal backend
+    // inside a transaction (every hook that records runs in one).
+    unsafe {
+        let port = pg_sys::MyProcPort.cast::<pg_sys::libpq::be::Port>();
+        let client_addr = port.as_ref().map(|p| cstr(p.remote_host));
+        let user = pg_sys::GetUserId();
+        Session {
+            database: cstr(pg_sys::get_database_name(pg_sys::MyDatabaseId)),
+            session_user: role_name(pg_sys::GetSessionUserId()),
+            current_user: role_name(user),
+            superuser: pg_sys::superuser_arg(user),
+            application_name: cstr(pg_sys::application_name),
+            client_addr,
+            pid: pg_sys::MyProcPid,
+            nesting_level: DEPTH.with(|c| c.get()),
+            in_extension_script: pg_sys::creating_extension,
+        }
+    }
+}
+
+/// Text of the innermost statement known (utility hooks pass their own).
+fn current_statement() -> String {
+    let p = SOURCE_TEXT.with(|c| c.get());
+    // SAFETY: SOURCE_TEXT is set only while the QueryDesc it came from is
+    // alive (restored when ExecutorStart returns/unwinds), else NULL.
+    let s = unsafe { cstr(p) };
+    if s.is_empty() {
+        top_query()
+    } else {
+        s
+    }
+}
+
+fn top_query() -> String {
+    // SAFETY: debug_query_string is NULL or the current client query.
+    unsafe { cstr(pg_sys::debug_query_string) }
+}
+
+fn timestamp(t: pg_sys::TimestampTz) -> String {
+    // SAFETY: timestamptz_to_str returns a static buffer; copied at once.
+    unsafe { cstr(pg_sys::timestamptz_to_str(t)) }
+}
+
+/// Whether the auditor is active for this session and vector.
+fn should_record(vector: Vector) -> bool {
+    // SAFETY: plain reads of backend globals.
+    let parallel_worker = unsafe { pg_sys::ParallelWorkerNumber >= 0 };
+    if parallel_worker {
+        return false; // the leader records
+    }
+    if vector == Vector::ExtguardSetting {
+        return true;
+    }
+    if !settings::AUDIT.get() {
+        return false;
+    }
+    !is_exempt()
+}
+
+fn is_exempt() -> bool {
+    let list = settings::exempt_roles();
+    if list.is_empty() {
+        return false;
+    }
+    // SAFETY: GetSessionUserId is valid in any backend after login.
+    let me = role_name(unsafe { pg_sys::GetSessionUserId() });
+    vectors::parse_list(&list).contains(&me)
+}
+
+/// Record one vector occurrence, then refuse it if blocked.
+///
+/// `statement`: the statement text if the hook knows it (utility), else the
+/// innermost executing statement is used.
+pub(crate) fn report(
+    vector: Vector,
+    hook: &'static str,
+    detail: String,
+    statement: Option<String>,
+) {
+    if !should_record(vector) {
+        return;
+    }
+    let blocked =
+        vector != Vector::ExtguardSetting && vectors::is_blocked(&settings::block_list(), vector);
+    let outcome = if blocked {
+        Outcome::Blocked
+    } else {
+        Outcome::Attempted
+    };
+    let record = Record {
+        vector,
+        outcome,
+        hook,
+        detail,
+        statement: statement.unwrap_or_else(current_statement),
+        top_query: top_query(),
+        session: session(),
+    };
+    let seq = shmem::next_seq();
+    let stamps = Stamps {
+        seq,
+        seq_epoch: shmem::epoch().map(timestamp).unwrap_or_default(),
+        // SAFETY: PgStartTime is set by the postmaster before any backend forks.
+        postmaster_start: timestamp(unsafe { pg_sys::PgStartTime }),
+        // SAFETY: GetCurrentTimestamp has no preconditions.
+        time: timestamp(unsafe { pg_sys::GetCurrentTimestamp() }),
+    };
+    let json = record.to_json_bounded(&stamps, shmem::SLOT_BYTES);
+    log_server_only(&format!("{LOG_PREFIX}{json}"));
+    shmem::push(seq, &json);
+    let file = settings::audit_file();
+    if !file.is_empty() {
+        if let Err(e) = sinks::append_line(&file, &json) {
+            pgrx::warning!("extguard: could not write audit file \"{file}\": {e}");
+        }
+    }
+    if blocked {
+        ereport!(
+            PgLogLevel::ERROR,
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("extguard: {} is blocked on this server", vector.id()),
+            format!(
+                "The vector id is listed in extguard.block. Detail: {}",
+                record.detail
+            )
+        );
+    }
+}
+
+// errstart/errfinish are excluded from pgrx's bindings; the others are
+// declared here unguarded on purpose: the whole sequence runs inside one
+// pg_guard_ffi_boundary, and a guarded binding raising a Rust panic inside
+// that closure would abort the backend.
+unsafe extern "C-unwind" {
+    fn errstart(elevel: c_int, domain: *const c_char) -> bool;
+    fn errfinish(filename: *const c_char, lineno: c_int, funcname: *const c_char);
+    fn errmsg_internal(fmt: *const c_char, ...) -> c_int;
+    fn errhidestmt(hide_stmt: bool) -> c_int;
+    fn errhidecontext(hide_ctx: bool) -> c_int;
+}
+
+/// `ereport(LOG_SERVER_ONLY, errmsg_internal("%s", msg), errhidestmt(true))`.
+fn log_server_only(msg: &str) {
+    let Ok(msg) = std::ffi::CString::new(msg.replace('\0', " ")) else {
+        return;
+    };
+    // SAFETY: the closure only calls elog.c functions with valid C strings
+    // and holds no Rust values with destructors (msg lives outside).
+    unsafe {
+        pg_sys::ffi::pg_guard_ffi_boundary(|| {
+            if errstart(pg_sys::LOG_SERVER_ONLY as c_int, std::ptr::null()) {
+                errmsg_internal(c"%s".as_ptr(), msg.as_ptr());
+                errhidestmt(true);
+                errhidecontext(true);
+                errfinish(c"extguard".as_ptr(), 0, c"extguard_report".as_ptr());
+            }
+        })
+    }
+}
+
+/// Superuser, or has the privileges of `reader_role`.
+pub(crate) fn may_read_audit(reader_role: &str) -> bool {
+    let Ok(name) = std::ffi::CString::new(reader_role) else {
+        return false;
+    };
+    // SAFETY: catalog lookups with missing_ok; valid in a transaction.
+    unsafe {
+        let me = pg_sys::GetUserId();
+        if pg_sys::superuser_arg(me) {
+            return true;
+        }
+        let role = pg_sys::get_role_oid(name.as_ptr(), true);
+        role != pg_sys::InvalidOid && pg_sys::has_privs_of_role(me, role)
+    }
+}

@@ -1,0 +1,91 @@
+//! The `extguard.*` settings (superuser-only: `PGC_SUSET`, and
+//! `PGC_SIGHUP` for `extguard.audit_file`).
+//!
+//! Changing any of them through SET, `set_config()`, ALTER ROLE/DATABASE
+//! SET or ALTER SYSTEM is recorded as vector `extguard_setting`.
+
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::pg_sys;
+use std::ffi::CString;
+
+/// `extguard.audit`: record vectors (default on).
+pub static AUDIT: GucSetting<bool> = GucSetting::<bool>::new(true);
+/// `extguard.block`: comma-separated vector ids refused with an ERROR.
+pub static BLOCK: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+/// `extguard.exempt_roles`: session users whose actions are neither
+/// recorded nor blocked (setting changes are always recorded).
+pub static EXEMPT_ROLES: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+/// `extguard.audit_file`: JSON Lines file appended and flushed per record.
+pub static AUDIT_FILE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+
+/// Register the settings. Call from `_PG_init`.
+pub fn define() {
+    // SAFETY: the check hooks are #[pg_guard] extern "C-unwind" functions.
+    unsafe {
+        GucRegistry::define_bool_guc_with_hooks(
+            c"extguard.audit",
+            c"Record superuser escape vectors.",
+            c"When off, only changes of extguard settings are recorded.",
+            &AUDIT,
+            GucContext::Suset,
+            GucFlags::default(),
+            Some(crate::hooks::settings_check::check_bool),
+            None,
+            None,
+        );
+        GucRegistry::define_string_guc_with_hooks(
+            c"extguard.block",
+            c"Vector ids refused with an ERROR (comma separated, or all).",
+            c"Blocked attempts are recorded with outcome blocked.",
+            &BLOCK,
+            GucContext::Suset,
+            GucFlags::default(),
+            Some(crate::hooks::settings_check::check_block),
+            None,
+            None,
+        );
+        GucRegistry::define_string_guc_with_hooks(
+            c"extguard.exempt_roles",
+            c"Session users that are neither recorded nor blocked.",
+            c"Comma separated role names.",
+            &EXEMPT_ROLES,
+            GucContext::Suset,
+            GucFlags::default(),
+            Some(crate::hooks::settings_check::check_exempt_roles),
+            None,
+            None,
+        );
+        GucRegistry::define_string_guc_with_hooks(
+            c"extguard.audit_file",
+            c"JSON Lines file each record is appended to and flushed before the action.",
+            c"Empty: no file.",
+            &AUDIT_FILE,
+            // Not per session: redirecting the file needs ALTER SYSTEM (or
+            // postgresql.conf) + reload, and ALTER SYSTEM is recorded.
+            GucContext::Sighup,
+            GucFlags::default(),
+            Some(crate::hooks::settings_check::check_audit_file),
+            None,
+            None,
+        );
+        pg_sys::MarkGUCPrefixReserved(c"extguard".as_ptr());
+    }
+}
+
+fn string_of(s: &GucSetting<Option<CString>>) -> String {
+    s.get()
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+pub fn block_list() -> String {
+    string_of(&BLOCK)
+}
+
+pub fn exempt_roles() -> String {
+    string_of(&EXEMPT_ROLES)
+}
+
+pub fn audit_file() -> String {
+    string_of(&AUDIT_FILE)
+}

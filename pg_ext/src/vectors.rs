@@ -1,0 +1,357 @@
+//! Escape vectors: stable ids and the safe classification rules.
+//!
+//! Everything here is plain Rust on plain data (names, C symbols, option
+//! lists) so it can be unit-tested without a server. The FFI layer in
+//! [`crate::hooks`] extracts that data from parse trees and catalogs.
+
+/// One escape vector. The id (see [`Vector::id`]) is stable: it appears in
+/// records, in `extguard.block` and in `VECTORS.md`-style docs; never rename.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Vector {
+    CopyProgram,
+    CopyFile,
+    FileFdw,
+    LoFile,
+    FileRead,
+    FileList,
+    AdminpackWrite,
+    UntrustedLanguage,
+    CreateLanguage,
+    Load,
+    SensitiveSetting,
+    ExtguardSetting,
+    AlterSystem,
+    GrantParameter,
+    RoleAttribute,
+    GrantPredefinedRole,
+    SetRole,
+    CatalogDml,
+    EventTrigger,
+    RemoteConnection,
+    CreateSubscription,
+    CreateServer,
+    UserMapping,
+    ServerControl,
+    CreateTablespace,
+    ExtguardTamper,
+}
+
+/// How bad a vector is when it succeeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Runs OS commands or native code, or disables the auditor.
+    Critical,
+    /// Reads/writes files, escalates roles, persists.
+    High,
+    /// Reconnaissance or indirect preparation.
+    Medium,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+        }
+    }
+}
+
+impl Vector {
+    /// Every vector, in documentation order.
+    pub const ALL: [Vector; 26] = [
+        Vector::CopyProgram,
+        Vector::CopyFile,
+        Vector::FileFdw,
+        Vector::LoFile,
+        Vector::FileRead,
+        Vector::FileList,
+        Vector::AdminpackWrite,
+        Vector::UntrustedLanguage,
+        Vector::CreateLanguage,
+        Vector::Load,
+        Vector::SensitiveSetting,
+        Vector::ExtguardSetting,
+        Vector::AlterSystem,
+        Vector::GrantParameter,
+        Vector::RoleAttribute,
+        Vector::GrantPredefinedRole,
+        Vector::SetRole,
+        Vector::CatalogDml,
+        Vector::EventTrigger,
+        Vector::RemoteConnection,
+        Vector::CreateSubscription,
+        Vector::CreateServer,
+        Vector::UserMapping,
+        Vector::ServerControl,
+        Vector::CreateTablespace,
+        Vector::ExtguardTamper,
+    ];
+
+    /// The stable id used in records and in `extguard.block`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Vector::CopyProgram => "copy_program",
+            Vector::CopyFile => "copy_file",
+            Vector::FileFdw => "file_fdw",
+            Vector::LoFile => "lo_file",
+            Vector::FileRead => "file_read",
+            Vector::FileList => "file_list",
+            Vector::AdminpackWrite => "adminpack_write",
+            Vector::UntrustedLanguage => "untrusted_language",
+            Vector::CreateLanguage => "create_language",
+            Vector::Load => "load",
+            Vector::SensitiveSetting => "sensitive_setting",
+            Vector::ExtguardSetting => "extguard_setting",
+            Vector::AlterSystem => "alter_system",
+            Vector::GrantParameter => "grant_parameter",
+            Vector::RoleAttribute => "role_attribute",
+            Vector::GrantPredefinedRole => "grant_predefined_role",
+            Vector::SetRole => "set_role",
+            Vector::CatalogDml => "catalog_dml",
+            Vector::EventTrigger => "event_trigger",
+            Vector::RemoteConnection => "remote_connection",
+            Vector::CreateSubscription => "create_subscription",
+            Vector::CreateServer => "create_server",
+            Vector::UserMapping => "user_mapping",
+            Vector::ServerControl => "server_control",
+            Vector::CreateTablespace => "create_tablespace",
+            Vector::ExtguardTamper => "extguard_tamper",
+        }
+    }
+
+    /// Parse a stable id (as written in `extguard.block`).
+    pub fn from_id(id: &str) -> Option<Vector> {
+        Vector::ALL.into_iter().find(|v| v.id() == id)
+    }
+
+    pub fn severity(self) -> Severity {
+        use Vector::*;
+        match self {
+            CopyProgram | FileFdw | UntrustedLanguage | CreateLanguage | Load | AlterSystem
+            | ExtguardSetting | ExtguardTamper | RoleAttribute | CatalogDml => Severity::Critical,
+            CopyFile | LoFile | FileRead | AdminpackWrite | SensitiveSetting | GrantParameter
+            | GrantPredefinedRole | SetRole | EventTrigger | RemoteConnection
+            | CreateSubscription | UserMapping | CreateTablespace => Severity::High,
+            FileList | CreateServer | ServerControl => Severity::Medium,
+        }
+    }
+}
+
+/// Classify a `LANGUAGE internal` function by its C symbol (`prosrc`), so an
+/// alias created under any other name is recognised too.
+pub fn classify_internal_symbol(prosrc: &str) -> Option<Vector> {
+    match prosrc {
+        "be_lo_import" | "be_lo_import_with_oid" | "be_lo_export" => Some(Vector::LoFile),
+        "pg_read_file_off_len"
+        | "pg_read_file_off_len_missing"
+        | "pg_read_file_all"
+        | "pg_read_file_all_missing"
+        | "pg_read_file"
+        | "pg_read_file_v2"
+        | "pg_read_binary_file"
+        | "pg_read_binary_file_off_len"
+        | "pg_read_binary_file_off_len_missing"
+        | "pg_read_binary_file_all"
+        | "pg_read_binary_file_all_missing"
+        | "pg_stat_file"
+        | "pg_stat_file_1arg" => Some(Vector::FileRead),
+        "pg_ls_dir"
+        | "pg_ls_dir_1arg"
+        | "pg_ls_logdir"
+        | "pg_ls_waldir"
+        | "pg_ls_tmpdir_noargs"
+        | "pg_ls_tmpdir_1arg"
+        | "pg_ls_archive_statusdir"
+        | "pg_ls_logicalsnapdir"
+        | "pg_ls_logicalmapdir"
+        | "pg_ls_replslotdir" => Some(Vector::FileList),
+        "pg_reload_conf"
+        | "pg_terminate_backend"
+        | "pg_promote"
+        | "pg_switch_wal"
+        | "pg_rotate_logfile"
+        | "pg_rotate_logfile_v2" => Some(Vector::ServerControl),
+        _ => None,
+    }
+}
+
+/// Classify a `LANGUAGE c` function by its library (`probin`) and symbol.
+pub fn classify_c_symbol(probin: &str, prosrc: &str) -> Option<Vector> {
+    let lib = probin.rsplit('/').next().unwrap_or(probin);
+    let lib = lib.strip_suffix(".so").unwrap_or(lib);
+    match lib {
+        "adminpack" if prosrc.starts_with("pg_file_") || prosrc.starts_with("pg_logdir_ls") => {
+            Some(Vector::AdminpackWrite)
+        }
+        "dblink"
+            if prosrc.starts_with("dblink_connect")
+                || prosrc == "dblink_record"
+                || prosrc == "dblink_exec"
+                || prosrc == "dblink_send_query" =>
+        {
+            Some(Vector::RemoteConnection)
+        }
+        _ => None,
+    }
+}
+
+/// What a setting name means to the auditor.
+pub fn classify_setting(name: &str) -> Option<Vector> {
+    let name = name.to_ascii_lowercase();
+    if name.starts_with("extguard.") {
+        return Some(Vector::ExtguardSetting);
+    }
+    match name.as_str() {
+        "role" | "session_authorization" => Some(Vector::SetRole),
+        "dynamic_library_path"
+        | "session_preload_libraries"
+        | "local_preload_libraries"
+        | "shared_preload_libraries"
+        | "session_replication_role"
+        | "allow_system_table_mods"
+        | "lo_compat_privileges"
+        | "jit_provider"
+        | "archive_command"
+        | "archive_library"
+        | "restore_command"
+        | "archive_cleanup_command"
+        | "recovery_end_command"
+        | "ssl_passphrase_command"
+        | "zero_damaged_pages"
+        | "ignore_system_indexes" => Some(Vector::SensitiveSetting),
+        n if n.starts_with("log_") || n.starts_with("pgaudit.") => Some(Vector::SensitiveSetting),
+        _ => None,
+    }
+}
+
+/// Role attributes that are escalation when granted (`CREATE/ALTER ROLE`).
+pub fn is_escalating_role_option(name: &str) -> bool {
+    matches!(name, "superuser" | "replication" | "bypassrls")
+}
+
+/// Predefined roles (`pg_*`) are reserved by the server and carry OS or
+/// cluster-wide powers (`pg_execute_server_program`, `pg_read_server_files`,
+/// `pg_write_all_data`, ...). Granting any of them is recorded.
+pub fn is_predefined_role(name: &str) -> bool {
+    name.starts_with("pg_")
+}
+
+/// `file_fdw` options that read files or run programs.
+pub fn is_file_fdw_option(name: &str) -> bool {
+    matches!(name, "program" | "filename")
+}
+
+/// Parse the `extguard.block` / `extguard.exempt_roles` list syntax:
+/// comma separated, blanks ignored, case-insensitive for vector ids.
+pub fn parse_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Whether `vector` is listed in an `extguard.block` value (`all` blocks all).
+pub fn is_blocked(block_list: &str, vector: Vector) -> bool {
+    parse_list(block_list)
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(vector.id()) || s.eq_ignore_ascii_case("all"))
+}
+
+/// Hide password-like values in a connection string or option list.
+pub fn redact_secrets(conninfo: &str) -> String {
+    let mut out = String::with_capacity(conninfo.len());
+    let mut words = conninfo.split(' ').peekable();
+    while let Some(w) = words.next() {
+        let lower = w.to_ascii_lowercase();
+        if lower.starts_with("password=") || lower.starts_with("password =") {
+            out.push_str("password=***");
+        } else {
+            out.push_str(w);
+        }
+        if words.peek().is_some() {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for v in Vector::ALL {
+            assert!(seen.insert(v.id()), "duplicate id {}", v.id());
+            assert_eq!(Vector::from_id(v.id()), Some(v));
+        }
+        assert_eq!(Vector::from_id("nope"), None);
+    }
+
+    #[test]
+    fn internal_symbols() {
+        assert_eq!(
+            classify_internal_symbol("pg_read_file_all"),
+            Some(Vector::FileRead)
+        );
+        assert_eq!(
+            classify_internal_symbol("be_lo_export"),
+            Some(Vector::LoFile)
+        );
+        assert_eq!(
+            classify_internal_symbol("pg_ls_waldir"),
+            Some(Vector::FileList)
+        );
+        assert_eq!(classify_internal_symbol("int4pl"), None);
+    }
+
+    #[test]
+    fn c_symbols() {
+        assert_eq!(
+            classify_c_symbol("$libdir/adminpack", "pg_file_write_v1_1"),
+            Some(Vector::AdminpackWrite)
+        );
+        assert_eq!(
+            classify_c_symbol("$libdir/dblink", "dblink_connect"),
+            Some(Vector::RemoteConnection)
+        );
+        assert_eq!(
+            classify_c_symbol("$libdir/dblink", "dblink_get_connections"),
+            None
+        );
+        assert_eq!(classify_c_symbol("$libdir/other", "pg_file_write"), None);
+    }
+
+    #[test]
+    fn settings() {
+        assert_eq!(classify_setting("ROLE"), Some(Vector::SetRole));
+        assert_eq!(
+            classify_setting("log_statement"),
+            Some(Vector::SensitiveSetting)
+        );
+        assert_eq!(
+            classify_setting("extguard.block"),
+            Some(Vector::ExtguardSetting)
+        );
+        assert_eq!(classify_setting("work_mem"), None);
+    }
+
+    #[test]
+    fn block_list() {
+        assert!(is_blocked("load, copy_program", Vector::CopyProgram));
+        assert!(is_blocked(" LOAD ", Vector::Load));
+        assert!(!is_blocked("load", Vector::CopyProgram));
+        assert!(!is_blocked("", Vector::Load));
+        assert!(is_blocked("all", Vector::Load));
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_secrets("host=x password=secret dbname=d"),
+            "host=x password=*** dbname=d"
+        );
+    }
+}
