@@ -6,6 +6,7 @@
 //! blocks and dynamic SQL become nested [`Unit`]s with their own offset maps.
 
 pub mod checker;
+pub mod dynamic;
 pub mod functions;
 mod plpgsql;
 
@@ -76,7 +77,8 @@ impl<'t> Unit<'t> {
         let local = |t: &Token| (t.start - self.token_base, t.end - self.token_base);
         let (start, mut end) = local(&self.tokens[i]);
         while let (Some(dot), Some(next)) = (self.tokens.get(i + 1), self.tokens.get(i + 2)) {
-            let dot_is_dot = dot.kind == TokenKind::Punct && &text[dot.start - self.token_base..dot.end - self.token_base] == ".";
+            let dot_is_dot = dot.kind == TokenKind::Punct
+                && &text[dot.start - self.token_base..dot.end - self.token_base] == ".";
             if !(dot_is_dot && matches!(next.kind, TokenKind::Word | TokenKind::QuotedIdent)) {
                 break;
             }

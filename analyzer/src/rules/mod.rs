@@ -48,6 +48,8 @@ macro_rules! declare_rule {
 }
 
 pub mod diagnostics;
+pub mod eg201_sql_injection_concat;
+pub mod eg202_sql_injection_format;
 pub mod ps001_unqualified_operator;
 pub mod ps002_unsafe_function_creation;
 pub mod ps003_security_definer_without_search_path;
@@ -93,6 +95,8 @@ pub static ALL: &[&Rule] = &[
     &EG002,
     &EG003,
     &EG004,
+    &eg201_sql_injection_concat::RULE,
+    &eg202_sql_injection_format::RULE,
 ];
 
 /// Look a rule up by code (case-insensitive).
