@@ -409,7 +409,7 @@ impl Walker<'_, '_, '_> {
                 true
             }
             "PLpgSQL_stmt_open" => {
-                self.expr_field(n, "argquery", st, line);
+                self.cursor_args(n, st, line);
                 if n.get("dynquery").is_some() {
                     self.dynamic(n.get("dynquery"), st, line);
                     self.params(n, st, line);
@@ -533,9 +533,10 @@ impl Walker<'_, '_, '_> {
 
     /// The expressions of a loop header, and what its loop variable receives.
     fn loop_head(&mut self, k: &str, n: &Value, st: &mut State, line: usize) {
-        for key in ["cond", "lower", "upper", "step", "expr", "argquery"] {
+        for key in ["cond", "lower", "upper", "step", "expr"] {
             self.expr_field(n, key, st, line);
         }
+        self.cursor_args(n, st, line);
         match k {
             "PLpgSQL_stmt_fors" => self.expr_field(n, "query", st, line),
             "PLpgSQL_stmt_dynfors" => {
@@ -555,6 +556,21 @@ impl Walker<'_, '_, '_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The arguments of a bound cursor. Named ones (`c(k := x)`) come as
+    /// `x AS k, ...`, which is not body text: each is located on its own.
+    fn cursor_args(&mut self, n: &Value, st: &mut State, line: usize) {
+        let Some(e) = n.get("argquery").and_then(|a| a.get("PLpgSQL_expr")) else {
+            return;
+        };
+        let Some(query) = e.get("query").and_then(Value::as_str) else {
+            return;
+        };
+        for part in split_args(query) {
+            let arg = serde_json::json!({ "parseMode": 2, "query": part });
+            self.expr(&arg, st, line, None);
         }
     }
 
@@ -769,6 +785,42 @@ fn find_word(text: &str, needle: &str, from: usize) -> Option<usize> {
         start = at + needle.chars().next().map_or(1, char::len_utf8);
     }
     None
+}
+
+/// The arguments of `a AS k, b AS j` (or `a, b`), without their names.
+fn split_args<'q>(query: &'q str) -> Vec<&'q str> {
+    let tokens: Vec<_> = lexer::lex(query)
+        .into_iter()
+        .filter(|t| t.is_significant())
+        .collect();
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut first = 0;
+    let flush = |from: usize, to: usize, parts: &mut Vec<&'q str>| {
+        let toks = &tokens[from..to];
+        let n = toks.len();
+        let toks = if n >= 3 && toks[n - 2].is_word(query, "as") {
+            &toks[..n - 2]
+        } else {
+            toks
+        };
+        if let (Some(a), Some(b)) = (toks.first(), toks.last()) {
+            parts.push(&query[a.start..b.end]);
+        }
+    };
+    for (i, t) in tokens.iter().enumerate() {
+        match (t.kind, t.text(query)) {
+            (TokenKind::Punct, "(") | (TokenKind::Punct, "[") => depth += 1,
+            (TokenKind::Punct, ")") | (TokenKind::Punct, "]") => depth -= 1,
+            (TokenKind::Punct, ",") if depth == 0 => {
+                flush(first, i, &mut parts);
+                first = i + 1;
+            }
+            _ => {}
+        }
+    }
+    flush(first, tokens.len(), &mut parts);
+    parts
 }
 
 /// The value list of a simple CASE's WHEN, from its generated test
