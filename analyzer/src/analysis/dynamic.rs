@@ -352,10 +352,14 @@ impl<'a, 'u> Evaluator<'a, 'u> {
             Taint::Clean => {}
             Taint::Raw => {
                 let r = self.node_range(n);
+                let mut what = self.unit.text[r.0..r.1].to_string();
+                if matches!(n.node, Some(NodeEnum::FuncCall(_))) {
+                    what.push_str("(...)");
+                }
                 let splice = Splice {
                     span: self.unit.span(r),
                     kind,
-                    what: self.unit.text[r.0..r.1].to_string(),
+                    what,
                 };
                 if !out.contains(&splice) {
                     out.push(splice);
@@ -429,6 +433,28 @@ impl<'a, 'u> Evaluator<'a, 'u> {
             ("concat", _) => self.concat(&args, None),
             ("concat_ws", [sep, rest @ ..]) => self.concat(rest, Some(sep)),
             ("format", [fmt, rest @ ..]) => self.format(fmt, rest),
+            // settings can be set by any user; names of the session's objects
+            // are whatever their creator chose
+            ("current_setting", _) => Eval::raw(),
+            (name, []) => {
+                if matches!(
+                    name,
+                    "now"
+                        | "clock_timestamp"
+                        | "statement_timestamp"
+                        | "transaction_timestamp"
+                        | "random"
+                        | "pg_backend_pid"
+                        | "txid_current"
+                        | "pi"
+                ) {
+                    Eval::clean()
+                } else {
+                    Eval::raw()
+                }
+            }
+            // other functions: clean results from clean arguments (lower(),
+            // string_agg(quote_ident(x), ',') ...)
             _ => self.derived(f.args.iter()),
         }
     }
@@ -614,4 +640,87 @@ pub fn with_target<R>(text: &str, f: impl FnOnce(&pb::Node) -> R) -> Option<R> {
         return None;
     };
     t.val.as_deref().map(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{check_text, Config, Severity};
+
+    /// The constant value of `expr`, evaluated as `SELECT expr`.
+    fn konst(expr: &str) -> Option<String> {
+        let text = format!("SELECT {expr}");
+        let unit = Unit::owned(text.clone(), OffsetMap::Shift(0));
+        let st = State::default();
+        with_target(&text, |n| Evaluator::new(&unit, &st).eval(n).konst)
+            .flatten()
+            .map(|t| t.value)
+    }
+
+    #[test]
+    fn constant_folding() {
+        assert_eq!(konst("'a' || 'b' || 1").as_deref(), Some("ab1"));
+        assert_eq!(
+            konst("format('%s %I %L %% %2$s', 'a', 'B c', 'x''y')").as_deref(),
+            Some("a \"B c\" 'x''y' % B c")
+        );
+        assert_eq!(konst("concat_ws(', ', 'a', 'b')").as_deref(), Some("a, b"));
+        assert_eq!(
+            konst("quote_literal(E'a\\\\b')").as_deref(),
+            Some("E'a\\\\b'")
+        );
+        assert_eq!(konst("'a' || x"), None);
+        assert_eq!(konst("format('%s', x)"), None);
+    }
+
+    #[test]
+    fn constant_offsets_point_into_each_literal() {
+        let text = "SELECT 'ab' || 'c''d'";
+        let unit = Unit::owned(text.to_string(), OffsetMap::Shift(0));
+        let st = State::default();
+        let t = with_target(text, |n| Evaluator::new(&unit, &st).eval(n).konst)
+            .flatten()
+            .unwrap();
+        assert_eq!(t.value, "abc'd");
+        // a b | c ' d: the doubled quote maps to its first quote
+        assert_eq!(&t.offsets[..5], &[8, 9, 16, 17, 19]);
+    }
+
+    #[test]
+    fn taint_join() {
+        let s = Splice {
+            span: Span::new(1, 2),
+            kind: SpliceKind::Concat,
+            what: "p".into(),
+        };
+        let built = Taint::Built(vec![s]);
+        assert_eq!(Taint::Clean.join(&Taint::Clean), Taint::Clean);
+        assert_eq!(Taint::Clean.join(&Taint::Raw), Taint::Raw);
+        assert_eq!(Taint::Raw.join(&built), built);
+        assert_eq!(built.join(&Taint::Clean), built);
+    }
+
+    #[test]
+    fn error_in_security_definer_warning_elsewhere() {
+        let sql = "
+CREATE FUNCTION s.a(p text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$ BEGIN EXECUTE 'SELECT ' || p; END $$;
+CREATE FUNCTION s.b(p text) RETURNS void LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$ BEGIN EXECUTE format('SELECT %s', p); END $$;
+DO $$ DECLARE p text := pg_catalog.current_user(); BEGIN EXECUTE 'SELECT ' || p; END $$;
+";
+        let found: Vec<(&str, Severity)> = check_text("t.sql", sql, &Config::default())
+            .iter()
+            .filter(|f| f.code.starts_with("EG2"))
+            .map(|f| (f.code, f.severity))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("EG201", Severity::Error),
+                ("EG202", Severity::Warning),
+                ("EG201", Severity::Warning)
+            ]
+        );
+    }
 }
