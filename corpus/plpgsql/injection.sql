@@ -77,3 +77,32 @@ BEGIN
     EXECUTE 'DELETE FROM s.t WHERE k = ' || quote_nullable(q);
   END $f$;
 END $$;
+-- Columns read with SELECT INTO / FOR: quoted columns are clean, others raw
+-- (record fields are told apart by column name).
+CREATE FUNCTION s.reads() RETURNS void LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE a text; b text; r record;
+BEGIN
+  SELECT quote_ident(relname), relname INTO a, b FROM pg_catalog.pg_class LIMIT 1;
+  EXECUTE 'ANALYZE ' || a;
+  EXECUTE 'ANALYZE ' || b;
+--                      ^ EG201
+  FOR r IN SELECT format('%I.%I', nspname, relname) AS t FROM s.v LOOP
+    EXECUTE 'ANALYZE ' || r.t;
+  END LOOP;
+  FOR r IN SELECT nspname, quote_ident(relname) AS t FROM s.v LOOP
+    EXECUTE 'ANALYZE ' || r.t;
+    EXECUTE 'ANALYZE ' || r.nspname;
+--                        ^ EG201
+  END LOOP;
+END $$;
+-- Trigger functions: NEW and OLD hold row data from whoever wrote the row.
+CREATE FUNCTION s.trg() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE 'NOTIFY ch, ''' || NEW.payload || '''';
+--                           ^ EG201
+  EXECUTE format('NOTIFY ch, %L', NEW.payload);
+  EXECUTE 'INSERT INTO s.log SELECT $1.*' USING NEW;
+  RETURN NEW;
+END $$;

@@ -283,6 +283,12 @@ impl<'a, 'u> Evaluator<'a, 'u> {
     /// point; unknown names (parameters, columns) are raw.
     fn variable(&self, c: &pb::ColumnRef) -> Taint {
         let fields = names::strings(&c.fields);
+        // a record field known by name
+        if let [rec, field, ..] = fields.as_slice() {
+            if let Some(t) = self.state.vars.get(&format!("{rec}.{field}")) {
+                return t.clone();
+            }
+        }
         // `r.f` is a field of record r; `label.v` / `func.param` name v / param.
         for name in fields.iter().take(2) {
             if let Some(t) = self.state.vars.get(*name) {

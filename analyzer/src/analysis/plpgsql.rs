@@ -9,12 +9,14 @@
 
 use std::collections::{HashMap, HashSet};
 
+use pg_query::NodeEnum;
 use serde_json::Value;
 
 use super::dynamic::{self, Evaluator, Taint};
 use super::{analyze_statement, Cx, Unit};
 use crate::finding::Severity;
 use crate::parse::lexer::{self, TokenKind};
+use crate::parse::names;
 use crate::rules;
 use crate::search_path::State;
 use crate::span::OffsetMap;
@@ -240,22 +242,30 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    /// The target of INTO / FETCH / a query loop gets values read from the database.
-    fn set_target(&self, t: Option<&Value>, st: &mut State) {
+    /// The target of INTO / FETCH / a query loop gets values read from the
+    /// database: raw, except where `taints` (one per column of a SELECT whose
+    /// columns are known) says otherwise.
+    fn set_target(&self, t: Option<&Value>, columns: &[(Option<String>, Taint)], st: &mut State) {
         let Some((k, v)) = t.and_then(kind) else {
             return;
         };
         match k {
             "PLpgSQL_row" => {
-                for f in v
+                let fields: Vec<usize> = v
                     .get("fields")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                {
-                    if let Some(n) = f.get("varno").and_then(Value::as_u64) {
-                        self.set_var(n as usize, Taint::Raw, false, st);
-                    }
+                    .filter_map(|f| f.get("varno").and_then(Value::as_u64))
+                    .map(|n| n as usize)
+                    .collect();
+                for (i, n) in fields.iter().enumerate() {
+                    let taint = if columns.len() == fields.len() {
+                        columns[i].1.clone()
+                    } else {
+                        Taint::Raw
+                    };
+                    self.set_var(*n, taint, false, st);
                 }
             }
             _ => {
@@ -264,11 +274,86 @@ impl Walker<'_, '_, '_> {
                     .and_then(Value::as_u64)
                     .map(|d| d as usize)
                     .or_else(|| self.find_datum(refname(v)));
+                let taint = match columns.split_first() {
+                    Some((first, rest)) => rest.iter().fold(first.1.clone(), |a, b| a.join(&b.1)),
+                    None => Taint::Raw,
+                };
                 if let Some(d) = dno {
-                    self.set_var(d, Taint::Raw, false, st);
+                    self.set_var(d, taint, false, st);
+                }
+                // a record's fields, by column name (`r.t`)
+                let rec = refname(v).to_string();
+                let prefix = format!("{rec}.");
+                st.vars.retain(|k, _| !k.starts_with(&prefix));
+                for (name, taint) in columns {
+                    if let (Some(name), Taint::Clean | Taint::Built(_)) = (name, taint) {
+                        st.vars.insert(format!("{prefix}{name}"), taint.clone());
+                    }
                 }
             }
         }
+    }
+
+    /// Analyse a query whose rows are read into variables, and return the
+    /// taint of each of its columns (empty when they are not known: `*`,
+    /// UNION, not a SELECT).
+    fn query_columns(
+        &mut self,
+        e: Option<&Value>,
+        st: &mut State,
+        line: usize,
+    ) -> Vec<(Option<String>, Taint)> {
+        let Some(e) = e.and_then(|e| e.get("PLpgSQL_expr")) else {
+            return Vec::new();
+        };
+        let Some(unit) = self.expr(e, st, line, None) else {
+            return Vec::new();
+        };
+        let Ok(tree) = pg_query::parse(&unit.text) else {
+            return Vec::new();
+        };
+        let Some(NodeEnum::SelectStmt(sel)) = tree
+            .protobuf
+            .stmts
+            .first()
+            .and_then(|s| s.stmt.as_ref())
+            .and_then(|s| s.node.as_ref())
+        else {
+            return Vec::new();
+        };
+        if sel.op != pg_query::protobuf::SetOperation::SetopNone as i32 {
+            return Vec::new();
+        }
+        let ev = Evaluator::new(&unit, st);
+        let mut out = Vec::new();
+        for t in &sel.target_list {
+            let Some(NodeEnum::ResTarget(t)) = &t.node else {
+                return Vec::new();
+            };
+            let Some(val) = t.val.as_deref() else {
+                return Vec::new();
+            };
+            if let Some(NodeEnum::ColumnRef(c)) = &val.node {
+                if c.fields
+                    .iter()
+                    .any(|f| matches!(f.node, Some(NodeEnum::AStar(_))))
+                {
+                    return Vec::new();
+                }
+            }
+            let name = match &val.node {
+                _ if !t.name.is_empty() => Some(t.name.clone()),
+                Some(NodeEnum::ColumnRef(c)) => {
+                    names::strings(&c.fields).last().map(|s| s.to_string())
+                }
+                Some(NodeEnum::FuncCall(f)) => {
+                    names::strings(&f.funcname).last().map(|s| s.to_string())
+                }
+                _ => None,
+            };
+            out.push((name, ev.eval(val).taint));
+        }
+        out
     }
 
     fn find_datum(&self, name: &str) -> Option<usize> {
@@ -395,7 +480,7 @@ impl Walker<'_, '_, '_> {
                 self.dynamic(n.get("query"), st, line);
                 self.params(n, st, line);
                 if n.get("into").and_then(Value::as_bool).unwrap_or(false) {
-                    self.set_target(n.get("target"), st);
+                    self.set_target(n.get("target"), &[], st);
                 }
                 true
             }
@@ -421,16 +506,16 @@ impl Walker<'_, '_, '_> {
                 true
             }
             "PLpgSQL_stmt_execsql" => {
-                self.expr_field(n, "sqlstmt", st, line);
+                let columns = self.query_columns(n.get("sqlstmt"), st, line);
                 if n.get("into").and_then(Value::as_bool).unwrap_or(false) {
-                    self.set_target(n.get("target"), st);
+                    self.set_target(n.get("target"), &columns, st);
                 }
                 true
             }
             "PLpgSQL_stmt_fetch" => {
                 self.expr_field(n, "expr", st, line);
                 if !n.get("is_move").and_then(Value::as_bool).unwrap_or(false) {
-                    self.set_target(n.get("target"), st);
+                    self.set_target(n.get("target"), &[], st);
                 }
                 true
             }
@@ -537,8 +622,9 @@ impl Walker<'_, '_, '_> {
             self.expr_field(n, key, st, line);
         }
         self.cursor_args(n, st, line);
+        let mut columns = Vec::new();
         match k {
-            "PLpgSQL_stmt_fors" => self.expr_field(n, "query", st, line),
+            "PLpgSQL_stmt_fors" => columns = self.query_columns(n.get("query"), st, line),
             "PLpgSQL_stmt_dynfors" => {
                 self.dynamic(n.get("query"), st, line);
                 self.params(n, st, line);
@@ -548,7 +634,7 @@ impl Walker<'_, '_, '_> {
         }
         match k {
             "PLpgSQL_stmt_fors" | "PLpgSQL_stmt_forc" | "PLpgSQL_stmt_dynfors" => {
-                self.set_target(n.get("var"), st)
+                self.set_target(n.get("var"), &columns, st)
             }
             "PLpgSQL_stmt_foreach_a" => {
                 if let Some(v) = n.get("varno").and_then(Value::as_u64) {
