@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::analysis::dynamic::Taint;
+use crate::analysis::dynamic::{Taint, Text};
 
 /// Analysis state carried from statement to statement (and across files with `--append`).
 #[derive(Debug, Clone, Default)]
@@ -33,6 +33,8 @@ pub struct State {
     /// Taint of the PL/pgSQL variables (by name) at this point; a name not
     /// here (a parameter, a column) is [`Taint::Raw`].
     pub vars: HashMap<String, Taint>,
+    /// PL/pgSQL variables that hold a known constant string at this point.
+    pub consts: HashMap<String, Text>,
 }
 
 /// How a statement changes the search_path.
@@ -157,6 +159,7 @@ impl State {
                 t => self.vars.insert(n, t),
             };
         }
+        self.consts.retain(|n, t| other.consts.get(n) == Some(t));
     }
 }
 

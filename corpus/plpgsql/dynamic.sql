@@ -53,3 +53,22 @@ SELECT s.run_sql('SELECT ' OPERATOR(pg_catalog.||) 'lower(1)');
 --                                                  ^ PS016
 SELECT s.run_sql(pg_catalog.format('SELECT %s', 'upper(2)'));
 --                                               ^ PS016
+-- Variables that hold a constant string on every path are followed.
+DO $$
+DECLARE
+  q text := 'SELECT lower(1)';
+--                  ^ PS016
+  q2 text;
+BEGIN
+  EXECUTE q;
+  q2 := 'SELECT ' || 'upper(2)';
+--                ^ PS001
+  IF s.c() THEN
+    q2 := 'SELECT 1';
+  END IF;
+  EXECUTE q2;
+  q2 := format('SELECT %s', 'md5(''x'')');
+--      ^ PS016
+--                           ^ PS016
+  EXECUTE q2;
+END $$;

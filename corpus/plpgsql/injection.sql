@@ -1,3 +1,4 @@
+-- extguard-args: --sql-accepting run_sql
 -- SQL injection (EG201 ||/concat, EG202 format %s) in every dynamic SQL
 -- sink, through nested blocks, procedures, DO blocks and functions created
 -- inside DO blocks. Bodies set a secure search_path, so only injection shows.
@@ -51,6 +52,8 @@ BEGIN
   BEGIN
     a := p;
     EXECUTE 'DROP TABLE ' || quote_ident(a);
+    PERFORM s.run_sql('TRUNCATE ' || a);
+--                                   ^ EG201
     PERFORM 1 / 0;
   EXCEPTION WHEN division_by_zero THEN
     EXECUTE 'DROP TABLE ' || a;

@@ -86,7 +86,7 @@ impl Taint {
 
 /// A constant string and the file offset of each of its bytes (one extra
 /// entry for the end).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
     pub value: String,
     pub offsets: Vec<usize>,
@@ -123,14 +123,14 @@ pub struct Eval {
 }
 
 impl Eval {
-    fn clean() -> Eval {
+    pub fn clean() -> Eval {
         Eval {
             konst: None,
             taint: Taint::Clean,
         }
     }
 
-    fn raw() -> Eval {
+    pub fn raw() -> Eval {
         Eval {
             konst: None,
             taint: Taint::Raw,
@@ -221,7 +221,10 @@ impl<'a, 'u> Evaluator<'a, 'u> {
                 }
             }
             Some(NodeEnum::ColumnRef(c)) => Eval {
-                konst: None,
+                konst: match names::strings(&c.fields).as_slice() {
+                    [name] => self.state.consts.get(*name).cloned(),
+                    _ => None,
+                },
                 taint: self.variable(c),
             },
             Some(NodeEnum::ParamRef(_)) | Some(NodeEnum::SubLink(_)) => Eval::raw(),
@@ -548,6 +551,17 @@ impl<'a, 'u> Evaluator<'a, 'u> {
                 i += bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
             }
             let ty = bytes.get(i).copied();
+            if !ty.is_some_and(|b| b.is_ascii()) {
+                // a conversion PostgreSQL rejects (or a truncated one)
+                return Eval {
+                    konst: None,
+                    taint: if splices.is_empty() {
+                        Taint::Clean
+                    } else {
+                        Taint::Built(splices)
+                    },
+                };
+            }
             i += 1;
             lit_start = i.min(bytes.len());
             let idx = match argpos {
@@ -676,6 +690,11 @@ mod tests {
             Some("E'a\\\\b'")
         );
         assert_eq!(konst("'a' || x"), None);
+        // malformed formats give no value (and no panic)
+        assert_eq!(konst("format('%é', 'a')"), None);
+        assert_eq!(konst("format('abc%', 'a')"), None);
+        assert_eq!(konst("format('%5$s', 'a')"), None);
+        assert_eq!(konst("format('é%sé', 'ü')").as_deref(), Some("éüé"));
         assert_eq!(konst("format('%s', x)"), None);
     }
 

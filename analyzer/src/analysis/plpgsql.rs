@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use pg_query::NodeEnum;
 use serde_json::Value;
 
-use super::dynamic::{self, Evaluator, Taint};
+use super::dynamic::{self, Eval, Evaluator, Taint, Text};
 use super::{analyze_statement, Cx, Unit};
 use crate::finding::Severity;
 use crate::parse::lexer::{self, TokenKind};
@@ -165,6 +165,7 @@ impl Walker<'_, '_, '_> {
                 continue;
             }
             let name = refname(v).to_string();
+            st.consts.remove(&name);
             if k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v)) {
                 st.vars.insert(name, Taint::Clean);
             } else {
@@ -189,14 +190,15 @@ impl Walker<'_, '_, '_> {
                 }
                 continue;
             }
-            let taint = match v.get("default_val") {
+            let value = match v.get("default_val") {
                 Some(e) => {
                     let anchor = refname(v).to_string();
-                    self.taint_of(e, st, dline, Some(&anchor))
+                    self.value_of(e, st, dline, Some(&anchor))
                 }
-                None => Taint::Clean, // NULL
+                None => Eval::clean(), // NULL
             };
-            self.set_var(i, taint, false, st);
+            self.set_var(i, value.taint, false, st);
+            self.set_const(i, value.konst, st);
         }
     }
 
@@ -209,6 +211,7 @@ impl Walker<'_, '_, '_> {
         match k {
             "PLpgSQL_var" | "PLpgSQL_rec" => {
                 let name = refname(v).to_string();
+                st.consts.remove(&name);
                 let taint = if k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v)) {
                     Taint::Clean
                 } else if partial {
@@ -239,6 +242,16 @@ impl Walker<'_, '_, '_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Record the constant string variable `dno` now holds (after [`Self::set_var`]).
+    fn set_const(&self, dno: usize, konst: Option<Text>, st: &mut State) {
+        let Some(("PLpgSQL_var", v)) = self.datums.get(dno).and_then(kind) else {
+            return;
+        };
+        if let Some(k) = konst {
+            st.consts.insert(refname(v).to_string(), k);
         }
     }
 
@@ -466,13 +479,16 @@ impl Walker<'_, '_, '_> {
             }
             "PLpgSQL_stmt_assign" => {
                 let Some(e) = n.get("expr") else { return true };
-                let taint = self.taint_of(e, st, line, None);
+                let value = self.value_of(e, st, line, None);
                 // `a[i] := x` / `r.f := x` change only part of the variable
                 let query = expr_query(e).unwrap_or_default();
                 let target = &query[..assignment_rhs(query)];
                 let partial = target.contains('[') || target.contains('.');
                 if let Some(v) = n.get("varno").and_then(Value::as_u64) {
-                    self.set_var(v as usize, taint, partial, st);
+                    self.set_var(v as usize, value.taint, partial, st);
+                    if !partial {
+                        self.set_const(v as usize, value.konst, st);
+                    }
                 }
                 true
             }
@@ -596,6 +612,7 @@ impl Walker<'_, '_, '_> {
             let h = h.get("PLpgSQL_exception").unwrap_or(h);
             let mut hs = entry.clone();
             hs.vars = anywhere.vars.clone();
+            hs.consts = anywhere.consts.clone();
             // SQLSTATE / SQLERRM of this handler carry the error's text
             for name in ["sqlstate", "sqlerrm"] {
                 hs.vars.remove(name);
@@ -702,19 +719,17 @@ impl Walker<'_, '_, '_> {
         dynamic::with_target(&unit.text, |node| dynamic::sink(cx, st, &unit, node));
     }
 
-    /// Analyse an expression and return the taint of its value.
-    fn taint_of(&mut self, e: &Value, st: &mut State, line: usize, anchor: Option<&str>) -> Taint {
+    /// Analyse an expression and evaluate it (constant value and taint).
+    fn value_of(&mut self, e: &Value, st: &mut State, line: usize, anchor: Option<&str>) -> Eval {
         let Some(e) = e.get("PLpgSQL_expr") else {
-            return Taint::Raw;
+            return Eval::raw();
         };
         let Some(unit) = self.expr(e, st, line, anchor) else {
-            return Taint::Raw;
+            return Eval::raw();
         };
         let st = &*st;
-        dynamic::with_target(&unit.text, |node| {
-            Evaluator::new(&unit, st).eval(node).taint
-        })
-        .unwrap_or_default()
+        dynamic::with_target(&unit.text, |node| Evaluator::new(&unit, st).eval(node))
+            .unwrap_or_else(Eval::raw)
     }
 
     /// The state after a branching statement: the join of the paths that fall through.
