@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use extguard_analyzer::parse::lexer;
 use extguard_analyzer::{check_text, Config, SourceFile};
 use pg_query::NodeEnum;
 
@@ -21,11 +20,11 @@ fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The statements of a file that have a PL/pgSQL body.
+/// The statements of a file that have a PL/pgSQL body (split with
+/// PostgreSQL's own scanner; a file it cannot split has none here).
 fn plpgsql_statements(file: &SourceFile) -> Vec<String> {
     let mut out = Vec::new();
-    for r in lexer::split(&file.prepared, &file.tokens) {
-        let text = &file.prepared[r.start..r.end];
+    for text in pg_query::split_with_scanner(&file.prepared).unwrap_or_default() {
         let Ok(tree) = pg_query::parse(text) else {
             continue;
         };
