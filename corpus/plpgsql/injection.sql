@@ -109,3 +109,14 @@ BEGIN
   EXECUTE 'INSERT INTO s.log SELECT $1.*' USING NEW;
   RETURN NEW;
 END $$;
+-- A DO block's variables end with it: v below is a column again.
+DO $$
+DECLARE v text := 'SELECT ' || pg_catalog.current_setting('x');
+--                          ^ PS001
+--                             ^ EG201
+BEGIN
+  EXECUTE v;
+END $$;
+SET search_path = pg_catalog, pg_temp;
+SELECT s.run_sql('SELECT ' || v) FROM s.t;
+--                            ^ EG201

@@ -6,6 +6,10 @@
 //! The walk is path-sensitive for search_path: a SET inside one IF branch does
 //! not make the code after END IF secure, loops and exception handlers are
 //! joined conservatively, and RETURN / RAISE EXCEPTION end a path.
+//!
+//! Variables are tracked along the same paths: their taint (for the SQL
+//! injection rules) and, when they hold one, their constant string value, so
+//! that `EXECUTE v` can be analysed like `EXECUTE '...'` (see [`dynamic`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -61,6 +65,9 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, stmt_te
         declared_in: HashMap::new(),
         opened: HashSet::new(),
     };
+    // the body's variables do not outlive it (a DO block shares the script's state)
+    let outer_vars = std::mem::take(&mut state.vars);
+    let outer_consts = std::mem::take(&mut state.consts);
     for func in tree.as_array().into_iter().flatten() {
         let Some(f) = func.get("PLpgSQL_function") else {
             continue;
@@ -76,6 +83,8 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, stmt_te
             w.stmt(action, state);
         }
     }
+    state.vars = outer_vars;
+    state.consts = outer_consts;
 }
 
 struct Walker<'a, 'c, 'f> {
