@@ -72,3 +72,18 @@ BEGIN
 --                           ^ PS016
   EXECUTE q2;
 END $$;
+-- Text quoted with %L / quote_literal keeps its spans: a function created
+-- with format() is analysed with findings inside the argument literal.
+DO $$
+BEGIN
+  EXECUTE pg_catalog.format('CREATE FUNCTION s.y() RETURNS text LANGUAGE sql AS %L',
+--                                           ^ PS005
+    'SELECT ''it''''s'', lower(''x'')');
+--                       ^ PS016
+  EXECUTE 'SELECT ' || quote_literal('a''b') || ', ' || 'md5(''y'')';
+--                  ^ PS001
+--                     ^ PS016
+--                                           ^ PS001
+--                                                   ^ PS001
+--                                                       ^ PS016
+END $$;

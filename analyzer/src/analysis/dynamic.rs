@@ -469,10 +469,10 @@ impl<'a, 'u> Evaluator<'a, 'u> {
     }
 
     /// quote_ident(a) / quote_literal(a): clean, constant if `a` is.
-    fn quoted(&self, a: &pb::Node, quote: fn(&str) -> String) -> Eval {
+    fn quoted(&self, a: &pb::Node, quote: fn(&Text) -> Text) -> Eval {
         let e = self.eval(a);
         Eval {
-            konst: e.konst.map(|k| Text::at(quote(&k.value), k.offsets[0])),
+            konst: e.konst.as_ref().map(quote),
             taint: Taint::Clean,
         }
     }
@@ -592,7 +592,7 @@ impl<'a, 'u> Evaluator<'a, 'u> {
                     };
                     out = match (out, &e.konst) {
                         (Some(mut o), Some(k)) => {
-                            o.push(&Text::at(quote(&k.value), k.offsets[0]));
+                            o.push(&quote(k));
                             Some(o)
                         }
                         _ => None,
@@ -613,19 +613,38 @@ impl<'a, 'u> Evaluator<'a, 'u> {
     }
 }
 
-/// PostgreSQL's quote_ident().
-fn quote_ident(s: &str) -> String {
-    super::functions::quote_ident(s)
+/// PostgreSQL's quote_ident(), keeping each byte's offset (added quotes
+/// map to the start and end of the value).
+fn quote_ident(t: &Text) -> Text {
+    if super::functions::quote_ident(&t.value) == t.value {
+        return t.clone();
+    }
+    escape(t, "", '"', &['"'])
 }
 
-/// PostgreSQL's quote_literal(): doubled quotes, and E'' when there are backslashes.
-fn quote_literal(s: &str) -> String {
-    let body = s.replace('\'', "''");
-    if s.contains('\\') {
-        format!("E'{}'", body.replace('\\', "\\\\"))
-    } else {
-        format!("'{body}'")
+/// PostgreSQL's quote_literal(): doubled quotes, and E'' with doubled
+/// backslashes when there are backslashes; offsets kept as in [`quote_ident`].
+fn quote_literal(t: &Text) -> Text {
+    let prefix = if t.value.contains('\\') { "E" } else { "" };
+    escape(t, prefix, '\'', &['\'', '\\'])
+}
+
+/// `prefix` + `quote` + the value with `doubled` characters doubled + `quote`.
+fn escape(t: &Text, prefix: &str, quote: char, doubled: &[char]) -> Text {
+    let start = t.offsets[0];
+    let end = *t.offsets.last().unwrap_or(&start);
+    let mut out = Text::at(format!("{prefix}{quote}"), start);
+    for (i, c) in t.value.char_indices() {
+        let n = if doubled.contains(&c) { 2 } else { 1 };
+        for _ in 0..n {
+            out.push(&Text {
+                value: c.to_string(),
+                offsets: (i..=i + c.len_utf8()).map(|j| t.offsets[j]).collect(),
+            });
+        }
     }
+    out.push(&Text::at(quote.to_string(), end));
+    out
 }
 
 /// The SQL an expression evaluates to is executed here: report what was
