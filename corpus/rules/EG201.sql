@@ -48,7 +48,7 @@ DECLARE
 BEGIN
   EXECUTE 'DROP TABLE ' || q;
   EXECUTE 'SELECT ' || quote_literal(p) || ', ' || quote_nullable(p) || ' LIMIT ' || n;
-  EXECUTE 'SELECT * FROM t WHERE x = $1' USING p;
+  EXECUTE 'SELECT * FROM s.t WHERE x = $1' USING p;
   EXECUTE 'SELECT ' || p::regclass::oid;
   EXECUTE 'SELECT 1' || '2';
 END $$;
