@@ -52,3 +52,12 @@ BEGIN
   EXECUTE 'SELECT ' || p::regclass::oid;
   EXECUTE 'SELECT 1' || '2';
 END $$;
+-- the span starts at the value, also for casts, subscripts and operators
+CREATE FUNCTION s.spans(p text, a text[]) RETURNS void LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE 'SELECT ' || p::text || a[1] || (p OPERATOR(pg_catalog.||) 'x');
+--                     ^ EG201
+--                                ^ EG201
+--                                         ^ EG201
+END $$;

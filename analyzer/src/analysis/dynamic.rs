@@ -348,6 +348,16 @@ impl<'a, 'u> Evaluator<'a, 'u> {
 
     /// Local byte range of a node's leading token or name.
     fn node_range(&self, n: &pb::Node) -> (usize, usize) {
+        // the leftmost part of `x::text`, `a[1]`, `a + b`
+        let left = match &n.node {
+            Some(NodeEnum::TypeCast(t)) => t.arg.as_deref(),
+            Some(NodeEnum::AIndirection(i)) => i.arg.as_deref(),
+            Some(NodeEnum::AExpr(e)) => e.lexpr.as_deref(),
+            _ => None,
+        };
+        if let Some(a) = left {
+            return self.node_range(a);
+        }
         let loc = names::location(n).unwrap_or(0);
         match &n.node {
             Some(NodeEnum::ColumnRef(_)) | Some(NodeEnum::FuncCall(_)) => self.unit.name_range(loc),
