@@ -51,8 +51,10 @@ BEGIN
   EXECUTE 'SELECT * FROM s.t WHERE x = $1' USING p;
   EXECUTE 'SELECT ' || p::regclass::oid;
   EXECUTE 'SELECT 1' || '2';
+  EXECUTE 'ANALYZE ' || array_to_string(ARRAY(SELECT quote_ident(c.relname) FROM pg_catalog.pg_class c), ', ');
 END $$;
--- the span starts at the value, also for casts, subscripts and operators
+-- the span starts at the value, also for casts, subscripts and operators;
+-- a subquery's column is raw unless quoted
 CREATE FUNCTION s.spans(p text, a text[]) RETURNS void LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -60,4 +62,6 @@ BEGIN
 --                     ^ EG201
 --                                ^ EG201
 --                                         ^ EG201
+  EXECUTE 'ANALYZE ' || (SELECT c.relname FROM pg_catalog.pg_class c LIMIT 1);
+--                      ^ EG201
 END $$;

@@ -227,7 +227,29 @@ impl<'a, 'u> Evaluator<'a, 'u> {
                 },
                 taint: self.variable(c),
             },
-            Some(NodeEnum::ParamRef(_)) | Some(NodeEnum::SubLink(_)) => Eval::raw(),
+            Some(NodeEnum::ParamRef(_)) => Eval::raw(),
+            // (SELECT x ...), ARRAY(SELECT x ...): as clean as the column x
+            Some(NodeEnum::SubLink(l)) => {
+                let target = match l.subselect.as_deref().and_then(|s| s.node.as_ref()) {
+                    Some(NodeEnum::SelectStmt(sel))
+                        if sel.op == pb::SetOperation::SetopNone as i32
+                            && sel.target_list.len() == 1 =>
+                    {
+                        match &sel.target_list[0].node {
+                            Some(NodeEnum::ResTarget(t)) => t.val.as_deref(),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                match target {
+                    Some(t) => Eval {
+                        konst: None,
+                        taint: self.eval(t).taint,
+                    },
+                    None => Eval::raw(),
+                }
+            }
             Some(NodeEnum::AExpr(e)) => {
                 let op = names::strings(&e.name);
                 let is_concat = matches!(op.as_slice(), ["||"] | ["pg_catalog", "||"])
@@ -372,8 +394,10 @@ impl<'a, 'u> Evaluator<'a, 'u> {
             Taint::Raw => {
                 let r = self.node_range(n);
                 let mut what = self.unit.text[r.0..r.1].to_string();
-                if matches!(n.node, Some(NodeEnum::FuncCall(_))) {
-                    what.push_str("(...)");
+                match n.node {
+                    Some(NodeEnum::FuncCall(_)) => what.push_str("(...)"),
+                    Some(NodeEnum::SubLink(_)) => what = "a subquery's result".into(),
+                    _ => {}
                 }
                 let splice = Splice {
                     span: self.unit.span(r),
