@@ -111,6 +111,7 @@ fn corpus_bodies() {
             l.starts_with("--") && l.contains('^') && (l.contains("EG001") || l.contains("EG006"))
         })
     });
+    eprintln!("{} corpus files, {bodies} PL/pgSQL bodies", files.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(bodies >= 25, "only {bodies} PL/pgSQL bodies in the corpus");
 }
