@@ -4,8 +4,12 @@
 //! only their query text and parse mode; each is found again in the body text
 //! (near its statement's line) so that findings inside it get exact spans.
 //! The walk is path-sensitive for search_path: a SET inside one IF branch does
-//! not make the code after END IF secure, loops and exception handlers are
-//! joined conservatively, and RETURN / RAISE EXCEPTION end a path.
+//! not make the code after END IF secure, loops are joined conservatively
+//! (zero or more iterations), an exception handler starts from the
+//! search_path of its block's entry (the error rolled the block back, SETs
+//! included) and its exit is joined with the block's, and RETURN / RAISE
+//! EXCEPTION end a path. DECLARE defaults run at their block's entry; a bound
+//! cursor's query is analysed where the cursor is opened.
 //!
 //! Variables are tracked along the same paths: their taint (for the SQL
 //! injection rules) and, when they hold one, their constant string value, so
