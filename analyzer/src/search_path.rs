@@ -1,7 +1,9 @@
 //! search_path state: what the server will resolve unqualified names against
 //! at each point of a script.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use crate::analysis::dynamic::{Taint, Text};
 
 use crate::finding::Finding;
 
@@ -36,6 +38,11 @@ pub struct State {
     pub in_function_body: bool,
     /// Inside the body of a SECURITY DEFINER function.
     pub security_definer: bool,
+    /// Taint of the PL/pgSQL variables (by name) at this point; a name not
+    /// here (a parameter, a column) is [`Taint::Raw`].
+    pub vars: HashMap<String, Taint>,
+    /// PL/pgSQL variables that hold a known constant string at this point.
+    pub consts: HashMap<String, Text>,
 }
 
 /// Privileges of the SECURITY DEFINER functions a script creates: kept from
@@ -221,6 +228,22 @@ impl State {
         self.local |= other.local;
         self.created_schemas
             .extend(other.created_schemas.iter().cloned());
+        self.join_vars(other);
+    }
+
+    /// Merge only the variable taints of another path (a value is clean only
+    /// if clean on both).
+    pub fn join_vars(&mut self, other: &State) {
+        let names: HashSet<String> = self.vars.keys().chain(other.vars.keys()).cloned().collect();
+        for n in names {
+            let a = self.vars.get(&n).cloned().unwrap_or_default();
+            let b = other.vars.get(&n).cloned().unwrap_or_default();
+            match a.join(&b) {
+                Taint::Raw => self.vars.remove(&n),
+                t => self.vars.insert(n, t),
+            };
+        }
+        self.consts.retain(|n, t| other.consts.get(n) == Some(t));
     }
 }
 

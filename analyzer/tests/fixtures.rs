@@ -103,6 +103,12 @@ fn rule_fixtures() {
     run_dir("rules");
 }
 
+/// Issue 4: PL/pgSQL statements, path sensitivity, dynamic SQL and injection.
+#[test]
+fn plpgsql_fixtures() {
+    run_dir("plpgsql");
+}
+
 #[test]
 fn every_emitted_rule_has_a_fixture() {
     let names: BTreeSet<String> = corpus_files("rules")

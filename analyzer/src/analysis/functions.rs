@@ -5,7 +5,7 @@ use pg_query::protobuf::{self as pb, FunctionParameterMode, VariableSetKind};
 use pg_query::NodeEnum;
 
 use super::checker::{walk_with, Checker};
-use super::{analyze_statements, plpgsql, Sequencing, Unit, MAX_DEPTH};
+use super::{analyze_statements, dynamic, plpgsql, Sequencing, Unit, MAX_DEPTH};
 use crate::parse::lexer::{self, TokenKind};
 use crate::parse::names;
 use crate::rules;
@@ -297,8 +297,9 @@ fn body_unit(ck: &Checker, options: &[pb::Node]) -> Option<Unit<'static>> {
     Some(Unit::owned(value.value, unit.map.compose(&value.map)))
 }
 
-/// `--sql-accepting` functions: their constant string arguments are SQL,
-/// analysed under the current state.
+/// `--sql-accepting` functions: their string arguments are SQL. Constant
+/// ones (literals, concatenations, format() of constants) are analysed under
+/// the current state; values spliced into them unquoted are injection findings.
 pub fn sql_accepting_call(ck: &mut Checker, f: &pb::FuncCall) {
     let Some(last) = names::strings(&f.funcname).last().copied() else {
         return;
@@ -307,18 +308,12 @@ pub fn sql_accepting_call(ck: &mut Checker, f: &pb::FuncCall) {
         return;
     }
     for arg in &f.args {
-        let Some(loc) = names::location(arg) else {
-            continue;
-        };
-        if !matches!(&arg.node, Some(NodeEnum::AConst(c)) if matches!(c.val, Some(pb::a_const::Val::Sval(_))))
+        // numbers, booleans and NULL are not SQL text
+        if matches!(&arg.node, Some(NodeEnum::AConst(c)) if !matches!(c.val, Some(pb::a_const::Val::Sval(_))))
         {
             continue;
         }
-        if let Some(u) = literal_unit(ck.unit, loc) {
-            ck.cx.depth += 1;
-            analyze_statements(ck.cx, ck.state, &u, Sequencing::Script);
-            ck.cx.depth -= 1;
-        }
+        dynamic::sink(ck.cx, ck.state, ck.unit, arg);
     }
 }
 

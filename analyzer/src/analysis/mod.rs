@@ -6,6 +6,7 @@
 //! blocks and dynamic SQL become nested [`Unit`]s with their own offset maps.
 
 pub mod checker;
+pub mod dynamic;
 pub mod functions;
 mod plpgsql;
 

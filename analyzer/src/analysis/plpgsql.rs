@@ -4,14 +4,27 @@
 //! only their query text and parse mode; each is found again in the body text
 //! (near its statement's line) so that findings inside it get exact spans.
 //! The walk is path-sensitive for search_path: a SET inside one IF branch does
-//! not make the code after END IF secure, loops and exception handlers are
-//! joined conservatively, and RETURN / RAISE EXCEPTION end a path.
+//! not make the code after END IF secure, loops are joined conservatively
+//! (zero or more iterations), an exception handler starts from the
+//! search_path of its block's entry (the error rolled the block back, SETs
+//! included) and its exit is joined with the block's, and RETURN / RAISE
+//! EXCEPTION end a path. DECLARE defaults run at their block's entry; a bound
+//! cursor's query is analysed where the cursor is opened.
+//!
+//! Variables are tracked along the same paths: their taint (for the SQL
+//! injection rules) and, when they hold one, their constant string value, so
+//! that `EXECUTE v` can be analysed like `EXECUTE '...'` (see [`dynamic`]).
 
+use std::collections::{HashMap, HashSet};
+
+use pg_query::NodeEnum;
 use serde_json::Value;
 
+use super::dynamic::{self, Eval, Evaluator, Taint, Text};
 use super::{analyze_statement, Cx, Unit};
 use crate::finding::Severity;
 use crate::parse::lexer::{self, TokenKind};
+use crate::parse::names;
 use crate::rules;
 use crate::search_path::State;
 use crate::span::OffsetMap;
@@ -63,24 +76,30 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, stmt_te
         body,
         line_starts,
         silent: 0,
+        datums: Vec::new(),
+        declared_in: HashMap::new(),
+        opened: HashSet::new(),
     };
+    // the body's variables do not outlive it (a DO block shares the script's state)
+    let outer_vars = std::mem::take(&mut state.vars);
+    let outer_consts = std::mem::take(&mut state.consts);
     for func in tree.as_array().into_iter().flatten() {
         let Some(f) = func.get("PLpgSQL_function") else {
             continue;
         };
-        // DECLARE defaults and cursor queries.
-        for d in f
+        w.datums = f
             .get("datums")
             .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            w.exprs(d, state, 0);
-        }
+            .cloned()
+            .unwrap_or_default();
+        w.index_declarations(f.get("action"));
+        w.parameters(state);
         if let Some(action) = f.get("action") {
             w.stmt(action, state);
         }
     }
+    state.vars = outer_vars;
+    state.consts = outer_consts;
 }
 
 struct Walker<'a, 'c, 'f> {
@@ -89,6 +108,12 @@ struct Walker<'a, 'c, 'f> {
     line_starts: Vec<usize>,
     /// While > 0, findings are discarded (the first pass over a loop body).
     silent: usize,
+    /// The function's variables, by number (`varno`, `dno`).
+    datums: Vec<Value>,
+    /// Line of a block's BEGIN -> the datums its DECLARE section declares.
+    declared_in: HashMap<usize, Vec<usize>>,
+    /// Bound cursors opened somewhere (their query is analysed at OPEN / FOR).
+    opened: HashSet<usize>,
 }
 
 /// The one key of a `{"Kind": {...}}` node.
@@ -103,6 +128,277 @@ fn lineno(v: &Value) -> usize {
 }
 
 impl Walker<'_, '_, '_> {
+    /// Assign the variables declared in DECLARE sections to the block whose
+    /// BEGIN follows them: the first block (by line) at or after the
+    /// declaration. Also note which bound cursors get opened.
+    fn index_declarations(&mut self, action: Option<&Value>) {
+        let mut blocks = Vec::new();
+        let mut opened = HashSet::new();
+        collect(action, &mut blocks, &mut opened);
+        blocks.sort_unstable();
+        blocks.dedup();
+        self.declared_in.clear();
+        for (i, d) in self.datums.iter().enumerate() {
+            let Some((k, v)) = kind(d) else { continue };
+            let declared = matches!(k, "PLpgSQL_var" | "PLpgSQL_rec")
+                && v.get("lineno").is_some()
+                && !v.get("isconst").and_then(Value::as_bool).unwrap_or(false)
+                && !refname(v).starts_with("__Case__Variable_");
+            if !declared {
+                continue;
+            }
+            let line = lineno(v);
+            if let Some(b) = blocks.iter().find(|&&b| b >= line) {
+                self.declared_in.entry(*b).or_default().push(i);
+            }
+        }
+        self.opened = opened;
+
+        fn collect(v: Option<&Value>, blocks: &mut Vec<usize>, opened: &mut HashSet<usize>) {
+            match v {
+                Some(Value::Object(o)) => {
+                    for (k, child) in o {
+                        match k.as_str() {
+                            "PLpgSQL_stmt_block" => blocks.push(lineno(child)),
+                            "PLpgSQL_stmt_open" | "PLpgSQL_stmt_forc" => {
+                                if let Some(c) = child.get("curvar").and_then(Value::as_u64) {
+                                    opened.insert(c as usize);
+                                }
+                            }
+                            _ => {}
+                        }
+                        collect(Some(child), blocks, opened);
+                    }
+                }
+                Some(Value::Array(a)) => {
+                    for x in a {
+                        collect(Some(x), blocks, opened);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Parameters and implicit variables (no line number): raw unless of a
+    /// type that cannot carry SQL.
+    fn parameters(&mut self, st: &mut State) {
+        for d in &self.datums {
+            let Some((k, v)) = kind(d) else { continue };
+            if v.get("lineno").is_some() || !matches!(k, "PLpgSQL_var" | "PLpgSQL_rec") {
+                continue;
+            }
+            let name = refname(v).to_string();
+            st.consts.remove(&name);
+            if k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v)) {
+                st.vars.insert(name, Taint::Clean);
+            } else {
+                st.vars.remove(&name);
+            }
+        }
+    }
+
+    /// Run the DECLARE section of the block starting at `line`: defaults are
+    /// evaluated (and analysed) at block entry, in order.
+    fn declare(&mut self, line: usize, st: &mut State) {
+        let Some(ids) = self.declared_in.get(&line).cloned() else {
+            return;
+        };
+        for i in ids {
+            let d = self.datums[i].clone();
+            let Some((_, v)) = kind(&d) else { continue };
+            let dline = lineno(v);
+            if let Some(q) = v.get("cursor_explicit_expr") {
+                if !self.opened.contains(&i) {
+                    self.expr_value(q, st, dline);
+                }
+                continue;
+            }
+            let value = match v.get("default_val") {
+                Some(e) => {
+                    let anchor = refname(v).to_string();
+                    self.value_of(e, st, dline, Some(&anchor))
+                }
+                None => Eval::clean(), // NULL
+            };
+            self.set_var(i, value.taint, false, st);
+            self.set_const(i, value.konst, st);
+        }
+    }
+
+    /// Record the taint of a value stored in variable `dno`. `partial`: only
+    /// a field or element was assigned, the rest keeps its old taint.
+    fn set_var(&self, dno: usize, taint: Taint, partial: bool, st: &mut State) {
+        let Some((k, v)) = self.datums.get(dno).and_then(kind) else {
+            return;
+        };
+        match k {
+            "PLpgSQL_var" | "PLpgSQL_rec" => {
+                let name = refname(v).to_string();
+                st.consts.remove(&name);
+                let taint = if k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v)) {
+                    Taint::Clean
+                } else if partial {
+                    st.vars.get(&name).cloned().unwrap_or_default().join(&taint)
+                } else {
+                    taint
+                };
+                match taint {
+                    Taint::Raw => st.vars.remove(&name),
+                    t => st.vars.insert(name, t),
+                };
+            }
+            "PLpgSQL_row" => {
+                for f in v
+                    .get("fields")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(n) = f.get("varno").and_then(Value::as_u64) {
+                        self.set_var(n as usize, taint.clone(), partial, st);
+                    }
+                }
+            }
+            "PLpgSQL_recfield" => {
+                if let Some(p) = v.get("recparentno").and_then(Value::as_u64) {
+                    self.set_var(p as usize, taint, true, st);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Record the constant string variable `dno` now holds (after [`Self::set_var`]).
+    fn set_const(&self, dno: usize, konst: Option<Text>, st: &mut State) {
+        let Some(("PLpgSQL_var", v)) = self.datums.get(dno).and_then(kind) else {
+            return;
+        };
+        if let Some(k) = konst {
+            st.consts.insert(refname(v).to_string(), k);
+        }
+    }
+
+    /// The target of INTO / FETCH / a query loop gets values read from the
+    /// database: raw, except where `taints` (one per column of a SELECT whose
+    /// columns are known) says otherwise.
+    fn set_target(&self, t: Option<&Value>, columns: &[(Option<String>, Taint)], st: &mut State) {
+        let Some((k, v)) = t.and_then(kind) else {
+            return;
+        };
+        match k {
+            "PLpgSQL_row" => {
+                let fields: Vec<usize> = v
+                    .get("fields")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.get("varno").and_then(Value::as_u64))
+                    .map(|n| n as usize)
+                    .collect();
+                for (i, n) in fields.iter().enumerate() {
+                    let taint = if columns.len() == fields.len() {
+                        columns[i].1.clone()
+                    } else {
+                        Taint::Raw
+                    };
+                    self.set_var(*n, taint, false, st);
+                }
+            }
+            _ => {
+                let dno = v
+                    .get("dno")
+                    .and_then(Value::as_u64)
+                    .map(|d| d as usize)
+                    .or_else(|| self.find_datum(refname(v)));
+                let taint = match columns.split_first() {
+                    Some((first, rest)) => rest.iter().fold(first.1.clone(), |a, b| a.join(&b.1)),
+                    None => Taint::Raw,
+                };
+                if let Some(d) = dno {
+                    self.set_var(d, taint, false, st);
+                }
+                // a record's fields, by column name (`r.t`)
+                let rec = refname(v).to_string();
+                let prefix = format!("{rec}.");
+                st.vars.retain(|k, _| !k.starts_with(&prefix));
+                for (name, taint) in columns {
+                    if let (Some(name), Taint::Clean | Taint::Built(_)) = (name, taint) {
+                        st.vars.insert(format!("{prefix}{name}"), taint.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Analyse a query whose rows are read into variables, and return the
+    /// taint of each of its columns (empty when they are not known: `*`,
+    /// UNION, not a SELECT).
+    fn query_columns(
+        &mut self,
+        e: Option<&Value>,
+        st: &mut State,
+        line: usize,
+    ) -> Vec<(Option<String>, Taint)> {
+        let Some(e) = e.and_then(|e| e.get("PLpgSQL_expr")) else {
+            return Vec::new();
+        };
+        let Some(unit) = self.expr(e, st, line, None) else {
+            return Vec::new();
+        };
+        let Ok(tree) = pg_query::parse(&unit.text) else {
+            return Vec::new();
+        };
+        let Some(NodeEnum::SelectStmt(sel)) = tree
+            .protobuf
+            .stmts
+            .first()
+            .and_then(|s| s.stmt.as_ref())
+            .and_then(|s| s.node.as_ref())
+        else {
+            return Vec::new();
+        };
+        if sel.op != pg_query::protobuf::SetOperation::SetopNone as i32 {
+            return Vec::new();
+        }
+        let ev = Evaluator::new(&unit, st);
+        let mut out = Vec::new();
+        for t in &sel.target_list {
+            let Some(NodeEnum::ResTarget(t)) = &t.node else {
+                return Vec::new();
+            };
+            let Some(val) = t.val.as_deref() else {
+                return Vec::new();
+            };
+            if let Some(NodeEnum::ColumnRef(c)) = &val.node {
+                if c.fields
+                    .iter()
+                    .any(|f| matches!(f.node, Some(NodeEnum::AStar(_))))
+                {
+                    return Vec::new();
+                }
+            }
+            let name = match &val.node {
+                _ if !t.name.is_empty() => Some(t.name.clone()),
+                Some(NodeEnum::ColumnRef(c)) => {
+                    names::strings(&c.fields).last().map(|s| s.to_string())
+                }
+                Some(NodeEnum::FuncCall(f)) => {
+                    names::strings(&f.funcname).last().map(|s| s.to_string())
+                }
+                _ => None,
+            };
+            out.push((name, ev.eval(val).taint));
+        }
+        out
+    }
+
+    fn find_datum(&self, name: &str) -> Option<usize> {
+        self.datums
+            .iter()
+            .rposition(|d| kind(d).is_some_and(|(_, v)| refname(v) == name))
+    }
+
     /// Walk a statement list; returns whether control can fall off its end.
     fn list(&mut self, v: Option<&Value>, st: &mut State) -> bool {
         for s in v.and_then(Value::as_array).into_iter().flatten() {
@@ -113,40 +409,22 @@ impl Walker<'_, '_, '_> {
         true
     }
 
-    /// Walk one statement; returns whether control falls through to the next one.
+    /// Walk one statement; returns whether control falls through to the next
+    /// one. In a silent pass its findings are dropped.
     fn stmt(&mut self, s: &Value, st: &mut State) -> bool {
+        let before = self.cx.findings.len();
+        let falls = self.stmt_inner(s, st);
+        if self.silent > 0 {
+            self.cx.findings.truncate(before);
+        }
+        falls
+    }
+
+    fn stmt_inner(&mut self, s: &Value, st: &mut State) -> bool {
         let Some((k, n)) = kind(s) else { return true };
         let line = lineno(n);
         match k {
-            "PLpgSQL_stmt_block" => {
-                let entry = st.clone();
-                let mut falls = self.list(n.get("body"), st);
-                let handlers = n
-                    .get("exceptions")
-                    .and_then(|e| e.get("PLpgSQL_exception_block"))
-                    .and_then(|e| e.get("exc_list"))
-                    .and_then(Value::as_array);
-                if let Some(handlers) = handlers {
-                    let mut exit = if falls { Some(st.clone()) } else { None };
-                    for h in handlers {
-                        let h = h.get("PLpgSQL_exception").unwrap_or(h);
-                        // an error can come from anywhere in the block
-                        let mut hs = entry.clone();
-                        hs.join(st);
-                        if self.list(h.get("action"), &mut hs) {
-                            match &mut exit {
-                                Some(e) => e.join(&hs),
-                                None => exit = Some(hs),
-                            }
-                        }
-                    }
-                    falls = exit.is_some();
-                    if let Some(e) = exit {
-                        *st = e;
-                    }
-                }
-                falls
-            }
+            "PLpgSQL_stmt_block" => self.block(n, st),
             "PLpgSQL_stmt_if" => {
                 self.expr_field(n, "cond", st, line);
                 let mut exits: Vec<State> = Vec::new();
@@ -205,20 +483,7 @@ impl Walker<'_, '_, '_> {
             | "PLpgSQL_stmt_forc"
             | "PLpgSQL_stmt_foreach_a"
             | "PLpgSQL_stmt_dynfors" => {
-                // loop header expressions
-                for key in [
-                    "cond", "lower", "upper", "step", "query", "expr", "argquery",
-                ] {
-                    self.expr_field(n, key, st, line);
-                }
-                for p in n
-                    .get("params")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    self.expr_value(p, st, line);
-                }
+                self.loop_head(k, n, st, line);
                 // First a silent pass to learn what one iteration does, then
                 // the reported pass from the join of entry and that result.
                 let mut head = st.clone();
@@ -234,6 +499,78 @@ impl Walker<'_, '_, '_> {
                 // zero iterations, or any number of them (EXIT leaves from anywhere)
                 head.join(&body);
                 *st = head;
+                true
+            }
+            "PLpgSQL_stmt_assign" => {
+                let Some(e) = n.get("expr") else { return true };
+                let value = self.value_of(e, st, line, None);
+                // `a[i] := x` / `r.f := x` change only part of the variable
+                let query = expr_query(e).unwrap_or_default();
+                let target = &query[..assignment_rhs(query)];
+                let partial = target.contains('[') || target.contains('.');
+                if let Some(v) = n.get("varno").and_then(Value::as_u64) {
+                    self.set_var(v as usize, value.taint, partial, st);
+                    if !partial {
+                        self.set_const(v as usize, value.konst, st);
+                    }
+                }
+                true
+            }
+            "PLpgSQL_stmt_dynexecute" => {
+                self.dynamic(n.get("query"), st, line);
+                self.params(n, st, line);
+                if n.get("into").and_then(Value::as_bool).unwrap_or(false) {
+                    self.set_target(n.get("target"), &[], st);
+                }
+                true
+            }
+            "PLpgSQL_stmt_return_query" => {
+                if n.get("dynquery").is_some() {
+                    self.dynamic(n.get("dynquery"), st, line);
+                    self.params(n, st, line);
+                } else {
+                    self.expr_field(n, "query", st, line);
+                }
+                true
+            }
+            "PLpgSQL_stmt_open" => {
+                self.cursor_args(n, st, line);
+                if n.get("dynquery").is_some() {
+                    self.dynamic(n.get("dynquery"), st, line);
+                    self.params(n, st, line);
+                } else if n.get("query").is_some() {
+                    self.expr_field(n, "query", st, line);
+                } else {
+                    self.bound_cursor(n, st);
+                }
+                true
+            }
+            "PLpgSQL_stmt_execsql" => {
+                let columns = self.query_columns(n.get("sqlstmt"), st, line);
+                if n.get("into").and_then(Value::as_bool).unwrap_or(false) {
+                    self.set_target(n.get("target"), &columns, st);
+                }
+                true
+            }
+            "PLpgSQL_stmt_fetch" => {
+                self.expr_field(n, "expr", st, line);
+                if !n.get("is_move").and_then(Value::as_bool).unwrap_or(false) {
+                    self.set_target(n.get("target"), &[], st);
+                }
+                true
+            }
+            "PLpgSQL_stmt_getdiag" => {
+                for item in n
+                    .get("diag_items")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let item = item.get("PLpgSQL_diag_item").unwrap_or(item);
+                    if let Some(t) = item.get("target").and_then(Value::as_u64) {
+                        self.set_var(t as usize, Taint::Raw, false, st);
+                    }
+                }
                 true
             }
             "PLpgSQL_stmt_return" => {
@@ -256,11 +593,167 @@ impl Walker<'_, '_, '_> {
                 st.rollback();
                 true
             }
+            // RETURN NEXT, PERFORM, CALL, ASSERT, EXIT / CONTINUE, CLOSE, NULL
             _ => {
                 self.exprs(n, st, line);
                 true
             }
         }
+    }
+
+    /// A block: DECLARE defaults, the body, and exception handlers. An error
+    /// rolls back the block's subtransaction, so a handler starts with the
+    /// search_path of the block's entry, but with variables as they may be
+    /// anywhere in the body.
+    fn block(&mut self, n: &Value, st: &mut State) -> bool {
+        self.declare(lineno(n), st);
+        let entry = st.clone();
+        let handlers = n
+            .get("exceptions")
+            .and_then(|e| e.get("PLpgSQL_exception_block"))
+            .and_then(|e| e.get("exc_list"))
+            .and_then(Value::as_array);
+        let Some(handlers) = handlers else {
+            return self.list(n.get("body"), st);
+        };
+        let mut anywhere = entry.clone();
+        let mut falls = true;
+        for s in n
+            .get("body")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let f = self.stmt(s, st);
+            anywhere.join_vars(st);
+            if !f {
+                falls = false;
+                break;
+            }
+        }
+        let mut exit = falls.then(|| st.clone());
+        for h in handlers {
+            let h = h.get("PLpgSQL_exception").unwrap_or(h);
+            let mut hs = entry.clone();
+            hs.vars = anywhere.vars.clone();
+            hs.consts = anywhere.consts.clone();
+            // SQLSTATE / SQLERRM of this handler carry the error's text
+            for name in ["sqlstate", "sqlerrm"] {
+                hs.vars.remove(name);
+            }
+            if self.list(h.get("action"), &mut hs) {
+                match &mut exit {
+                    Some(e) => e.join(&hs),
+                    None => exit = Some(hs),
+                }
+            }
+        }
+        match exit {
+            Some(e) => {
+                *st = e;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The expressions of a loop header, and what its loop variable receives.
+    fn loop_head(&mut self, k: &str, n: &Value, st: &mut State, line: usize) {
+        for key in ["cond", "lower", "upper", "step", "expr"] {
+            self.expr_field(n, key, st, line);
+        }
+        self.cursor_args(n, st, line);
+        let mut columns = Vec::new();
+        match k {
+            "PLpgSQL_stmt_fors" => columns = self.query_columns(n.get("query"), st, line),
+            "PLpgSQL_stmt_dynfors" => {
+                self.dynamic(n.get("query"), st, line);
+                self.params(n, st, line);
+            }
+            "PLpgSQL_stmt_forc" => self.bound_cursor(n, st),
+            _ => {}
+        }
+        match k {
+            "PLpgSQL_stmt_fors" | "PLpgSQL_stmt_forc" | "PLpgSQL_stmt_dynfors" => {
+                self.set_target(n.get("var"), &columns, st)
+            }
+            "PLpgSQL_stmt_foreach_a" => {
+                if let Some(v) = n.get("varno").and_then(Value::as_u64) {
+                    self.set_var(v as usize, Taint::Raw, false, st);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The arguments of a bound cursor. Named ones (`c(k := x)`) come as
+    /// `x AS k, ...`, which is not body text: each is located on its own.
+    fn cursor_args(&mut self, n: &Value, st: &mut State, line: usize) {
+        let Some(e) = n.get("argquery").and_then(|a| a.get("PLpgSQL_expr")) else {
+            return;
+        };
+        let Some(query) = e.get("query").and_then(Value::as_str) else {
+            return;
+        };
+        for part in split_args(query) {
+            let arg = serde_json::json!({ "parseMode": 2, "query": part });
+            self.expr(&arg, st, line, None);
+        }
+    }
+
+    /// The query of a bound cursor, analysed where it is opened.
+    fn bound_cursor(&mut self, n: &Value, st: &mut State) {
+        let Some(c) = n.get("curvar").and_then(Value::as_u64) else {
+            return;
+        };
+        let Some(d) = self
+            .datums
+            .get(c as usize)
+            .and_then(kind)
+            .map(|(_, v)| v.clone())
+        else {
+            return;
+        };
+        if let Some(q) = d.get("cursor_explicit_expr") {
+            self.expr_value(q, st, lineno(&d));
+        }
+    }
+
+    /// USING parameters (values, never SQL text).
+    fn params(&mut self, n: &Value, st: &mut State, line: usize) {
+        for p in n
+            .get("params")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.expr_value(p, st, line);
+        }
+    }
+
+    /// An expression whose value is executed as SQL.
+    fn dynamic(&mut self, e: Option<&Value>, st: &mut State, line: usize) {
+        let Some(e) = e.and_then(|e| e.get("PLpgSQL_expr")) else {
+            return;
+        };
+        let Some(unit) = self.expr(e, st, line, None) else {
+            return;
+        };
+        let cx = &mut *self.cx;
+        dynamic::with_target(&unit.text, |node| dynamic::sink(cx, st, &unit, node));
+    }
+
+    /// Analyse an expression and evaluate it (constant value and taint).
+    fn value_of(&mut self, e: &Value, st: &mut State, line: usize, anchor: Option<&str>) -> Eval {
+        let Some(e) = e.get("PLpgSQL_expr") else {
+            return Eval::raw();
+        };
+        let Some(unit) = self.expr(e, st, line, anchor) else {
+            return Eval::raw();
+        };
+        let st = &*st;
+        dynamic::with_target(&unit.text, |node| Evaluator::new(&unit, st).eval(node))
+            .unwrap_or_else(Eval::raw)
     }
 
     /// The state after a branching statement: the join of the paths that fall through.
@@ -288,7 +781,7 @@ impl Walker<'_, '_, '_> {
         match v {
             Value::Object(o) => {
                 if let Some(e) = o.get("PLpgSQL_expr") {
-                    self.expr(e, st, line);
+                    self.expr(e, st, line, None);
                     return;
                 }
                 let line = o
@@ -318,17 +811,29 @@ impl Walker<'_, '_, '_> {
 
     fn expr_value(&mut self, v: &Value, st: &mut State, line: usize) {
         if let Some(e) = v.get("PLpgSQL_expr") {
-            self.expr(e, st, line);
+            self.expr(e, st, line, None);
         }
     }
 
-    /// Analyse one PL/pgSQL expression or embedded statement.
-    fn expr(&mut self, e: &Value, st: &mut State, line: usize) {
-        let Some(query) = e.get("query").and_then(Value::as_str) else {
-            return;
-        };
+    /// Analyse one PL/pgSQL expression or embedded statement; returns the
+    /// unit it was analysed as (expressions become `SELECT expr`).
+    /// `anchor`: a word on the line that the expression follows (a
+    /// declaration's variable name).
+    fn expr(
+        &mut self,
+        e: &Value,
+        st: &mut State,
+        line: usize,
+        anchor: Option<&str>,
+    ) -> Option<Unit<'static>> {
+        let query = e.get("query").and_then(Value::as_str)?;
         let mode = e.get("parseMode").and_then(Value::as_i64).unwrap_or(0);
-        let map = self.locate(query, line);
+        // simple CASE: `"__Case__Variable_N__" IN (a, b)` stands for `WHEN a, b`
+        let (query, mode) = match case_values(query) {
+            Some(list) => (list, 2),
+            None => (query, mode),
+        };
+        let map = self.locate(query, line, anchor);
         // parse modes: 0 = a whole statement, 2 = an expression, 3..5 = an assignment
         let (text, map) = match mode {
             0 => (query.to_string(), map),
@@ -339,27 +844,25 @@ impl Walker<'_, '_, '_> {
             }
         };
         let unit = Unit::owned(text, map);
-        let before = self.cx.findings.len();
         analyze_statement(self.cx, st, &unit);
-        if self.silent > 0 {
-            self.cx.findings.truncate(before);
-        }
+        Some(unit)
     }
 
     /// Where a query text sits in the body, as an offset map for its bytes.
-    fn locate(&self, query: &str, line: usize) -> OffsetMap {
+    fn locate(&self, query: &str, line: usize, anchor: Option<&str>) -> OffsetMap {
         let text = &self.body.text;
-        let from = self
+        let mut from = self
             .line_starts
             .get(line.saturating_sub(1))
             .copied()
             .unwrap_or(0);
-        let at = |needle: &str| {
-            text[from..]
-                .find(needle)
-                .map(|p| p + from)
-                .or_else(|| text.find(needle))
-        };
+        if let Some(a) = anchor {
+            if let Some(p) = find_word(text, a, from) {
+                from = p + a.len();
+            }
+        }
+        let at =
+            |needle: &str| find_word(text, needle, from).or_else(|| find_word(text, needle, 0));
         if let Some(p) = at(query) {
             return self.body.map.shifted(p);
         }
@@ -386,6 +889,87 @@ impl Walker<'_, '_, '_> {
         // Fallback: the start of the statement's line.
         OffsetMap::Table(vec![self.body.map.to_file(from)].into())
     }
+}
+
+/// `needle` in `text` at or after `from`, not inside a longer identifier.
+fn find_word(text: &str, needle: &str, from: usize) -> Option<usize> {
+    if needle.is_empty() || from > text.len() {
+        return None;
+    }
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let first_ident = needle.chars().next().is_some_and(ident);
+    let last_ident = needle.chars().next_back().is_some_and(ident);
+    let mut start = from;
+    while let Some(p) = text.get(start..)?.find(needle) {
+        let at = start + p;
+        let before_ok = !first_ident || !text[..at].chars().next_back().is_some_and(ident);
+        let after_ok = !last_ident || !text[at + needle.len()..].chars().next().is_some_and(ident);
+        if before_ok && after_ok {
+            return Some(at);
+        }
+        start = at + needle.chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
+/// The arguments of `a AS k, b AS j` (or `a, b`), without their names.
+fn split_args<'q>(query: &'q str) -> Vec<&'q str> {
+    let tokens: Vec<_> = lexer::lex(query)
+        .into_iter()
+        .filter(|t| t.is_significant())
+        .collect();
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut first = 0;
+    let flush = |from: usize, to: usize, parts: &mut Vec<&'q str>| {
+        let toks = &tokens[from..to];
+        let n = toks.len();
+        let toks = if n >= 3 && toks[n - 2].is_word(query, "as") {
+            &toks[..n - 2]
+        } else {
+            toks
+        };
+        if let (Some(a), Some(b)) = (toks.first(), toks.last()) {
+            parts.push(&query[a.start..b.end]);
+        }
+    };
+    for (i, t) in tokens.iter().enumerate() {
+        match (t.kind, t.text(query)) {
+            (TokenKind::Punct, "(") | (TokenKind::Punct, "[") => depth += 1,
+            (TokenKind::Punct, ")") | (TokenKind::Punct, "]") => depth -= 1,
+            (TokenKind::Punct, ",") if depth == 0 => {
+                flush(first, i, &mut parts);
+                first = i + 1;
+            }
+            _ => {}
+        }
+    }
+    flush(first, tokens.len(), &mut parts);
+    parts
+}
+
+/// The value list of a simple CASE's WHEN, from its generated test
+/// `"__Case__Variable_N__" IN (list)`.
+fn case_values(query: &str) -> Option<&str> {
+    let rest = query.strip_prefix("\"__Case__Variable_")?;
+    let open = rest.find("IN (")? + 4;
+    rest[open..].strip_suffix(')')
+}
+
+fn expr_query(e: &Value) -> Option<&str> {
+    e.get("PLpgSQL_expr")?.get("query")?.as_str()
+}
+
+fn refname(v: &Value) -> &str {
+    v.get("refname").and_then(Value::as_str).unwrap_or("")
+}
+
+fn typname(v: &Value) -> &str {
+    v.get("datatype")
+        .and_then(|t| t.get("PLpgSQL_type"))
+        .and_then(|t| t.get("typname"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// Offset of the right-hand side of `target := expr` / `target = expr`.

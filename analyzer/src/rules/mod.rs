@@ -71,6 +71,8 @@ pub mod eg120_replace_trigger_or_rule;
 pub mod eg121_trusted_extension;
 pub mod eg130_pg_temp_hijack;
 pub mod eg140_wasm;
+pub mod eg201_sql_injection_concat;
+pub mod eg202_sql_injection_format;
 pub mod ps001_unqualified_operator;
 pub mod ps002_unsafe_function_creation;
 pub mod ps003_security_definer_without_search_path;
@@ -143,6 +145,8 @@ pub static ALL: &[&Rule] = &[
     &eg140_wasm::EG140,
     &eg140_wasm::EG141,
     &eg140_wasm::EG142,
+    &eg201_sql_injection_concat::RULE,
+    &eg202_sql_injection_format::RULE,
 ];
 
 /// Look a rule up by code (case-insensitive).
