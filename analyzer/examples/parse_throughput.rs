@@ -12,7 +12,10 @@ use extguard_analyzer::SourceFile;
 use rayon::prelude::*;
 
 fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("readable directory").flatten() {
+    for e in std::fs::read_dir(dir)
+        .expect("readable directory")
+        .flatten()
+    {
         let p = e.path();
         if p.is_dir() {
             sql_files(&p, out);

@@ -511,9 +511,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let written = match args.format {
         ScanFormat::Table => out.write_all(scan::table(&outcome).as_bytes()),
         ScanFormat::Jsonl => scan::jsonl(&outcome, &mut out),
-        ScanFormat::Sarif => serde_json::to_writer_pretty(&mut out, &scan::sarif::document(&outcome))
-            .map_err(std::io::Error::other)
-            .and_then(|_| writeln!(out)),
+        ScanFormat::Sarif => {
+            serde_json::to_writer_pretty(&mut out, &scan::sarif::document(&outcome))
+                .map_err(std::io::Error::other)
+                .and_then(|_| writeln!(out))
+        }
     };
     if let Err(e) = written.and_then(|_| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -533,11 +535,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     if !outcome.errors.is_empty() || outcome.internal_error {
         return Ok(ExitCode::from(2));
     }
-    Ok(if outcome.units.iter().all(|u| u.findings().next().is_none()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(
+        if outcome.units.iter().all(|u| u.findings().next().is_none()) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }
 
 /// `extguard` with no arguments: the local PostgreSQL's extension directory.

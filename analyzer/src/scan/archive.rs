@@ -100,9 +100,7 @@ impl Unpacked {
 /// The error is a sentence about the archive's content (the caller names
 /// the archive).
 pub fn unpack(archive: &Path, kind: ArchiveKind, limits: &Limits) -> Result<Unpacked, String> {
-    let len = std::fs::metadata(archive)
-        .map_err(|e| e.to_string())?
-        .len();
+    let len = std::fs::metadata(archive).map_err(|e| e.to_string())?.len();
     let dir = tempfile::Builder::new()
         .prefix("extguard-scan-")
         .tempdir()
@@ -310,9 +308,7 @@ fn unpack_zip(file: File, out: &mut Writer) -> Result<(), String> {
         zip::ZipArchive::new(file).map_err(|e| format!("not a readable zip archive: {e}"))?;
     for i in 0..zip.len() {
         out.budget.entry()?;
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| format!("zip entry {i}: {e}"))?;
+        let mut entry = zip.by_index(i).map_err(|e| format!("zip entry {i}: {e}"))?;
         let name = entry
             .name()
             .map_err(|e| format!("zip entry {i}: {e}"))?

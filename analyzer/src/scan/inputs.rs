@@ -120,7 +120,11 @@ pub fn read_package(root: &Path) -> Result<Option<Package>, String> {
             if !path.is_file() {
                 continue;
             }
-            let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             let text = std::fs::read(&path).map_err(|e| format!("{rel}: {e}"))?;
             let json: serde_json::Value =
                 serde_json::from_slice(&text).map_err(|e| format!("{rel}: invalid JSON: {e}"))?;

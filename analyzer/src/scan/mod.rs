@@ -295,9 +295,7 @@ fn analyse_tree(
         )));
     }
     for u in units.into_iter().flatten() {
-        r.internal_error |= u
-            .findings()
-            .any(|f| f.finding.code == rules::EG003.code);
+        r.internal_error |= u.findings().any(|f| f.finding.code == rules::EG003.code);
         r.units.push(u);
     }
 }
@@ -326,7 +324,10 @@ fn analyse_extension(
             (vec![file], vec![vec![f]], Vec::new(), None)
         }
     };
-    let install_chain = chain.iter().map(|&i| display.show(&files[i].path)).collect();
+    let install_chain = chain
+        .iter()
+        .map(|&i| display.show(&files[i].path))
+        .collect();
     let files: Vec<FileResult> = files
         .iter()
         .zip(findings)
