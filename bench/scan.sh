@@ -86,7 +86,7 @@ run_scan() {
   local best="" rss=""
   for _ in $(seq "$ROUNDS"); do
     /usr/bin/time -f '%e %M' -o "$WORK/time" "$EG" scan --jobs "$2" --format jsonl "$1" > "$WORK/out.jsonl" 2>/dev/null || [ $? -eq 1 ]
-    read -r s m < "$WORK/time"
+    read -r s m < <(tail -n 1 "$WORK/time")
     if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; rss=$m; fi
   done
   echo "$best $rss"

@@ -211,6 +211,8 @@ fn directory_tree_with_extensions_and_unpackaged_sql() {
     write_tree(s.dir.path(), &files);
     let o = s.scan(&["--format", "jsonl", "reg"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // no progress bar when stderr is not a terminal, and nothing else to say
+    assert_eq!(stderr(&o), "");
     let u = units(&o);
     let names: Vec<&str> = u.iter().map(|u| u["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["alpha", "beta", "(unpackaged)"]);
