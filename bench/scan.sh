@@ -60,7 +60,7 @@ for half in ("half", "full"):
     for i in range(count):
         new, files = files_of(i)
         if i < large:
-            # a very large install script: contrib's scripts 10 times over (~10 MB)
+            # a very large install script: contrib's scripts 10 times over
             files = {f"{new}.control": b"default_version = '1.0'\n", f"{new}--1.0.sql": all_sql * 10}
         write(os.path.join(corpus, new), files)
         if i % 20 == 1:
@@ -79,34 +79,36 @@ PY
 sql_bytes() { find "$1" -name '*.sql' -printf '%s\n' | awk '{s+=$1} END {print s}'; }
 FULL="$WORK/full"
 BYTES=$(sql_bytes "$FULL/parse-corpus")
-echo "registry: $EXTENSIONS extensions ($LARGE with a ~10 MB install script), $(find "$FULL/registry/archives" -type f | wc -l) of them in archives, $(awk "BEGIN{printf \"%.1f\", $BYTES/1e6}") MB of SQL; $THREADS cores; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+LARGE_MB=$(find "$FULL/parse-corpus" -name '*.sql' -size +1M -printf '%s\n' | head -1 | awk '{printf "%.1f", $1/1e6}')
+echo "registry: $EXTENSIONS extensions ($LARGE with a ${LARGE_MB:-0} MB install script), $(find "$FULL/registry/archives" -type f | wc -l) of them in archives, $(awk "BEGIN{printf \"%.1f\", $BYTES/1e6}") MB of SQL; $THREADS cores; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# run_scan DIR JOBS -> "seconds max_rss_kb" (best wall time of ROUNDS; RSS of that run)
+# run_scan DIR JOBS -> "seconds max_rss_kb cpu_seconds" (best wall time of
+# ROUNDS; RSS and user+system CPU time of that run)
 run_scan() {
-  local best="" rss=""
+  local best="" rss="" cpu=""
   for _ in $(seq "$ROUNDS"); do
-    /usr/bin/time -f '%e %M' -o "$WORK/time" "$EG" scan --jobs "$2" --format jsonl "$1" > "$WORK/out.jsonl" 2>/dev/null || [ $? -eq 1 ]
-    read -r s m < <(tail -n 1 "$WORK/time")
-    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; rss=$m; fi
+    /usr/bin/time -f '%e %M %U %S' -o "$WORK/time" "$EG" scan --jobs "$2" --format jsonl "$1" > "$WORK/out.jsonl" 2>/dev/null || [ $? -eq 1 ]
+    read -r s m u k < <(tail -n 1 "$WORK/time")
+    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; rss=$m; cpu=$(awk "BEGIN{print $u + $k}"); fi
   done
-  echo "$best $rss"
+  echo "$best $rss $cpu"
 }
 
 declare -A WALL
 for j in 1 "$THREADS"; do
-  read -r wall rss < <(run_scan "$FULL/registry" "$j")
+  read -r wall rss cpu < <(run_scan "$FULL/registry" "$j")
   WALL[$j]=$wall
   parse=$("$PARSE" "$j" "$ROUNDS" "$FULL/parse-corpus")
   parse_mb=$(sed -E 's/.*parse_mb_s=([0-9.]+).*/\1/' <<< "$parse")
-  awk -v j="$j" -v w="$wall" -v r="$rss" -v b="$BYTES" -v n="$EXTENSIONS" -v p="$parse_mb" 'BEGIN{
+  awk -v j="$j" -v w="$wall" -v r="$rss" -v c="$cpu" -v b="$BYTES" -v n="$EXTENSIONS" -v p="$parse_mb" 'BEGIN{
     mb = b/1e6/w;
-    printf "threads=%d  scan: %.2f s, %.1f MB/s, %.0f extensions/s, peak RSS %.0f MB | bare parse: %.1f MB/s | scan/parse throughput: %.0f%%\n", j, w, mb, n/w, r/1024, p, 100*mb/p }'
+    printf "threads=%d  scan: %.2f s (%.2f s CPU), %.1f MB/s, %.0f extensions/s, peak RSS %.0f MB | bare parse: %.1f MB/s | scan/parse throughput: %.0f%%\n", j, w, c, mb, n/w, r/1024, p, 100*mb/p }'
 done
 awk -v a="${WALL[1]}" -v b="${WALL[$THREADS]}" -v t="$THREADS" 'BEGIN{printf "speed-up 1 -> %d threads: %.2fx\n", t, a/b}'
 
-read -r _ rss_half < <(ROUNDS=1 run_scan "$WORK/half/registry" "$THREADS")
+read -r _ rss_half _ < <(ROUNDS=1 run_scan "$WORK/half/registry" "$THREADS")
 out_half=$(stat -c %s "$WORK/out.jsonl")
-read -r _ rss_full < <(ROUNDS=1 run_scan "$FULL/registry" "$THREADS")
+read -r _ rss_full _ < <(ROUNDS=1 run_scan "$FULL/registry" "$THREADS")
 out_full=$(stat -c %s "$WORK/out.jsonl")
 awk -v h="$rss_half" -v f="$rss_full" -v oh="$out_half" -v of="$out_full" -v n="$EXTENSIONS" 'BEGIN{
   printf "peak RSS: %d extensions %.0f MB, %d extensions %.0f MB (jsonl results %.1f MB and %.1f MB)\n", n/2, h/1024, n, f/1024, oh/1e6, of/1e6 }'
