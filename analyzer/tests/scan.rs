@@ -876,7 +876,7 @@ fn html_report_renders_and_sorts_in_headless_chromium() {
 }
 
 #[test]
-fn ctrl_c_removes_temporary_directories() {
+fn ctrl_c_and_sigterm_remove_temporary_directories() {
     let s = Scratch::new();
     // Archives whose analysis takes a while: large install scripts.
     let big: String = (0..5_000)
@@ -894,29 +894,31 @@ fn ctrl_c_removes_temporary_directories() {
     let mut args: Vec<String> = vec!["--jobs".into(), "1".into()];
     args.extend((0..20).map(|i| format!("slow{i}.zip")));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let child = s
-        .command(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // wait until an archive is unpacked
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_dir(s.tmp()).unwrap().next().is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no temporary directory appeared"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
+    for signal in ["-INT", "-TERM"] {
+        let child = s
+            .command(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // wait until an archive is unpacked
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::fs::read_dir(s.tmp()).unwrap().next().is_none() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no temporary directory appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let kill = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "{signal}: {}", stderr(&out));
+        assert!(stderr(&out).contains("interrupted"));
+        let left: Vec<_> = std::fs::read_dir(s.tmp()).unwrap().flatten().collect();
+        assert!(left.is_empty(), "{signal}: left behind: {left:?}");
     }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    assert!(stderr(&out).contains("interrupted"));
-    let left: Vec<_> = std::fs::read_dir(s.tmp()).unwrap().flatten().collect();
-    assert!(left.is_empty(), "left behind: {left:?}");
 }

@@ -12,13 +12,12 @@
 //! - a Ctrl-C ([`super::cancelled`]) stops unpacking at the next buffer.
 //!
 //! The directory is a [`tempfile::TempDir`]: it is removed when the
-//! [`Unpacked`] value is dropped, on success, error, panic or interruption.
+//! [`Unpacked`] value is dropped, on success, error, panic or interruption;
+//! [`remove_live_dirs`] removes those still alive before an immediate exit.
 
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
-
-use tempfile::TempDir;
 
 /// What kind of archive a file is, judged by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,16 +94,55 @@ impl Unpacked {
     }
 }
 
+/// Temporary directories alive now, for [`remove_live_dirs`].
+static LIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A [`tempfile::TempDir`] listed in `LIVE` while it exists.
+#[derive(Debug)]
+pub struct TempDir {
+    inner: tempfile::TempDir,
+}
+
+impl TempDir {
+    fn new() -> std::io::Result<TempDir> {
+        let inner = tempfile::Builder::new()
+            .prefix("extguard-scan-")
+            .tempdir()?;
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(inner.path().to_path_buf());
+        Ok(TempDir { inner })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.inner.path()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+        live.retain(|p| p != self.inner.path());
+        // the inner TempDir removes the directory
+    }
+}
+
+/// Remove every temporary directory still alive: for an immediate exit (a
+/// second Ctrl-C) that skips destructors.
+pub fn remove_live_dirs() {
+    let live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    for p in live.iter() {
+        let _ = std::fs::remove_dir_all(p);
+    }
+}
+
 /// Unpack `archive` into a new temporary directory.
 ///
 /// The error is a sentence about the archive's content (the caller names
 /// the archive).
 pub fn unpack(archive: &Path, kind: ArchiveKind, limits: &Limits) -> Result<Unpacked, String> {
     let len = std::fs::metadata(archive).map_err(|e| e.to_string())?.len();
-    let dir = tempfile::Builder::new()
-        .prefix("extguard-scan-")
-        .tempdir()
-        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let dir = TempDir::new().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let mut out = Writer {
         root: dir.path().to_path_buf(),
         budget: Budget {

@@ -51,10 +51,12 @@ pub fn cancel() {
     CANCELLED.store(true, Ordering::Relaxed);
 }
 
-/// Make Ctrl-C (SIGINT, and SIGTERM) [`cancel`] the scan; a second one exits at once.
+/// Make Ctrl-C (SIGINT; SIGTERM and SIGHUP too) [`cancel`] the scan; a
+/// second one removes the temporary directories and exits at once.
 pub fn install_interrupt_handler() -> Result<(), String> {
     ctrlc::set_handler(|| {
         if CANCELLED.swap(true, Ordering::Relaxed) {
+            archive::remove_live_dirs();
             std::process::exit(130);
         }
     })
