@@ -4,10 +4,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup run test lint test-rust test-pg bench bench-pg
+.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan
 
 setup:
 	./scripts/setup.sh
+
+# setup plus what only the tests need (chromium for the HTML report test)
+setup-test:
+	EXTGUARD_SETUP_TEST=1 ./scripts/setup.sh
 
 # Exit status 1 only means "findings were reported", which is the expected
 # result of scanning a stock installation; 2 (usage or I/O error) fails.
@@ -15,7 +19,7 @@ run: setup
 	$(CARGO) build --release -p extguard-analyzer
 	./target/release/extguard || [ $$? -eq 1 ]
 
-test: setup lint test-rust test-pg
+test: setup-test lint test-rust test-pg
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -43,3 +47,7 @@ bench-pg:
 
 bench:
 	./bench/run.sh
+
+# extguard scan over a synthetic registry (issue 5)
+bench-scan:
+	./bench/scan.sh

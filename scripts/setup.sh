@@ -4,6 +4,11 @@
 set -euo pipefail
 
 need_pkgs=(postgresql-15 postgresql-contrib postgresql-server-dev-15 libclang-dev clang sudo pkg-config)
+# Tools only the tests need: headless Chromium renders the `extguard scan
+# --html` report in tests/scan.rs. `make test` sets EXTGUARD_SETUP_TEST=1.
+if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ]; then
+  need_pkgs+=(chromium)
+fi
 if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   need_pkgs+=(${EXTGUARD_SETUP_EXTRA})

@@ -13,6 +13,7 @@ pub mod finding;
 pub mod parse;
 pub mod report;
 pub mod rules;
+pub mod scan;
 pub mod search_path;
 pub mod source;
 pub mod span;

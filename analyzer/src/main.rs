@@ -37,6 +37,61 @@ enum Command {
     },
     /// Print a rule's documentation.
     Explain { code: String },
+    /// Scan an extension registry: directories, PGXN .zip, Trunk .tar.gz and .deb files.
+    Scan(ScanArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ScanFormat {
+    /// A summary table: per extension, then totals per rule.
+    Table,
+    /// One JSON object per extension (or unpackaged group), one per line.
+    Jsonl,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Directory trees and archives (.zip, .tar.gz/.tgz, .deb); archives inside directories are scanned too.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    format: ScanFormat,
+    /// Also write a self-contained HTML report to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Largest total size one archive may unpack to, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = extguard_analyzer::scan::Limits::default().max_total_bytes)]
+    max_unpacked_size: u64,
+    /// Most entries one archive may have.
+    #[arg(long, value_name = "N", default_value_t = extguard_analyzer::scan::Limits::default().max_entries)]
+    max_entries: u64,
+    /// Highest ratio of unpacked size to archive size (checked past 4 MiB unpacked).
+    #[arg(long, value_name = "N", default_value_t = extguard_analyzer::scan::Limits::default().max_ratio)]
+    max_ratio: u64,
+    /// No progress bar (it is drawn only when stderr is a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
+    /// Do not report this code (repeatable).
+    #[arg(long, value_name = "CODE")]
+    ignore: Vec<String>,
+    /// Report only these codes (repeatable).
+    #[arg(long, value_name = "CODE")]
+    select: Vec<String>,
+    /// Schema accepted as secure in a search_path (repeatable).
+    #[arg(long, value_name = "NAME")]
+    trusted_schema: Vec<String>,
+    /// Lowest severity to report: info, warning or error.
+    #[arg(long, value_name = "LEVEL")]
+    min_severity: Option<Severity>,
+    /// Configuration file [default: ./extguard.toml if present].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -97,6 +152,7 @@ fn main() -> ExitCode {
         Some(Command::Rules { format }) => print_rules(format),
         Some(Command::Explain { code }) => explain(&code),
         Some(Command::Check(args)) => check(args, false),
+        Some(Command::Scan(args)) => scan(args),
         None => default_run(),
     };
     match result {
@@ -430,6 +486,77 @@ fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
             .flatten()
             .all(|f| f.severity == Severity::Info)
         {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
+}
+
+/// `extguard scan`: see the `scan` module of the library.
+fn scan(args: ScanArgs) -> Result<ExitCode, String> {
+    use extguard_analyzer::scan;
+    let cfg = config(&CheckArgs {
+        ignore: args.ignore.clone(),
+        select: args.select.clone(),
+        trusted_schema: args.trusted_schema.clone(),
+        min_severity: args.min_severity,
+        config: args.config.clone(),
+        ..CheckArgs::default()
+    })?;
+    if args.jobs == Some(0) {
+        return Err("--jobs must be at least 1".into());
+    }
+    let opts = scan::Options {
+        config: cfg,
+        limits: scan::Limits {
+            max_total_bytes: args.max_unpacked_size,
+            max_entries: args.max_entries,
+            max_ratio: args.max_ratio,
+            ..scan::Limits::default()
+        },
+        jobs: args.jobs.unwrap_or(0),
+        progress: !args.no_progress,
+    };
+    scan::install_interrupt_handler()?;
+    // Quiet the default panic message: a panic becomes an EG003 finding.
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = scan::scan(&args.paths, &opts)?;
+    if outcome.interrupted {
+        eprintln!("extguard: interrupted; temporary files removed");
+        return Ok(ExitCode::from(130));
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        ScanFormat::Table => out.write_all(scan::table(&outcome).as_bytes()),
+        ScanFormat::Jsonl => scan::jsonl(&outcome, &mut out),
+        ScanFormat::Sarif => {
+            serde_json::to_writer_pretty(&mut out, &scan::sarif::document(&outcome))
+                .map_err(std::io::Error::other)
+                .and_then(|_| writeln!(out))
+        }
+    };
+    if let Err(e) = written.and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(format!("writing output: {e}"));
+        }
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, scan::html::page(&outcome))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    for n in &outcome.notes {
+        eprintln!("extguard: note: {n}");
+    }
+    for e in &outcome.errors {
+        eprintln!("extguard: {e}");
+    }
+    if !outcome.errors.is_empty() || outcome.internal_error {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(
+        if outcome.units.iter().all(|u| u.findings().next().is_none()) {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -68,7 +68,9 @@ pub fn discover(root: &Path) -> Discovery {
     let mut d = Discovery::default();
     collect(root, &mut files, &mut d.errors, 0, &mut Vec::new());
     files.sort();
-    let mut controls: BTreeMap<String, PathBuf> = BTreeMap::new();
+    // Keyed by name, then directory: a tree can hold the same extension
+    // twice (two versions in a registry mirror).
+    let mut controls: BTreeMap<(String, PathBuf), PathBuf> = BTreeMap::new();
     for f in &files {
         if f.extension().is_some_and(|e| e == "control") {
             let stem = f
@@ -78,12 +80,13 @@ pub fn discover(root: &Path) -> Discovery {
                 .to_string();
             // secondary control files (ext--1.0.control) refine the primary one
             if !stem.contains("--") {
-                controls.entry(stem).or_insert_with(|| f.clone());
+                let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+                controls.entry((stem, dir)).or_insert_with(|| f.clone());
             }
         }
     }
     let mut claimed = std::collections::HashSet::new();
-    for (name, path) in controls {
+    for ((name, _), path) in controls {
         let text = match std::fs::read(&path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => {

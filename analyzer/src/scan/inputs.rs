@@ -1,0 +1,166 @@
+//! What `extguard scan` reads: the command-line paths turned into an
+//! ordered list of [`Source`]s (directory trees and archives), and the
+//! registry metadata found in unpacked archives (PGXN `META.json`, Trunk
+//! `manifest.json`).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::archive::ArchiveKind;
+
+/// One thing to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A directory tree, searched for control and SQL files.
+    Dir(PathBuf),
+    /// An archive, unpacked into a temporary directory first.
+    Archive(PathBuf, ArchiveKind),
+}
+
+impl Source {
+    pub fn path(&self) -> &Path {
+        match self {
+            Source::Dir(p) | Source::Archive(p, _) => p,
+        }
+    }
+}
+
+/// Turn the command line's paths into sources, in a stable order: each
+/// path in the order given; a directory first as a tree, then every archive
+/// found under it (sorted by path). Directory cycles through symbolic links
+/// are reported once and not followed. Paths that are neither a directory
+/// nor an archive become errors.
+pub fn collect_sources(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Source> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            out.push(Source::Dir(p.clone()));
+            let mut archives = Vec::new();
+            // Cycles are reported by extension::discover for the same tree.
+            find_archives(p, &mut archives, &mut Vec::new(), 0);
+            archives.sort();
+            out.extend(
+                archives
+                    .into_iter()
+                    .filter_map(|a| ArchiveKind::of(&a).map(|k| Source::Archive(a, k))),
+            );
+        } else if let Some(kind) = ArchiveKind::of(p) {
+            if p.is_file() {
+                out.push(Source::Archive(p.clone(), kind));
+            } else {
+                errors.push(format!("{}: no such file", p.display()));
+            }
+        } else if p.exists() {
+            errors.push(format!(
+                "{}: not a directory, .zip, .tar.gz, .tgz or .deb",
+                p.display()
+            ));
+        } else {
+            errors.push(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    out
+}
+
+fn find_archives(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>, depth: usize) {
+    let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if depth > 64 || seen.contains(&canon) {
+        return;
+    }
+    seen.push(canon);
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                find_archives(&p, out, seen, depth + 1);
+            } else if ArchiveKind::of(&p).is_some() && p.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    seen.pop();
+}
+
+/// Registry metadata of an archive, when it has some.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Package {
+    /// `pgxn` (META.json) or `trunk` (manifest.json).
+    pub registry: &'static str,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    /// PGXN `provides` keys, or Trunk's extension name.
+    pub provides: Vec<String>,
+    /// Shared libraries a Trunk archive declares (`shared-object` files):
+    /// native code, outside what SQL analysis covers.
+    pub shared_objects: Vec<String>,
+    /// Trunk `loadable_libraries` with `requires_restart`: they must be in
+    /// `shared_preload_libraries`, a server-wide change.
+    pub preload_libraries: Vec<String>,
+}
+
+/// Read `META.json` (at the root or in the single top-level directory) or
+/// `manifest.json` of an unpacked archive. A file that exists but is not
+/// valid JSON is an error.
+pub fn read_package(root: &Path) -> Result<Option<Package>, String> {
+    let mut candidates = vec![root.to_path_buf()];
+    if let Ok(rd) = std::fs::read_dir(root) {
+        let dirs: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        if dirs.len() == 1 {
+            candidates.push(dirs[0].clone());
+        }
+    }
+    for dir in &candidates {
+        for (file, registry) in [("META.json", "pgxn"), ("manifest.json", "trunk")] {
+            let path = dir.join(file);
+            if !path.is_file() {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let text = std::fs::read(&path).map_err(|e| format!("{rel}: {e}"))?;
+            let json: serde_json::Value =
+                serde_json::from_slice(&text).map_err(|e| format!("{rel}: invalid JSON: {e}"))?;
+            let mut pkg = Package {
+                registry,
+                name: str_field(&json, "name"),
+                version: str_field(&json, "version"),
+                ..Package::default()
+            };
+            if registry == "pgxn" {
+                if let Some(p) = json.get("provides").and_then(|p| p.as_object()) {
+                    pkg.provides = p.keys().cloned().collect();
+                }
+            } else {
+                pkg.provides.extend(str_field(&json, "extension_name"));
+                if let Some(files) = json.get("files").and_then(|f| f.as_object()) {
+                    pkg.shared_objects = files
+                        .iter()
+                        .filter(|(_, t)| t.as_str() == Some("shared-object"))
+                        .map(|(p, _)| p.clone())
+                        .collect();
+                }
+                if let Some(libs) = json.get("loadable_libraries").and_then(|l| l.as_array()) {
+                    pkg.preload_libraries = libs
+                        .iter()
+                        .filter(|l| l["requires_restart"].as_bool() == Some(true))
+                        .filter_map(|l| l["library_name"].as_str().map(str::to_string))
+                        .collect();
+                }
+            }
+            return Ok(Some(pkg));
+        }
+    }
+    Ok(None)
+}
+
+fn str_field(json: &serde_json::Value, key: &str) -> Option<String> {
+    json.get(key).and_then(|v| v.as_str()).map(str::to_string)
+}

@@ -1,0 +1,587 @@
+//! `extguard scan`: a batch scan of an extension registry.
+//!
+//! Paths (directory trees, PGXN `.zip`, Trunk `.tar.gz`, Debian `.deb`, and
+//! archives found inside directories) become [`inputs::Source`]s. Each
+//! source is read (archives are [`archive::unpack`]ed safely into a
+//! temporary directory that lives only while that source is analysed),
+//! split into units (one per extension, with its install chain and every
+//! update script, plus one "unpackaged" group of SQL files without a
+//! control file) and analysed in parallel with rayon. Results are kept in
+//! input order, so the output does not depend on the number of threads,
+//! and are compact ([`UnitResult`]: findings with a few lines of source,
+//! not whole files), so memory grows with the findings only.
+//!
+//! Outputs: [`table`] (stdout summary), [`jsonl`], [`sarif`] and [`html`].
+
+pub mod archive;
+pub mod html;
+pub mod inputs;
+pub mod sarif;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::analysis::analyze_file;
+use crate::config::Config;
+use crate::extension::{self, Extension};
+use crate::finding::{Finding, Severity};
+use crate::report::Summary;
+use crate::rules;
+use crate::search_path::State;
+use crate::source::SourceFile;
+use crate::span::Span;
+
+pub use archive::{ArchiveKind, Limits};
+pub use inputs::{Package, Source};
+
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+
+/// Has the scan been interrupted (Ctrl-C)?
+pub fn cancelled() -> bool {
+    CANCELLED.load(Ordering::Relaxed)
+}
+
+/// Ask a running scan to stop: unpacking stops at the next buffer, no new
+/// unit is analysed, and every temporary directory is removed as the scan
+/// unwinds.
+pub fn cancel() {
+    CANCELLED.store(true, Ordering::Relaxed);
+}
+
+/// Make Ctrl-C (SIGINT; SIGTERM and SIGHUP too) [`cancel`] the scan; a
+/// second one removes the temporary directories and exits at once.
+pub fn install_interrupt_handler() -> Result<(), String> {
+    ctrlc::set_handler(|| {
+        if CANCELLED.swap(true, Ordering::Relaxed) {
+            archive::remove_live_dirs();
+            std::process::exit(130);
+        }
+    })
+    .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))
+}
+
+/// How to scan.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub config: Config,
+    pub limits: Limits,
+    /// Worker threads (0: all cores).
+    pub jobs: usize,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// A few lines of source around a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snippet {
+    /// Line number of `lines[0]`.
+    pub start_line: usize,
+    pub lines: Vec<String>,
+}
+
+/// A finding with its snippet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanFinding {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub snippet: Snippet,
+}
+
+/// One analysed file of a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileResult {
+    /// As displayed: `archive.zip!/dir/file.sql` for archive members.
+    pub path: String,
+    pub bytes: usize,
+    pub lines: usize,
+    pub findings: Vec<ScanFinding>,
+}
+
+/// What a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitKind {
+    /// An extension found by its control file.
+    Extension,
+    /// SQL files of a source that belong to no extension.
+    Unpackaged,
+}
+
+/// The result for one extension (or one unpackaged group).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitResult {
+    pub name: String,
+    pub kind: UnitKind,
+    pub version: Option<String>,
+    /// The directory or archive it came from.
+    pub source: String,
+    /// Registry metadata of the archive it came from.
+    pub package: Option<Package>,
+    /// The control file first, then every script in analysis order.
+    pub files: Vec<FileResult>,
+    /// Paths of the scripts CREATE EXTENSION runs, in order.
+    pub install_chain: Vec<String>,
+    pub summary: Summary,
+}
+
+impl UnitResult {
+    pub fn findings(&self) -> impl Iterator<Item = &ScanFinding> {
+        self.files.iter().flat_map(|f| &f.findings)
+    }
+}
+
+/// The outcome of a scan, in input order.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub units: Vec<UnitResult>,
+    /// Problems with inputs (unreadable paths, rejected archives), each
+    /// naming the path; the scan went on without them.
+    pub errors: Vec<String>,
+    /// Notes about inputs (skipped archive entries), not errors.
+    pub notes: Vec<String>,
+    /// An analysis panicked (reported as an EG003 finding).
+    pub internal_error: bool,
+    /// The scan was interrupted; results are partial.
+    pub interrupted: bool,
+}
+
+/// Scan `paths`.
+pub fn scan(paths: &[PathBuf], opts: &Options) -> Result<Outcome, String> {
+    let mut out = Outcome::default();
+    let sources = inputs::collect_sources(paths, &mut out.errors);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .thread_name(|i| format!("extguard-scan-{i}"))
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let bar = progress_bar(opts.progress, sources.len());
+    let results: Vec<SourceResult> = pool.install(|| {
+        sources
+            .par_iter()
+            .map(|s| {
+                let r = scan_source(s, opts);
+                bar.inc(1);
+                bar.set_message(s.path().display().to_string());
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    for r in results {
+        out.units.extend(r.units);
+        out.errors.extend(r.errors);
+        out.notes.extend(r.notes);
+        out.internal_error |= r.internal_error;
+    }
+    out.interrupted = cancelled();
+    Ok(out)
+}
+
+fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} sources {elapsed_precise} {wide_msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+#[derive(Default)]
+struct SourceResult {
+    units: Vec<UnitResult>,
+    errors: Vec<String>,
+    notes: Vec<String>,
+    internal_error: bool,
+}
+
+/// How paths under a source's root are displayed.
+struct Display {
+    /// The root as analysed (temporary directory for archives).
+    root: String,
+    /// What replaces it (`archive.zip!`), or `None` to keep paths as they are.
+    shown_as: Option<String>,
+}
+
+impl Display {
+    fn show(&self, path: &str) -> String {
+        match &self.shown_as {
+            Some(s) => match path.strip_prefix(&self.root) {
+                Some(rest) => format!("{s}!{rest}"),
+                None => path.to_string(),
+            },
+            None => path.to_string(),
+        }
+    }
+}
+
+fn scan_source(source: &Source, opts: &Options) -> SourceResult {
+    let mut r = SourceResult::default();
+    if cancelled() {
+        return r;
+    }
+    let label = source.path().display().to_string();
+    match source {
+        Source::Dir(dir) => {
+            let display = Display {
+                root: dir.display().to_string(),
+                shown_as: None,
+            };
+            analyse_tree(dir, &label, None, &display, opts, &mut r);
+        }
+        Source::Archive(path, kind) => {
+            let unpacked = match archive::unpack(path, *kind, &opts.limits) {
+                Ok(u) => u,
+                Err(e) => {
+                    if !cancelled() {
+                        r.errors.push(format!("{label}: {e}; archive skipped"));
+                    }
+                    return r;
+                }
+            };
+            r.notes.extend(
+                unpacked
+                    .skipped
+                    .iter()
+                    .map(|s| format!("{label}: skipped {s}")),
+            );
+            let package = match inputs::read_package(unpacked.root()) {
+                Ok(p) => p,
+                Err(e) => {
+                    r.errors.push(format!("{label}: {e}"));
+                    None
+                }
+            };
+            let display = Display {
+                root: unpacked.root().display().to_string(),
+                shown_as: Some(label.clone()),
+            };
+            analyse_tree(unpacked.root(), &label, package, &display, opts, &mut r);
+            // `unpacked` is dropped here: the temporary directory goes.
+        }
+    }
+    r
+}
+
+/// Discover and analyse the extensions and loose SQL under `root`.
+fn analyse_tree(
+    root: &Path,
+    label: &str,
+    package: Option<Package>,
+    display: &Display,
+    opts: &Options,
+    r: &mut SourceResult,
+) {
+    let found = extension::discover(root);
+    r.errors
+        .extend(found.errors.iter().map(|e| display.show(e)));
+    let mut units: Vec<Option<UnitResult>> = found
+        .extensions
+        .par_iter()
+        .map(|e| (!cancelled()).then(|| analyse_extension(e, label, &package, display, opts)))
+        .collect();
+    if !found.loose_sql.is_empty() && !cancelled() {
+        units.push(Some(analyse_loose(
+            &found.loose_sql,
+            label,
+            &package,
+            display,
+            opts,
+        )));
+    }
+    for u in units.into_iter().flatten() {
+        r.internal_error |= u.findings().any(|f| f.finding.code == rules::EG003.code);
+        r.units.push(u);
+    }
+}
+
+fn analyse_extension(
+    ext: &Extension,
+    label: &str,
+    package: &Option<Package>,
+    display: &Display,
+    opts: &Options,
+) -> UnitResult {
+    let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        extension::analyze(ext, &opts.config)
+    }));
+    let (files, findings, chain, version) = match report {
+        Ok(rep) => (
+            rep.files,
+            rep.findings,
+            rep.install_chain,
+            rep.default_version,
+        ),
+        Err(p) => {
+            let path = ext.control_path.display().to_string();
+            let file = SourceFile::new(path.clone(), ext.control_text.as_bytes());
+            let f = internal_error(&path, &format!("extension {}", ext.name), p);
+            (vec![file], vec![vec![f]], Vec::new(), None)
+        }
+    };
+    let install_chain = chain
+        .iter()
+        .map(|&i| display.show(&files[i].path))
+        .collect();
+    let files: Vec<FileResult> = files
+        .iter()
+        .zip(findings)
+        .map(|(f, fs)| file_result(f, fs, display))
+        .collect();
+    unit(
+        ext.name.clone(),
+        UnitKind::Extension,
+        version,
+        label,
+        package,
+        files,
+        install_chain,
+    )
+}
+
+fn analyse_loose(
+    paths: &[PathBuf],
+    label: &str,
+    package: &Option<Package>,
+    display: &Display,
+    opts: &Options,
+) -> UnitResult {
+    let files: Vec<FileResult> = paths
+        .par_iter()
+        .map(|p| {
+            let shown = p.display().to_string();
+            let bytes = match std::fs::read(p) {
+                Ok(b) => b,
+                Err(e) => {
+                    let file = SourceFile::new(shown.clone(), b"");
+                    let f = diagnostic(&file, &format!("cannot read file: {e}"));
+                    return file_result(&file, vec![f], display);
+                }
+            };
+            let file = SourceFile::new(shown.clone(), &bytes);
+            let mut state = State::new(opts.config.trusted_schema.iter().cloned());
+            let fs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                analyze_file(&file, &opts.config, &mut state)
+            }))
+            .unwrap_or_else(|p| vec![internal_error(&shown, "this file", p)]);
+            file_result(&file, fs, display)
+        })
+        .collect();
+    let name = match package.as_ref().and_then(|p| p.name.clone()) {
+        Some(n) => format!("{n} (unpackaged)"),
+        None => "(unpackaged)".to_string(),
+    };
+    unit(
+        name,
+        UnitKind::Unpackaged,
+        package.as_ref().and_then(|p| p.version.clone()),
+        label,
+        package,
+        files,
+        Vec::new(),
+    )
+}
+
+fn unit(
+    name: String,
+    kind: UnitKind,
+    version: Option<String>,
+    label: &str,
+    package: &Option<Package>,
+    files: Vec<FileResult>,
+    install_chain: Vec<String>,
+) -> UnitResult {
+    let summary = Summary::of(files.iter().flat_map(|f| &f.findings).map(|f| &f.finding));
+    UnitResult {
+        name,
+        kind,
+        version,
+        source: label.to_string(),
+        package: package.clone(),
+        files,
+        install_chain,
+        summary,
+    }
+}
+
+/// Lines of context shown around a finding.
+const CONTEXT_LINES: usize = 2;
+/// At most this many lines of a finding's own span are kept.
+const MAX_SPAN_LINES: usize = 12;
+/// Longer lines are cut.
+const MAX_LINE_CHARS: usize = 240;
+
+fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display) -> FileResult {
+    let lines: Vec<&str> = file.text.lines().collect();
+    let findings = findings
+        .into_iter()
+        .map(|mut f| {
+            f.path = display.show(&f.path);
+            let first = f.line.saturating_sub(CONTEXT_LINES).max(1);
+            let last = (f.end_line.max(f.line) + CONTEXT_LINES)
+                .min(f.line + MAX_SPAN_LINES)
+                .min(lines.len());
+            let snippet = Snippet {
+                start_line: first,
+                lines: (first..=last)
+                    .filter_map(|n| lines.get(n - 1))
+                    .map(|l| cut(l))
+                    .collect(),
+            };
+            ScanFinding {
+                finding: f,
+                snippet,
+            }
+        })
+        .collect();
+    FileResult {
+        path: display.show(&file.path),
+        bytes: file.text.len(),
+        lines: file.line_count(),
+        findings,
+    }
+}
+
+fn cut(line: &str) -> String {
+    match line.char_indices().nth(MAX_LINE_CHARS) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+fn diagnostic(file: &SourceFile, message: &str) -> Finding {
+    Finding {
+        code: rules::EG005.code,
+        severity: Severity::Error,
+        title: rules::EG005.title,
+        message: message.to_string(),
+        path: file.path.clone(),
+        line: 1,
+        column: 1,
+        end_line: 1,
+        end_column: 1,
+        object: None,
+        span: Span::new(0, 0),
+    }
+}
+
+fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + Send>) -> Finding {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into());
+    Finding {
+        code: rules::EG003.code,
+        severity: Severity::Error,
+        title: rules::EG003.title,
+        message: format!("internal error while analysing {what}: {msg}"),
+        path: path.to_string(),
+        line: 1,
+        column: 1,
+        end_line: 1,
+        end_column: 1,
+        object: None,
+        span: Span::new(0, 0),
+    }
+}
+
+/// Per-rule totals over all units, in rule-code order.
+pub fn totals_per_rule(units: &[UnitResult]) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut totals = std::collections::BTreeMap::new();
+    for f in units.iter().flat_map(|u| u.findings()) {
+        *totals.entry(f.finding.code).or_insert(0) += 1;
+    }
+    totals
+}
+
+/// The most frequent codes of a unit, most frequent first (ties by code).
+pub fn top_codes(u: &UnitResult, n: usize) -> Vec<(&'static str, usize)> {
+    let mut counts = std::collections::BTreeMap::new();
+    for f in u.findings() {
+        *counts.entry(f.finding.code).or_insert(0usize) += 1;
+    }
+    let mut v: Vec<_> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v.truncate(n);
+    v
+}
+
+/// The summary table printed on stdout: per unit, then totals per rule.
+pub fn table(o: &Outcome) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<32} {:>10} {:>5} {:>6} {:>8}  {:<24} source",
+        "extension", "version", "files", "errors", "warnings", "top codes"
+    );
+    let mut all = Summary::default();
+    for u in &o.units {
+        let top: Vec<String> = top_codes(u, 3)
+            .iter()
+            .map(|(c, k)| format!("{c}x{k}"))
+            .collect();
+        let s = u.summary;
+        all.errors += s.errors;
+        all.warnings += s.warnings;
+        all.parse_errors += s.parse_errors;
+        let _ = writeln!(
+            out,
+            "{:<32} {:>10} {:>5} {:>6} {:>8}  {:<24} {}",
+            u.name,
+            u.version.as_deref().unwrap_or("-"),
+            u.files.len(),
+            s.errors + s.parse_errors,
+            s.warnings,
+            top.join(" "),
+            u.source
+        );
+    }
+    let totals: Vec<String> = totals_per_rule(&o.units)
+        .iter()
+        .map(|(c, k)| format!("{c}: {k}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n{} extension(s), {} unpackaged group(s), {} file(s): {} error(s), {} warning(s); {} input error(s)",
+        o.units
+            .iter()
+            .filter(|u| u.kind == UnitKind::Extension)
+            .count(),
+        o.units
+            .iter()
+            .filter(|u| u.kind == UnitKind::Unpackaged)
+            .count(),
+        o.units.iter().map(|u| u.files.len()).sum::<usize>(),
+        all.errors + all.parse_errors,
+        all.warnings,
+        o.errors.len()
+    );
+    let _ = writeln!(
+        out,
+        "totals per rule: {}",
+        if totals.is_empty() {
+            "none".to_string()
+        } else {
+            totals.join(", ")
+        }
+    );
+    out
+}
+
+/// One JSON object per unit, one per line.
+pub fn jsonl(o: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    for u in &o.units {
+        serde_json::to_writer(&mut *out, u).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
