@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup run test lint test-rust test-pg bench
+.PHONY: setup run test lint test-rust test-pg bench bench-wasm
 
 setup:
 	./scripts/setup.sh
@@ -29,3 +29,7 @@ test-pg:
 
 bench:
 	./bench/run.sh
+
+# Sandbox-level wasm call overhead, compute loop and interrupt latency.
+bench-wasm:
+	./bench/wasm_calls.sh
