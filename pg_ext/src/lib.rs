@@ -1,7 +1,16 @@
 //! extguard PostgreSQL extension: records superuser escape attempts.
 use pgrx::prelude::*;
 
+pub mod wasm_lang;
+
 ::pgrx::pg_module_magic!(name, version);
+
+/// Library load: registers settings. Creates no wasm engine and no thread
+/// (that happens lazily in each backend).
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    wasm_lang::define_settings();
+}
 
 /// Version of the extension library, for `SELECT extguard.version()`.
 #[pg_extern]
