@@ -618,7 +618,7 @@ mod tests {
             create(&format!("{name}({ty}) RETURNS {ty} STRICT"), TYPES);
         }
         for (expr, expected) in [
-            ("id_int2(-32768::smallint)::text", "-32768"),
+            ("id_int2((-32768)::smallint)::text", "-32768"),
             ("id_int2(32767::smallint)::text", "32767"),
             ("id_int4(-2147483648)::text", "-2147483648"),
             ("id_int8(9223372036854775807)::text", "9223372036854775807"),
