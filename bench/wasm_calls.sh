@@ -4,7 +4,7 @@
 # 1. Sandbox level (no PostgreSQL): per-call overhead, fresh-instance cost,
 #    a compute loop against Rust, interrupt latency.
 # 2. PostgreSQL level (unless WASM_BENCH_PG=0): installs the extension into
-#    $PG_CONFIG's PostgreSQL (dev profile, like `cargo pgrx test`), starts a
+#    $PG_CONFIG's PostgreSQL (dev profile, optimised), starts a
 #    throw-away cluster on a free local port as user postgres, and times
 #      - a trivial add(int, int) over 1M rows: wasm vs SQL vs PL/pgSQL, minus
 #        the same query with the expression inlined, per call;
@@ -25,7 +25,9 @@ PG_CONFIG=${PG_CONFIG:-/usr/bin/pg_config}
 bindir=$("$PG_CONFIG" --bindir)
 echo
 echo "== PostgreSQL ($("$PG_CONFIG" --version)) =="
-(cd pg_ext && cargo pgrx install -c "$PG_CONFIG" >/dev/null)
+# Dev profile (dependencies are already opt-level 2 there), with the
+# extension crate itself optimised too, as a release build would be.
+(cd pg_ext && CARGO_PROFILE_DEV_OPT_LEVEL=2 cargo pgrx install -c "$PG_CONFIG" >/dev/null)
 
 work=$(mktemp -d /tmp/extguard-wasm-bench.XXXXXX)
 chown postgres "$work"
