@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan
+.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
 
 setup:
 	./scripts/setup.sh
@@ -51,3 +51,7 @@ bench:
 # extguard scan over a synthetic registry (issue 5)
 bench-scan:
 	./bench/scan.sh
+
+# Sandbox-level wasm call overhead, compute loop and interrupt latency.
+bench-wasm:
+	./bench/wasm_calls.sh

@@ -14,6 +14,8 @@ pub mod settings;
 pub mod sinks;
 pub mod vectors;
 
+pub mod wasm_lang;
+
 ::pgrx::pg_module_magic!(name, version);
 
 /// Role allowed to read the audit (besides superusers).
@@ -21,6 +23,8 @@ pub const READER_ROLE: &str = "extguard_reader";
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    // wasm settings first: settings::define() reserves the extguard. prefix
+    wasm_lang::define_settings();
     settings::define();
     // SAFETY: plain read of a postmaster global.
     if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {

@@ -1,1 +1,891 @@
-//! extguard-sandbox: a wasmtime runtime with limits (see issue "sandbox").
+//! extguard-sandbox: a wasmtime runtime with limits for untrusted extension
+//! logic (issue 7).
+//!
+//! * [`Sandbox`] owns one wasmtime engine configured for embedding in a
+//!   PostgreSQL backend: no signal handlers (`signals_based_traps(false)`),
+//!   epoch interruption, a small virtual-memory reservation per linear
+//!   memory, a bounded wasm stack. It caches compiled modules by the SHA-256
+//!   of their binary.
+//! * [`Sandbox::load`] turns WAT text, a wasm binary or base64 of a binary
+//!   into a [`Module`], rejecting anything that imports (the sandbox offers
+//!   no imports at all: no WASI, no host calls).
+//! * [`Module::function`] checks an export against a SQL [`Signature`] and
+//!   gives a [`Function`]; [`Sandbox::instantiate`] gives an [`Instance`]
+//!   whose [`Instance::call`] runs it under [`CallLimits`].
+//!
+//! The value ABI is described in [`abi`] and `ABI.md`.
+
+pub mod abi;
+mod error;
+mod source;
+mod ticker;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wasmtime::{
+    Config, Engine, ExternType, Func, Memory, ResourceLimiter, Store, Trap, TypedFunc,
+    UpdateDeadline, Val,
+};
+
+pub use abi::{Arg, Signature, Value, ValueType};
+pub use error::{SandboxError, TrapKind};
+
+use abi::WasmType;
+
+/// A check the epoch callback runs while wasm executes; returning `true`
+/// stops the call with [`SandboxError::Interrupted`]. PostgreSQL passes a
+/// function reading `InterruptPending` / `QueryCancelPending`.
+pub type InterruptCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Engine-wide settings, fixed when the [`Sandbox`] is created.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// Largest accepted module binary, in bytes (WAT text may be 4x larger).
+    pub max_module_bytes: usize,
+    /// Wasm stack available to a call, in bytes.
+    pub max_wasm_stack: usize,
+    /// Virtual address space reserved per linear memory, in bytes. Memories
+    /// that grow past it are moved. Kept small: every backend has its own.
+    pub memory_reservation: u64,
+    /// Unmapped guard after each linear memory, in bytes. With signal-based
+    /// traps off it only lets Cranelift merge bounds checks.
+    pub memory_guard_size: u64,
+    /// How often the epoch advances while wasm runs: the granularity of the
+    /// time limit and of the interrupt check.
+    pub epoch_tick: Duration,
+    /// Whether to meter instructions with fuel. Costs some speed in every
+    /// call; needed for [`CallLimits::max_instructions`].
+    pub fuel_metering: bool,
+    /// Compiled modules kept in the cache.
+    pub max_cached_modules: usize,
+    /// Largest number of tables a module may declare.
+    pub max_tables: usize,
+    /// Default limits for new instances.
+    pub limits: CallLimits,
+    /// Checked on every epoch tick while wasm runs.
+    pub interrupt_check: Option<InterruptCheck>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            max_module_bytes: 4 << 20,
+            max_wasm_stack: 256 << 10,
+            memory_reservation: 16 << 20,
+            memory_guard_size: 64 << 10,
+            epoch_tick: Duration::from_millis(10),
+            fuel_metering: false,
+            max_cached_modules: 128,
+            max_tables: 4,
+            limits: CallLimits::default(),
+            interrupt_check: None,
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("max_module_bytes", &self.max_module_bytes)
+            .field("max_wasm_stack", &self.max_wasm_stack)
+            .field("memory_reservation", &self.memory_reservation)
+            .field("memory_guard_size", &self.memory_guard_size)
+            .field("epoch_tick", &self.epoch_tick)
+            .field("fuel_metering", &self.fuel_metering)
+            .field("max_cached_modules", &self.max_cached_modules)
+            .field("max_tables", &self.max_tables)
+            .field("limits", &self.limits)
+            .field("interrupt_check", &self.interrupt_check.is_some())
+            .finish()
+    }
+}
+
+/// Per-call limits; can change between calls of the same [`Instance`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    /// Largest linear memory, in bytes.
+    pub max_memory_bytes: u64,
+    /// Largest table, in elements.
+    pub max_table_elements: u64,
+    /// Wall-clock time slice for one call (including instantiation and the
+    /// guest's `alloc`); `None` for no limit besides the interrupt check.
+    pub max_time: Option<Duration>,
+    /// Instruction budget (fuel) for one call; only honoured when the
+    /// sandbox was created with `fuel_metering`.
+    pub max_instructions: Option<u64>,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        CallLimits {
+            max_memory_bytes: 16 << 20,
+            max_table_elements: 10_000,
+            max_time: Some(Duration::from_secs(5)),
+            max_instructions: None,
+        }
+    }
+}
+
+/// A wasmtime engine with limits and a compiled-module cache. Cheap to clone
+/// (shared state); create one per process (per PostgreSQL backend), lazily.
+#[derive(Clone)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    engine: Engine,
+    config: SandboxConfig,
+    ticker: ticker::Ticker,
+    cache: Mutex<ModuleCache>,
+}
+
+#[derive(Default)]
+struct ModuleCache {
+    modules: HashMap<[u8; 32], Module>,
+    order: VecDeque<[u8; 32]>,
+}
+
+impl Sandbox {
+    /// Creates the engine. No thread is started here (see [`Instance::call`]).
+    pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let mut wasm = Config::new();
+        wasm.signals_based_traps(false)
+            .epoch_interruption(true)
+            .consume_fuel(config.fuel_metering)
+            .max_wasm_stack(config.max_wasm_stack)
+            .memory_reservation(config.memory_reservation)
+            .memory_guard_size(config.memory_guard_size)
+            .memory_reservation_for_growth(1 << 20)
+            .guard_before_linear_memory(false)
+            .memory_init_cow(false)
+            .wasm_multi_memory(false)
+            .wasm_memory64(false)
+            .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(16));
+        let engine = Engine::new(&wasm).map_err(|e| SandboxError::Engine(e.to_string()))?;
+        let ticker = ticker::Ticker::new(engine.clone(), config.epoch_tick);
+        Ok(Sandbox {
+            shared: Arc::new(Shared {
+                engine,
+                config,
+                ticker,
+                cache: Mutex::default(),
+            }),
+        })
+    }
+
+    /// The configuration this sandbox was created with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.shared.config
+    }
+
+    /// True once a call has started the epoch ticker thread.
+    pub fn ticker_started(&self) -> bool {
+        self.shared.ticker.started()
+    }
+
+    /// Number of compiled modules in the cache.
+    pub fn cached_modules(&self) -> usize {
+        self.lock_cache().modules.len()
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, ModuleCache> {
+        // A panic while holding the lock cannot leave the map inconsistent.
+        self.shared
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Decodes, checks and compiles a module given as WAT text, a wasm
+    /// binary, or base64 of a binary. Compiled modules are cached by the
+    /// SHA-256 of the binary, so loading the same module again is cheap.
+    pub fn load(&self, source: &[u8]) -> Result<Module, SandboxError> {
+        let config = &self.shared.config;
+        let binary = source::decode(source, config.max_module_bytes)?;
+        let hash: [u8; 32] = Sha256::digest(&binary).into();
+        if let Some(module) = self.lock_cache().modules.get(&hash) {
+            return Ok(module.clone());
+        }
+        source::prescan(
+            &binary,
+            &source::StaticLimits {
+                max_memory_bytes: config.limits.max_memory_bytes,
+                max_table_elements: config.limits.max_table_elements,
+                max_tables: config.max_tables,
+            },
+        )?;
+        let compiled = wasmtime::Module::from_binary(&self.shared.engine, &binary)
+            .map_err(|e| SandboxError::Malformed(format!("{e:#}")))?;
+        if let Some(import) = compiled.imports().next() {
+            // prescan already rejects imports; keep the rule in one more place.
+            return Err(SandboxError::ForbiddenImport {
+                module: import.module().to_string(),
+                name: import.name().to_string(),
+                kind: "import",
+            });
+        }
+        let module = Module {
+            inner: compiled,
+            hash,
+            size: binary.len(),
+        };
+        let mut cache = self.lock_cache();
+        if cache.modules.len() >= config.max_cached_modules.max(1) {
+            if let Some(oldest) = cache.order.pop_front() {
+                cache.modules.remove(&oldest);
+            }
+        }
+        cache.modules.insert(hash, module.clone());
+        cache.order.push_back(hash);
+        Ok(module)
+    }
+
+    /// Loads a module and checks that it exports `name` with the wasm type
+    /// `signature` requires (plus `memory` and `alloc` when needed).
+    pub fn load_function(
+        &self,
+        source: &[u8],
+        name: &str,
+        signature: &Signature,
+    ) -> Result<Function, SandboxError> {
+        self.load(source)?.function(name, signature)
+    }
+
+    /// A new instance of `function` with the sandbox's default limits. The
+    /// module is instantiated on the first call.
+    pub fn instantiate(&self, function: &Function) -> Instance {
+        Instance {
+            shared: self.shared.clone(),
+            function: function.clone(),
+            limits: self.shared.config.limits,
+            live: None,
+        }
+    }
+
+    /// Calls `function` once in a fresh instance (nothing survives the call).
+    pub fn call_once(&self, function: &Function, args: &[Arg<'_>]) -> Result<Value, SandboxError> {
+        self.instantiate(function).call(args)
+    }
+}
+
+/// A compiled, checked module. Cheap to clone.
+#[derive(Clone)]
+pub struct Module {
+    inner: wasmtime::Module,
+    hash: [u8; 32],
+    size: usize,
+}
+
+impl fmt::Debug for Module {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Module")
+            .field("hash", &self.hash_hex())
+            .field("size", &self.size)
+            .finish()
+    }
+}
+
+impl Module {
+    /// SHA-256 of the module binary (the cache key).
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+
+    /// The hash as lowercase hex.
+    pub fn hash_hex(&self) -> String {
+        self.hash.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Size of the module binary in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Names of the exported functions.
+    pub fn exported_functions(&self) -> Vec<String> {
+        self.inner
+            .exports()
+            .filter(|e| matches!(e.ty(), ExternType::Func(_)))
+            .map(|e| e.name().to_string())
+            .collect()
+    }
+
+    /// Checks that export `name` is a function with the wasm type that
+    /// `signature` maps to under the ABI, and that `memory` / `alloc` /
+    /// `reset` exist with the right types when varlena values are involved.
+    pub fn function(&self, name: &str, signature: &Signature) -> Result<Function, SandboxError> {
+        let expected_params: Vec<WasmType> = signature
+            .params
+            .iter()
+            .flat_map(|p| p.wasm_params().iter().copied())
+            .collect();
+        let expected_result = signature.result.wasm_result();
+        self.check_func(
+            name,
+            &expected_params,
+            &[expected_result],
+            &signature.wasm_type(),
+            "the function to call",
+        )?;
+        let passes_varlena = signature.params.iter().any(|p| p.is_varlena());
+        let uses_memory = passes_varlena || signature.result.is_varlena();
+        if uses_memory {
+            match self.inner.get_export("memory") {
+                Some(ExternType::Memory(_)) => {}
+                _ => {
+                    return Err(SandboxError::MissingExport {
+                        name: "memory".into(),
+                        reason: "text, bytea and jsonb values travel through the exported memory"
+                            .into(),
+                    })
+                }
+            }
+        }
+        if passes_varlena {
+            self.check_func(
+                "alloc",
+                &[WasmType::I32],
+                &[WasmType::I32],
+                "(i32) -> i32",
+                "the host calls alloc(len) to place text, bytea and jsonb arguments",
+            )?;
+        }
+        let has_reset = self.inner.get_export("reset").is_some();
+        if has_reset {
+            self.check_func("reset", &[], &[], "() -> ()", "optional")?;
+        }
+        Ok(Function {
+            module: self.clone(),
+            name: Arc::from(name),
+            signature: Arc::new(signature.clone()),
+            passes_varlena,
+            has_reset: has_reset && uses_memory,
+        })
+    }
+
+    fn check_func(
+        &self,
+        name: &str,
+        params: &[WasmType],
+        results: &[WasmType],
+        expected: &str,
+        reason: &str,
+    ) -> Result<(), SandboxError> {
+        let ty = match self.inner.get_export(name) {
+            Some(ExternType::Func(ty)) => ty,
+            Some(_) => {
+                return Err(SandboxError::MissingExport {
+                    name: name.into(),
+                    reason: format!("it is not a function; {reason}"),
+                })
+            }
+            None => {
+                return Err(SandboxError::MissingExport {
+                    name: name.into(),
+                    reason: reason.into(),
+                })
+            }
+        };
+        let found_params: Vec<Option<WasmType>> = ty.params().map(|t| WasmType::of(&t)).collect();
+        let found_results: Vec<Option<WasmType>> = ty.results().map(|t| WasmType::of(&t)).collect();
+        let same = |found: &[Option<WasmType>], want: &[WasmType]| {
+            found.len() == want.len() && found.iter().zip(want).all(|(f, w)| *f == Some(*w))
+        };
+        if same(&found_params, params) && same(&found_results, results) {
+            return Ok(());
+        }
+        let list = |v: Vec<String>| v.join(", ");
+        let found = format!(
+            "({}) -> {}",
+            list(ty.params().map(|t| t.to_string()).collect()),
+            match found_results.len() {
+                0 => "()".to_string(),
+                1 => ty
+                    .results()
+                    .next()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                _ => format!("({})", list(ty.results().map(|t| t.to_string()).collect())),
+            }
+        );
+        Err(SandboxError::WrongSignature {
+            name: name.into(),
+            expected: expected.into(),
+            found,
+        })
+    }
+}
+
+/// An export checked against a SQL signature. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Function {
+    module: Module,
+    name: Arc<str>,
+    signature: Arc<Signature>,
+    passes_varlena: bool,
+    has_reset: bool,
+}
+
+impl Function {
+    /// The export name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The SQL signature.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The module it belongs to.
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+}
+
+/// Why the epoch callback or the resource limiter stopped a call.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Interrupted,
+    TimeLimit,
+    Memory { requested: u64 },
+    Table { requested: u64 },
+}
+
+/// Store data: the limits of the current call and why it was stopped.
+struct CallState {
+    limits: CallLimits,
+    deadline: Option<Instant>,
+    interrupt_check: Option<InterruptCheck>,
+    stop: Option<Stop>,
+}
+
+impl ResourceLimiter for CallState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let requested = desired as u64;
+        if requested > self.limits.max_memory_bytes {
+            self.stop = Some(Stop::Memory { requested });
+            return Err(wasmtime::Error::msg("wasm memory limit exceeded"));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let requested = desired as u64;
+        if requested > self.limits.max_table_elements {
+            self.stop = Some(Stop::Table { requested });
+            return Err(wasmtime::Error::msg("wasm table limit exceeded"));
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        1
+    }
+
+    fn memories(&self) -> usize {
+        1
+    }
+
+    fn tables(&self) -> usize {
+        // Checked precisely at load time; this is the backstop.
+        16
+    }
+}
+
+fn epoch_callback(
+    mut ctx: wasmtime::StoreContextMut<'_, CallState>,
+) -> wasmtime::Result<UpdateDeadline> {
+    let state = ctx.data_mut();
+    if let Some(check) = &state.interrupt_check {
+        if check() {
+            state.stop = Some(Stop::Interrupted);
+            return Err(wasmtime::Error::msg("wasm call interrupted"));
+        }
+    }
+    if let Some(deadline) = state.deadline {
+        if Instant::now() >= deadline {
+            state.stop = Some(Stop::TimeLimit);
+            return Err(wasmtime::Error::msg("wasm call time limit exceeded"));
+        }
+    }
+    Ok(UpdateDeadline::Continue(1))
+}
+
+/// A live instantiation: the store and the exports a call needs.
+struct Live {
+    store: Store<CallState>,
+    func: Func,
+    memory: Option<Memory>,
+    alloc: Option<TypedFunc<i32, i32>>,
+    reset: Option<TypedFunc<(), ()>>,
+    params: Vec<Val>,
+}
+
+/// A function ready to be called, possibly many times. The module is
+/// instantiated on the first call and the instance (its globals and memory)
+/// is reused by later calls, like a per-session static; any error discards
+/// it and the next call starts from a fresh instance.
+pub struct Instance {
+    shared: Arc<Shared>,
+    function: Function,
+    limits: CallLimits,
+    live: Option<Live>,
+}
+
+impl fmt::Debug for Instance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Instance")
+            .field("function", &self.function.name)
+            .field("limits", &self.limits)
+            .field("live", &self.live.is_some())
+            .finish()
+    }
+}
+
+impl Instance {
+    /// The function this instance calls.
+    pub fn function(&self) -> &Function {
+        &self.function
+    }
+
+    /// The limits applied to the next calls.
+    pub fn limits(&self) -> CallLimits {
+        self.limits
+    }
+
+    /// Changes the limits for the next calls.
+    pub fn set_limits(&mut self, limits: CallLimits) {
+        self.limits = limits;
+    }
+
+    /// Drops the live instance; the next call instantiates afresh.
+    pub fn reset(&mut self) {
+        self.live = None;
+    }
+
+    /// Calls the function. Arguments must match the signature. Errors come
+    /// back as values after wasmtime has unwound: nothing ever longjmps or
+    /// panics across wasm frames.
+    pub fn call(&mut self, args: &[Arg<'_>]) -> Result<Value, SandboxError> {
+        let signature = &self.function.signature;
+        if args.len() != signature.params.len() {
+            return Err(SandboxError::BadArguments(format!(
+                "{} arguments given, the function takes {}",
+                args.len(),
+                signature.params.len()
+            )));
+        }
+        for (i, (arg, want)) in args.iter().zip(&signature.params).enumerate() {
+            if arg.value_type() != *want {
+                return Err(SandboxError::BadArguments(format!(
+                    "argument {} is {}, expected {}",
+                    i + 1,
+                    arg.value_type(),
+                    want
+                )));
+            }
+        }
+        let shared = self.shared.clone();
+        let _running = shared.ticker.enter()?;
+        let deadline = self.limits.max_time.map(|t| Instant::now() + t);
+        if self.live.is_none() {
+            self.live = Some(self.instantiate(deadline)?);
+        }
+        let result = self.call_live(args, deadline);
+        if result.is_err() {
+            self.live = None;
+        }
+        result
+    }
+
+    fn new_store(&self, deadline: Option<Instant>) -> Result<Store<CallState>, SandboxError> {
+        let shared = &self.shared;
+        let mut store = Store::new(
+            &shared.engine,
+            CallState {
+                limits: self.limits,
+                deadline,
+                interrupt_check: shared.config.interrupt_check.clone(),
+                stop: None,
+            },
+        );
+        store.limiter(|state| state);
+        store.epoch_deadline_callback(epoch_callback);
+        store.set_epoch_deadline(1);
+        if shared.config.fuel_metering {
+            store
+                .set_fuel(self.limits.max_instructions.unwrap_or(u64::MAX))
+                .map_err(|e| SandboxError::Engine(e.to_string()))?;
+        }
+        Ok(store)
+    }
+
+    fn instantiate(&self, deadline: Option<Instant>) -> Result<Live, SandboxError> {
+        let mut store = self.new_store(deadline)?;
+        let instance = match wasmtime::Instance::new(&mut store, &self.function.module.inner, &[]) {
+            Ok(instance) => instance,
+            Err(e) => return Err(self.classify(&store, e)),
+        };
+        let name = &self.function.name;
+        let func =
+            instance
+                .get_func(&mut store, name)
+                .ok_or_else(|| SandboxError::MissingExport {
+                    name: name.to_string(),
+                    reason: "the function to call".into(),
+                })?;
+        let memory = instance.get_memory(&mut store, "memory");
+        let alloc = if self.function.passes_varlena {
+            Some(
+                instance
+                    .get_typed_func::<i32, i32>(&mut store, "alloc")
+                    .map_err(|e| SandboxError::Engine(e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        let reset = if self.function.has_reset {
+            Some(
+                instance
+                    .get_typed_func::<(), ()>(&mut store, "reset")
+                    .map_err(|e| SandboxError::Engine(e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        Ok(Live {
+            store,
+            func,
+            memory,
+            alloc,
+            reset,
+            params: Vec::new(),
+        })
+    }
+
+    fn call_live(
+        &mut self,
+        args: &[Arg<'_>],
+        deadline: Option<Instant>,
+    ) -> Result<Value, SandboxError> {
+        let limits = self.limits;
+        let fuel = self.shared.config.fuel_metering;
+        let live = self.live.as_mut().expect("instantiated above");
+        {
+            let state = live.store.data_mut();
+            state.limits = limits;
+            state.deadline = deadline;
+            state.stop = None;
+        }
+        live.store.set_epoch_deadline(1);
+        if fuel {
+            live.store
+                .set_fuel(limits.max_instructions.unwrap_or(u64::MAX))
+                .map_err(|e| SandboxError::Engine(e.to_string()))?;
+        }
+        let mut params = std::mem::take(&mut live.params);
+        params.clear();
+        let outcome = self.marshal_and_call(args, &mut params);
+        let live = self.live.as_mut().expect("instantiated above");
+        live.params = params;
+        outcome
+    }
+
+    fn marshal_and_call(
+        &mut self,
+        args: &[Arg<'_>],
+        params: &mut Vec<Val>,
+    ) -> Result<Value, SandboxError> {
+        let live = self.live.as_mut().expect("instantiated above");
+        if self.function.passes_varlena {
+            if let Some(reset) = &live.reset {
+                if let Err(e) = reset.call(&mut live.store, ()) {
+                    return Err(classify(&live.store, &self.limits, e));
+                }
+            }
+        }
+        for arg in args {
+            match *arg {
+                Arg::Int2(v) => params.push(Val::I32(v as i32)),
+                Arg::Int4(v) => params.push(Val::I32(v)),
+                Arg::Int8(v) => params.push(Val::I64(v)),
+                Arg::Float4(v) => params.push(Val::F32(v.to_bits())),
+                Arg::Float8(v) => params.push(Val::F64(v.to_bits())),
+                Arg::Bool(v) => params.push(Val::I32(v as i32)),
+                Arg::Text(s) | Arg::Jsonb(s) => {
+                    let ptr = copy_in(live, &self.limits, s.as_bytes())?;
+                    params.push(Val::I32(ptr as i32));
+                    params.push(Val::I32(s.len() as i32));
+                }
+                Arg::Bytea(b) => {
+                    let ptr = copy_in(live, &self.limits, b)?;
+                    params.push(Val::I32(ptr as i32));
+                    params.push(Val::I32(b.len() as i32));
+                }
+            }
+        }
+        let mut results = [Val::I32(0)];
+        if let Err(e) = live.func.call(&mut live.store, params, &mut results) {
+            return Err(classify(&live.store, &self.limits, e));
+        }
+        convert_result(live, self.function.signature.result, &results[0])
+    }
+
+    fn classify(&self, store: &Store<CallState>, e: wasmtime::Error) -> SandboxError {
+        classify(store, &self.limits, e)
+    }
+}
+
+/// Calls the guest's `alloc(len)` and copies `bytes` to the pointer it
+/// returns, checking that the whole range lies inside linear memory.
+fn copy_in(live: &mut Live, limits: &CallLimits, bytes: &[u8]) -> Result<u32, SandboxError> {
+    let len = i32::try_from(bytes.len()).map_err(|_| {
+        SandboxError::BadArguments(format!("a {} byte value is too large", bytes.len()))
+    })?;
+    let alloc = live
+        .alloc
+        .as_ref()
+        .expect("checked when the function was made");
+    let ptr = match alloc.call(&mut live.store, len) {
+        Ok(p) => p as u32,
+        Err(e) => return Err(classify(&live.store, limits, e)),
+    };
+    let memory = live.memory.expect("checked when the function was made");
+    memory
+        .write(&mut live.store, ptr as usize, bytes)
+        .map_err(|_| {
+            SandboxError::BadResult(format!(
+                "alloc({len}) returned {ptr}, a range outside the module's memory of {} bytes",
+                memory.data_size(&live.store)
+            ))
+        })?;
+    Ok(ptr)
+}
+
+fn convert_result(live: &Live, ty: ValueType, val: &Val) -> Result<Value, SandboxError> {
+    let value = match (ty, val) {
+        (ValueType::Int2, Val::I32(v)) => Value::Int2(i16::try_from(*v).map_err(|_| {
+            SandboxError::BadResult(format!("{v} is out of range for type smallint"))
+        })?),
+        (ValueType::Int4, Val::I32(v)) => Value::Int4(*v),
+        (ValueType::Bool, Val::I32(v)) => Value::Bool(*v != 0),
+        (ValueType::Int8, Val::I64(v)) => Value::Int8(*v),
+        (ValueType::Float4, Val::F32(v)) => Value::Float4(f32::from_bits(*v)),
+        (ValueType::Float8, Val::F64(v)) => Value::Float8(f64::from_bits(*v)),
+        (ValueType::Text | ValueType::Bytea | ValueType::Jsonb, Val::I64(packed)) => {
+            let (ptr, len) = abi::unpack_ptr_len(*packed);
+            let memory = live.memory.expect("checked when the function was made");
+            let data = memory.data(&live.store);
+            let bytes = (ptr as usize)
+                .checked_add(len as usize)
+                .and_then(|end| data.get(ptr as usize..end))
+                .ok_or_else(|| {
+                    SandboxError::BadResult(format!(
+                        "(ptr {ptr}, len {len}) lies outside the module's memory of {} bytes",
+                        data.len()
+                    ))
+                })?
+                .to_vec();
+            match ty {
+                ValueType::Bytea => Value::Bytea(bytes),
+                _ => {
+                    let text = String::from_utf8(bytes).map_err(|e| {
+                        SandboxError::BadResult(format!(
+                            "{} result is not valid UTF-8 ({e})",
+                            ty.sql_name()
+                        ))
+                    })?;
+                    if text.contains('\0') {
+                        return Err(SandboxError::BadResult(format!(
+                            "{} result contains a NUL byte",
+                            ty.sql_name()
+                        )));
+                    }
+                    if ty == ValueType::Jsonb {
+                        Value::Jsonb(text)
+                    } else {
+                        Value::Text(text)
+                    }
+                }
+            }
+        }
+        (ty, other) => {
+            return Err(SandboxError::Engine(format!(
+                "result {other:?} does not match {ty}"
+            )))
+        }
+    };
+    Ok(value)
+}
+
+/// Turns a wasmtime error into a typed error: first the reason our own
+/// callback or limiter recorded, then wasmtime's trap code.
+fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -> SandboxError {
+    match store.data().stop {
+        Some(Stop::Interrupted) => return SandboxError::Interrupted,
+        Some(Stop::TimeLimit) => {
+            return SandboxError::TimeLimitExceeded {
+                limit: limits.max_time.unwrap_or_default(),
+            }
+        }
+        Some(Stop::Memory { requested }) => {
+            return SandboxError::MemoryLimitExceeded {
+                requested,
+                limit: limits.max_memory_bytes,
+            }
+        }
+        Some(Stop::Table { requested }) => {
+            return SandboxError::TableLimitExceeded {
+                requested,
+                limit: limits.max_table_elements,
+            }
+        }
+        None => {}
+    }
+    let message = format!("{e:?}");
+    let Some(trap) = e.downcast_ref::<Trap>() else {
+        let text = e.to_string();
+        if text.contains("resource limit exceeded") || text.contains("count of") {
+            return SandboxError::ResourceCountExceeded(text);
+        }
+        return SandboxError::Trap {
+            kind: TrapKind::Other,
+            message,
+        };
+    };
+    let kind = match trap {
+        Trap::StackOverflow => return SandboxError::StackOverflow,
+        Trap::OutOfFuel => {
+            return SandboxError::InstructionLimitExceeded {
+                limit: limits.max_instructions.unwrap_or(u64::MAX),
+            }
+        }
+        Trap::Interrupt => return SandboxError::Interrupted,
+        Trap::UnreachableCodeReached => TrapKind::Unreachable,
+        Trap::IntegerDivisionByZero => TrapKind::DivisionByZero,
+        Trap::IntegerOverflow => TrapKind::IntegerOverflow,
+        Trap::BadConversionToInteger => TrapKind::BadConversion,
+        Trap::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        Trap::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        Trap::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        Trap::BadSignature => TrapKind::BadSignature,
+        _ => TrapKind::Other,
+    };
+    SandboxError::Trap { kind, message }
+}

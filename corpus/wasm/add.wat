@@ -1,0 +1,4 @@
+;; Well-behaved: add(int4, int4) -> int4. Wraps on overflow like wasm i32.add.
+(module
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1))))

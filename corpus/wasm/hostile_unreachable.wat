@@ -1,0 +1,3 @@
+;; Hostile: boom() executes unreachable.
+(module
+  (func (export "boom") (result i32) unreachable))

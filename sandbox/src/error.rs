@@ -1,0 +1,194 @@
+//! Typed errors. Every way a module can be rejected or a call can fail has
+//! its own variant, so callers (the PostgreSQL handler, the analyzer) can map
+//! them to their own error codes without parsing messages.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Why a wasm instruction trapped, for traps that are not one of the limits
+/// (those have their own [`SandboxError`] variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrapKind {
+    /// `unreachable` was executed.
+    Unreachable,
+    /// Integer division or remainder by zero.
+    DivisionByZero,
+    /// Integer overflow (e.g. `i32.div_s` of `i32::MIN` by -1).
+    IntegerOverflow,
+    /// A float-to-integer conversion of NaN or an out-of-range value.
+    BadConversion,
+    /// A load or store outside linear memory.
+    MemoryOutOfBounds,
+    /// A table access outside the table.
+    TableOutOfBounds,
+    /// `call_indirect` of a null table entry.
+    IndirectCallToNull,
+    /// `call_indirect` with a mismatched function type.
+    BadSignature,
+    /// Any other trap wasmtime reports.
+    Other,
+}
+
+impl TrapKind {
+    fn describe(self) -> &'static str {
+        match self {
+            TrapKind::Unreachable => "unreachable instruction executed",
+            TrapKind::DivisionByZero => "integer division by zero",
+            TrapKind::IntegerOverflow => "integer overflow",
+            TrapKind::BadConversion => "invalid conversion to integer",
+            TrapKind::MemoryOutOfBounds => "out of bounds memory access",
+            TrapKind::TableOutOfBounds => "out of bounds table access",
+            TrapKind::IndirectCallToNull => "indirect call to a null table entry",
+            TrapKind::BadSignature => "indirect call type mismatch",
+            TrapKind::Other => "trap",
+        }
+    }
+}
+
+/// Everything that can go wrong when loading a module or calling into it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The module (or its source text) is larger than the configured limit.
+    ModuleTooLarge {
+        /// Size of what was given, in bytes.
+        size: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The source is neither a wasm binary, WAT text, nor base64 of a binary.
+    BadEncoding(String),
+    /// The source looked like WAT text but does not parse.
+    InvalidWat(String),
+    /// The binary is not a valid WebAssembly module.
+    Malformed(String),
+    /// The module imports something the runtime does not offer (it offers
+    /// nothing: no WASI, no host functions).
+    ForbiddenImport {
+        /// Import module name, e.g. `wasi_snapshot_preview1`.
+        module: String,
+        /// Import field name, e.g. `fd_write`.
+        name: String,
+        /// `function`, `memory`, `table`, `global` or `tag`.
+        kind: &'static str,
+    },
+    /// The module uses a feature this runtime refuses (memory64, shared
+    /// memory, several memories).
+    Unsupported(String),
+    /// The export the caller asked for does not exist or is not a function
+    /// (or a memory, for `memory`).
+    MissingExport {
+        /// Export name.
+        name: String,
+        /// Why it is needed.
+        reason: String,
+    },
+    /// The export exists but its wasm type does not match the ABI.
+    WrongSignature {
+        /// Export name.
+        name: String,
+        /// The wasm type the ABI requires, e.g. `(i32, i32) -> i32`.
+        expected: String,
+        /// The wasm type the module declares.
+        found: String,
+    },
+    /// The arguments passed by the host do not match the function signature.
+    BadArguments(String),
+    /// The guest returned something the ABI does not allow: a (ptr, len)
+    /// outside its memory, invalid UTF-8 for text, an int2 out of range.
+    BadResult(String),
+    /// Linear memory would grow past the limit (or is declared larger).
+    MemoryLimitExceeded {
+        /// Bytes requested.
+        requested: u64,
+        /// Limit in bytes.
+        limit: u64,
+    },
+    /// A table would grow past the limit (or is declared larger).
+    TableLimitExceeded {
+        /// Elements requested.
+        requested: u64,
+        /// Limit in elements.
+        limit: u64,
+    },
+    /// The module would create more instances, tables or memories than allowed.
+    ResourceCountExceeded(String),
+    /// The call ran longer than its time slice.
+    TimeLimitExceeded {
+        /// The time slice.
+        limit: Duration,
+    },
+    /// The call used up its instruction budget (fuel).
+    InstructionLimitExceeded {
+        /// The budget.
+        limit: u64,
+    },
+    /// The caller's interrupt check (e.g. PostgreSQL's query cancel) asked
+    /// the call to stop.
+    Interrupted,
+    /// Wasm call stack exhausted (deep or infinite recursion).
+    StackOverflow,
+    /// Any other trap.
+    Trap {
+        /// What kind of trap.
+        kind: TrapKind,
+        /// wasmtime's message with the wasm backtrace, for logs.
+        message: String,
+    },
+    /// The engine could not be created or an internal step failed.
+    Engine(String),
+}
+
+impl fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use SandboxError::*;
+        match self {
+            ModuleTooLarge { size, limit } => write!(
+                f,
+                "wasm module too large: {size} bytes, the limit is {limit} bytes"
+            ),
+            BadEncoding(m) => write!(f, "not a wasm module: {m}"),
+            InvalidWat(m) => write!(f, "invalid WAT text: {m}"),
+            Malformed(m) => write!(f, "invalid wasm binary: {m}"),
+            ForbiddenImport { module, name, kind } => write!(
+                f,
+                "forbidden import: {kind} \"{module}\".\"{name}\" (the sandbox offers no imports)"
+            ),
+            Unsupported(m) => write!(f, "unsupported wasm feature: {m}"),
+            MissingExport { name, reason } => {
+                write!(f, "wasm module has no export \"{name}\" ({reason})")
+            }
+            WrongSignature {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "wasm export \"{name}\" has type {found}, expected {expected}"
+            ),
+            BadArguments(m) => write!(f, "bad arguments for wasm function: {m}"),
+            BadResult(m) => write!(f, "wasm function returned an invalid result: {m}"),
+            MemoryLimitExceeded { requested, limit } => write!(
+                f,
+                "wasm memory limit exceeded: {requested} bytes requested, the limit is {limit} bytes"
+            ),
+            TableLimitExceeded { requested, limit } => write!(
+                f,
+                "wasm table limit exceeded: {requested} elements requested, the limit is {limit}"
+            ),
+            ResourceCountExceeded(m) => write!(f, "wasm resource limit exceeded: {m}"),
+            TimeLimitExceeded { limit } => {
+                write!(f, "wasm function exceeded its time limit of {limit:?}")
+            }
+            InstructionLimitExceeded { limit } => {
+                write!(f, "wasm function exceeded its instruction limit of {limit}")
+            }
+            Interrupted => write!(f, "wasm function interrupted"),
+            StackOverflow => write!(f, "wasm call stack exhausted (recursion too deep)"),
+            Trap { kind, .. } => write!(f, "wasm function trapped: {}", kind.describe()),
+            Engine(m) => write!(f, "wasm engine error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {}
