@@ -290,7 +290,9 @@ enum Wrapper {
 struct Case {
     sql: String,
     name: String,
+    /// Where the name is written in the file (possibly with escapes).
     at: usize,
+    end: usize,
     describe: String,
 }
 
@@ -346,8 +348,10 @@ fn case(seed: u64) -> Case {
     file.push_str(&head);
     file.push_str(quote.open());
     file.push_str(&quote.escape(rng, &before));
+    // The name may be written with escapes too: it is reported as written.
     let at = file.len();
-    file.push_str(&name);
+    file.push_str(&quote.escape(rng, &name));
+    let end = file.len();
     file.push_str(&quote.escape(rng, &after));
     file.push_str(quote.close());
     file.push_str(&tail);
@@ -357,6 +361,7 @@ fn case(seed: u64) -> Case {
         sql: file,
         name,
         at,
+        end,
     }
 }
 
@@ -389,7 +394,7 @@ fn every_quoted_body_maps_the_call_to_the_name_in_the_file() {
             c.sql
         );
         let f = calls[0];
-        let end = c.at + c.name.len();
+        let end = c.end;
         let (line, column) = position(&c.sql, c.at);
         let (end_line, end_column) = position(&c.sql, end);
         assert_eq!(
