@@ -466,10 +466,9 @@ fn uescape_after(rest: &str) -> Option<u8> {
         return None;
     }
     let b = rest[7..].trim_start().as_bytes();
+    // PostgreSQL rejects a quote, `+`, a hex digit or whitespace as the escape.
     match b {
         [b'\'', c, b'\'', ..] if *c != b'\'' => Some(*c),
-        // The escape character may itself be a doubled quote: UESCAPE ''''.
-        [b'\'', b'\'', b'\'', b'\'', ..] => Some(b'\''),
         _ => None,
     }
 }
