@@ -56,8 +56,10 @@ impl OffsetMap {
 
     pub fn span(&self, start: usize, end: usize) -> Span {
         let s = self.to_file(start);
+        // The file offset of the next byte ends the span, so a last character
+        // written as an escape (`\x66`, `''`, `U&'!0066'`) is covered whole.
         let e = if end > start {
-            self.to_file(end - 1) + 1
+            self.to_file(end).max(self.to_file(end - 1) + 1)
         } else {
             s
         };

@@ -89,7 +89,8 @@ pub fn analyze(file: &SourceFile, bytes: &[u8]) -> Vec<Finding> {
                 return vec![finding(
                     file,
                     &EG141,
-                    Span::new(at, at + 1),
+                    // Never past the end of the file (an error at the very end is empty).
+                    Span::new(at, (at + 1).min(file.text.len())),
                     format!("not a valid WebAssembly text module: {message}"),
                     None,
                 )];

@@ -387,14 +387,18 @@ pub struct StringValue {
     pub map: Vec<usize>,
 }
 
-/// Decode a string token (`'...'`, `E'...'`, `$tag$...$tag$`).
-/// Returns `None` for other token kinds or constants that are not text (`B''`, `X''`, `U&''`).
+/// Decode a string token (`'...'`, `E'...'`, `U&'...'`, `$tag$...$tag$`).
+/// Returns `None` for other token kinds or constants that are not text (`B''`, `X''`).
 pub fn decode_string(src: &str, tok: &Token) -> Option<StringValue> {
     if tok.kind != TokenKind::String {
         return None;
     }
     let raw = tok.text(src);
     let rb = raw.as_bytes();
+    if rb.len() >= 3 && matches!(rb[0], b'U' | b'u') && rb[1] == b'&' {
+        let escape = uescape_after(&src[tok.end..]).unwrap_or(b'\\');
+        return Some(decode_unicode_string(rb, tok.start, escape));
+    }
     if rb[0] == b'$' {
         let tag_end = dollar_tag_end(rb, 0)?;
         let tag_len = tag_end;
@@ -453,6 +457,97 @@ pub fn decode_string(src: &str, tok: &Token) -> Option<StringValue> {
     Some(StringValue { value, map })
 }
 
+/// The escape character a `UESCAPE 'c'` clause right after a `U&''` string
+/// names (`rest` is the text after the string).
+fn uescape_after(rest: &str) -> Option<u8> {
+    let rest = rest.trim_start();
+    let kw = rest.get(..7)?;
+    if !kw.eq_ignore_ascii_case("uescape") {
+        return None;
+    }
+    let b = rest[7..].trim_start().as_bytes();
+    // PostgreSQL rejects a quote, `+`, a hex digit or whitespace as the escape.
+    match b {
+        [b'\'', c, b'\'', ..] if *c != b'\'' => Some(*c),
+        _ => None,
+    }
+}
+
+/// Decode a `U&'...'` string (`raw` is the token, starting at file offset
+/// `start`): `''` is a quote, `\\` the escape character itself, `\XXXX` and
+/// `\+XXXXXX` code points (a surrogate pair of them is one character).
+fn decode_unicode_string(raw: &[u8], start: usize, escape: u8) -> StringValue {
+    let code = |digits: &[u8]| -> Option<u32> {
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    // The code point of an escape at `i` (pointing at the escape character) and its length.
+    let escaped = |i: usize| -> Option<(u32, usize)> {
+        if raw.get(i + 1) == Some(&b'+') {
+            Some((code(raw.get(i + 2..i + 8)?)?, 8))
+        } else {
+            Some((code(raw.get(i + 1..i + 5)?)?, 5))
+        }
+    };
+    let mut value = Vec::with_capacity(raw.len());
+    let mut map = Vec::with_capacity(raw.len() + 1);
+    let end = raw.len();
+    let mut i = 3;
+    while i < end {
+        let c = raw[i];
+        if c == b'\'' {
+            if raw.get(i + 1) == Some(&b'\'') {
+                value.push(b'\'');
+                map.push(start + i);
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        if c == escape {
+            if raw.get(i + 1) == Some(&escape) {
+                value.push(escape);
+                map.push(start + i);
+                i += 2;
+                continue;
+            }
+            if let Some((v, used)) = escaped(i) {
+                let (v, used) = match escaped(i + used) {
+                    Some((low, more))
+                        if (0xd800..0xdc00).contains(&v)
+                            && raw[i + used] == escape
+                            && (0xdc00..0xe000).contains(&low) =>
+                    {
+                        (0x10000 + ((v - 0xd800) << 10) + (low - 0xdc00), used + more)
+                    }
+                    _ => (v, used),
+                };
+                let ch = char::from_u32(v).unwrap_or('\u{fffd}');
+                let mut buf = [0u8; 4];
+                for &x in ch.encode_utf8(&mut buf).as_bytes() {
+                    value.push(x);
+                    map.push(start + i);
+                }
+                i += used;
+                continue;
+            }
+        }
+        value.push(c);
+        map.push(start + i);
+        i += 1;
+    }
+    map.push(start + i.min(end));
+    let value = String::from_utf8(value)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    if value.len() + 1 != map.len() {
+        let map = vec![start; value.len() + 1];
+        return StringValue { value, map };
+    }
+    StringValue { value, map }
+}
+
 /// Decode one backslash escape of an `E''` string (the bytes after the backslash).
 fn decode_backslash(rest: &[u8]) -> (Vec<u8>, usize) {
     let c = rest[0];
@@ -476,7 +571,8 @@ fn decode_backslash(rest: &[u8]) -> (Vec<u8>, usize) {
         }
         return (vec![(v & 0xff) as u8], k);
     }
-    if c == b'x' {
+    // `\x` with no hex digit after it is a plain `x`, as in PostgreSQL's scanner.
+    if c == b'x' && rest.get(1).is_some_and(u8::is_ascii_hexdigit) {
         let mut v: u32 = 0;
         let mut k = 1;
         while k < 3 && k < rest.len() && rest[k].is_ascii_hexdigit() {
@@ -485,19 +581,39 @@ fn decode_backslash(rest: &[u8]) -> (Vec<u8>, usize) {
         }
         return (vec![v as u8], k);
     }
-    if c == b'u' || c == b'U' {
-        let len = if c == b'u' { 4 } else { 8 };
-        if rest.len() > len && rest[1..=len].iter().all(u8::is_ascii_hexdigit) {
-            let v = u32::from_str_radix(std::str::from_utf8(&rest[1..=len]).unwrap_or("0"), 16)
-                .unwrap_or(0xfffd);
-            let ch = char::from_u32(v).unwrap_or('\u{fffd}');
-            let mut buf = [0u8; 4];
-            return (ch.encode_utf8(&mut buf).as_bytes().to_vec(), 1 + len);
-        }
+    if let Some((v, used)) = unicode_escape(rest) {
+        // A high surrogate followed by an escaped low one is one character.
+        let pair = (0xd800..0xdc00).contains(&v) && rest.get(used) == Some(&b'\\');
+        let (v, used) = match pair.then(|| unicode_escape(&rest[used + 1..])).flatten() {
+            Some((low, more)) if (0xdc00..0xe000).contains(&low) => (
+                0x10000 + ((v - 0xd800) << 10) + (low - 0xdc00),
+                used + 1 + more,
+            ),
+            _ => (v, used),
+        };
+        let ch = char::from_u32(v).unwrap_or('\u{fffd}');
+        let mut buf = [0u8; 4];
+        return (ch.encode_utf8(&mut buf).as_bytes().to_vec(), used);
     }
     // Keep multi-byte characters whole.
     let len = utf8_len(c).min(rest.len());
     (rest[..len].to_vec(), len)
+}
+
+/// `uXXXX` or `UXXXXXXXX` (the bytes after a backslash): the code point and
+/// the bytes used.
+fn unicode_escape(rest: &[u8]) -> Option<(u32, usize)> {
+    let len = match rest.first()? {
+        b'u' => 4,
+        b'U' => 8,
+        _ => return None,
+    };
+    let digits = rest.get(1..=len)?;
+    if !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let v = u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()?;
+    Some((v, 1 + len))
 }
 
 fn utf8_len(first: u8) -> usize {

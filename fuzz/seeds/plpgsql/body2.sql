@@ -1,0 +1,4 @@
+BEGIN
+  EXECUTE $q$SELECT g()$q$;
+  x := h();
+END
