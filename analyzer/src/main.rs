@@ -343,6 +343,10 @@ fn analyze_extension_isolated(
 fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -> Run {
     let mut run = Run::default();
     let mut append_state = State::new(cfg.trusted_schema.iter().cloned());
+    // Loose SQL files wait here so that all of them, across inputs, are
+    // analysed in one parallel batch; flushed before anything else is
+    // added so the output keeps input order.
+    let mut pending: Vec<SourceFile> = Vec::new();
     let inputs: Vec<Option<&PathBuf>> = if args.paths.is_empty() {
         vec![None]
     } else {
@@ -372,6 +376,9 @@ fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -
             .par_iter()
             .map(|e| analyze_extension_isolated(e, cfg))
             .collect();
+        if !reports.is_empty() {
+            flush_files(&mut run, &mut pending, cfg, &mut append_state);
+        }
         for (r, internal) in reports {
             run.internal_error |= internal;
             let first = run.files.len();
@@ -386,7 +393,6 @@ fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -
                 install_chain: chain,
             });
         }
-        let mut files = Vec::new();
         for (name, path) in &loose {
             match read_input(path) {
                 // Wasm modules are checked for their imports, not as SQL.
@@ -398,32 +404,44 @@ fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -
                     };
                     let file = SourceFile::new(name.clone(), &text);
                     let fs = wasm::analyze(&file, &bytes);
+                    flush_files(&mut run, &mut pending, cfg, &mut append_state);
                     run.push(file, fs);
                 }
-                Ok(bytes) => files.push(SourceFile::new(name.clone(), &bytes)),
+                Ok(bytes) => pending.push(SourceFile::new(name.clone(), &bytes)),
                 Err(e) => io_errors.push(format!("{name}: {e}")),
             }
         }
-        let results: Vec<(Vec<Finding>, bool)> = if cfg.append {
-            files
-                .iter()
-                .map(|f| analyze_isolated(f, cfg, &mut append_state))
-                .collect()
-        } else {
-            files
-                .par_iter()
-                .map(|f| {
-                    let mut state = State::new(cfg.trusted_schema.iter().cloned());
-                    analyze_isolated(f, cfg, &mut state)
-                })
-                .collect()
-        };
-        for (f, (fs, internal)) in files.into_iter().zip(results) {
-            run.internal_error |= internal;
-            run.push(f, fs);
-        }
     }
+    flush_files(&mut run, &mut pending, cfg, &mut append_state);
     run
+}
+
+/// Analyse the pending loose files (in parallel unless --append) and add them to the run, in order.
+fn flush_files(
+    run: &mut Run,
+    pending: &mut Vec<SourceFile>,
+    cfg: &Config,
+    append_state: &mut State,
+) {
+    let files = std::mem::take(pending);
+    let results: Vec<(Vec<Finding>, bool)> = if cfg.append {
+        files
+            .iter()
+            .map(|f| analyze_isolated(f, cfg, append_state))
+            .collect()
+    } else {
+        files
+            .par_iter()
+            .map(|f| {
+                let mut state = State::new(cfg.trusted_schema.iter().cloned());
+                analyze_isolated(f, cfg, &mut state)
+            })
+            .collect()
+    };
+    for (f, (fs, internal)) in files.into_iter().zip(results) {
+        run.internal_error |= internal;
+        run.push(f, fs);
+    }
 }
 
 fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
