@@ -265,7 +265,11 @@ fn analyze_isolated(file: &SourceFile, cfg: &Config, state: &mut State) -> (Vec<
         Err(p) => {
             *state = snapshot;
             (
-                vec![internal_error_finding(&file.path, "this file", p)],
+                vec![extguard_analyzer::scan::internal_error(
+                    &file.path,
+                    "this file",
+                    p,
+                )],
                 true,
             )
         }
@@ -288,31 +292,6 @@ impl Run {
     }
 }
 
-fn internal_error_finding(
-    path: &str,
-    what: &str,
-    payload: Box<dyn std::any::Any + Send>,
-) -> Finding {
-    let msg = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".into());
-    Finding {
-        code: rules::EG003.code,
-        severity: Severity::Error,
-        title: rules::EG003.title,
-        message: format!("internal error while analysing {what}: {msg}"),
-        path: path.to_string(),
-        line: 1,
-        column: 1,
-        end_line: 1,
-        end_column: 1,
-        object: None,
-        span: extguard_analyzer::span::Span::new(0, 0),
-    }
-}
-
 /// Analyse one extension, turning a panic into an internal-error finding on its control file.
 fn analyze_extension_isolated(
     ext: &extension::Extension,
@@ -325,7 +304,11 @@ fn analyze_extension_isolated(
         Err(p) => {
             let path = ext.control_path.display().to_string();
             let file = SourceFile::new(path.clone(), ext.control_text.as_bytes());
-            let f = internal_error_finding(&path, &format!("extension {}", ext.name), p);
+            let f = extguard_analyzer::scan::internal_error(
+                &path,
+                &format!("extension {}", ext.name),
+                p,
+            );
             (
                 extension::ExtensionReport {
                     name: ext.name.clone(),

@@ -472,7 +472,8 @@ fn diagnostic(file: &SourceFile, message: &str) -> Finding {
     }
 }
 
-fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + Send>) -> Finding {
+/// The EG003 finding for a panic caught while analysing `what` (a file, an extension).
+pub fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + Send>) -> Finding {
     let msg = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
