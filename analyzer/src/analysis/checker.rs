@@ -303,14 +303,8 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
         }
         match kind {
             VariableSetKind::VarSetValue => {
-                let schemas: Vec<String> = v
-                    .args
-                    .iter()
-                    .filter_map(names::const_string)
-                    .flat_map(split_path)
-                    .collect();
                 self.state.apply(&PathChange::Set {
-                    schemas,
+                    schemas: functions::clause_schemas(v),
                     local: v.is_local,
                 });
             }

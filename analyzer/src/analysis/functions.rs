@@ -56,8 +56,8 @@ pub fn function_info<'t>(ck: &Checker, f: &'t pb::CreateFunctionStmt) -> Functio
     }
 }
 
-/// The schemas a function's `SET search_path = ...` clause lists.
-fn clause_schemas(v: &pb::VariableSetStmt) -> Vec<String> {
+/// The schemas a `SET search_path = ...` (statement or function clause) lists.
+pub fn clause_schemas(v: &pb::VariableSetStmt) -> Vec<String> {
     v.args
         .iter()
         .filter_map(names::const_string)
@@ -68,15 +68,7 @@ fn clause_schemas(v: &pb::VariableSetStmt) -> Vec<String> {
 /// Does a function's `SET search_path` clause make its body secure?
 pub fn clause_secure(state: &State, v: &pb::VariableSetStmt) -> bool {
     match VariableSetKind::try_from(v.kind).unwrap_or(VariableSetKind::Undefined) {
-        VariableSetKind::VarSetValue => {
-            let schemas: Vec<String> = v
-                .args
-                .iter()
-                .filter_map(names::const_string)
-                .flat_map(split_path)
-                .collect();
-            state.is_secure(&schemas)
-        }
+        VariableSetKind::VarSetValue => state.is_secure(&clause_schemas(v)),
         // FROM CURRENT captures the search_path in force at CREATE time.
         VariableSetKind::VarSetCurrent => state.secure,
         _ => false,
