@@ -704,8 +704,13 @@ pub fn sink(cx: &mut Cx, st: &mut State, unit: &Unit, node: &pb::Node) {
 
 /// Parse `text` (a `SELECT expr` unit) and run `f` on its first target expression.
 pub fn with_target<R>(text: &str, f: impl FnOnce(&pb::Node) -> R) -> Option<R> {
-    let tree = pg_query::parse(text).ok()?;
-    let stmt = tree.protobuf.stmts.first()?.stmt.as_ref()?;
+    let tree = crate::parse::parse(text).ok()?;
+    target_of(&tree, f)
+}
+
+/// Run `f` on the first target expression of a parsed `SELECT expr`.
+pub fn target_of<R>(tree: &pb::ParseResult, f: impl FnOnce(&pb::Node) -> R) -> Option<R> {
+    let stmt = tree.stmts.first()?.stmt.as_ref()?;
     let Some(NodeEnum::SelectStmt(s)) = &stmt.node else {
         return None;
     };

@@ -295,7 +295,14 @@ pub fn analyze_statements(cx: &mut Cx, state: &mut State, unit: &Unit, seq: Sequ
 }
 
 /// Parse and check one statement's text.
-pub fn analyze_statement(cx: &mut Cx, state: &mut State, unit: &Unit) {
+///
+/// Returns the parse tree, for callers that look at the statement further
+/// (so it is not parsed twice), or `None` when it did not parse (EG001).
+pub fn analyze_statement(
+    cx: &mut Cx,
+    state: &mut State,
+    unit: &Unit,
+) -> Option<pg_query::protobuf::ParseResult> {
     match crate::parse::parse(&unit.text) {
         Ok(tree) => {
             for raw in &tree.stmts {
@@ -304,6 +311,7 @@ pub fn analyze_statement(cx: &mut Cx, state: &mut State, unit: &Unit) {
                     crate::parse::walk::walk_node(&mut ck, stmt);
                 }
             }
+            Some(tree)
         }
         Err(e) => {
             let at = e.offset.unwrap_or(0).min(unit.text.len());
@@ -314,6 +322,7 @@ pub fn analyze_statement(cx: &mut Cx, state: &mut State, unit: &Unit) {
             };
             let span = unit.span(range);
             cx.report(&rules::EG001, Severity::Error, span, e.message, None);
+            None
         }
     }
 }

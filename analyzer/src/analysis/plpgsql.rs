@@ -343,14 +343,10 @@ impl Walker<'_, '_, '_> {
         let Some(e) = e.and_then(|e| e.get("PLpgSQL_expr")) else {
             return Vec::new();
         };
-        let Some(unit) = self.expr(e, st, line, None) else {
-            return Vec::new();
-        };
-        let Ok(tree) = pg_query::parse(&unit.text) else {
+        let Some((unit, Some(tree))) = self.parsed_expr(e, st, line, None) else {
             return Vec::new();
         };
         let Some(NodeEnum::SelectStmt(sel)) = tree
-            .protobuf
             .stmts
             .first()
             .and_then(|s| s.stmt.as_ref())
@@ -736,11 +732,11 @@ impl Walker<'_, '_, '_> {
         let Some(e) = e.and_then(|e| e.get("PLpgSQL_expr")) else {
             return;
         };
-        let Some(unit) = self.expr(e, st, line, None) else {
+        let Some((unit, Some(tree))) = self.parsed_expr(e, st, line, None) else {
             return;
         };
         let cx = &mut *self.cx;
-        dynamic::with_target(&unit.text, |node| dynamic::sink(cx, st, &unit, node));
+        dynamic::target_of(&tree, |node| dynamic::sink(cx, st, &unit, node));
     }
 
     /// Analyse an expression and evaluate it (constant value and taint).
@@ -748,11 +744,11 @@ impl Walker<'_, '_, '_> {
         let Some(e) = e.get("PLpgSQL_expr") else {
             return Eval::raw();
         };
-        let Some(unit) = self.expr(e, st, line, anchor) else {
+        let Some((unit, Some(tree))) = self.parsed_expr(e, st, line, anchor) else {
             return Eval::raw();
         };
         let st = &*st;
-        dynamic::with_target(&unit.text, |node| Evaluator::new(&unit, st).eval(node))
+        dynamic::target_of(&tree, |node| Evaluator::new(&unit, st).eval(node))
             .unwrap_or_else(Eval::raw)
     }
 
@@ -826,6 +822,18 @@ impl Walker<'_, '_, '_> {
         line: usize,
         anchor: Option<&str>,
     ) -> Option<Unit<'static>> {
+        self.parsed_expr(e, st, line, anchor).map(|(unit, _)| unit)
+    }
+
+    /// [`Self::expr`], also returning the expression's parse tree (`None`
+    /// when it did not parse).
+    fn parsed_expr(
+        &mut self,
+        e: &Value,
+        st: &mut State,
+        line: usize,
+        anchor: Option<&str>,
+    ) -> Option<(Unit<'static>, Option<pg_query::protobuf::ParseResult>)> {
         let query = e.get("query").and_then(Value::as_str)?;
         let mode = e.get("parseMode").and_then(Value::as_i64).unwrap_or(0);
         // simple CASE: `"__Case__Variable_N__" IN (a, b)` stands for `WHEN a, b`
@@ -844,8 +852,8 @@ impl Walker<'_, '_, '_> {
             }
         };
         let unit = Unit::owned(text, map);
-        analyze_statement(self.cx, st, &unit);
-        Some(unit)
+        let tree = analyze_statement(self.cx, st, &unit);
+        Some((unit, tree))
     }
 
     /// Where a query text sits in the body, as an offset map for its bytes.

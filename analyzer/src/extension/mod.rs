@@ -85,6 +85,15 @@ pub fn discover(root: &Path) -> Discovery {
             }
         }
     }
+    // Files by directory, so finding a control file's scripts does not scan
+    // the whole tree once per extension.
+    let mut by_dir: BTreeMap<&Path, Vec<&PathBuf>> = BTreeMap::new();
+    for f in &files {
+        by_dir
+            .entry(f.parent().unwrap_or(Path::new("")))
+            .or_default()
+            .push(f);
+    }
     let mut claimed = std::collections::HashSet::new();
     for ((name, _), path) in controls {
         let text = match std::fs::read(&path) {
@@ -100,10 +109,7 @@ pub fn discover(root: &Path) -> Discovery {
             control.as_ref().ok().and_then(|c| c.directory.as_deref()),
         );
         let mut scripts = Vec::new();
-        for f in files
-            .iter()
-            .filter(|f| f.parent() == Some(script_dir.as_path()))
-        {
+        for &f in by_dir.get(script_dir.as_path()).into_iter().flatten() {
             let fname = f.file_name().unwrap_or_default().to_string_lossy();
             if let Some((n, from, to)) = parse_script_name(&fname) {
                 if n == name {

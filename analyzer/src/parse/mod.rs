@@ -17,37 +17,41 @@ pub struct ParseError {
 }
 
 /// Parse one statement's text (or several) with PostgreSQL's grammar.
+///
+/// This calls libpg_query directly rather than `pg_query::parse`: that
+/// function also walks the whole tree to list tables and functions, which
+/// the analyzer never uses, and drops the error's cursor position.
 pub fn parse(text: &str) -> Result<protobuf::ParseResult, ParseError> {
-    match pg_query::parse(text) {
-        Ok(r) => Ok(r.protobuf),
-        Err(e) => {
-            let (message, offset) = error_position(text).unwrap_or_else(|| (e.to_string(), None));
-            Err(ParseError { message, offset })
-        }
-    }
-}
-
-/// Ask libpg_query again for the error, this time with its cursor position,
-/// which the pg_query crate drops.
-fn error_position(text: &str) -> Option<(String, Option<usize>)> {
-    let c = std::ffi::CString::new(text).ok()?;
+    use prost::Message;
+    let Ok(c) = std::ffi::CString::new(text) else {
+        let offset = text.find('\0');
+        return Err(ParseError {
+            message: "the statement contains a NUL byte".into(),
+            offset,
+        });
+    };
     // SAFETY: `c` is a valid NUL-terminated string that outlives the call;
-    // the result is only read through the pointers libpg_query returned and
-    // freed exactly once with its own free function.
+    // the result is only read through the pointers libpg_query returned
+    // (the tree as `len` bytes at `data`, the error's C strings) and freed
+    // exactly once with its own free function, after the last read.
     unsafe {
-        let r = ffi::pg_query_parse(c.as_ptr());
+        let r = ffi::pg_query_parse_protobuf(c.as_ptr());
         let out = if r.error.is_null() {
-            None
+            let data = std::slice::from_raw_parts(r.parse_tree.data as *const u8, r.parse_tree.len);
+            protobuf::ParseResult::decode(data).map_err(|e| ParseError {
+                message: format!("cannot decode the parse tree: {e}"),
+                offset: None,
+            })
         } else {
             let e = &*r.error;
-            let msg = std::ffi::CStr::from_ptr(e.message)
+            let message = std::ffi::CStr::from_ptr(e.message)
                 .to_string_lossy()
                 .into_owned();
             // cursorpos counts characters from 1; 0 means "no position".
-            let off = (e.cursorpos > 0).then(|| char_to_byte(text, e.cursorpos as usize - 1));
-            Some((msg, off))
+            let offset = (e.cursorpos > 0).then(|| char_to_byte(text, e.cursorpos as usize - 1));
+            Err(ParseError { message, offset })
         };
-        ffi::pg_query_free_parse_result(r);
+        ffi::pg_query_free_protobuf_parse_result(r);
         out
     }
 }
@@ -58,7 +62,7 @@ fn char_to_byte(text: &str, chars: usize) -> usize {
         .map_or(text.len(), |(b, _)| b)
 }
 
-/// The minimal libpg_query C API needed for error positions. The library is
+/// The minimal libpg_query C API the analyzer calls itself. The library is
 /// linked by the pg_query crate.
 mod ffi {
     use std::os::raw::{c_char, c_int};
@@ -74,14 +78,20 @@ mod ffi {
     }
 
     #[repr(C)]
-    pub struct PgQueryParseResult {
-        pub parse_tree: *mut c_char,
+    pub struct PgQueryProtobuf {
+        pub len: usize,
+        pub data: *mut c_char,
+    }
+
+    #[repr(C)]
+    pub struct PgQueryProtobufParseResult {
+        pub parse_tree: PgQueryProtobuf,
         pub stderr_buffer: *mut c_char,
         pub error: *mut PgQueryError,
     }
 
     extern "C" {
-        pub fn pg_query_parse(input: *const c_char) -> PgQueryParseResult;
-        pub fn pg_query_free_parse_result(result: PgQueryParseResult);
+        pub fn pg_query_parse_protobuf(input: *const c_char) -> PgQueryProtobufParseResult;
+        pub fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
     }
 }

@@ -149,6 +149,12 @@ pub struct Outcome {
 }
 
 /// Scan `paths`.
+///
+/// Directory trees are discovered first; then every extension of a tree,
+/// every tree's unpackaged group and every archive becomes one task. Tasks
+/// run largest first, each worker taking the next one when it is free, so a
+/// few very large scripts do not leave one thread working alone at the end.
+/// Results go back into input order.
 pub fn scan(paths: &[PathBuf], opts: &Options) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let sources = inputs::collect_sources(paths, &mut out.errors);
@@ -157,20 +163,71 @@ pub fn scan(paths: &[PathBuf], opts: &Options) -> Result<Outcome, String> {
         .thread_name(|i| format!("extguard-scan-{i}"))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let bar = progress_bar(opts.progress, sources.len());
-    let results: Vec<SourceResult> = pool.install(|| {
+    let trees: Vec<Option<extension::Discovery>> = pool.install(|| {
         sources
             .par_iter()
-            .map(|s| {
-                let r = scan_source(s, opts);
-                bar.inc(1);
-                bar.set_message(s.path().display().to_string());
-                r
+            .map(|s| match s {
+                Source::Dir(dir) => Some(extension::discover(dir)),
+                Source::Archive(..) => None,
             })
             .collect()
     });
+    let mut tasks = Vec::new();
+    for (i, (source, tree)) in sources.iter().zip(&trees).enumerate() {
+        match tree {
+            Some(found) => {
+                for (j, e) in found.extensions.iter().enumerate() {
+                    let bytes = e.scripts.iter().map(|s| file_size(&s.path)).sum();
+                    tasks.push((Task::Extension(i, j), bytes));
+                }
+                if !found.loose_sql.is_empty() {
+                    let bytes = found.loose_sql.iter().map(|p| file_size(p)).sum();
+                    tasks.push((Task::Loose(i), bytes));
+                }
+            }
+            // Compressed: weigh it as a few times its size.
+            None => tasks.push((Task::Archive(i), file_size(source.path()) * 4)),
+        }
+    }
+    let bar = progress_bar(opts.progress, tasks.len());
+    let run = |task: &Task| {
+        let r = if cancelled() {
+            SourceResult::default()
+        } else {
+            run_task(task, &sources, &trees, opts)
+        };
+        bar.inc(1);
+        bar.set_message(sources[task.source()].path().display().to_string());
+        r
+    };
+    let results = pool.install(|| largest_first(&tasks, run));
     bar.finish_and_clear();
-    for r in results {
+    // Back into input order: per source, the tree's own errors, then its
+    // units in discovery order.
+    let mut per_source: Vec<SourceResult> = trees
+        .iter()
+        .zip(&sources)
+        .map(|(tree, source)| {
+            let mut r = SourceResult::default();
+            if let (Some(found), Source::Dir(dir)) = (tree, source) {
+                let display = Display {
+                    root: dir.display().to_string(),
+                    shown_as: None,
+                };
+                r.errors
+                    .extend(found.errors.iter().map(|e| display.show(e)));
+            }
+            r
+        })
+        .collect();
+    for ((task, _), r) in tasks.iter().zip(results) {
+        let into = &mut per_source[task.source()];
+        into.units.extend(r.units);
+        into.errors.extend(r.errors);
+        into.notes.extend(r.notes);
+        into.internal_error |= r.internal_error;
+    }
+    for r in per_source {
         out.units.extend(r.units);
         out.errors.extend(r.errors);
         out.notes.extend(r.notes);
@@ -178,6 +235,86 @@ pub fn scan(paths: &[PathBuf], opts: &Options) -> Result<Outcome, String> {
     }
     out.interrupted = cancelled();
     Ok(out)
+}
+
+/// One piece of scan work; the numbers index sources and a tree's extensions.
+enum Task {
+    Extension(usize, usize),
+    Loose(usize),
+    Archive(usize),
+}
+
+impl Task {
+    fn source(&self) -> usize {
+        match *self {
+            Task::Extension(i, _) | Task::Loose(i) | Task::Archive(i) => i,
+        }
+    }
+}
+
+fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+fn run_task(
+    task: &Task,
+    sources: &[Source],
+    trees: &[Option<extension::Discovery>],
+    opts: &Options,
+) -> SourceResult {
+    let source = &sources[task.source()];
+    let label = source.path().display().to_string();
+    let display = Display {
+        root: label.clone(),
+        shown_as: None,
+    };
+    let mut r = SourceResult::default();
+    match *task {
+        Task::Extension(i, j) => {
+            if let Some(found) = &trees[i] {
+                let u = analyse_extension(&found.extensions[j], &label, &None, &display, opts);
+                r.add(u);
+            }
+        }
+        Task::Loose(i) => {
+            if let Some(found) = &trees[i] {
+                let u = analyse_loose(&found.loose_sql, &label, &None, &display, opts);
+                r.add(u);
+            }
+        }
+        Task::Archive(_) => {
+            if let Source::Archive(path, kind) = source {
+                scan_archive(path, *kind, &label, opts, &mut r);
+            }
+        }
+    }
+    r
+}
+
+/// Run `f` over `items` (each with a weight) on the workers of the current
+/// pool, heaviest first, each worker taking the next item when it
+/// is free; results in the order of `items`.
+fn largest_first<T: Sync, R: Send>(items: &[(T, u64)], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(items[i].1));
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    let workers = rayon::current_num_threads();
+    rayon::scope(|s| {
+        for _ in 0..workers.min(items.len()) {
+            s.spawn(|_| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = order.get(k) else { break };
+                let r = f(&items[i].0);
+                done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
@@ -202,6 +339,13 @@ struct SourceResult {
     internal_error: bool,
 }
 
+impl SourceResult {
+    fn add(&mut self, u: UnitResult) {
+        self.internal_error |= u.findings().any(|f| f.finding.code == rules::EG003.code);
+        self.units.push(u);
+    }
+}
+
 /// How paths under a source's root are displayed.
 struct Display {
     /// The root as analysed (temporary directory for archives).
@@ -222,83 +366,54 @@ impl Display {
     }
 }
 
-fn scan_source(source: &Source, opts: &Options) -> SourceResult {
-    let mut r = SourceResult::default();
-    if cancelled() {
-        return r;
-    }
-    let label = source.path().display().to_string();
-    match source {
-        Source::Dir(dir) => {
-            let display = Display {
-                root: dir.display().to_string(),
-                shown_as: None,
-            };
-            analyse_tree(dir, &label, None, &display, opts, &mut r);
+/// Unpack an archive and analyse what it holds; the temporary directory
+/// is removed when this returns.
+fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: &mut SourceResult) {
+    let unpacked = match archive::unpack(path, kind, &opts.limits) {
+        Ok(u) => u,
+        Err(e) => {
+            if !cancelled() {
+                r.errors.push(format!("{label}: {e}; archive skipped"));
+            }
+            return;
         }
-        Source::Archive(path, kind) => {
-            let unpacked = match archive::unpack(path, *kind, &opts.limits) {
-                Ok(u) => u,
-                Err(e) => {
-                    if !cancelled() {
-                        r.errors.push(format!("{label}: {e}; archive skipped"));
-                    }
-                    return r;
-                }
-            };
-            r.notes.extend(
-                unpacked
-                    .skipped
-                    .iter()
-                    .map(|s| format!("{label}: skipped {s}")),
-            );
-            let package = match inputs::read_package(unpacked.root()) {
-                Ok(p) => p,
-                Err(e) => {
-                    r.errors.push(format!("{label}: {e}"));
-                    None
-                }
-            };
-            let display = Display {
-                root: unpacked.root().display().to_string(),
-                shown_as: Some(label.clone()),
-            };
-            analyse_tree(unpacked.root(), &label, package, &display, opts, &mut r);
-            // `unpacked` is dropped here: the temporary directory goes.
+    };
+    r.notes.extend(
+        unpacked
+            .skipped
+            .iter()
+            .map(|s| format!("{label}: skipped {s}")),
+    );
+    let package = match inputs::read_package(unpacked.root()) {
+        Ok(p) => p,
+        Err(e) => {
+            r.errors.push(format!("{label}: {e}"));
+            None
         }
-    }
-    r
-}
-
-/// Discover and analyse the extensions and loose SQL under `root`.
-fn analyse_tree(
-    root: &Path,
-    label: &str,
-    package: Option<Package>,
-    display: &Display,
-    opts: &Options,
-    r: &mut SourceResult,
-) {
-    let found = extension::discover(root);
+    };
+    let display = Display {
+        root: unpacked.root().display().to_string(),
+        shown_as: Some(label.to_string()),
+    };
+    let found = extension::discover(unpacked.root());
     r.errors
         .extend(found.errors.iter().map(|e| display.show(e)));
     let mut units: Vec<Option<UnitResult>> = found
         .extensions
         .par_iter()
-        .map(|e| (!cancelled()).then(|| analyse_extension(e, label, &package, display, opts)))
+        .map(|e| (!cancelled()).then(|| analyse_extension(e, label, &package, &display, opts)))
         .collect();
     if !found.loose_sql.is_empty() && !cancelled() {
         units.push(Some(analyse_loose(
             &found.loose_sql,
             label,
             &package,
-            display,
+            &display,
             opts,
         )));
     }
     for u in units.into_iter().flatten() {
-        r.internal_error |= u.findings().any(|f| f.finding.code == rules::EG003.code);
-        r.units.push(u);
+        r.add(u);
     }
 }
 
