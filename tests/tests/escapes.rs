@@ -498,3 +498,169 @@ fn crash_restart_starts_a_new_seq_epoch() {
         "pre-crash record lost from log"
     );
 }
+
+/// Run pgbench with `corpus/escapes/load/mixed.pgbench` as postgres; returns
+/// the number of transactions processed (the run must have no failure).
+fn pgbench(server: &Server, app: &str, args: &[&str]) -> u64 {
+    let script = corpus_dir().join("load/mixed.pgbench");
+    // The server user must read the script: copy it into the server's dir.
+    let copy = server.dir.path().join("mixed.pgbench");
+    std::fs::copy(&script, &copy).unwrap();
+    let out = server
+        .as_postgres("pgbench")
+        .env("PGAPPNAME", app)
+        .args(["-n", "-h"])
+        .arg(server.dir.path())
+        .args(["-p", PORT, "-U", "postgres", "-f"])
+        .arg(&copy)
+        .args(args)
+        .arg("postgres")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "pgbench {args:?}: {stdout}\n{stderr}");
+    assert!(
+        !stderr.contains("aborted") && !stdout.contains("aborted"),
+        "a pgbench client aborted: {stdout}\n{stderr}"
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("number of transactions actually processed:"))
+        .unwrap_or_else(|| panic!("no transaction count in: {stdout}"));
+    let n = line
+        .split(':')
+        .nth(1)
+        .unwrap()
+        // "N" with -T, "N/M" with -t
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .find(|w| !w.is_empty())
+        .unwrap();
+    if let Some(failed) = stdout
+        .lines()
+        .find(|l| l.starts_with("number of failed transactions:"))
+    {
+        assert!(failed.contains(": 0 "), "{failed}");
+    }
+    n.parse().unwrap()
+}
+
+/// Every record of the audit file, in file order.
+fn audit_file_records(server: &Server) -> Vec<Value> {
+    std::fs::read_to_string(server.audit_file())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad audit line {l:?}: {e}")))
+        .collect()
+}
+
+/// Records per vector id for one application_name.
+fn vectors_of(records: &[Value], app: &str) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for r in records.iter().filter(|r| r["application_name"] == app) {
+        *m.entry(r["vector"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    m
+}
+
+/// Issue 8 §4: 8 pgbench clients mixing escape attempts with ordinary
+/// queries for 60 s (EXTGUARD_LOAD_SECONDS): every attempt is recorded,
+/// sequence numbers have no gaps, the ring overflow is visible, and no
+/// backend crashes.
+#[test]
+fn audit_under_load() {
+    let Some(bindir) = environment() else { return };
+    let seconds = std::env::var("EXTGUARD_LOAD_SECONDS").unwrap_or_else(|_| "60".into());
+    let server = Server::start(bindir);
+    server.sql("CREATE EXTENSION extguard");
+    server.sql("CREATE ROLE eg_load_role");
+    server.sql(
+        "CREATE TABLE eg_load(id int PRIMARY KEY, v bigint NOT NULL DEFAULT 0); \
+         INSERT INTO eg_load(id) SELECT generate_series(1, 1011)",
+    );
+    let started = server.sql("SELECT pg_postmaster_start_time()");
+
+    // One transaction of the script, alone: what each transaction records.
+    assert_eq!(pgbench(&server, "eg_calibrate", &["-c", "1", "-t", "1"]), 1);
+    let per_txn = vectors_of(&audit_file_records(&server), "eg_calibrate");
+    for v in [
+        "file_read",
+        "file_list",
+        "sensitive_setting",
+        "copy_program",
+        "load",
+        "alter_system",
+        "set_role",
+    ] {
+        assert!(
+            per_txn.contains_key(v),
+            "one transaction of the script recorded no {v}: {per_txn:?}"
+        );
+    }
+
+    let txns = pgbench(&server, "eg_load", &["-c", "8", "-j", "2", "-T", &seconds]);
+    assert!(txns > 100, "only {txns} transactions in {seconds} s");
+
+    // The server stayed up, without a crash-restart.
+    assert_eq!(server.sql("SELECT pg_postmaster_start_time()"), started);
+    let log = std::fs::read_to_string(server.log()).unwrap();
+    for bad in [
+        "terminated by signal",
+        "was terminated",
+        "PANIC",
+        "all server processes terminated",
+    ] {
+        assert!(!log.contains(bad), "server log has {bad:?}");
+    }
+
+    // Every attempt recorded: per vector, exactly txns times one transaction.
+    let records = audit_file_records(&server);
+    let expected: BTreeMap<String, u64> =
+        per_txn.iter().map(|(v, n)| (v.clone(), n * txns)).collect();
+    assert_eq!(
+        vectors_of(&records, "eg_load"),
+        expected,
+        "{txns} transactions"
+    );
+
+    // Sequence numbers: unique, without gaps, one epoch.
+    let mut seqs: Vec<i64> = records.iter().map(|r| r["seq"].as_i64().unwrap()).collect();
+    seqs.sort_unstable();
+    let last = *seqs.last().unwrap();
+    assert_eq!(
+        seqs,
+        (1..=last).collect::<Vec<_>>(),
+        "gap or duplicate in the sequence"
+    );
+    let epochs: std::collections::BTreeSet<String> =
+        records.iter().map(|r| r["seq_epoch"].to_string()).collect();
+    assert_eq!(epochs.len(), 1, "{epochs:?}");
+
+    // The ring wrapped many times; the overflow is visible and what it
+    // keeps is the newest `capacity` records, without gaps.
+    let stats: Value = serde_json::from_str(&server.sql("SELECT extguard.audit_stats()")).unwrap();
+    let cap = stats["capacity"].as_i64().unwrap();
+    assert!(last > 2 * cap, "the ring did not wrap: {stats}");
+    let ring_last = stats["last_seq"].as_i64().unwrap();
+    assert!(ring_last >= last, "{stats}");
+    assert_eq!(
+        stats["overwritten"].as_i64().unwrap(),
+        ring_last - cap,
+        "{stats}"
+    );
+    let kept: Vec<i64> = server
+        .records_after(0)
+        .iter()
+        .map(|r| r["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(kept, (ring_last - cap + 1..=ring_last).collect::<Vec<_>>());
+    eprintln!(
+        "audit_under_load: {txns} transactions by 8 clients in {seconds} s, {last} records \
+         ({per_txn:?} per transaction), ring capacity {cap}, overwritten {}",
+        stats["overwritten"]
+    );
+    // The server log has every record too.
+    let log = std::fs::read_to_string(server.log()).unwrap();
+    assert!(log.matches("EXTGUARD_AUDIT ").count() as i64 >= last);
+}
