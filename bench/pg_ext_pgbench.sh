@@ -6,15 +6,22 @@
 # Needs PostgreSQL 15 + pgbench and extguard installed (make test-pg does
 # `cargo pgrx install`). Run as root (the server runs as `postgres`) or as
 # postgres. The server listens on a unix socket in a temp dir only and is
-# stopped at the end. Run time: about 4 x BENCH_ROUNDS x BENCH_SECONDS
-# (default 4 x 20 s: ~5.5 min). synchronous_commit=off for both configs, so
-# the TPC-B number measures CPU overhead rather than fsync latency.
+# stopped at the end. synchronous_commit=off for both configs, so the TPC-B
+# number measures CPU overhead rather than fsync latency.
+#
+# Noise control: every measurement starts a fresh server and warms it up
+# (BENCH_WARMUP seconds of the same script, not counted); configurations
+# alternate within each round (off/on, then on/off); the result is the
+# median over rounds of the paired ratio on/off of one round, next to the
+# ratio of the summed TPS. Run time: about 4 x BENCH_ROUNDS x
+# (BENCH_SECONDS + BENCH_WARMUP + ~2 s); default 4 x 8 x 15 s: ~8 min.
 set -euo pipefail
 
-SECONDS_PER_RUN="${BENCH_SECONDS:-20}"
+SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
+WARMUP="${BENCH_WARMUP:-3}"
 CLIENTS="${BENCH_CLIENTS:-4}"
 SCALE="${BENCH_SCALE:-10}"
-ROUNDS="${BENCH_ROUNDS:-4}"
+ROUNDS="${BENCH_ROUNDS:-8}"
 PORT="${BENCH_PORT:-5496}"
 BIN="$(pg_config --bindir)"
 
@@ -38,7 +45,8 @@ start() { # $1: preload list ('' = none)
 }
 stop() { "${RUN[@]}" "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null; }
 pgb() { "${RUN[@]}" "$BIN/pgbench" -h "$DIR" -p "$PORT" -U postgres "$@" postgres; }
-tps() { # $@: pgbench args; prints the TPS number
+tps() { # $@: pgbench args; warms up, then prints the TPS number
+  pgb -c "$CLIENTS" -j "$CLIENTS" -T "$WARMUP" "$@" >/dev/null 2>&1
   pgb -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" "$@" 2>/dev/null |
     awk '/^tps = / {print $3}'
 }
@@ -48,23 +56,28 @@ pgb -i -q -s "$SCALE" >/dev/null 2>&1
 stop
 
 declare -A sum=([off_S]=0 [on_S]=0 [off_B]=0 [on_B]=0)
+declare -A paired=([S]="" [B]="")
 for ((r = 1; r <= ROUNDS; r++)); do
   for mode in S B; do
-    # Alternate which configuration runs first: TPC-B bloats its tables
-    # during a run, so a fixed order would favour the first one.
     order=(off on); (( r % 2 == 0 )) && order=(on off)
+    declare -A this=()
     for cfg in "${order[@]}"; do
       if [ $cfg = on ]; then start extguard; else start ''; fi
       args=(); [ $mode = S ] && args=(-S)
       t="$(tps "${args[@]}")"
       stop
-      printf 'round %d %-6s %-3s tps %s\n' "$r" "$([ $mode = S ] && echo select || echo tpcb)" "$cfg" "$t"
+      this[$cfg]=$t
       sum[${cfg}_$mode]="$(awk -v a="${sum[${cfg}_$mode]}" -v b="$t" 'BEGIN {print a + b}')"
     done
+    pr="$(awk -v a="${this[on]}" -v b="${this[off]}" 'BEGIN {printf "%.4f", a / b}')"
+    paired[$mode]+="$pr "
+    printf 'round %d %-6s off %9.1f tps  on %9.1f tps  ratio %s\n' "$r" \
+      "$([ $mode = S ] && echo select || echo tpcb)" "${this[off]}" "${this[on]}" "$pr"
   done
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
-echo "clients=$CLIENTS seconds=$SECONDS_PER_RUN scale=$SCALE rounds=$ROUNDS"
-echo "select-only ratio (extguard/none): $(ratio "${sum[on_S]}" "${sum[off_S]}")"
-echo "tpc-b       ratio (extguard/none): $(ratio "${sum[on_B]}" "${sum[off_B]}")"
+median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR] = $1} END {printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+echo "clients=$CLIENTS seconds=$SECONDS_PER_RUN (+${WARMUP} s warm-up) scale=$SCALE rounds=$ROUNDS"
+echo "select-only extguard/none: median paired ratio $(median "${paired[S]}"), ratio of sums $(ratio "${sum[on_S]}" "${sum[off_S]}")  (target >= 0.98)"
+echo "tpc-b       extguard/none: median paired ratio $(median "${paired[B]}"), ratio of sums $(ratio "${sum[on_B]}" "${sum[off_B]}")  (target >= 0.98)"
