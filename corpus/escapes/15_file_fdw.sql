@@ -2,6 +2,8 @@
 -- expect: file_fdw attempted
 -- expect: file_fdw attempted
 -- expect: file_fdw attempted
+-- expect: file_fdw attempted
+-- expect-detail: scan eg_ft: program 'echo hi'
 CREATE EXTENSION IF NOT EXISTS file_fdw;
 CREATE SERVER eg_fs FOREIGN DATA WRAPPER file_fdw;
 CREATE FOREIGN TABLE eg_ft(x text) SERVER eg_fs OPTIONS (program 'echo hi');

@@ -1,4 +1,5 @@
-//! Executor hooks: ExecutorCheckPerms (DML on pg_catalog tables),
+//! Executor hooks: ExecutorCheckPerms (DML on pg_catalog tables, scans of
+//! file_fdw and postgres_fdw foreign tables),
 //! ExecutorStart (remember the statement text for records made while the
 //! plan is set up) and ExecutorRun (nesting depth).
 
@@ -69,12 +70,67 @@ unsafe fn catalog_writes(range_table: *mut pg_sys::List) -> Vec<String> {
     out
 }
 
+/// Foreign tables this range table reads or writes through file_fdw (a
+/// program run or a server file read at scan time) or postgres_fdw (a
+/// connection opened at scan time), however long ago they were created.
+///
+/// # Safety
+/// `range_table` must be NULL or a List of RangeTblEntry.
+unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)> {
+    let mut out = Vec::new();
+    // SAFETY: per caller; the foreign catalog lookups return palloc'd
+    // structs for an existing foreign table (the executor holds a lock).
+    unsafe {
+        let len = range_table.as_ref().map_or(0, |l| l.length as usize);
+        for i in 0..len {
+            let r = &*(*(*range_table).elements.add(i))
+                .ptr_value
+                .cast::<pg_sys::RangeTblEntry>();
+            if r.rtekind != pg_sys::RTEKind::RTE_RELATION
+                || r.relkind as u8 != pg_sys::RELKIND_FOREIGN_TABLE
+            {
+                continue;
+            }
+            let table = pg_sys::GetForeignTable(r.relid);
+            let server = pg_sys::GetForeignServer((*table).serverid);
+            let fdw = pg_sys::GetForeignDataWrapper((*server).fdwid);
+            let name = super::cstr(pg_sys::get_rel_name(r.relid));
+            match super::cstr((*fdw).fdwname).as_str() {
+                "file_fdw" => {
+                    let hits: Vec<String> = super::utility::def_elems((*table).options)
+                        .into_iter()
+                        .filter(|(k, _, _)| crate::vectors::is_file_fdw_option(k))
+                        .map(|(k, v, _)| format!("{k} '{v}'"))
+                        .collect();
+                    if !hits.is_empty() {
+                        out.push((Vector::FileFdw, format!("scan {name}: {}", hits.join(", "))));
+                    }
+                }
+                "postgres_fdw" => out.push((
+                    Vector::RemoteConnection,
+                    format!(
+                        "scan {name} through server {} ({})",
+                        super::cstr((*server).servername),
+                        super::utility::options_text((*server).options)
+                    ),
+                )),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn check_perms(range_table: *mut pg_sys::List, ereport: bool) -> bool {
     // SAFETY: the executor passes its range table.
     let writes = unsafe { catalog_writes(range_table) };
     if !writes.is_empty() {
         report(Vector::CatalogDml, "check_perms", writes.join(", "), None);
+    }
+    // SAFETY: as above.
+    for (v, detail) in unsafe { foreign_scans(range_table) } {
+        report(v, "check_perms", detail, None);
     }
     // SAFETY: chain inside the FFI boundary.
     unsafe {

@@ -78,7 +78,9 @@ unsafe fn node_text(node: *mut pg_sys::Node) -> String {
 ///
 /// # Safety
 /// `list` must be NULL or a List of DefElem.
-unsafe fn def_elems(list: *mut pg_sys::List) -> Vec<(String, String, *mut pg_sys::Node)> {
+pub(crate) unsafe fn def_elems(
+    list: *mut pg_sys::List,
+) -> Vec<(String, String, *mut pg_sys::Node)> {
     // SAFETY: caller guarantees DefElem elements.
     unsafe {
         list_ptrs::<pg_sys::DefElem>(list)
@@ -413,7 +415,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
 ///
 /// # Safety
 /// `list` must be NULL or a List of DefElem.
-unsafe fn options_text(list: *mut pg_sys::List) -> String {
+pub(crate) unsafe fn options_text(list: *mut pg_sys::List) -> String {
     // SAFETY: per caller.
     unsafe { def_elems(list) }
         .into_iter()
