@@ -449,12 +449,16 @@ fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let write_result = match format {
         Format::Json => {
-            let mut out = stdout.lock();
+            let mut out = std::io::BufWriter::new(stdout.lock());
             serde_json::to_writer_pretty(&mut out, &report::json_document(&rep))
                 .map_err(std::io::Error::other)
                 .and_then(|_| writeln!(out))
+                .and_then(|_| out.flush())
         }
-        Format::Pgspot => report::write_pgspot(&rep, &mut stdout.lock()),
+        Format::Pgspot => {
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            report::write_pgspot(&rep, &mut out).and_then(|_| out.flush())
+        }
         Format::Human => {
             if always_summarise || !run.extensions.is_empty() {
                 print!("{}", report::extension_table(&rep));
@@ -527,8 +531,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         eprintln!("extguard: interrupted; temporary files removed");
         return Ok(ExitCode::from(130));
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Block-buffered: stdout alone is line-buffered, and serde writes a
+    // finding in many small pieces.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = match args.format {
         ScanFormat::Table => out.write_all(scan::table(&outcome).as_bytes()),
         ScanFormat::Jsonl => scan::jsonl(&outcome, &mut out),
