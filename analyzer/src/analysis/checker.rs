@@ -77,12 +77,11 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
     /// File span of the first token at or after `loc` that is the word `kw`,
     /// else of the statement's first token.
     pub fn keyword_span(&self, kw: &str) -> Span {
-        let base = self.unit.token_base;
         for t in self.unit.tokens.iter() {
             if t.kind == crate::parse::lexer::TokenKind::Word
-                && self.unit.text[t.start - base..t.end - base].eq_ignore_ascii_case(kw)
+                && self.unit.text[t.start..t.end].eq_ignore_ascii_case(kw)
             {
-                return self.unit.span((t.start - base, t.end - base));
+                return self.unit.span((t.start, t.end));
             }
         }
         self.token_span(0)
@@ -91,12 +90,11 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
     /// File span of the last word `kw` that starts before the file offset
     /// `before` (the keyword right in front of a literal), if any.
     pub fn keyword_span_before(&self, kw: &str, before: usize) -> Option<Span> {
-        let base = self.unit.token_base;
         self.unit
             .tokens
             .iter()
             .rev()
-            .map(|t| (t.start - base, t.end - base, t.kind))
+            .map(|t| (t.start, t.end, t.kind))
             .find(|&(s, e, k)| {
                 k == crate::parse::lexer::TokenKind::Word
                     && self.unit.map.to_file(s) < before
@@ -107,17 +105,7 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
 
     /// Local tokens of the unit with offsets relative to its text.
     fn local_tokens(&self) -> impl Iterator<Item = (usize, crate::parse::lexer::Token)> + '_ {
-        let base = self.unit.token_base;
-        self.unit.tokens.iter().enumerate().map(move |(i, t)| {
-            (
-                i,
-                crate::parse::lexer::Token {
-                    start: t.start - base,
-                    end: t.end - base,
-                    kind: t.kind,
-                },
-            )
-        })
+        self.unit.tokens.iter().copied().enumerate()
     }
 
     /// File span of `n` consecutive tokens starting at a node location.

@@ -352,12 +352,12 @@ impl<'a, 'u> Evaluator<'a, 'u> {
         let unit = self.unit;
         let i = unit.token_index(loc)?;
         let t = unit.tokens[i];
-        if t.kind != lexer::TokenKind::String || t.start != loc + unit.token_base {
+        if t.kind != lexer::TokenKind::String || t.start != loc {
             return None;
         }
         let local = lexer::Token {
-            start: t.start - unit.token_base,
-            end: t.end - unit.token_base,
+            start: t.start,
+            end: t.end,
             kind: t.kind,
         };
         let v = lexer::decode_string(&unit.text, &local)?;

@@ -216,14 +216,14 @@ fn merge_created(outer: &mut State, inner: &State) {
 fn next_word_span(ck: &Checker, kw: crate::span::Span) -> crate::span::Span {
     let unit = ck.unit;
     for t in unit.tokens.iter() {
-        let local = t.start - unit.token_base;
+        let local = t.start;
         if unit.map.to_file(local) > kw.start
             && matches!(
                 t.kind,
                 TokenKind::Word | TokenKind::QuotedIdent | TokenKind::String
             )
         {
-            return unit.span((local, t.end - unit.token_base));
+            return unit.span((local, t.end));
         }
     }
     kw
@@ -270,14 +270,14 @@ pub fn do_block(ck: &mut Checker, d: &pb::DoStmt) {
 fn body_unit(ck: &Checker, options: &[pb::Node]) -> Option<Unit<'static>> {
     let def = names::def_elem(options, "as")?;
     let unit = ck.unit;
-    let from = def.location.max(0) as usize + unit.token_base;
+    let from = def.location.max(0) as usize;
     let tok = unit
         .tokens
         .iter()
         .find(|t| t.start >= from && t.kind == TokenKind::String)?;
     let local = lexer::Token {
-        start: tok.start - unit.token_base,
-        end: tok.end - unit.token_base,
+        start: tok.start,
+        end: tok.end,
         kind: tok.kind,
     };
     let value = lexer::decode_string(&unit.text, &local)?;
@@ -307,22 +307,6 @@ pub fn sql_accepting_call(ck: &mut Checker, f: &pb::FuncCall) {
         }
         dynamic::sink(ck.cx, ck.state, ck.unit, arg);
     }
-}
-
-/// The string literal token at a local location of `unit`, decoded, as a unit.
-pub fn literal_unit(unit: &Unit, loc: usize) -> Option<Unit<'static>> {
-    let i = unit.token_index(loc)?;
-    let t = unit.tokens[i];
-    if t.kind != TokenKind::String || t.start != loc + unit.token_base {
-        return None;
-    }
-    let local = lexer::Token {
-        start: t.start - unit.token_base,
-        end: t.end - unit.token_base,
-        kind: t.kind,
-    };
-    let v = lexer::decode_string(&unit.text, &local)?;
-    Some(Unit::owned(v.value, unit.map.compose(&v.map)))
 }
 
 /// `name(argname type,...)` with defaults left out, as pgspot renders it.

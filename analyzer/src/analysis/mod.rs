@@ -25,9 +25,8 @@ use crate::span::{OffsetMap, Span};
 pub struct Unit<'t> {
     /// The text (placeholders neutralised).
     pub text: Cow<'t, str>,
-    /// Its tokens; offsets are `token_base` + offset in `text`.
+    /// Its tokens; offsets are offsets in `text`.
     pub tokens: Cow<'t, [Token]>,
-    pub token_base: usize,
     /// Where each byte of `text` is in the file.
     pub map: OffsetMap,
 }
@@ -39,7 +38,6 @@ impl<'t> Unit<'t> {
         Unit {
             text: Cow::Borrowed(t),
             tokens: Cow::Owned(lexer::lex(t)),
-            token_base: 0,
             map: OffsetMap::Shift(start),
         }
     }
@@ -50,27 +48,23 @@ impl<'t> Unit<'t> {
         Unit {
             text: Cow::Owned(text),
             tokens: Cow::Owned(tokens),
-            token_base: 0,
             map,
         }
     }
 
     /// Index of the token at local offset `loc`.
     pub fn token_index(&self, loc: usize) -> Option<usize> {
-        lexer::token_at(&self.tokens, loc + self.token_base)
+        lexer::token_at(&self.tokens, loc)
     }
 
     /// Local byte range of the token at `loc`.
     pub fn token_range(&self, loc: usize) -> (usize, usize) {
         match self.token_index(loc) {
             Some(i)
-                if self.tokens[i].start <= loc + self.token_base
-                    && loc + self.token_base < self.tokens[i].end.max(self.tokens[i].start + 1) =>
+                if self.tokens[i].start <= loc
+                    && loc < self.tokens[i].end.max(self.tokens[i].start + 1) =>
             {
-                (
-                    self.tokens[i].start - self.token_base,
-                    self.tokens[i].end - self.token_base,
-                )
+                (self.tokens[i].start, self.tokens[i].end)
             }
             _ => (loc, (loc + 1).min(self.text.len().max(loc))),
         }
@@ -81,15 +75,14 @@ impl<'t> Unit<'t> {
         let Some(mut i) = self.token_index(loc) else {
             return self.token_range(loc);
         };
-        if self.tokens[i].start != loc + self.token_base {
+        if self.tokens[i].start != loc {
             return self.token_range(loc);
         }
         let text = &self.text;
-        let local = |t: &Token| (t.start - self.token_base, t.end - self.token_base);
+        let local = |t: &Token| (t.start, t.end);
         let (start, mut end) = local(&self.tokens[i]);
         while let (Some(dot), Some(next)) = (self.tokens.get(i + 1), self.tokens.get(i + 2)) {
-            let dot_is_dot = dot.kind == TokenKind::Punct
-                && &text[dot.start - self.token_base..dot.end - self.token_base] == ".";
+            let dot_is_dot = dot.kind == TokenKind::Punct && &text[dot.start..dot.end] == ".";
             if !(dot_is_dot && matches!(next.kind, TokenKind::Word | TokenKind::QuotedIdent)) {
                 break;
             }
@@ -192,11 +185,11 @@ impl<'f> Cx<'f> {
     /// covers the statement that follows it. `stmts` has offsets local to the unit.
     fn collect_suppressions(&mut self, unit: &Unit, stmts: &[lexer::StmtRange]) {
         for t in unit.tokens.iter().filter(|t| t.kind == TokenKind::Comment) {
-            let text = &unit.text[t.start - unit.token_base..t.end - unit.token_base];
+            let text = &unit.text[t.start..t.end];
             let Some(codes) = crate::source::parse_directive(text) else {
                 continue;
             };
-            if let Some(next) = stmts.iter().find(|s| s.start >= t.end - unit.token_base) {
+            if let Some(next) = stmts.iter().find(|s| s.start >= t.end) {
                 let span = unit.map.span(next.start, next.end);
                 self.suppressions.push((span, codes));
             }
@@ -275,7 +268,6 @@ pub fn analyze_statements(cx: &mut Cx, state: &mut State, unit: &Unit, seq: Sequ
         let sub = Unit {
             text: Cow::Borrowed(text),
             tokens: Cow::Owned(lexer::lex(text)),
-            token_base: 0,
             map: unit.map.shifted(r.start),
         };
         if let Some(init) = &initial {
