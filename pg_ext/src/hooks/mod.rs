@@ -28,6 +28,65 @@ thread_local! {
     static SETTING_RECORDED: Cell<u32> = const { Cell::new(0) };
     /// Source text of the innermost executing statement (ExecutorStart).
     static SOURCE_TEXT: Cell<*const c_char> = const { Cell::new(std::ptr::null()) };
+    /// `extguard_tamper` in the running utility statement: 0 outside one,
+    /// 1 none recorded yet, 2 recorded (one record per statement, however
+    /// many of extguard's objects it touches), 3 inside CREATE EXTENSION
+    /// extguard (its own script: nothing to record).
+    static TAMPER_SCOPE: Cell<u8> = const { Cell::new(0) };
+    /// The running utility statement and its source text (valid while it
+    /// runs), for records made below it.
+    static UTILITY_STMT: Cell<(*mut pg_sys::PlannedStmt, *const c_char)> =
+        const { Cell::new((std::ptr::null_mut(), std::ptr::null())) };
+}
+
+/// Enter a utility statement; `recorded`: it was already recorded as
+/// `extguard_tamper` by the utility hook; `own_script`: it is CREATE
+/// EXTENSION extguard.
+pub(crate) fn tamper_scope(recorded: bool, own_script: bool) -> Restore<u8> {
+    let now = TAMPER_SCOPE.with(|c| c.get());
+    // Statements run by a statement already recorded (the update script of
+    // ALTER EXTENSION extguard) or by extguard's own script inherit that.
+    let new = if now == 3 || own_script {
+        3
+    } else if recorded || now == 2 {
+        2
+    } else {
+        1
+    };
+    Restore::set(&TAMPER_SCOPE, new)
+}
+
+/// True while CREATE EXTENSION extguard runs its script.
+pub(crate) fn in_own_script() -> bool {
+    TAMPER_SCOPE.with(|c| c.get()) == 3
+}
+
+/// Whether an `extguard_tamper` record is to be made now; inside a utility
+/// statement, marks it made.
+pub(crate) fn claim_tamper_record() -> bool {
+    TAMPER_SCOPE.with(|c| match c.get() {
+        2 | 3 => false,
+        1 => {
+            c.set(2);
+            true
+        }
+        _ => true,
+    })
+}
+
+/// Remember the running utility statement (restored on drop).
+pub(crate) fn set_utility_stmt(
+    pstmt: *mut pg_sys::PlannedStmt,
+    query_string: *const c_char,
+) -> Restore<(*mut pg_sys::PlannedStmt, *const c_char)> {
+    Restore::set(&UTILITY_STMT, (pstmt, query_string))
+}
+
+/// Text of the running utility statement, if any.
+pub(crate) fn utility_text() -> Option<String> {
+    let (pstmt, query_string) = UTILITY_STMT.with(|c| c.get());
+    // SAFETY: set only while ProcessUtility runs with these pointers.
+    (!pstmt.is_null()).then(|| unsafe { utility::statement_text(pstmt, query_string) })
 }
 
 /// Install every hook. Called from `_PG_init` only when preloaded.

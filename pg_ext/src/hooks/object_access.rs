@@ -1,9 +1,16 @@
-//! object_access_hook, `OAT_FUNCTION_EXECUTE`: every function call the
-//! executor sets up (also PL/pgSQL simple expressions, fastpath, CALL).
-//! Functions are recognised by what they are — `LANGUAGE internal` + C
-//! symbol, or `LANGUAGE c` + library + symbol — so aliases are caught.
-//! The classification is cached per backend and dropped on any pg_proc
-//! invalidation.
+//! object_access_hook.
+//!
+//! `OAT_FUNCTION_EXECUTE`: every function call the executor sets up (also
+//! PL/pgSQL simple expressions, fastpath, CALL). Functions are recognised by
+//! what they are — `LANGUAGE internal` + C symbol, or `LANGUAGE c` + library
+//! + symbol — so aliases are caught. The classification is cached per
+//! backend and dropped on any pg_proc invalidation.
+//!
+//! `OAT_POST_CREATE`, `OAT_POST_ALTER`, `OAT_DROP`: a function, relation or
+//! the schema itself in extguard's schema created, changed (renamed,
+//! re-owned, granted, replaced, moved) or dropped other than by CREATE
+//! EXTENSION extguard is `extguard_tamper` — one record per statement, none
+//! when the utility hook already recorded the statement (DROP EXTENSION).
 
 use super::{cstr, report};
 use crate::vectors::{self, Vector};
@@ -102,6 +109,103 @@ fn classify(oid: pg_sys::Oid) -> Option<(Vector, String)> {
     found
 }
 
+/// Namespace and name of a pg_proc or pg_class row as the current command
+/// sees it (SnapshotSelf: also a row this command just inserted or
+/// updated, which the syscache does not show yet).
+///
+/// # Safety
+/// In a transaction; `class_id` is pg_proc or pg_class.
+unsafe fn row_as_self_sees(
+    class_id: pg_sys::Oid,
+    oid: pg_sys::Oid,
+) -> Option<(pg_sys::Oid, String)> {
+    // SAFETY: per caller; the scan is opened and closed here, the tuple
+    // read before the scan ends.
+    unsafe {
+        let (index, attnum) = if class_id == pg_sys::ProcedureRelationId {
+            (pg_sys::ProcedureOidIndexId, pg_sys::Anum_pg_proc_oid)
+        } else {
+            (pg_sys::ClassOidIndexId, pg_sys::Anum_pg_class_oid)
+        };
+        let rel = pg_sys::table_open(class_id, pg_sys::AccessShareLock as i32);
+        let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+        pg_sys::ScanKeyInit(
+            &mut key,
+            attnum as pg_sys::AttrNumber,
+            pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
+            pg_sys::Oid::from(pg_sys::F_OIDEQ),
+            pg_sys::Datum::from(oid),
+        );
+        let scan = pg_sys::systable_beginscan(
+            rel,
+            pg_sys::Oid::from(index),
+            true,
+            &raw mut pg_sys::SnapshotSelfData,
+            1,
+            &mut key,
+        );
+        let tup = pg_sys::systable_getnext(scan);
+        let found = if tup.is_null() {
+            None
+        } else if class_id == pg_sys::ProcedureRelationId {
+            let f = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_proc>(tup);
+            Some(((*f).pronamespace, cstr((*f).proname.data.as_ptr())))
+        } else {
+            let f = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_class>(tup);
+            Some(((*f).relnamespace, cstr((*f).relname.data.as_ptr())))
+        };
+        pg_sys::systable_endscan(scan);
+        pg_sys::table_close(rel, pg_sys::AccessShareLock as i32);
+        found
+    }
+}
+
+/// What a create / alter / drop of this object does to extguard, if it
+/// touches extguard's schema or an object in it.
+fn tamper_target(
+    access: pg_sys::ObjectAccessType::Type,
+    class_id: pg_sys::Oid,
+    object_id: pg_sys::Oid,
+) -> Option<String> {
+    use pg_sys::ObjectAccessType::*;
+    let verb = match access {
+        OAT_POST_CREATE => "CREATE",
+        OAT_POST_ALTER => "ALTER",
+        OAT_DROP => "DROP",
+        _ => return None,
+    };
+    let is_proc = class_id == pg_sys::ProcedureRelationId;
+    let is_rel = class_id == pg_sys::RelationRelationId;
+    if !is_proc && !is_rel && class_id != pg_sys::NamespaceRelationId {
+        return None;
+    }
+    // SAFETY: catalog lookups by name and OID in a transaction (object
+    // access hooks run inside the command that changes the object).
+    unsafe {
+        let schema = pg_sys::get_namespace_oid(c"extguard".as_ptr(), true);
+        if schema == pg_sys::InvalidOid {
+            return None;
+        }
+        if class_id == pg_sys::NamespaceRelationId {
+            return (object_id == schema).then(|| format!("{verb} schema extguard"));
+        }
+        // The row as this command left it, and as it was before (a move
+        // out of the schema changes the namespace).
+        let now = row_as_self_sees(class_id, object_id);
+        let before = if is_proc {
+            pg_sys::get_func_namespace(object_id)
+        } else {
+            pg_sys::get_rel_namespace(object_id)
+        };
+        let name = now.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
+        let touched = now.is_some_and(|(ns, _)| ns == schema) || before == schema;
+        touched.then(|| {
+            let kind = if is_proc { "function" } else { "relation" };
+            format!("{verb} {kind} extguard.{name}")
+        })
+    }
+}
+
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn object_access(
     access: pg_sys::ObjectAccessType::Type,
@@ -120,6 +224,15 @@ unsafe extern "C-unwind" fn object_access(
                 }
             }
             report(v, "function_execute", detail, None);
+        }
+    } else if let Some(detail) = tamper_target(access, class_id, object_id) {
+        if super::claim_tamper_record() {
+            report(
+                Vector::ExtguardTamper,
+                "object_access",
+                detail,
+                super::utility_text(),
+            );
         }
     }
     // SAFETY: chain with our own arguments inside the FFI boundary.

@@ -271,11 +271,17 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             found.push((v, format!("ALTER SYSTEM {name} = {value}")));
         } else if is(n, NodeTag::T_GrantStmt) {
             let g = &*node.cast::<pg_sys::GrantStmt>();
+            let what = if g.is_grant { "GRANT" } else { "REVOKE" };
             if g.objtype == pg_sys::ObjectType::OBJECT_PARAMETER_ACL {
-                let what = if g.is_grant { "GRANT" } else { "REVOKE" };
                 found.push((
                     Vector::GrantParameter,
                     format!("{what} ON PARAMETER {}", node_text(g.objects.cast())),
+                ));
+            } else if grant_touches_extguard(g) {
+                // PostgreSQL 15 runs no object-access hook for GRANT.
+                found.push((
+                    Vector::ExtguardTamper,
+                    format!("{what} on objects in schema extguard"),
                 ));
             }
         } else if is(n, NodeTag::T_CreateRoleStmt) {
@@ -411,6 +417,68 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
     found
 }
 
+/// True when a GRANT / REVOKE names extguard's schema or an object in it.
+///
+/// # Safety
+/// `g` is a valid GrantStmt; in a transaction (catalog lookups).
+unsafe fn grant_touches_extguard(g: &pg_sys::GrantStmt) -> bool {
+    use pg_sys::ObjectType::*;
+    // SAFETY: per caller; lookups are missing_ok; casts follow objtype.
+    unsafe {
+        let schema = pg_sys::get_namespace_oid(c"extguard".as_ptr(), true);
+        if schema == pg_sys::InvalidOid {
+            return false;
+        }
+        let names = || {
+            list_ptrs::<pg_sys::Node>(g.objects)
+                .into_iter()
+                .any(|n| node_text(n) == "extguard")
+        };
+        if g.targtype == pg_sys::GrantTargetType::ACL_TARGET_ALL_IN_SCHEMA {
+            return names();
+        }
+        if g.targtype != pg_sys::GrantTargetType::ACL_TARGET_OBJECT {
+            return false;
+        }
+        match g.objtype {
+            OBJECT_SCHEMA => names(),
+            OBJECT_TABLE | OBJECT_SEQUENCE => list_ptrs::<pg_sys::RangeVar>(g.objects)
+                .into_iter()
+                .any(|rv| {
+                    let rel = pg_sys::RangeVarGetRelidExtended(
+                        rv,
+                        pg_sys::NoLock as i32,
+                        pg_sys::RVROption::RVR_MISSING_OK,
+                        None,
+                        std::ptr::null_mut(),
+                    );
+                    rel != pg_sys::InvalidOid && pg_sys::get_rel_namespace(rel) == schema
+                }),
+            OBJECT_FUNCTION | OBJECT_PROCEDURE | OBJECT_ROUTINE => {
+                list_ptrs::<pg_sys::ObjectWithArgs>(g.objects)
+                    .into_iter()
+                    .any(|owa| {
+                        let f = pg_sys::LookupFuncWithArgs(g.objtype, owa, true);
+                        f != pg_sys::InvalidOid && pg_sys::get_func_namespace(f) == schema
+                    })
+            }
+            _ => false,
+        }
+    }
+}
+
+/// True for `CREATE EXTENSION extguard`.
+///
+/// # Safety
+/// `node` must be NULL or a valid parse node.
+unsafe fn creates_extguard(node: *mut pg_sys::Node) -> bool {
+    // SAFETY: tag checked before the cast.
+    unsafe {
+        is(node.cast(), NodeTag::T_CreateExtensionStmt)
+            && cstr((*node.cast::<pg_sys::CreateExtensionStmt>()).extname) == "extguard"
+    }
+}
+
 /// Option list as text, password values hidden.
 ///
 /// # Safety
@@ -475,7 +543,10 @@ unsafe fn role_options(found: &mut Vec<(Vector, String)>, role: &str, list: *mut
 ///
 /// # Safety
 /// `pstmt` valid; `query` NULL or the NUL-terminated source string.
-unsafe fn statement_text(pstmt: *mut pg_sys::PlannedStmt, query: *const c_char) -> String {
+pub(crate) unsafe fn statement_text(
+    pstmt: *mut pg_sys::PlannedStmt,
+    query: *const c_char,
+) -> String {
     // SAFETY: per caller; location/len are byte offsets into `query`.
     let all = unsafe { cstr(query) };
     let (loc, len) = unsafe { ((*pstmt).stmt_location, (*pstmt).stmt_len) };
@@ -501,8 +572,19 @@ unsafe extern "C-unwind" fn process_utility(
     qc: *mut pg_sys::QueryCompletion,
 ) {
     // SAFETY: PostgreSQL passes a valid PlannedStmt and source text.
-    let found = unsafe { classify((*pstmt).utilityStmt) };
+    let mut found = unsafe { classify((*pstmt).utilityStmt) };
+    if super::in_own_script() {
+        // CREATE EXTENSION extguard's script grants on its own objects.
+        found.retain(|(v, _)| *v != Vector::ExtguardTamper);
+    }
     let mut setting_guard = None;
+    // SAFETY: as above.
+    let own_script = unsafe { creates_extguard((*pstmt).utilityStmt) };
+    let _tamper = super::tamper_scope(
+        found.iter().any(|(v, _)| *v == Vector::ExtguardTamper),
+        own_script,
+    );
+    let _stmt = super::set_utility_stmt(pstmt, query_string);
     if !found.is_empty() {
         // SAFETY: as above.
         let stmt = unsafe { statement_text(pstmt, query_string) };
