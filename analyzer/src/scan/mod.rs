@@ -324,7 +324,7 @@ fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(len as u64);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} sources {elapsed_precise} {wide_msg}",
+        "{bar:30} {pos}/{len} extensions and archives {elapsed_precise} {wide_msg}",
     ) {
         bar.set_style(style);
     }
