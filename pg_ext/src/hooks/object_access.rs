@@ -2,9 +2,9 @@
 //!
 //! `OAT_FUNCTION_EXECUTE`: every function call the executor sets up (also
 //! PL/pgSQL simple expressions, fastpath, CALL). Functions are recognised by
-//! what they are — `LANGUAGE internal` + C symbol, or `LANGUAGE c` + library
-//! + symbol — so aliases are caught. The classification is cached per
-//! backend and dropped on any pg_proc invalidation.
+//! what they are — `LANGUAGE internal` and C symbol, or `LANGUAGE c`,
+//! library and symbol — so aliases are caught. The classification is cached
+//! per backend and dropped on any pg_proc invalidation.
 //!
 //! `OAT_POST_CREATE`, `OAT_POST_ALTER`, `OAT_DROP`: a function, relation or
 //! the schema itself in extguard's schema created, changed (renamed,
