@@ -13,7 +13,9 @@
 # (BENCH_WARMUP seconds of the same script, not counted); configurations
 # alternate within each round (off/on, then on/off); the result is the
 # median over rounds of the paired ratio on/off of one round, next to the
-# ratio of the summed TPS. Run time: about 4 x BENCH_ROUNDS x
+# ratio of the summed TPS. The backend CPU time per committed transaction
+# (from /proc and pg_stat_database, sampled inside the measured window) is
+# printed next to it: on a shared machine it moves far less than TPS. Run time: about 4 x BENCH_ROUNDS x
 # (BENCH_SECONDS + BENCH_WARMUP + ~2 s); default 4 x 8 x 15 s: ~8 min.
 set -euo pipefail
 
@@ -45,10 +47,25 @@ start() { # $1: preload list ('' = none)
 }
 stop() { "${RUN[@]}" "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null; }
 pgb() { "${RUN[@]}" "$BIN/pgbench" -h "$DIR" -p "$PORT" -U postgres "$@" postgres; }
-tps() { # $@: pgbench args; warms up, then prints the TPS number
+psql_q() { "${RUN[@]}" "$BIN/psql" -h "$DIR" -p "$PORT" -U postgres -d postgres -Atc "$1"; }
+# Backend CPU time (clock ticks, all pgbench backends) and committed
+# transactions so far.
+sample() {
+  local cpu=0 p
+  for p in $(psql_q "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'"); do
+    cpu=$((cpu + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$cpu $(psql_q "SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'")"
+}
+tps() { # $@: pgbench args; warms up, then prints "TPS CPU-us-per-transaction"
   pgb -c "$CLIENTS" -j "$CLIENTS" -T "$WARMUP" "$@" >/dev/null 2>&1
-  pgb -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" "$@" 2>/dev/null |
-    awk '/^tps = / {print $3}'
+  pgb -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" "$@" > "$DIR/pgbench.out" 2>/dev/null &
+  local pid=$! c1 x1 c2 x2
+  sleep 1; read -r c1 x1 < <(sample)
+  sleep $((SECONDS_PER_RUN - 2)); read -r c2 x2 < <(sample)
+  wait "$pid"
+  awk -v c=$((c2 - c1)) -v x=$((x2 - x1)) -v hz="$(getconf CLK_TCK)" '/^tps = / {
+    printf "%s %.2f\n", $3, (x > 0 ? c * 1e6 / hz / x : 0) }' "$DIR/pgbench.out"
 }
 
 start ''
@@ -56,28 +73,32 @@ pgb -i -q -s "$SCALE" >/dev/null 2>&1
 stop
 
 declare -A sum=([off_S]=0 [on_S]=0 [off_B]=0 [on_B]=0)
-declare -A paired=([S]="" [B]="")
+declare -A paired=([S]="" [B]="") cpu_paired=([S]="" [B]="")
 for ((r = 1; r <= ROUNDS; r++)); do
   for mode in S B; do
     order=(off on); (( r % 2 == 0 )) && order=(on off)
-    declare -A this=()
+    declare -A this=() cpu_of=()
     for cfg in "${order[@]}"; do
       if [ $cfg = on ]; then start extguard; else start ''; fi
       args=(); [ $mode = S ] && args=(-S)
-      t="$(tps "${args[@]}")"
+      read -r t cpu < <(tps "${args[@]}")
       stop
       this[$cfg]=$t
+      cpu_of[$cfg]=$cpu
       sum[${cfg}_$mode]="$(awk -v a="${sum[${cfg}_$mode]}" -v b="$t" 'BEGIN {print a + b}')"
     done
     pr="$(awk -v a="${this[on]}" -v b="${this[off]}" 'BEGIN {printf "%.4f", a / b}')"
+    cr="$(awk -v a="${cpu_of[off]}" -v b="${cpu_of[on]}" 'BEGIN {printf "%.4f", (b > 0 ? a / b : 0)}')"
     paired[$mode]+="$pr "
-    printf 'round %d %-6s off %9.1f tps  on %9.1f tps  ratio %s\n' "$r" \
-      "$([ $mode = S ] && echo select || echo tpcb)" "${this[off]}" "${this[on]}" "$pr"
+    cpu_paired[$mode]+="$cr "
+    printf 'round %d %-6s off %9.1f tps %6.2f us/tx  on %9.1f tps %6.2f us/tx  tps ratio %s  cpu ratio %s\n' "$r" \
+      "$([ $mode = S ] && echo select || echo tpcb)" "${this[off]}" "${cpu_of[off]}" "${this[on]}" "${cpu_of[on]}" "$pr" "$cr"
   done
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | awk '{v[NR] = $1} END {printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 echo "clients=$CLIENTS seconds=$SECONDS_PER_RUN (+${WARMUP} s warm-up) scale=$SCALE rounds=$ROUNDS"
-echo "select-only extguard/none: median paired ratio $(median "${paired[S]}"), ratio of sums $(ratio "${sum[on_S]}" "${sum[off_S]}")  (target >= 0.98)"
-echo "tpc-b       extguard/none: median paired ratio $(median "${paired[B]}"), ratio of sums $(ratio "${sum[on_B]}" "${sum[off_B]}")  (target >= 0.98)"
+echo "select-only TPS extguard/none: median paired ratio $(median "${paired[S]}"), ratio of sums $(ratio "${sum[on_S]}" "${sum[off_S]}")  (target >= 0.98)"
+echo "tpc-b       TPS extguard/none: median paired ratio $(median "${paired[B]}"), ratio of sums $(ratio "${sum[on_B]}" "${sum[off_B]}")  (target >= 0.98)"
+echo "backend CPU per transaction, none/extguard (the same ratio without scheduling noise): select-only $(median "${cpu_paired[S]}"), tpc-b $(median "${cpu_paired[B]}")"
