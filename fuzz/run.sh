@@ -10,12 +10,13 @@
 # Seeds come from corpus/ (and fuzz/seeds/); the growing corpus is kept in
 # fuzz/corpus/TARGET and crashing inputs in fuzz/artifacts/TARGET. Copy a
 # crash to corpus/fuzz-regressions/TARGET/ and `cargo test -p
-# extguard-analyzer --test fuzz_regressions` replays it.
+# extguard-analyzer --test fuzz_regressions` replays it (target sandbox:
+# `cargo test -p extguard-sandbox --test fuzz_regressions`).
 set -euo pipefail
 
 SECONDS_PER_TARGET=${1:-60}
 shift || true
-ALL_TARGETS=(sql plpgsql control wasm)
+ALL_TARGETS=(sql plpgsql control wasm archive sandbox)
 TARGETS=("${@:-${ALL_TARGETS[@]}}")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL_TARGETS[@]}")
 
@@ -52,6 +53,10 @@ seeds() {
         for f in "$root"/corpus/extensions/*/*.sql; do cp "$f" "$dir/ext-$(basename "$f")"; done ;;
     control) for f in "$root"/corpus/extensions/*/*.control; do cp "$f" "$dir"/; done ;;
     wasm) cp "$root"/corpus/wasm/*.wasm "$root"/corpus/wasm/*.wat "$dir"/ 2>/dev/null || true ;;
+    # WAT text as is (the sandbox loads it too); the binaries are in
+    # fuzz/seeds/sandbox (kept equal to corpus/wasm by a sandbox test).
+    sandbox) cp "$root"/corpus/wasm/*.wat "$dir"/ 2>/dev/null || true ;;
+    # archive: fuzz/seeds/archive (made by fuzz/seeds/make_archive_seeds.py)
     esac
     [ -d "$here/seeds/$1" ] && cp "$here/seeds/$1"/* "$dir"/ 2>/dev/null || true
     [ -d "$root/corpus/fuzz-regressions/$1" ] && cp "$root/corpus/fuzz-regressions/$1"/* "$dir"/ 2>/dev/null || true

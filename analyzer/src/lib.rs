@@ -17,6 +17,7 @@ pub mod scan;
 pub mod search_path;
 pub mod source;
 pub mod span;
+pub mod test_hook;
 pub mod wasm;
 
 pub use config::Config;

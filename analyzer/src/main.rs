@@ -255,6 +255,22 @@ fn read_input(path: &Option<PathBuf>) -> std::io::Result<Vec<u8>> {
     }
 }
 
+/// Replace the default panic message (and its backtrace hint) with one line
+/// on stderr: a panic while analysing a file or an extension is caught and
+/// becomes an EG003 finding, so the line only says where it happened.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "extguard: internal error{at}: {}",
+            extguard_analyzer::scan::panic_message(info.payload())
+        );
+    }));
+}
+
 /// Analyse one file, turning a panic into an internal-error finding.
 fn analyze_isolated(file: &SourceFile, cfg: &Config, state: &mut State) -> (Vec<Finding>, bool) {
     let snapshot = state.clone();
@@ -438,8 +454,7 @@ fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
         })
         .unwrap_or(Format::Human);
     let mut io_errors = Vec::new();
-    // Quiet the default panic message: a panic becomes an EG003 finding.
-    std::panic::set_hook(Box::new(|_| {}));
+    install_panic_hook();
     let run = analyze_inputs(&args, &cfg, &mut io_errors);
     let rep = Report {
         files: &run.files,
@@ -524,8 +539,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         progress: !args.no_progress,
     };
     scan::install_interrupt_handler()?;
-    // Quiet the default panic message: a panic becomes an EG003 finding.
-    std::panic::set_hook(Box::new(|_| {}));
+    install_panic_hook();
     let outcome = scan::scan(&args.paths, &opts)?;
     if outcome.interrupted {
         eprintln!("extguard: interrupted; temporary files removed");

@@ -104,10 +104,10 @@ pub struct TempDir {
 }
 
 impl TempDir {
-    fn new() -> std::io::Result<TempDir> {
+    fn new_in(parent: &Path) -> std::io::Result<TempDir> {
         let inner = tempfile::Builder::new()
             .prefix("extguard-scan-")
-            .tempdir()?;
+            .tempdir_in(parent)?;
         LIVE.lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(inner.path().to_path_buf());
@@ -136,13 +136,28 @@ pub fn remove_live_dirs() {
     }
 }
 
-/// Unpack `archive` into a new temporary directory.
+/// Unpack `archive` into a new temporary directory (under the system's
+/// temporary directory, `TMPDIR`).
 ///
 /// The error is a sentence about the archive's content (the caller names
 /// the archive).
 pub fn unpack(archive: &Path, kind: ArchiveKind, limits: &Limits) -> Result<Unpacked, String> {
+    unpack_in(archive, kind, limits, &std::env::temp_dir())
+}
+
+/// [`unpack`] into a new temporary directory under `parent` (the fuzz
+/// target passes a private one, to check nothing is left in it).
+pub fn unpack_in(
+    archive: &Path,
+    kind: ArchiveKind,
+    limits: &Limits,
+    parent: &Path,
+) -> Result<Unpacked, String> {
     let len = std::fs::metadata(archive).map_err(|e| e.to_string())?.len();
-    let dir = TempDir::new().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let dir = TempDir::new_in(parent)
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    // (after the directory exists: a panic must still remove it)
+    crate::test_hook::panic_if_requested(&archive.to_string_lossy());
     let mut out = Writer {
         root: dir.path().to_path_buf(),
         budget: Budget {

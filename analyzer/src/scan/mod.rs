@@ -194,7 +194,13 @@ pub fn scan(paths: &[PathBuf], opts: &Options) -> Result<Outcome, String> {
         let r = if cancelled() {
             SourceResult::default()
         } else {
-            run_task(task, &sources, &trees, opts)
+            // Files and extensions catch their own panics (EG003); this
+            // catches the rest (unpacking, discovery inside an archive), so
+            // that one source cannot take the other sources' results down.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_task(task, &sources, &trees, opts)
+            }))
+            .unwrap_or_else(|p| SourceResult::panicked(sources[task.source()].path(), p))
         };
         bar.inc(1);
         bar.set_message(sources[task.source()].path().display().to_string());
@@ -340,6 +346,20 @@ struct SourceResult {
 }
 
 impl SourceResult {
+    /// A task that panicked outside the analysis of a file or extension:
+    /// an input error naming the source, and the internal-error flag.
+    fn panicked(source: &Path, payload: Box<dyn std::any::Any + Send>) -> SourceResult {
+        SourceResult {
+            errors: vec![format!(
+                "{}: internal error (EG003) while reading this source: {}; source skipped",
+                source.display(),
+                panic_message(payload.as_ref())
+            )],
+            internal_error: true,
+            ..SourceResult::default()
+        }
+    }
+
     fn add(&mut self, u: UnitResult) {
         self.internal_error |= u.findings().any(|f| f.finding.code == rules::EG003.code);
         self.units.push(u);
@@ -589,11 +609,7 @@ fn diagnostic(file: &SourceFile, message: &str) -> Finding {
 
 /// The EG003 finding for a panic caught while analysing `what` (a file, an extension).
 pub fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + Send>) -> Finding {
-    let msg = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".into());
+    let msg = panic_message(payload.as_ref());
     Finding {
         code: rules::EG003.code,
         severity: Severity::Error,
@@ -607,6 +623,15 @@ pub fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + S
         object: None,
         span: Span::new(0, 0),
     }
+}
+
+/// The message of a panic payload (`panic!` gives a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
 }
 
 /// Per-rule totals over all units, in rule-code order.

@@ -5,12 +5,18 @@
 //! relies on: spans inside the file, positions that agree with the spans,
 //! error offsets inside the input.
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use extguard_analyzer::analysis::analyze_file;
 use extguard_analyzer::extension::control;
+use extguard_analyzer::scan::archive::{self, ArchiveKind, Limits};
 use extguard_analyzer::{wasm, Config, Finding, SourceFile, State};
 
-/// The fuzz targets, by name (also the sub-directories of the regression corpus).
-pub const TARGETS: [&str; 4] = ["sql", "plpgsql", "control", "wasm"];
+/// The fuzz targets checked here, by name (also the sub-directories of the
+/// regression corpus). The `sandbox` target's check lives with the sandbox
+/// crate (`sandbox/tests/fuzz_support/`), which replays its regressions.
+pub const TARGETS: [&str; 5] = ["sql", "plpgsql", "control", "wasm", "archive"];
 
 /// Run target `name` on `data`; panics on a crash or a broken invariant.
 pub fn check(name: &str, data: &[u8]) {
@@ -19,7 +25,8 @@ pub fn check(name: &str, data: &[u8]) {
         "plpgsql" => check_plpgsql(data),
         "control" => check_control(data),
         "wasm" => check_wasm(data),
-        other => panic!("unknown fuzz target {other}"),
+        "archive" => check_archive(data),
+        other => panic!("unknown fuzz target {other} (sandbox: see sandbox/tests/fuzz_support)"),
     }
 }
 
@@ -74,6 +81,139 @@ pub fn check_wasm(data: &[u8]) {
         let file = SourceFile::new(path, data);
         let findings = wasm::analyze(&file, data);
         check_findings(&file, &findings);
+    }
+}
+
+/// Limits small enough for the fuzzer to reach every one of them.
+pub const ARCHIVE_LIMITS: Limits = Limits {
+    max_total_bytes: 64 << 10,
+    max_entries: 24,
+    max_ratio: 20,
+    ratio_floor: 8 << 10,
+};
+
+/// The archive kind an `archive` input's first byte selects, and its extension.
+pub fn archive_kind(selector: u8) -> (ArchiveKind, &'static str) {
+    match selector % 3 {
+        0 => (ArchiveKind::Zip, "zip"),
+        1 => (ArchiveKind::TarGz, "tar.gz"),
+        _ => (ArchiveKind::Deb, "deb"),
+    }
+}
+
+/// Bytes as an archive into the scan's unpacker: the first byte selects the
+/// kind (zip, tar.gz, .deb), the rest is the archive, written to a file with
+/// the kind's extension and unpacked under a private directory with
+/// [`ARCHIVE_LIMITS`]. On success, everything unpacked is a regular file or
+/// a directory (no link) really inside the root, within the limits (and
+/// under `usr/share/postgresql/` for a .deb); an error says something;
+/// either way, nothing is left behind once the result is dropped.
+pub fn check_archive(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let (kind, ext) = archive_kind(selector);
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let work = std::env::temp_dir().join(format!(
+        "extguard-fuzz-archive-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    let parent = work.join("out");
+    std::fs::create_dir_all(&parent).expect("scratch directory");
+    let input = work.join(format!("input.{ext}"));
+    std::fs::write(&input, body).expect("scratch input");
+    match archive::unpack_in(&input, kind, &ARCHIVE_LIMITS, &parent) {
+        Ok(unpacked) => {
+            let root = unpacked.root().to_path_buf();
+            assert!(
+                root.parent() == Some(parent.as_path()),
+                "unpacked into {} instead of a new directory under {}",
+                root.display(),
+                parent.display()
+            );
+            let mut tally = Tally::default();
+            let canonical_root = root.canonicalize().expect("root exists");
+            walk_unpacked(&canonical_root, &canonical_root, kind, &mut tally);
+            let limits = ARCHIVE_LIMITS;
+            assert!(
+                tally.files <= limits.max_entries,
+                "{} files from at most {} entries",
+                tally.files,
+                limits.max_entries
+            );
+            assert!(
+                tally.bytes <= limits.max_total_bytes,
+                "{} bytes unpacked, the limit is {}",
+                tally.bytes,
+                limits.max_total_bytes
+            );
+            let archive_len = (body.len() as u64).max(1);
+            assert!(
+                tally.bytes <= limits.ratio_floor
+                    || tally.bytes / archive_len <= limits.max_ratio,
+                "{} bytes from a {archive_len}-byte archive, ratio limit {}",
+                tally.bytes,
+                limits.max_ratio
+            );
+            drop(unpacked);
+            assert!(!root.exists(), "{} left behind", root.display());
+        }
+        Err(e) => assert!(!e.trim().is_empty(), "an empty error message"),
+    }
+    let left: Vec<PathBuf> = std::fs::read_dir(&parent)
+        .expect("scratch directory")
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+    std::fs::remove_dir_all(&work).expect("scratch directory removed");
+}
+
+/// What an unpacked tree holds.
+#[derive(Default)]
+struct Tally {
+    files: u64,
+    bytes: u64,
+}
+
+fn walk_unpacked(root: &Path, dir: &Path, kind: ArchiveKind, tally: &mut Tally) {
+    for entry in std::fs::read_dir(dir).expect("readable unpacked directory") {
+        let path = entry.expect("directory entry").path();
+        let meta = std::fs::symlink_metadata(&path).expect("metadata");
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or_else(|_| panic!("{} outside {}", path.display(), root.display()));
+        assert!(
+            !meta.file_type().is_symlink(),
+            "link {} in the unpacked tree",
+            rel.display()
+        );
+        let real = path.canonicalize().expect("canonical path");
+        assert!(
+            real.starts_with(root) && real != root,
+            "{} resolves to {}, outside the root",
+            rel.display(),
+            real.display()
+        );
+        if meta.is_dir() {
+            walk_unpacked(root, &path, kind, tally);
+        } else if meta.is_file() {
+            tally.files += 1;
+            tally.bytes += meta.len();
+            if kind == ArchiveKind::Deb {
+                assert!(
+                    rel.starts_with("usr/share/postgresql"),
+                    "{} unpacked from a .deb, outside usr/share/postgresql",
+                    rel.display()
+                );
+            }
+        } else {
+            panic!(
+                "{} is neither a file nor a directory ({:?})",
+                rel.display(),
+                meta.file_type()
+            );
+        }
     }
 }
 
