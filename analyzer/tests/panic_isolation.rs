@@ -133,7 +133,10 @@ fn assert_single_eg003(findings: &[&Value], path: &str) {
     assert_eq!(f["code"], "EG003", "{f}");
     assert_eq!(f["severity"], "error", "{f}");
     assert_eq!(f["path"], path, "{f}");
-    assert_eq!((&f["line"], &f["column"]), (&Value::from(1), &Value::from(1)));
+    assert_eq!(
+        (&f["line"], &f["column"]),
+        (&Value::from(1), &Value::from(1))
+    );
     let msg = f["message"].as_str().unwrap();
     assert!(
         msg.starts_with("internal error while analysing") && msg.contains("deliberate panic"),
@@ -165,7 +168,11 @@ fn check_turns_a_panic_into_eg003_for_that_file_and_checks_the_others() {
         for path in ["a.sql", "c.sql"] {
             let found = of_path(&all, path);
             assert!(!found.is_empty(), "{path}: no findings");
-            assert_eq!(found, of_path(&all_before, path), "{path} (append={append})");
+            assert_eq!(
+                found,
+                of_path(&all_before, path),
+                "{path} (append={append})"
+            );
         }
     }
     // The human format says it too, and the exit status is the same.
@@ -189,7 +196,10 @@ fn check_of_a_directory_turns_a_panicking_extension_into_eg003() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_panic_lines(&o, 1);
     let (files, all) = check_findings(&o);
-    assert_single_eg003(&of_path(&all, "reg/boom/boom.control"), "reg/boom/boom.control");
+    assert_single_eg003(
+        &of_path(&all, "reg/boom/boom.control"),
+        "reg/boom/boom.control",
+    );
     assert!(
         !files.iter().any(|f| f.starts_with("reg/boom/boom--")),
         "{files:?}"
@@ -292,7 +302,10 @@ fn scan_sarif_and_table_report_the_panic_and_keep_the_rest() {
     let after = sarif(&o);
     let run = &after["runs"][0];
     assert_eq!(run["invocations"][0]["executionSuccessful"], false);
-    assert_eq!(before["runs"][0]["invocations"][0]["executionSuccessful"], true);
+    assert_eq!(
+        before["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
     let results = |doc: &Value, ext: &str| -> Vec<Value> {
         doc["runs"][0]["results"]
             .as_array()

@@ -154,8 +154,8 @@ pub fn unpack_in(
     parent: &Path,
 ) -> Result<Unpacked, String> {
     let len = std::fs::metadata(archive).map_err(|e| e.to_string())?.len();
-    let dir = TempDir::new_in(parent)
-        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let dir =
+        TempDir::new_in(parent).map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     // (after the directory exists: a panic must still remove it)
     crate::test_hook::panic_if_requested(&archive.to_string_lossy());
     let mut out = Writer {

@@ -150,8 +150,7 @@ pub fn check_archive(data: &[u8]) {
             );
             let archive_len = (body.len() as u64).max(1);
             assert!(
-                tally.bytes <= limits.ratio_floor
-                    || tally.bytes / archive_len <= limits.max_ratio,
+                tally.bytes <= limits.ratio_floor || tally.bytes / archive_len <= limits.max_ratio,
                 "{} bytes from a {archive_len}-byte archive, ratio limit {}",
                 tally.bytes,
                 limits.max_ratio

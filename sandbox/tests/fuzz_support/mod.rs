@@ -112,9 +112,9 @@ pub fn check_sandbox(data: &[u8]) {
             continue; // no SQL signature maps onto it (no result, v128, references...)
         };
         // The type the sandbox reported must be accepted back.
-        let f = module
-            .function(&name, &scalar)
-            .unwrap_or_else(|e| panic!("export '{name}' of type {found} refused as {scalar:?}: {e}"));
+        let f = module.function(&name, &scalar).unwrap_or_else(|e| {
+            panic!("export '{name}' of type {found} refused as {scalar:?}: {e}")
+        });
         calls += call_twice(sb, &f, data.len());
         // Text and bytea through memory, when the type allows them.
         for varlena in varlena_signatures(&scalar) {
@@ -147,7 +147,7 @@ fn call_twice(sb: &Sandbox, f: &Function, seed: usize) -> usize {
             ValueType::Int8 => Arg::Int8(-(seed as i64)),
             ValueType::Float4 => Arg::Float4(seed as f32 / 3.0),
             ValueType::Float8 => Arg::Float8(f64::NAN),
-            ValueType::Bool => Arg::Bool(seed % 2 == 0),
+            ValueType::Bool => Arg::Bool(seed.is_multiple_of(2)),
             ValueType::Text => Arg::Text(text),
             ValueType::Bytea => Arg::Bytea(&bytes),
             ValueType::Jsonb => Arg::Jsonb("{}"),
@@ -182,8 +182,14 @@ pub fn check_error(e: &SandboxError, step: Step) {
     let message = e.to_string();
     assert!(!message.trim().is_empty(), "{e:?}: empty message");
     let detail = match e {
-        BadEncoding(m) | InvalidWat(m) | Malformed(m) | Unsupported(m) | BadResult(m)
-        | ResourceCountExceeded(m) | BadArguments(m) | Engine(m) => Some(m.as_str()),
+        BadEncoding(m)
+        | InvalidWat(m)
+        | Malformed(m)
+        | Unsupported(m)
+        | BadResult(m)
+        | ResourceCountExceeded(m)
+        | BadArguments(m)
+        | Engine(m) => Some(m.as_str()),
         MissingExport { name, reason } => {
             assert!(!name.is_empty(), "{e:?}: no export name");
             Some(reason.as_str())
@@ -224,7 +230,10 @@ pub fn check_error(e: &SandboxError, step: Step) {
                 | Trap { .. }
         ),
     };
-    assert!(expected, "unexpected error while {step:?}: {e:?} ({message})");
+    assert!(
+        expected,
+        "unexpected error while {step:?}: {e:?} ({message})"
+    );
 }
 
 /// `(i32, i64) -> f32` (the sandbox's notation for a wasm function type)
@@ -289,7 +298,10 @@ mod tests {
             parse_wasm_type("(i32, i64) -> f32"),
             Some((v(&["i32", "i64"]), "f32".to_string()))
         );
-        assert_eq!(parse_wasm_type("() -> ()"), Some((v(&[]), "()".to_string())));
+        assert_eq!(
+            parse_wasm_type("() -> ()"),
+            Some((v(&[]), "()".to_string()))
+        );
         assert_eq!(parse_wasm_type("i32 -> i32"), None);
     }
 }
