@@ -355,7 +355,10 @@ impl Module {
                 "the host calls alloc(len) to place text, bytea and jsonb arguments",
             )?;
         }
-        let has_reset = self.inner.get_export("reset").is_some();
+        // `reset` is only called before calls that move text, bytea or
+        // jsonb (ABI.md): a function of numbers only ignores it, whatever
+        // its type (it may even be the function called).
+        let has_reset = uses_memory && self.inner.get_export("reset").is_some();
         if has_reset {
             self.check_func("reset", &[], &[], "() -> ()", "optional")?;
         }
@@ -364,7 +367,7 @@ impl Module {
             name: Arc::from(name),
             signature: Arc::new(signature.clone()),
             passes_varlena,
-            has_reset: has_reset && uses_memory,
+            has_reset,
         })
     }
 

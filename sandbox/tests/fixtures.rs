@@ -96,6 +96,37 @@ fn reset_lets_a_bump_allocator_serve_many_calls() {
     }
 }
 
+/// `reset` matters only to functions that move text, bytea or jsonb: a
+/// function of numbers loads whatever type an export called `reset` has,
+/// and may be that export (found by the `sandbox` fuzz target:
+/// corpus/fuzz-regressions/sandbox/reset-*).
+#[test]
+fn reset_of_another_type_only_concerns_varlena_functions() {
+    let sb = sandbox();
+    let wat = br#"(module
+        (memory (export "memory") 1)
+        (func (export "alloc") (param i32) (result i32) (i32.const 0))
+        (func (export "reset") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+        (func (export "len") (param i32 i32) (result i32) (local.get 1)))"#;
+    let reset = sb.load_function(wat, "reset", &sig(&[Int4], Int4)).unwrap();
+    assert_eq!(sb.call_once(&reset, &[Arg::Int4(41)]), Ok(Value::Int4(42)));
+    let len = sb.load_function(wat, "len", &sig(&[Int4, Int4], Int4)).unwrap();
+    assert_eq!(
+        sb.call_once(&len, &[Arg::Int4(0), Arg::Int4(3)]),
+        Ok(Value::Int4(3))
+    );
+    // With text, reset is called before the call: its type must be () -> ().
+    let err = sb.load_function(wat, "len", &sig(&[Text], Int4)).unwrap_err();
+    assert_eq!(
+        err,
+        SandboxError::WrongSignature {
+            name: "reset".into(),
+            expected: "() -> ()".into(),
+            found: "(i32) -> i32".into(),
+        }
+    );
+}
+
 #[test]
 fn jsonb_field_count_counts_top_level_keys() {
     let sb = sandbox();
