@@ -110,13 +110,17 @@ fn reset_of_another_type_only_concerns_varlena_functions() {
         (func (export "len") (param i32 i32) (result i32) (local.get 1)))"#;
     let reset = sb.load_function(wat, "reset", &sig(&[Int4], Int4)).unwrap();
     assert_eq!(sb.call_once(&reset, &[Arg::Int4(41)]), Ok(Value::Int4(42)));
-    let len = sb.load_function(wat, "len", &sig(&[Int4, Int4], Int4)).unwrap();
+    let len = sb
+        .load_function(wat, "len", &sig(&[Int4, Int4], Int4))
+        .unwrap();
     assert_eq!(
         sb.call_once(&len, &[Arg::Int4(0), Arg::Int4(3)]),
         Ok(Value::Int4(3))
     );
     // With text, reset is called before the call: its type must be () -> ().
-    let err = sb.load_function(wat, "len", &sig(&[Text], Int4)).unwrap_err();
+    let err = sb
+        .load_function(wat, "len", &sig(&[Text], Int4))
+        .unwrap_err();
     assert_eq!(
         err,
         SandboxError::WrongSignature {
