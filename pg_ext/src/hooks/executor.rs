@@ -29,6 +29,27 @@ pub fn install() {
     }
 }
 
+/// The relation entries of a range table, without allocating (this runs
+/// for every query).
+///
+/// # Safety
+/// `range_table` must be NULL or a List of RangeTblEntry that outlives the
+/// iterator.
+unsafe fn relations<'a>(
+    range_table: *mut pg_sys::List,
+) -> impl Iterator<Item = &'a pg_sys::RangeTblEntry> {
+    // SAFETY: per caller.
+    let len = unsafe { range_table.as_ref() }.map_or(0, |l| l.length as usize);
+    (0..len)
+        // SAFETY: i < length, so the element exists; per caller it is an RTE.
+        .map(move |i| unsafe {
+            &*(*(*range_table).elements.add(i))
+                .ptr_value
+                .cast::<pg_sys::RangeTblEntry>()
+        })
+        .filter(|r| r.rtekind == pg_sys::RTEKind::RTE_RELATION)
+}
+
 /// Catalog tables written by this range table, as "INSERT pg_authid" etc.
 ///
 /// # Safety
@@ -39,16 +60,8 @@ unsafe fn catalog_writes(range_table: *mut pg_sys::List) -> Vec<String> {
     // SAFETY: per caller; catalog OIDs are below FirstNormalObjectId, which
     // keeps the namespace lookup off the common path.
     unsafe {
-        let len = range_table.as_ref().map_or(0, |l| l.length as usize);
-        for i in 0..len {
-            // No Vec: this runs for every query.
-            let r = &*(*(*range_table).elements.add(i))
-                .ptr_value
-                .cast::<pg_sys::RangeTblEntry>();
-            if r.rtekind != pg_sys::RTEKind::RTE_RELATION
-                || r.requiredPerms & write == 0
-                || r.relid.to_u32() >= pg_sys::FirstNormalObjectId
-            {
+        for r in relations(range_table) {
+            if r.requiredPerms & write == 0 || r.relid.to_u32() >= pg_sys::FirstNormalObjectId {
                 continue;
             }
             if pg_sys::get_rel_namespace(r.relid).to_u32() != pg_sys::PG_CATALOG_NAMESPACE {
@@ -81,14 +94,8 @@ unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)>
     // SAFETY: per caller; the foreign catalog lookups return palloc'd
     // structs for an existing foreign table (the executor holds a lock).
     unsafe {
-        let len = range_table.as_ref().map_or(0, |l| l.length as usize);
-        for i in 0..len {
-            let r = &*(*(*range_table).elements.add(i))
-                .ptr_value
-                .cast::<pg_sys::RangeTblEntry>();
-            if r.rtekind != pg_sys::RTEKind::RTE_RELATION
-                || r.relkind as u8 != pg_sys::RELKIND_FOREIGN_TABLE
-            {
+        for r in relations(range_table) {
+            if r.relkind as u8 != pg_sys::RELKIND_FOREIGN_TABLE {
                 continue;
             }
             let table = pg_sys::GetForeignTable(r.relid);
@@ -97,11 +104,7 @@ unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)>
             let name = super::cstr(pg_sys::get_rel_name(r.relid));
             match super::cstr((*fdw).fdwname).as_str() {
                 "file_fdw" => {
-                    let hits: Vec<String> = super::utility::def_elems((*table).options)
-                        .into_iter()
-                        .filter(|(k, _, _)| crate::vectors::is_file_fdw_option(k))
-                        .map(|(k, v, _)| format!("{k} '{v}'"))
-                        .collect();
+                    let hits = super::utility::file_fdw_hits((*table).options);
                     if !hits.is_empty() {
                         out.push((Vector::FileFdw, format!("scan {name}: {}", hits.join(", "))));
                     }

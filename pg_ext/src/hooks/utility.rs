@@ -498,16 +498,25 @@ pub(crate) unsafe fn options_text(list: *mut pg_sys::List) -> String {
         .join(", ")
 }
 
+/// The file_fdw options of an option list that read files or run programs,
+/// as `name 'value'`.
+///
+/// # Safety
+/// `list` must be NULL or a List of DefElem.
+pub(crate) unsafe fn file_fdw_hits(list: *mut pg_sys::List) -> Vec<String> {
+    // SAFETY: per caller.
+    unsafe { def_elems(list) }
+        .into_iter()
+        .filter(|(k, _, _)| vectors::is_file_fdw_option(k))
+        .map(|(k, v, _)| format!("{k} '{v}'"))
+        .collect()
+}
+
 /// # Safety
 /// `list` must be NULL or a List of DefElem.
 unsafe fn file_fdw_options(found: &mut Vec<(Vector, String)>, list: *mut pg_sys::List) {
     // SAFETY: per caller.
-    let opts = unsafe { def_elems(list) };
-    let hits: Vec<String> = opts
-        .iter()
-        .filter(|(k, _, _)| vectors::is_file_fdw_option(k))
-        .map(|(k, v, _)| format!("{k} '{v}'"))
-        .collect();
+    let hits = unsafe { file_fdw_hits(list) };
     if !hits.is_empty() {
         found.push((Vector::FileFdw, hits.join(", ")));
     }
