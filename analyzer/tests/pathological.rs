@@ -95,3 +95,21 @@ fn bodies_nested_in_bodies_stop_at_the_depth_limit() {
     // analysis stops at the depth limit without crashing
     assert!(f.iter().all(|f| f.code != "EG003"), "{f:?}");
 }
+
+#[test]
+fn a_million_statements() {
+    let sql = "SELECT 1;\n".repeat(1_000_000) + "SELECT f();\n";
+    let f = check_text("m.sql", &sql, &Config::default());
+    assert_eq!(codes(&f), [("PS016", 1_000_001)]);
+}
+
+#[test]
+fn a_100_mb_file() {
+    // 100,000 statements of 1 kB each, then one finding on the last line.
+    let stmt = format!("SELECT '{}';\n", "x".repeat(1_000 - 11));
+    assert_eq!(stmt.len(), 1_000);
+    let sql = stmt.repeat(100_000) + "SELECT f();\n";
+    assert!(sql.len() > 100_000_000);
+    let f = check_text("big.sql", &sql, &Config::default());
+    assert_eq!(codes(&f), [("PS016", 100_001)]);
+}
