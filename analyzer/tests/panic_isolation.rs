@@ -5,9 +5,11 @@
 //! (`EXTGUARD_TEST_PANIC_ON`, see `src/test_hook.rs`), in the real binary.
 //! stderr gets one line per panic, never a backtrace.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
+
+mod cli_support;
+use cli_support::{make_zip, stderr, stdout, Scratch};
 
 use serde_json::Value;
 
@@ -19,28 +21,7 @@ const BAD: &str = "SELECT f(1);\n";
 const DEFINER: &str = "CREATE FUNCTION @extschema@.g(x int) RETURNS int\n  LANGUAGE sql SECURITY DEFINER\n  AS 'SELECT abs(x)';\n";
 const CONTROL: &str = "default_version = '1.0'\nrelocatable = true\n";
 
-/// A scratch directory, with its own TMPDIR (checked empty after a scan).
-struct Scratch {
-    dir: tempfile::TempDir,
-}
-
 impl Scratch {
-    fn new() -> Scratch {
-        let s = Scratch {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::create_dir(s.tmp()).unwrap();
-        s
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn tmp(&self) -> PathBuf {
-        self.path("tmp")
-    }
-
     fn write(&self, name: &str, text: &[u8]) {
         let p = self.path(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -68,8 +49,7 @@ impl Scratch {
             c.env(HOOK, p);
         }
         let out = c.output().unwrap();
-        let left: Vec<_> = std::fs::read_dir(self.tmp()).unwrap().flatten().collect();
-        assert!(left.is_empty(), "temporary files left behind: {left:?}");
+        self.assert_no_temp_left();
         out
     }
 }
@@ -83,14 +63,6 @@ fn extension_files(name: &str) -> Vec<(String, Vec<u8>)> {
         ),
         (format!("{name}--1.0--1.1.sql"), BAD.as_bytes().to_vec()),
     ]
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// stderr holds exactly `n` panic lines (one per panic), each naming the
@@ -351,16 +323,6 @@ fn scan_sarif_and_table_report_the_panic_and_keep_the_rest() {
         table.contains("3 extension(s), 1 unpackaged group(s)"),
         "{table}"
     );
-}
-
-fn make_zip(path: &Path, files: &[(String, Vec<u8>)]) {
-    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let opts = zip::write::SimpleFileOptions::default();
-    for (name, data) in files {
-        z.start_file(name.as_str(), opts).unwrap();
-        z.write_all(data).unwrap();
-    }
-    z.finish().unwrap();
 }
 
 fn make_tar_gz(path: &Path, files: &[(String, Vec<u8>)]) {

@@ -7,8 +7,11 @@
 //! directories are removed on every exit path).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
+
+mod cli_support;
+use cli_support::{make_zip, stderr, stdout, Scratch};
 
 /// An install script with findings (SECURITY DEFINER without search_path,
 /// unqualified call) and a clean update script.
@@ -49,17 +52,6 @@ fn write_tree(root: &Path, files: &[(String, Vec<u8>)]) {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, data).unwrap();
     }
-}
-
-fn make_zip(path: &Path, files: &[(String, Vec<u8>)]) {
-    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in files {
-        z.start_file(name.as_str(), opts).unwrap();
-        z.write_all(data).unwrap();
-    }
-    z.finish().unwrap();
 }
 
 /// A tar entry: a name written as raw bytes (so hostile names survive),
@@ -139,25 +131,7 @@ fn make_deb(path: &Path, data_name: &str, data: &[u8]) {
     }
 }
 
-/// A scratch directory with its own TMPDIR for the scanner.
-struct Scratch {
-    dir: tempfile::TempDir,
-}
-
 impl Scratch {
-    fn new() -> Scratch {
-        let s = Scratch {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::create_dir(s.tmp()).unwrap();
-        s
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn tmp(&self) -> PathBuf {
-        self.dir.path().join("tmp")
-    }
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_extguard"));
         c.arg("scan")
@@ -170,18 +144,9 @@ impl Scratch {
     /// Run a scan and check that it left no temporary directory behind.
     fn scan(&self, args: &[&str]) -> Output {
         let out = self.command(args).output().unwrap();
-        let left: Vec<_> = std::fs::read_dir(self.tmp()).unwrap().flatten().collect();
-        assert!(left.is_empty(), "temporary files left behind: {left:?}");
+        self.assert_no_temp_left();
         out
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Parse `--format jsonl` output.
