@@ -5,18 +5,10 @@
 //!
 //! extguard's own extension (installed there by pg_ext's tests) is left out.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use extguard_analyzer::{extension, Config};
-
-fn extension_dir() -> PathBuf {
-    let out = Command::new("pg_config")
-        .arg("--sharedir")
-        .output()
-        .expect("pg_config runs");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("extension")
-}
+use extguard_e2e::extension_dir;
 
 fn current() -> String {
     let d = extension::discover(&extension_dir());

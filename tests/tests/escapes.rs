@@ -8,19 +8,13 @@
 //! not pick up a stale installed library; with it, a missing server,
 //! library or user is a failure, never a skip.
 
+use extguard_e2e::pg_config;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const PORT: &str = "5497";
-
-fn pg_config(arg: &str) -> Option<String> {
-    let out = Command::new("pg_config").arg(arg).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
 
 /// A server in a temp dir on a unix socket only; stopped on drop.
 struct Server {

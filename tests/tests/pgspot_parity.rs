@@ -10,16 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use extguard_analyzer::{check_text, Config};
+use extguard_e2e::extension_dir;
 
 type Key = (String, String, String);
-
-fn extension_dir() -> PathBuf {
-    let out = Command::new("pg_config")
-        .arg("--sharedir")
-        .output()
-        .expect("pg_config runs");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("extension")
-}
 
 fn pgspot() -> PathBuf {
     let p = std::env::var_os("PGSPOT")
