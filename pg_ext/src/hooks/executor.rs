@@ -3,15 +3,14 @@
 //! ExecutorStart (remember the statement text for records made while the
 //! plan is set up) and ExecutorRun (nesting depth).
 
-use super::report;
+use super::{report, BackendLocal};
 use crate::vectors::Vector;
 use pgrx::pg_sys::{self, NodeTag};
 use std::cell::Cell;
 
-thread_local! {
-    /// Plan being set up by ExecutorStart (NULL outside it).
-    static CURRENT_PLAN: Cell<*mut pg_sys::PlannedStmt> = const { Cell::new(std::ptr::null_mut()) };
-}
+/// Plan being set up by ExecutorStart (NULL outside it).
+static CURRENT_PLAN: BackendLocal<Cell<*mut pg_sys::PlannedStmt>> =
+    BackendLocal::new(Cell::new(std::ptr::null_mut()));
 
 static mut PREV_PERMS: pg_sys::ExecutorCheckPerms_hook_type = None;
 static mut PREV_START: pg_sys::ExecutorStart_hook_type = None;
@@ -124,9 +123,30 @@ unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)>
     out
 }
 
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn check_perms(range_table: *mut pg_sys::List, ereport: bool) -> bool {
-    // SAFETY: the executor passes its range table.
+/// Whether a range table may hold something to record: a write to a
+/// table with a catalog OID, or a foreign table. One pass, no lookups:
+/// this runs for every query.
+///
+/// # Safety
+/// `range_table` must be NULL or a List of RangeTblEntry.
+#[inline(always)]
+unsafe fn worth_a_look(range_table: *mut pg_sys::List) -> bool {
+    let write = pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE | pg_sys::ACL_DELETE;
+    // SAFETY: per caller.
+    unsafe { relations(range_table) }.any(|r| {
+        (r.requiredPerms & write != 0 && r.relid.to_u32() < pg_sys::FirstNormalObjectId)
+            || r.relkind as u8 == pg_sys::RELKIND_FOREIGN_TABLE
+    })
+}
+
+/// Record the catalog writes and foreign-table scans of a range table.
+///
+/// # Safety
+/// `range_table` must be NULL or a List of RangeTblEntry.
+#[cold]
+#[inline(never)]
+unsafe fn record_range_table(range_table: *mut pg_sys::List) {
+    // SAFETY: per caller.
     let writes = unsafe { catalog_writes(range_table) };
     if !writes.is_empty() {
         report(Vector::CatalogDml, "check_perms", writes.join(", "), None);
@@ -134,6 +154,15 @@ unsafe extern "C-unwind" fn check_perms(range_table: *mut pg_sys::List, ereport:
     // SAFETY: as above.
     for (v, detail) in unsafe { foreign_scans(range_table) } {
         report(v, "check_perms", detail, None);
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn check_perms(range_table: *mut pg_sys::List, ereport: bool) -> bool {
+    // SAFETY: the executor passes its range table.
+    if unsafe { worth_a_look(range_table) } {
+        // SAFETY: as above.
+        unsafe { record_range_table(range_table) };
     }
     // SAFETY: chain inside the FFI boundary.
     unsafe {
@@ -183,7 +212,7 @@ unsafe extern "C-unwind" fn executor_run(
 /// with " | "; None outside ExecutorStart (PL/pgSQL simple expressions) or
 /// when no argument is a constant.
 pub(crate) fn const_args_of(funcid: pg_sys::Oid) -> Option<String> {
-    let plan = CURRENT_PLAN.with(|c| c.get());
+    let plan = CURRENT_PLAN.get();
     if plan.is_null() {
         return None;
     }

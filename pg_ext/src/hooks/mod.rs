@@ -20,30 +20,57 @@ use pgrx::prelude::*;
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, CStr};
 
-thread_local! {
-    /// Depth of ProcessUtility + ExecutorRun frames of this backend.
-    static DEPTH: Cell<i32> = const { Cell::new(0) };
-    /// >0 while a statement already recorded by the utility hook changes a
-    /// setting: the setting check hooks must not record it a second time.
-    static SETTING_RECORDED: Cell<u32> = const { Cell::new(0) };
-    /// Source text of the innermost executing statement (ExecutorStart).
-    static SOURCE_TEXT: Cell<*const c_char> = const { Cell::new(std::ptr::null()) };
-    /// `extguard_tamper` in the running utility statement: 0 outside one,
-    /// 1 none recorded yet, 2 recorded (one record per statement, however
-    /// many of extguard's objects it touches), 3 inside CREATE EXTENSION
-    /// extguard (its own script: nothing to record).
-    static TAMPER_SCOPE: Cell<u8> = const { Cell::new(0) };
-    /// The running utility statement and its source text (valid while it
-    /// runs), for records made below it.
-    static UTILITY_STMT: Cell<(*mut pg_sys::PlannedStmt, *const c_char)> =
-        const { Cell::new((std::ptr::null_mut(), std::ptr::null())) };
+/// Per-statement state of this backend's hooks, in plain statics.
+///
+/// PostgreSQL calls a backend's hooks on its one main thread, so the state
+/// needs no thread-local lookup (in a shared library every access to a
+/// `thread_local!` is a call into the dynamic loader, on every statement).
+pub(crate) struct BackendLocal<T>(T);
+
+// SAFETY: only the backend's main thread reads or writes these values: the
+// hooks and SQL functions that use them are called by PostgreSQL on that
+// thread, and no other thread of the process (wasmtime's epoch ticker)
+// touches them. pgrx refuses calls into PostgreSQL from other threads.
+unsafe impl<T> Sync for BackendLocal<T> {}
+
+impl<T> BackendLocal<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        BackendLocal(value)
+    }
 }
+
+impl<T> std::ops::Deref for BackendLocal<T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Depth of ProcessUtility + ExecutorRun frames of this backend.
+static DEPTH: BackendLocal<Cell<i32>> = BackendLocal::new(Cell::new(0));
+/// Above zero while a statement already recorded by the utility hook
+/// changes a setting: the setting check hooks must not record it again.
+static SETTING_RECORDED: BackendLocal<Cell<u32>> = BackendLocal::new(Cell::new(0));
+/// Source text of the innermost executing statement (ExecutorStart).
+static SOURCE_TEXT: BackendLocal<Cell<*const c_char>> =
+    BackendLocal::new(Cell::new(std::ptr::null()));
+/// `extguard_tamper` in the running utility statement: 0 outside one,
+/// 1 none recorded yet, 2 recorded (one record per statement, however
+/// many of extguard's objects it touches), 3 inside CREATE EXTENSION
+/// extguard (its own script: nothing to record).
+static TAMPER_SCOPE: BackendLocal<Cell<u8>> = BackendLocal::new(Cell::new(0));
+/// The running utility statement and its source text (valid while it
+/// runs), for records made below it.
+#[allow(clippy::type_complexity)]
+static UTILITY_STMT: BackendLocal<Cell<(*mut pg_sys::PlannedStmt, *const c_char)>> =
+    BackendLocal::new(Cell::new((std::ptr::null_mut(), std::ptr::null())));
 
 /// Enter a utility statement; `recorded`: it was already recorded as
 /// `extguard_tamper` by the utility hook; `own_script`: it is CREATE
 /// EXTENSION extguard.
 pub(crate) fn tamper_scope(recorded: bool, own_script: bool) -> Restore<u8> {
-    let now = TAMPER_SCOPE.with(|c| c.get());
+    let now = TAMPER_SCOPE.get();
     // Statements run by a statement already recorded (the update script of
     // ALTER EXTENSION extguard) or by extguard's own script inherit that.
     let new = if now == 3 || own_script {
@@ -58,20 +85,20 @@ pub(crate) fn tamper_scope(recorded: bool, own_script: bool) -> Restore<u8> {
 
 /// True while CREATE EXTENSION extguard runs its script.
 pub(crate) fn in_own_script() -> bool {
-    TAMPER_SCOPE.with(|c| c.get()) == 3
+    TAMPER_SCOPE.get() == 3
 }
 
 /// Whether an `extguard_tamper` record is to be made now; inside a utility
 /// statement, marks it made.
 pub(crate) fn claim_tamper_record() -> bool {
-    TAMPER_SCOPE.with(|c| match c.get() {
+    match TAMPER_SCOPE.get() {
         2 | 3 => false,
         1 => {
-            c.set(2);
+            TAMPER_SCOPE.set(2);
             true
         }
         _ => true,
-    })
+    }
 }
 
 /// Remember the running utility statement (restored on drop).
@@ -84,7 +111,7 @@ pub(crate) fn set_utility_stmt(
 
 /// Text of the running utility statement, if any.
 pub(crate) fn utility_text() -> Option<String> {
-    let (pstmt, query_string) = UTILITY_STMT.with(|c| c.get());
+    let (pstmt, query_string) = UTILITY_STMT.get();
     // SAFETY: set only while ProcessUtility runs with these pointers.
     (!pstmt.is_null()).then(|| unsafe { utility::statement_text(pstmt, query_string) })
 }
@@ -98,38 +125,40 @@ pub fn install() {
     guc_wrap::install();
 }
 
-/// Drop guard that restores a thread-local cell; runs on unwind too.
+/// Drop guard that restores a backend-local cell; runs on unwind too.
 pub(crate) struct Restore<T: Copy + 'static> {
-    key: &'static std::thread::LocalKey<Cell<T>>,
+    cell: &'static Cell<T>,
     old: T,
 }
 
 impl<T: Copy + 'static> Restore<T> {
-    pub(crate) fn set(key: &'static std::thread::LocalKey<Cell<T>>, new: T) -> Self {
-        let old = key.with(|c| c.replace(new));
-        Restore { key, old }
+    #[inline(always)]
+    pub(crate) fn set(cell: &'static BackendLocal<Cell<T>>, new: T) -> Self {
+        let cell: &'static Cell<T> = cell;
+        Restore {
+            cell,
+            old: cell.replace(new),
+        }
     }
 }
 
 impl<T: Copy + 'static> Drop for Restore<T> {
+    #[inline(always)]
     fn drop(&mut self) {
-        let old = self.old;
-        self.key.with(|c| c.set(old));
+        self.cell.set(self.old);
     }
 }
 
 pub(crate) fn enter_depth() -> Restore<i32> {
-    let d = DEPTH.with(|c| c.get());
-    Restore::set(&DEPTH, d + 1)
+    Restore::set(&DEPTH, DEPTH.get() + 1)
 }
 
 pub(crate) fn suppress_setting_checks() -> Restore<u32> {
-    let d = SETTING_RECORDED.with(|c| c.get());
-    Restore::set(&SETTING_RECORDED, d + 1)
+    Restore::set(&SETTING_RECORDED, SETTING_RECORDED.get() + 1)
 }
 
 pub(crate) fn setting_checks_suppressed() -> bool {
-    SETTING_RECORDED.with(|c| c.get()) > 0
+    SETTING_RECORDED.get() > 0
 }
 
 pub(crate) fn set_source_text(p: *const c_char) -> Restore<*const c_char> {
@@ -169,7 +198,7 @@ fn session() -> Session {
             application_name: cstr(pg_sys::application_name),
             client_addr,
             pid: pg_sys::MyProcPid,
-            nesting_level: DEPTH.with(|c| c.get()),
+            nesting_level: DEPTH.get(),
             in_extension_script: pg_sys::creating_extension,
         }
     }
@@ -177,7 +206,7 @@ fn session() -> Session {
 
 /// Text of the innermost statement known (utility hooks pass their own).
 fn current_statement() -> String {
-    let p = SOURCE_TEXT.with(|c| c.get());
+    let p = SOURCE_TEXT.get();
     // SAFETY: SOURCE_TEXT is set only while the QueryDesc it came from is
     // alive (restored when ExecutorStart returns/unwinds), else NULL.
     let s = unsafe { cstr(p) };
@@ -224,10 +253,14 @@ fn is_exempt() -> bool {
     vectors::parse_list(&list).contains(&me)
 }
 
-/// Record one vector occurrence, then refuse it if blocked.
+/// Record one vector occurrence, then refuse it if blocked. Cold: it runs
+/// only when a hook found something, and keeping it out of line keeps the
+/// hooks' common path short.
 ///
 /// `statement`: the statement text if the hook knows it (utility), else the
 /// innermost executing statement is used.
+#[cold]
+#[inline(never)]
 pub(crate) fn report(
     vector: Vector,
     hook: &'static str,

@@ -12,20 +12,43 @@
 //! EXTENSION extguard is `extguard_tamper` — one record per statement, none
 //! when the utility hook already recorded the statement (DROP EXTENSION).
 
-use super::{cstr, report};
+use super::{cstr, report, BackendLocal};
 use crate::vectors::{self, Vector};
 use pgrx::pg_sys;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_void;
+use std::hash::{BuildHasherDefault, Hasher};
 
 const INTERNAL_LANGUAGE: u32 = 12; // INTERNALlanguageId
 const C_LANGUAGE: u32 = 13; // ClanguageId
 
 static mut PREV: pg_sys::object_access_hook_type = None;
 
-thread_local! {
-    static CACHE: RefCell<HashMap<u32, Option<(Vector, String)>>> = RefCell::new(HashMap::new());
+/// What each function called so far is (`None`: not a vector), by OID.
+type Cache = HashMap<u32, Option<(Vector, String)>, BuildHasherDefault<OidHasher>>;
+static CACHE: BackendLocal<RefCell<Cache>> = BackendLocal::new(RefCell::new(HashMap::with_hasher(
+    BuildHasherDefault::new(),
+)));
+
+/// A multiplicative hash for OIDs: the cache is probed for every function
+/// the executor sets up, and its keys are not attacker-chosen in any way
+/// that matters (a superuser can slow down only their own backend).
+#[derive(Default)]
+struct OidHasher(u64);
+
+impl Hasher for OidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 pub fn install() {
@@ -44,7 +67,7 @@ pub fn install() {
 
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn invalidate(_arg: pg_sys::Datum, _cacheid: i32, _hash: u32) {
-    CACHE.with(|c| c.borrow_mut().clear());
+    CACHE.borrow_mut().clear();
 }
 
 /// Look up what function `oid` is (uncached).
@@ -101,11 +124,11 @@ fn lookup(oid: pg_sys::Oid) -> Option<(Vector, String)> {
 
 fn classify(oid: pg_sys::Oid) -> Option<(Vector, String)> {
     let key = oid.to_u32();
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
-        return hit;
+    if let Some(hit) = CACHE.borrow().get(&key) {
+        return hit.clone();
     }
     let found = lookup(oid);
-    CACHE.with(|c| c.borrow_mut().insert(key, found.clone()));
+    CACHE.borrow_mut().insert(key, found.clone());
     found
 }
 
