@@ -540,7 +540,8 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     };
     scan::install_interrupt_handler()?;
     install_panic_hook();
-    let outcome = scan::scan(&args.paths, &opts)?;
+    let workers = scan::workers(opts.jobs)?;
+    let outcome = workers.install(|| scan::scan_here(&args.paths, &opts));
     if outcome.interrupted {
         eprintln!("extguard: interrupted; temporary files removed");
         return Ok(ExitCode::from(130));
@@ -550,7 +551,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = match args.format {
         ScanFormat::Table => out.write_all(scan::table(&outcome).as_bytes()),
-        ScanFormat::Jsonl => scan::jsonl(&outcome, &mut out),
+        ScanFormat::Jsonl => scan::jsonl(&outcome, &mut out, &workers),
         ScanFormat::Sarif => {
             serde_json::to_writer_pretty(&mut out, &scan::sarif::document(&outcome))
                 .map_err(std::io::Error::other)

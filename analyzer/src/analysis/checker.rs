@@ -77,7 +77,7 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
     /// File span of the first token at or after `loc` that is the word `kw`,
     /// else of the statement's first token.
     pub fn keyword_span(&self, kw: &str) -> Span {
-        for t in self.unit.tokens.iter() {
+        for t in self.unit.tokens().iter() {
             if t.kind == crate::parse::lexer::TokenKind::Word
                 && self.unit.text[t.start..t.end].eq_ignore_ascii_case(kw)
             {
@@ -91,7 +91,7 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
     /// `before` (the keyword right in front of a literal), if any.
     pub fn keyword_span_before(&self, kw: &str, before: usize) -> Option<Span> {
         self.unit
-            .tokens
+            .tokens()
             .iter()
             .rev()
             .map(|t| (t.start, t.end, t.kind))
@@ -105,7 +105,7 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
 
     /// Local tokens of the unit with offsets relative to its text.
     fn local_tokens(&self) -> impl Iterator<Item = (usize, crate::parse::lexer::Token)> + '_ {
-        self.unit.tokens.iter().copied().enumerate()
+        self.unit.tokens().iter().copied().enumerate()
     }
 
     /// File span of `n` consecutive tokens starting at a node location.

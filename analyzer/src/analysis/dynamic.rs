@@ -351,7 +351,7 @@ impl<'a, 'u> Evaluator<'a, 'u> {
     fn literal(&self, loc: usize) -> Option<Text> {
         let unit = self.unit;
         let i = unit.token_index(loc)?;
-        let t = unit.tokens[i];
+        let t = unit.tokens()[i];
         if t.kind != lexer::TokenKind::String || t.start != loc {
             return None;
         }

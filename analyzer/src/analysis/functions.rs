@@ -215,7 +215,7 @@ fn merge_created(outer: &mut State, inner: &State) {
 /// The span of the word after `LANGUAGE` (the DefElem points at the keyword).
 fn next_word_span(ck: &Checker, kw: crate::span::Span) -> crate::span::Span {
     let unit = ck.unit;
-    for t in unit.tokens.iter() {
+    for t in unit.tokens().iter() {
         let local = t.start;
         if unit.map.to_file(local) > kw.start
             && matches!(
@@ -272,7 +272,7 @@ fn body_unit(ck: &Checker, options: &[pb::Node]) -> Option<Unit<'static>> {
     let unit = ck.unit;
     let from = def.location.max(0) as usize;
     let tok = unit
-        .tokens
+        .tokens()
         .iter()
         .find(|t| t.start >= from && t.kind == TokenKind::String)?;
     let local = lexer::Token {

@@ -11,6 +11,7 @@ pub mod functions;
 mod plpgsql;
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
@@ -25,8 +26,9 @@ use crate::span::{OffsetMap, Span};
 pub struct Unit<'t> {
     /// The text (placeholders neutralised).
     pub text: Cow<'t, str>,
-    /// Its tokens; offsets are offsets in `text`.
-    pub tokens: Cow<'t, [Token]>,
+    /// Its tokens (offsets in `text`), lexed when first asked for: most
+    /// statements of a script need them only for the spans of findings.
+    tokens: OnceCell<Vec<Token>>,
     /// Where each byte of `text` is in the file.
     pub map: OffsetMap,
 }
@@ -34,37 +36,38 @@ pub struct Unit<'t> {
 impl<'t> Unit<'t> {
     /// A unit for `text[start..end]`, a contiguous slice of the file.
     pub fn slice(text: &'t str, start: usize, end: usize) -> Unit<'t> {
-        let t = &text[start..end];
         Unit {
-            text: Cow::Borrowed(t),
-            tokens: Cow::Owned(lexer::lex(t)),
+            text: Cow::Borrowed(&text[start..end]),
+            tokens: OnceCell::new(),
             map: OffsetMap::Shift(start),
         }
     }
 
     /// A unit for text that is not a contiguous slice of the file.
     pub fn owned(text: String, map: OffsetMap) -> Unit<'static> {
-        let tokens = lexer::lex(&text);
         Unit {
             text: Cow::Owned(text),
-            tokens: Cow::Owned(tokens),
+            tokens: OnceCell::new(),
             map,
         }
     }
 
+    /// The unit's tokens, offsets local to `text`.
+    pub fn tokens(&self) -> &[Token] {
+        self.tokens.get_or_init(|| lexer::lex(&self.text))
+    }
+
     /// Index of the token at local offset `loc`.
     pub fn token_index(&self, loc: usize) -> Option<usize> {
-        lexer::token_at(&self.tokens, loc)
+        lexer::token_at(self.tokens(), loc)
     }
 
     /// Local byte range of the token at `loc`.
     pub fn token_range(&self, loc: usize) -> (usize, usize) {
+        let tokens = self.tokens();
         match self.token_index(loc) {
-            Some(i)
-                if self.tokens[i].start <= loc
-                    && loc < self.tokens[i].end.max(self.tokens[i].start + 1) =>
-            {
-                (self.tokens[i].start, self.tokens[i].end)
+            Some(i) if tokens[i].start <= loc && loc < tokens[i].end.max(tokens[i].start + 1) => {
+                (tokens[i].start, tokens[i].end)
             }
             _ => (loc, (loc + 1).min(self.text.len().max(loc))),
         }
@@ -75,13 +78,14 @@ impl<'t> Unit<'t> {
         let Some(mut i) = self.token_index(loc) else {
             return self.token_range(loc);
         };
-        if self.tokens[i].start != loc {
+        let tokens = self.tokens();
+        if tokens[i].start != loc {
             return self.token_range(loc);
         }
         let text = &self.text;
         let local = |t: &Token| (t.start, t.end);
-        let (start, mut end) = local(&self.tokens[i]);
-        while let (Some(dot), Some(next)) = (self.tokens.get(i + 1), self.tokens.get(i + 2)) {
+        let (start, mut end) = local(&tokens[i]);
+        while let (Some(dot), Some(next)) = (tokens.get(i + 1), tokens.get(i + 2)) {
             let dot_is_dot = dot.kind == TokenKind::Punct && &text[dot.start..dot.end] == ".";
             if !(dot_is_dot && matches!(next.kind, TokenKind::Word | TokenKind::QuotedIdent)) {
                 break;
@@ -184,7 +188,11 @@ impl<'f> Cx<'f> {
     /// Register `-- extguard: ignore CODE, CODE` comments of a unit: each
     /// covers the statement that follows it. `stmts` has offsets local to the unit.
     fn collect_suppressions(&mut self, unit: &Unit, stmts: &[lexer::StmtRange]) {
-        for t in unit.tokens.iter().filter(|t| t.kind == TokenKind::Comment) {
+        for t in unit
+            .tokens()
+            .iter()
+            .filter(|t| t.kind == TokenKind::Comment)
+        {
             let text = &unit.text[t.start..t.end];
             let Some(codes) = crate::source::parse_directive(text) else {
                 continue;
@@ -261,14 +269,14 @@ pub enum Sequencing {
 
 /// Split a unit (a body or a dynamic SQL string) into statements and analyse each.
 pub fn analyze_statements(cx: &mut Cx, state: &mut State, unit: &Unit, seq: Sequencing) {
-    let stmts = lexer::split(&unit.text, unit.tokens.iter().copied());
+    let stmts = lexer::split(&unit.text, unit.tokens().iter().copied());
     cx.collect_suppressions(unit, &stmts);
     let initial = (seq == Sequencing::ResolvedUpFront).then(|| state.clone());
     for r in &stmts {
         let text = &unit.text[r.start..r.end];
         let sub = Unit {
             text: Cow::Borrowed(text),
-            tokens: Cow::Owned(lexer::lex(text)),
+            tokens: OnceCell::new(),
             map: unit.map.shifted(r.start),
         };
         if let Some(init) = &initial {

@@ -63,10 +63,14 @@ pub fn parse_script_name(file: &str) -> Option<(String, Option<String>, String)>
 }
 
 /// Find extensions (by `.control` files) and loose `.sql` files under `root`.
+///
+/// The tree is walked and the control files are read on the workers of the
+/// current rayon pool (a registry mirror has thousands of directories);
+/// the result does not depend on the number of threads.
 pub fn discover(root: &Path) -> Discovery {
-    let mut files = Vec::new();
+    use rayon::prelude::*;
     let mut d = Discovery::default();
-    collect(root, &mut files, &mut d.errors, 0, &mut Vec::new());
+    let mut files = collect(root, &mut d.errors, 0, &[]);
     files.sort();
     // Keyed by name, then directory: a tree can hold the same extension
     // twice (two versions in a registry mirror).
@@ -94,41 +98,50 @@ pub fn discover(root: &Path) -> Discovery {
             .or_default()
             .push(f);
     }
-    let mut claimed = std::collections::HashSet::new();
-    for ((name, _), path) in controls {
-        let text = match std::fs::read(&path) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) => {
-                d.errors.push(format!("{}: {e}", path.display()));
-                continue;
-            }
-        };
-        let control = control::parse(&text);
-        let script_dir = script_directory(
-            &path,
-            control.as_ref().ok().and_then(|c| c.directory.as_deref()),
-        );
-        let mut scripts = Vec::new();
-        for &f in by_dir.get(script_dir.as_path()).into_iter().flatten() {
-            let fname = f.file_name().unwrap_or_default().to_string_lossy();
-            if let Some((n, from, to)) = parse_script_name(&fname) {
-                if n == name {
-                    claimed.insert(f.clone());
-                    scripts.push(Script {
-                        path: f.clone(),
-                        from,
-                        to,
-                    });
+    let controls: Vec<((String, PathBuf), PathBuf)> = controls.into_iter().collect();
+    let found: Vec<Result<Extension, String>> = controls
+        .into_par_iter()
+        .map(|((name, _), path)| {
+            let text = match std::fs::read(&path) {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            };
+            let control = control::parse(&text);
+            let script_dir = script_directory(
+                &path,
+                control.as_ref().ok().and_then(|c| c.directory.as_deref()),
+            );
+            let mut scripts = Vec::new();
+            for &f in by_dir.get(script_dir.as_path()).into_iter().flatten() {
+                let fname = f.file_name().unwrap_or_default().to_string_lossy();
+                if let Some((n, from, to)) = parse_script_name(&fname) {
+                    if n == name {
+                        scripts.push(Script {
+                            path: f.clone(),
+                            from,
+                            to,
+                        });
+                    }
                 }
             }
+            Ok(Extension {
+                name,
+                control_path: path,
+                control,
+                control_text: text,
+                scripts,
+            })
+        })
+        .collect();
+    let mut claimed = std::collections::HashSet::new();
+    for e in found {
+        match e {
+            Ok(e) => {
+                claimed.extend(e.scripts.iter().map(|s| s.path.clone()));
+                d.extensions.push(e);
+            }
+            Err(msg) => d.errors.push(msg),
         }
-        d.extensions.push(Extension {
-            name,
-            control_path: path,
-            control,
-            control_text: text,
-            scripts,
-        });
     }
     d.wasm = files
         .iter()
@@ -163,30 +176,47 @@ fn script_directory(control: &Path, directory: Option<&str>) -> PathBuf {
     }
 }
 
+/// The `.sql`, `.control` and Wasm files under `dir`, subdirectories walked
+/// in parallel. `above`: (device, inode) of the directories on the way
+/// down, to stop at a cycle through symbolic links.
 fn collect(
     dir: &Path,
-    out: &mut Vec<PathBuf>,
     errors: &mut Vec<String>,
     depth: usize,
-    seen: &mut Vec<PathBuf>,
-) {
-    let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    if depth > 64 || seen.contains(&canon) {
+    above: &[(u64, u64)],
+) -> Vec<PathBuf> {
+    use rayon::prelude::*;
+    use std::os::unix::fs::MetadataExt;
+    let id = std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()));
+    if depth > 64 || id.is_some_and(|id| above.contains(&id)) {
         errors.push(format!(
             "{}: directory cycle or nesting too deep; not descending",
             dir.display()
         ));
-        return;
+        return Vec::new();
     }
-    seen.push(canon);
+    let mut path_here = above.to_vec();
+    path_here.extend(id);
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) => return errors.push(format!("{}: {e}", dir.display())),
+        Err(e) => {
+            errors.push(format!("{}: {e}", dir.display()));
+            return Vec::new();
+        }
     };
+    let mut out = Vec::new();
+    let mut subdirs = Vec::new();
     for e in entries.flatten() {
         let p = e.path();
-        if p.is_dir() {
-            collect(&p, out, errors, depth + 1, seen);
+        // The entry's own type needs no system call; a symbolic link is
+        // followed (a linked directory is walked, with the cycle check).
+        let is_dir = match e.file_type() {
+            Ok(t) if t.is_symlink() => p.is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => p.is_dir(),
+        };
+        if is_dir {
+            subdirs.push(p);
         } else if p
             .extension()
             .is_some_and(|x| x == "sql" || x == "control" || x == "wasm" || x == "wat")
@@ -194,7 +224,21 @@ fn collect(
             out.push(p);
         }
     }
-    seen.pop();
+    // Sorted, so that errors come in the same order whatever the threads do.
+    subdirs.sort();
+    let below: Vec<(Vec<PathBuf>, Vec<String>)> = subdirs
+        .par_iter()
+        .map(|p| {
+            let mut errs = Vec::new();
+            let files = collect(p, &mut errs, depth + 1, &path_here);
+            (files, errs)
+        })
+        .collect();
+    for (files, errs) in below {
+        out.extend(files);
+        errors.extend(errs);
+    }
+    out
 }
 
 impl Extension {

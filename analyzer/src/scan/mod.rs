@@ -156,28 +156,43 @@ pub struct Outcome {
 /// few very large scripts do not leave one thread working alone at the end.
 /// Results go back into input order.
 pub fn scan(paths: &[PathBuf], opts: &Options) -> Result<Outcome, String> {
-    let mut out = Outcome::default();
-    let sources = inputs::collect_sources(paths, &mut out.errors);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
+    Ok(workers(opts.jobs)?.install(|| scan_here(paths, opts)))
+}
+
+/// The scan's worker pool: `jobs` threads (0: one per core). The CLI also
+/// writes the output on it.
+pub fn workers(jobs: usize) -> Result<rayon::ThreadPool, String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
         .thread_name(|i| format!("extguard-scan-{i}"))
         .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let trees: Vec<Option<extension::Discovery>> = pool.install(|| {
-        sources
-            .par_iter()
-            .map(|s| match s {
-                Source::Dir(dir) => Some(extension::discover(dir)),
-                Source::Archive(..) => None,
-            })
-            .collect()
-    });
+        .map_err(|e| format!("cannot start worker threads: {e}"))
+}
+
+/// [`scan`] on the workers of the current rayon pool (`opts.jobs` is not
+/// used): for callers that run many small scans in a pool of their own,
+/// such as the benchmark that times a scan against a bare parse extension
+/// by extension.
+pub fn scan_here(paths: &[PathBuf], opts: &Options) -> Outcome {
+    let mut out = Outcome::default();
+    let sources = inputs::collect_sources(paths, &mut out.errors);
+    let trees: Vec<Option<extension::Discovery>> = sources
+        .par_iter()
+        .map(|s| match s {
+            Source::Dir(dir) => Some(extension::discover(dir)),
+            Source::Archive(..) => None,
+        })
+        .collect();
     let mut tasks = Vec::new();
     for (i, (source, tree)) in sources.iter().zip(&trees).enumerate() {
         match tree {
             Some(found) => {
-                for (j, e) in found.extensions.iter().enumerate() {
-                    let bytes = e.scripts.iter().map(|s| file_size(&s.path)).sum();
+                let sizes: Vec<u64> = found
+                    .extensions
+                    .par_iter()
+                    .map(|e| e.scripts.iter().map(|s| file_size(&s.path)).sum())
+                    .collect();
+                for (j, bytes) in sizes.into_iter().enumerate() {
                     tasks.push((Task::Extension(i, j), bytes));
                 }
                 if !found.loose_sql.is_empty() {
@@ -206,7 +221,7 @@ pub fn scan(paths: &[PathBuf], opts: &Options) -> Result<Outcome, String> {
         bar.set_message(sources[task.source()].path().display().to_string());
         r
     };
-    let results = pool.install(|| largest_first(&tasks, run));
+    let results = largest_first(&tasks, run);
     bar.finish_and_clear();
     // Back into input order: per source, the tree's own errors, then its
     // units in discovery order.
@@ -240,7 +255,7 @@ pub fn scan(paths: &[PathBuf], opts: &Options) -> Result<Outcome, String> {
         out.internal_error |= r.internal_error;
     }
     out.interrupted = cancelled();
-    Ok(out)
+    out
 }
 
 /// One piece of scan work; the numbers index sources and a tree's extensions.
@@ -719,10 +734,29 @@ pub fn table(o: &Outcome) -> String {
 }
 
 /// One JSON object per unit, one per line.
-pub fn jsonl(o: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    for u in &o.units {
-        serde_json::to_writer(&mut *out, u).map_err(std::io::Error::other)?;
-        writeln!(out)?;
+pub fn jsonl(
+    o: &Outcome,
+    out: &mut dyn std::io::Write,
+    pool: &rayon::ThreadPool,
+) -> std::io::Result<()> {
+    // Lines are serialised on the pool's workers and written in order by
+    // the caller, a chunk at a time (memory stays bounded).
+    for chunk in o.units.chunks(64) {
+        let lines: Vec<Vec<u8>> = pool
+            .install(|| {
+                chunk
+                    .par_iter()
+                    .map(|u| {
+                        let mut line = serde_json::to_vec(u)?;
+                        line.push(b'\n');
+                        Ok(line)
+                    })
+                    .collect::<Result<_, serde_json::Error>>()
+            })
+            .map_err(std::io::Error::other)?;
+        for line in lines {
+            out.write_all(&line)?;
+        }
     }
     Ok(())
 }
