@@ -5,25 +5,14 @@
 //!
 //! Usage: parse_throughput THREADS ROUNDS DIR
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
+
+mod bench_util;
+use bench_util::sql_files;
 
 use extguard_analyzer::SourceFile;
 use rayon::prelude::*;
-
-fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir)
-        .expect("readable directory")
-        .flatten()
-    {
-        let p = e.path();
-        if p.is_dir() {
-            sql_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "sql") {
-            out.push(p);
-        }
-    }
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

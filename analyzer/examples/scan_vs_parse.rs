@@ -23,10 +23,13 @@
 //!
 //! Usage: scan_vs_parse THREADS ROUNDS DIR...
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+mod bench_util;
+use bench_util::sql_files;
 
 use extguard_analyzer::scan::{self, archive, ArchiveKind, Limits, Options};
 use extguard_analyzer::{Config, SourceFile};
@@ -36,20 +39,6 @@ struct Source {
     /// Prepared text of every `.sql` file it holds.
     prepared: Vec<String>,
     bytes: usize,
-}
-
-fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-    {
-        let p = e.path();
-        if p.is_dir() {
-            sql_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "sql") {
-            out.push(p);
-        }
-    }
 }
 
 fn load(path: PathBuf) -> Source {
