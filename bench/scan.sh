@@ -15,7 +15,8 @@
 #   - standalone runs: ROUNDS rounds, each running scan and parse with 1
 #     and with N threads, in alternating order; the medians are printed, and
 #     the scan/parse ratio and the speed-up are medians of the ratios within
-#     a round (neighbours in time);
+#     a round (neighbours in time), the speed-up over SPEEDUP_ROUNDS more
+#     pairs of scans with 1 and N threads;
 #   - source by source: the `scan_vs_parse` example times, for each
 #     extension or archive in turn, what the scan does for it (read, unpack,
 #     analyse, write its JSON) right next to the bare parse of its files, on
@@ -24,13 +25,14 @@
 #     skips it): the scan process against the bare parse calls alone, which
 #     does not depend on the machine at all.
 # Knobs: EXTENSIONS (default 2000), LARGE (very large scripts, default 3),
-#   ROUNDS (default 5), BENCH_CALLGRIND (1), KEEP=1 keeps the registry in
+#   ROUNDS (default 5), SPEEDUP_ROUNDS (10), BENCH_CALLGRIND (1), KEEP=1 keeps the registry in
 #   bench/.scan-registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTENSIONS="${EXTENSIONS:-2000}"
 LARGE="${LARGE:-3}"
 ROUNDS="${ROUNDS:-5}"
+SPEEDUP_ROUNDS="${SPEEDUP_ROUNDS:-10}"
 CALLGRIND="${BENCH_CALLGRIND:-1}"
 CONTRIB="$(pg_config --sharedir)/extension"
 THREADS="$(nproc)"
@@ -136,7 +138,17 @@ for j in 1 "$THREADS"; do
     printf "threads=%d  scan: %.2f s (%.2f s CPU), %.1f MB/s, %.0f extensions/s, peak RSS %.0f MB | bare parse: %.1f MB/s | scan/parse throughput: %.0f%% [%s]\n",
       j, w, c, b/1e6/w, n/w, r/1024, b/1e6/p, 100*q, qr }'
 done
-awk -v t="$THREADS" -v m="$(median "$SPEEDUP")" -v r="$(range "$SPEEDUP")" 'BEGIN{printf "speed-up 1 -> %d threads: %.2fx [%s]\n", t, m, r}'
+# More pairs for the speed-up: the two scans right after each other.
+EFF=""
+for ((r = 1; r <= SPEEDUP_ROUNDS; r++)); do
+  declare -A w=() c=()
+  order=(1 "$THREADS"); (( r % 2 == 0 )) && order=("$THREADS" 1)
+  for j in "${order[@]}"; do read -r w[$j] _ c[$j] < <(scan_once "$FULL/registry" "$j"); done
+  SPEEDUP+="$(awk -v a="${w[1]}" -v b="${w[$THREADS]}" 'BEGIN{print a / b}') "
+  EFF+="$(awk -v c="${c[$THREADS]}" -v w="${w[$THREADS]}" -v t="$THREADS" 'BEGIN{print c / (t * w)}') "
+done
+awk -v t="$THREADS" -v m="$(median "$SPEEDUP")" -v r="$(range "$SPEEDUP")" -v n="$((ROUNDS + SPEEDUP_ROUNDS))" -v e="$(median "$EFF")" 'BEGIN{
+  printf "speed-up 1 -> %d threads: %.2fx [%s] (median of %d pairs of runs next to each other); cores busy during the %d-thread scan (CPU time / threads x wall): %.0f%%\n", t, m, r, n, t, 100 * e}'
 
 echo "source by source (scan of each extension or archive timed next to the bare parse of its files, workers pinned to cores; 3 passes):"
 for j in 1 "$THREADS"; do

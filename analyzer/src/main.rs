@@ -573,16 +573,17 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     for e in &outcome.errors {
         eprintln!("extguard: {e}");
     }
-    if !outcome.errors.is_empty() || outcome.internal_error {
-        return Ok(ExitCode::from(2));
-    }
-    Ok(
-        if outcome.units.iter().all(|u| u.findings().next().is_none()) {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        },
-    )
+    let code = if !outcome.errors.is_empty() || outcome.internal_error {
+        ExitCode::from(2)
+    } else if outcome.units.iter().all(|u| u.findings().next().is_none()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
+    // The process ends now: freeing a registry's results one allocation at
+    // a time (about 0.1 s for 2,000 extensions, on one thread) buys nothing.
+    std::mem::forget(outcome);
+    Ok(code)
 }
 
 /// `extguard` with no arguments: the local PostgreSQL's extension directory.
