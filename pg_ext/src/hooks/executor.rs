@@ -55,12 +55,11 @@ unsafe fn relations<'a>(
 /// `range_table` must be NULL or a List of RangeTblEntry.
 unsafe fn catalog_writes(range_table: *mut pg_sys::List) -> Vec<String> {
     let mut out = Vec::new();
-    let write = pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE | pg_sys::ACL_DELETE;
     // SAFETY: per caller; catalog OIDs are below FirstNormalObjectId, which
     // keeps the namespace lookup off the common path.
     unsafe {
         for r in relations(range_table) {
-            if r.requiredPerms & write == 0 || r.relid.to_u32() >= pg_sys::FirstNormalObjectId {
+            if !writes_system_oid(r) {
                 continue;
             }
             if pg_sys::get_rel_namespace(r.relid).to_u32() != pg_sys::PG_CATALOG_NAMESPACE {
@@ -94,7 +93,7 @@ unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)>
     // structs for an existing foreign table (the executor holds a lock).
     unsafe {
         for r in relations(range_table) {
-            if r.relkind as u8 != pg_sys::RELKIND_FOREIGN_TABLE {
+            if !is_foreign_table(r) {
                 continue;
             }
             let table = pg_sys::GetForeignTable(r.relid);
@@ -131,12 +130,21 @@ unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)>
 /// `range_table` must be NULL or a List of RangeTblEntry.
 #[inline(always)]
 unsafe fn worth_a_look(range_table: *mut pg_sys::List) -> bool {
-    let write = pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE | pg_sys::ACL_DELETE;
     // SAFETY: per caller.
-    unsafe { relations(range_table) }.any(|r| {
-        (r.requiredPerms & write != 0 && r.relid.to_u32() < pg_sys::FirstNormalObjectId)
-            || r.relkind as u8 == pg_sys::RELKIND_FOREIGN_TABLE
-    })
+    unsafe { relations(range_table) }.any(|r| writes_system_oid(r) || is_foreign_table(r))
+}
+
+/// A write (INSERT, UPDATE, DELETE) to a relation with a system OID: the
+/// candidates for catalog DML, before the namespace lookup.
+#[inline(always)]
+fn writes_system_oid(r: &pg_sys::RangeTblEntry) -> bool {
+    let write = pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE | pg_sys::ACL_DELETE;
+    r.requiredPerms & write != 0 && r.relid.to_u32() < pg_sys::FirstNormalObjectId
+}
+
+#[inline(always)]
+fn is_foreign_table(r: &pg_sys::RangeTblEntry) -> bool {
+    r.relkind as u8 == pg_sys::RELKIND_FOREIGN_TABLE
 }
 
 /// Record the catalog writes and foreign-table scans of a range table.
