@@ -69,12 +69,8 @@ fn load(path: PathBuf) -> Source {
 
 fn scan_one(s: &Source, opts: &Options, own: &rayon::ThreadPool) {
     let outcome = own.install(|| scan::scan_here(std::slice::from_ref(&s.path), opts));
-    // what `scan::jsonl` writes for it
     let mut buf = Vec::new();
-    for u in &outcome.units {
-        serde_json::to_writer(&mut buf, u).expect("writing to memory");
-        buf.push(b'\n');
-    }
+    scan::jsonl(&outcome, &mut buf, own).expect("writing to memory");
     std::hint::black_box(buf.len());
 }
 
