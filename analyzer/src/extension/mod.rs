@@ -211,9 +211,8 @@ fn collect(
         // The entry's own type needs no system call; a symbolic link is
         // followed (a linked directory is walked, with the cycle check).
         let is_dir = match e.file_type() {
-            Ok(t) if t.is_symlink() => p.is_dir(),
-            Ok(t) => t.is_dir(),
-            Err(_) => p.is_dir(),
+            Ok(t) if !t.is_symlink() => t.is_dir(),
+            _ => p.is_dir(),
         };
         if is_dir {
             subdirs.push(p);
