@@ -12,6 +12,8 @@ use extguard_analyzer::{extension, wasm};
 use extguard_analyzer::{rules, Config, Finding, Severity, SourceFile, State};
 use rayon::prelude::*;
 
+mod isolation_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "extguard",
@@ -39,6 +41,8 @@ enum Command {
     Explain { code: String },
     /// Scan an extension registry: directories, PGXN .zip, Trunk .tar.gz and .deb files.
     Scan(ScanArgs),
+    /// Check the isolation this process runs in (run it in the server's container, as its user); exit 1 if violated.
+    Isolation(isolation_cmd::IsolationArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -153,6 +157,7 @@ fn main() -> ExitCode {
         Some(Command::Explain { code }) => explain(&code),
         Some(Command::Check(args)) => check(args, false),
         Some(Command::Scan(args)) => scan(args),
+        Some(Command::Isolation(args)) => isolation_cmd::run(args),
         None => default_run(),
     };
     match result {

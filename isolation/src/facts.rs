@@ -141,7 +141,9 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
         {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
@@ -202,7 +204,10 @@ pub fn mount_of<'a>(mounts: &'a [Mount], path: &Path) -> Option<&'a Mount> {
 
 /// The visible root mount (the topmost mount on `/`).
 pub fn root_mount(mounts: &[Mount]) -> Option<&Mount> {
-    mounts.iter().rev().find(|m| m.mount_point == Path::new("/"))
+    mounts
+        .iter()
+        .rev()
+        .find(|m| m.mount_point == Path::new("/"))
 }
 
 /// `path` made absolute and free of `.`/`..` and symlinks where it exists;
@@ -375,9 +380,7 @@ mod unit {
         assert_eq!(c[0].controllers, vec!["memory"]);
         assert_eq!(c[1].hierarchy, "0");
         assert!(c[1].controllers.is_empty());
-        let m = parse_mountinfo(
-            "41 31 0:38 /kubepods /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
-        );
+        let m = parse_mountinfo("41 31 0:38 /kubepods /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
         assert_eq!(
             cgroup_dir(&m[0], "/kubepods/pod1/c").unwrap(),
             Path::new("/sys/fs/cgroup/pod1/c")

@@ -293,11 +293,7 @@ fn run_as_non_root(src: &Sources, status: Option<&str>) -> Row {
     obs.push_str("; ");
     obs.push_str(&describe_userns(uid_map.as_deref(), uids.get(1).copied()));
     let root = uids.contains(&0) || gids.contains(&0);
-    let status = if root {
-        Status::Violated
-    } else {
-        Status::Ok
-    };
+    let status = if root { Status::Violated } else { Status::Ok };
     if groups.contains(&0) && !root {
         obs.push_str("; supplementary group 0");
     }
@@ -311,7 +307,11 @@ fn describe_userns(uid_map: Option<&str>, euid: Option<u32>) -> String {
     };
     let lines: Vec<Vec<u64>> = map
         .lines()
-        .map(|l| l.split_whitespace().filter_map(|x| x.parse().ok()).collect())
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect()
+        })
         .filter(|v: &Vec<u64>| v.len() == 3)
         .collect();
     if lines.len() == 1 && lines[0] == [0, 0, 4294967295] {
@@ -366,7 +366,10 @@ fn capabilities(src: &Sources, status: Option<&str>) -> Row {
         if key == "CapBnd" {
             bnd = Some(mask);
         }
-        parts.push(format!("{key} {mask:016x} ({})", facts::describe_caps(mask, full)));
+        parts.push(format!(
+            "{key} {mask:016x} ({})",
+            facts::describe_caps(mask, full)
+        ));
     }
     let mut obs = parts.join("; ");
     let block_devices = block_devices(&src.dev);
@@ -465,8 +468,7 @@ fn path_entries(setting: &str, token: &str, replacement: Option<&Path>) -> Vec<P
 fn writable_reason(dir: &Path) -> Option<String> {
     if !dir.exists() {
         let anc = facts::existing_ancestor(dir)?;
-        return facts::writable(&anc)
-            .then(|| format!("missing, creatable in {}", anc.display()));
+        return facts::writable(&anc).then(|| format!("missing, creatable in {}", anc.display()));
     }
     if facts::writable(dir) {
         return Some("directory writable".into());
@@ -599,7 +601,11 @@ fn shell(src: &Sources) -> Row {
     let sh = facts::executable_file(&src.shell);
     let mut tools: Vec<String> = NETWORK_TOOLS
         .iter()
-        .filter(|t| src.tool_dirs.iter().any(|d| facts::executable_file(&d.join(t))))
+        .filter(|t| {
+            src.tool_dirs
+                .iter()
+                .any(|d| facts::executable_file(&d.join(t)))
+        })
         .map(|t| t.to_string())
         .collect();
     tools.dedup();
@@ -712,11 +718,17 @@ fn resource_limits(src: &Sources, mounts: Option<&[Mount]>) -> Row {
         mounts,
         std::fs::read_to_string(src.proc_self.join("cgroup")),
     ) else {
-        return Row::new(c, Status::Unknown, "/proc/self/cgroup or mountinfo not readable");
+        return Row::new(
+            c,
+            Status::Unknown,
+            "/proc/self/cgroup or mountinfo not readable",
+        );
     };
     let lines = facts::parse_cgroup(&cg);
     // cgroup v2: memory.max, pids.max, cpu.max ("quota period")
-    let v2 = lines.iter().find(|l| l.hierarchy == "0" && l.controllers.is_empty());
+    let v2 = lines
+        .iter()
+        .find(|l| l.hierarchy == "0" && l.controllers.is_empty());
     let v2_dir = v2.and_then(|l| {
         mounts
             .iter()
@@ -737,10 +749,16 @@ fn resource_limits(src: &Sources, mounts: Option<&[Mount]>) -> Row {
     };
     let not_max = |v: &str| v.split_whitespace().next().is_some_and(|q| q != "max");
     let specs: [(&'static str, &str, &str, &str, fn(&str) -> bool); 3] = [
-        ("memory", "memory.max", "memory", "memory.limit_in_bytes", |v| {
-            // the v1 "unlimited" value is near i64::MAX (page-rounded)
-            v.parse::<u64>().is_ok_and(|n| n < (1u64 << 62))
-        }),
+        (
+            "memory",
+            "memory.max",
+            "memory",
+            "memory.limit_in_bytes",
+            |v| {
+                // the v1 "unlimited" value is near i64::MAX (page-rounded)
+                v.parse::<u64>().is_ok_and(|n| n < (1u64 << 62))
+            },
+        ),
         ("pids", "pids.max", "pids", "pids.max", |v| v != "max"),
         ("cpu", "cpu.max", "cpu", "cpu.cfs_quota_us", |v| {
             v.parse::<i64>().is_ok_and(|n| n > 0)
@@ -777,7 +795,10 @@ fn resource_limits(src: &Sources, mounts: Option<&[Mount]>) -> Row {
             None => format!("{} unlimited: no limit file", l.name),
         })
         .collect();
-    let any_source = v2_dir.is_some() || ["memory", "pids", "cpu"].iter().any(|c| v1_dir(c).is_some());
+    let any_source = v2_dir.is_some()
+        || ["memory", "pids", "cpu"]
+            .iter()
+            .any(|c| v1_dir(c).is_some());
     let status = if limits.iter().all(|(_, set)| *set) {
         Status::Ok
     } else if !any_source {

@@ -175,7 +175,11 @@ fn full_bounding_set_with_block_devices_looks_privileged() {
     let r = f.row(&src, &ServerPaths::default(), Check::Capabilities);
     assert_eq!(r.status, Status::Violated);
     if !block_devices(Path::new("/dev")).is_empty() {
-        assert!(r.observed.contains("looks like a privileged container"), "{}", r.observed);
+        assert!(
+            r.observed.contains("looks like a privileged container"),
+            "{}",
+            r.observed
+        );
     }
     // no block devices in an empty /dev: no such hint
     let r = f.row(&f.sources(), &ServerPaths::default(), Check::Capabilities);
@@ -197,7 +201,11 @@ fn writable_code_paths_reports_each_writable_entry() {
     let r = f.row(&f.sources(), &server, Check::WritableCodePaths);
     // the test owns the temp dir: everything in it is writable
     assert_eq!(r.status, Status::Violated);
-    assert!(r.observed.contains("(pkglibdir): directory writable"), "{}", r.observed);
+    assert!(
+        r.observed.contains("(pkglibdir): directory writable"),
+        "{}",
+        r.observed
+    );
     assert!(
         r.observed
             .contains("plant/here (dynamic_library_path): missing, creatable in"),
@@ -205,10 +213,23 @@ fn writable_code_paths_reports_each_writable_entry() {
         r.observed
     );
     // $libdir and $system are the same directories: listed once
-    assert_eq!(r.observed.matches("(pkglibdir)").count(), 1, "{}", r.observed);
-    assert!(!r.observed.contains("extension_control_path"), "{}", r.observed);
+    assert_eq!(
+        r.observed.matches("(pkglibdir)").count(),
+        1,
+        "{}",
+        r.observed
+    );
+    assert!(
+        !r.observed.contains("extension_control_path"),
+        "{}",
+        r.observed
+    );
     // paths the server does not report are unknown, not ok
-    let r = f.row(&f.sources(), &ServerPaths::default(), Check::WritableCodePaths);
+    let r = f.row(
+        &f.sources(),
+        &ServerPaths::default(),
+        Check::WritableCodePaths,
+    );
     assert_eq!(r.status, Status::Unknown);
 }
 
@@ -228,14 +249,26 @@ fn exec_data_dir_follows_the_mount_options() {
         data_dir: Some(data.clone()),
         ..Default::default()
     };
-    fs::write(f.path("proc/mountinfo"), mountinfo("rw,nosuid,nodev,noexec")).unwrap();
+    fs::write(
+        f.path("proc/mountinfo"),
+        mountinfo("rw,nosuid,nodev,noexec"),
+    )
+    .unwrap();
     let r = f.row(&f.sources(), &server, Check::ExecDataDir);
     assert_eq!(r.status, Status::Ok, "{}", r.observed);
-    assert!(r.observed.contains("writable, noexec (tmpfs on"), "{}", r.observed);
+    assert!(
+        r.observed.contains("writable, noexec (tmpfs on"),
+        "{}",
+        r.observed
+    );
     fs::write(f.path("proc/mountinfo"), mountinfo("rw,nosuid,nodev")).unwrap();
     let r = f.row(&f.sources(), &server, Check::ExecDataDir);
     assert_eq!(r.status, Status::Violated, "{}", r.observed);
-    assert!(r.observed.contains("writable, exec (tmpfs on"), "{}", r.observed);
+    assert!(
+        r.observed.contains("writable, exec (tmpfs on"),
+        "{}",
+        r.observed
+    );
 }
 
 #[test]
@@ -244,18 +277,29 @@ fn shell_and_network_tools() {
     let f = Fake::new(HARDENED, "", "");
     let r = f.row(&f.sources(), &ServerPaths::default(), Check::Shell);
     assert_eq!(r.status, Status::Ok);
-    assert!(r.observed.ends_with("absent; no network tools"), "{}", r.observed);
+    assert!(
+        r.observed.ends_with("absent; no network tools"),
+        "{}",
+        r.observed
+    );
     fs::create_dir_all(f.path("bin")).unwrap();
     for t in ["sh", "curl", "perl"] {
         fs::write(f.path(&format!("bin/{t}")), "#!/bin/true\n").unwrap();
-        fs::set_permissions(f.path(&format!("bin/{t}")), fs::Permissions::from_mode(0o755))
-            .unwrap();
+        fs::set_permissions(
+            f.path(&format!("bin/{t}")),
+            fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
     }
     // not executable: not counted
     fs::write(f.path("bin/wget"), "").unwrap();
     let r = f.row(&f.sources(), &ServerPaths::default(), Check::Shell);
     assert_eq!(r.status, Status::Violated);
-    assert!(r.observed.ends_with("present; network tools: curl, perl"), "{}", r.observed);
+    assert!(
+        r.observed.ends_with("present; network tools: curl, perl"),
+        "{}",
+        r.observed
+    );
 }
 
 #[test]
@@ -267,14 +311,25 @@ fn token_and_runtime_socket() {
     fs::write(f.path("run/docker.sock"), "").unwrap();
     let r = f.row(&f.sources(), &ServerPaths::default(), Check::RuntimeSocket);
     assert_eq!(r.status, Status::Ok);
-    assert!(r.observed.contains("not a writable socket"), "{}", r.observed);
+    assert!(
+        r.observed.contains("not a writable socket"),
+        "{}",
+        r.observed
+    );
     fs::remove_file(f.path("run/docker.sock")).unwrap();
     let _listener = std::os::unix::net::UnixListener::bind(f.path("run/docker.sock")).unwrap();
     fs::write(f.path("secrets/token"), "eyJhbGciOi...").unwrap();
     let rows = evaluate(&f.sources(), &ServerPaths::default());
     assert_eq!(status_of(&rows, Check::RuntimeSocket), Status::Violated);
-    assert_eq!(status_of(&rows, Check::ServiceAccountToken), Status::Violated);
-    assert!(rows[8].observed.starts_with("readable: "), "{}", rows[8].observed);
+    assert_eq!(
+        status_of(&rows, Check::ServiceAccountToken),
+        Status::Violated
+    );
+    assert!(
+        rows[8].observed.starts_with("readable: "),
+        "{}",
+        rows[8].observed
+    );
 }
 
 /// A cgroup v2 tree: the container's cgroup limits memory and cpu, its
@@ -298,7 +353,11 @@ fn cgroup_v2_limits_are_found_up_the_tree() {
     assert_eq!(r.status, Status::Violated, "{}", r.observed);
     assert!(r.observed.contains("memory 1073741824"), "{}", r.observed);
     assert!(r.observed.contains("pids 512"), "{}", r.observed);
-    assert!(r.observed.contains("cpu unlimited: max 100000"), "{}", r.observed);
+    assert!(
+        r.observed.contains("cpu unlimited: max 100000"),
+        "{}",
+        r.observed
+    );
     fs::write(cg.join("pod/ctr/cpu.max"), "200000 100000\n").unwrap();
     let r = f.row(&f.sources(), &ServerPaths::default(), Check::ResourceLimits);
     assert_eq!(r.status, Status::Ok, "{}", r.observed);
@@ -334,7 +393,11 @@ fn cgroup_v1_limits() {
     .unwrap();
     let r = f.row(&f.sources(), &ServerPaths::default(), Check::ResourceLimits);
     assert_eq!(r.status, Status::Violated, "{}", r.observed);
-    assert!(r.observed.contains("memory unlimited: 9223372036854771712"), "{}", r.observed);
+    assert!(
+        r.observed.contains("memory unlimited: 9223372036854771712"),
+        "{}",
+        r.observed
+    );
     assert!(r.observed.contains("pids 100") && r.observed.contains("cpu 50000"));
     fs::write(
         cg.join("memory/docker/abc/memory.limit_in_bytes"),
@@ -362,7 +425,11 @@ fn this_process() {
     };
     let rows = evaluate(&Sources::default(), &server);
     let run = &rows[0];
-    assert!(run.observed.starts_with(&format!("uid {uid} ")), "{}", run.observed);
+    assert!(
+        run.observed.starts_with(&format!("uid {uid} ")),
+        "{}",
+        run.observed
+    );
     assert_eq!(
         run.status == Status::Ok,
         uid != 0 && !run.observed.contains("gid 0 "),
@@ -371,7 +438,12 @@ fn this_process() {
     );
     // the temp dir is ours: a dynamic library planted there could be loaded
     assert_eq!(status_of(&rows, Check::WritableCodePaths), Status::Violated);
-    for c in [Check::NoNewPrivs, Check::Capabilities, Check::Seccomp, Check::ReadOnlyRoot] {
+    for c in [
+        Check::NoNewPrivs,
+        Check::Capabilities,
+        Check::Seccomp,
+        Check::ReadOnlyRoot,
+    ] {
         assert_ne!(status_of(&rows, c), Status::Unknown, "{}", c.id());
     }
     // the root mount as mountinfo shows it agrees with statvfs
