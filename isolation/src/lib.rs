@@ -679,11 +679,41 @@ fn runtime_socket(src: &Sources) -> Row {
     Row::new(c, status, obs)
 }
 
-/// One resource limit as found: the value and the file it came from.
-struct Limit {
+/// One resource limit and the files that hold it.
+struct LimitSpec {
     name: &'static str,
-    value: Option<(String, PathBuf)>,
+    /// cgroup v2 file (`max` = unlimited).
+    v2_file: &'static str,
+    v1_controller: &'static str,
+    v1_file: &'static str,
+    /// Whether a cgroup v1 value is a limit.
+    v1_limited: fn(&str) -> bool,
 }
+
+const LIMITS: [LimitSpec; 3] = [
+    LimitSpec {
+        name: "memory",
+        v2_file: "memory.max",
+        v1_controller: "memory",
+        v1_file: "memory.limit_in_bytes",
+        // the v1 "unlimited" value is near i64::MAX (page-rounded)
+        v1_limited: |v| v.parse::<u64>().is_ok_and(|n| n < (1u64 << 62)),
+    },
+    LimitSpec {
+        name: "pids",
+        v2_file: "pids.max",
+        v1_controller: "pids",
+        v1_file: "pids.max",
+        v1_limited: |v| v != "max",
+    },
+    LimitSpec {
+        name: "cpu",
+        v2_file: "cpu.max",
+        v1_controller: "cpu",
+        v1_file: "cpu.cfs_quota_us",
+        v1_limited: |v| v.parse::<i64>().is_ok_and(|n| n > 0),
+    },
+];
 
 /// The first file `name` at or above `dir` (up to `top`) whose value is
 /// limited according to `limited`, or the nearest value otherwise.
@@ -748,58 +778,29 @@ fn resource_limits(src: &Sources, mounts: Option<&[Mount]>) -> Row {
             .find_map(|m| facts::cgroup_dir(m, &l.path).map(|d| (d, m.mount_point.clone())))
     };
     let not_max = |v: &str| v.split_whitespace().next().is_some_and(|q| q != "max");
-    let specs: [(&'static str, &str, &str, &str, fn(&str) -> bool); 3] = [
-        (
-            "memory",
-            "memory.max",
-            "memory",
-            "memory.limit_in_bytes",
-            |v| {
-                // the v1 "unlimited" value is near i64::MAX (page-rounded)
-                v.parse::<u64>().is_ok_and(|n| n < (1u64 << 62))
-            },
-        ),
-        ("pids", "pids.max", "pids", "pids.max", |v| v != "max"),
-        ("cpu", "cpu.max", "cpu", "cpu.cfs_quota_us", |v| {
-            v.parse::<i64>().is_ok_and(|n| n > 0)
-        }),
-    ];
-    let mut limits = Vec::new();
-    for (name, v2_file, v1_ctl, v1_file, v1_limited) in specs {
+    let mut parts = Vec::new();
+    let mut all_set = true;
+    for spec in &LIMITS {
         let mut found = v2_dir
             .as_ref()
-            .and_then(|(d, top)| walk_limit(d, top, v2_file, not_max));
+            .and_then(|(d, top)| walk_limit(d, top, spec.v2_file, not_max));
         if found.as_ref().is_none_or(|f| !f.0) {
-            if let Some(v1) = v1_dir(v1_ctl)
-                .as_ref()
-                .and_then(|(d, top)| walk_limit(d, top, v1_file, v1_limited))
-            {
-                if v1.0 || found.is_none() {
-                    found = Some(v1);
-                }
+            let v1 = v1_dir(spec.v1_controller)
+                .and_then(|(d, top)| walk_limit(&d, &top, spec.v1_file, spec.v1_limited));
+            if let Some(v1) = v1.filter(|v1| v1.0 || found.is_none()) {
+                found = Some(v1);
             }
         }
-        limits.push((
-            Limit {
-                name,
-                value: found.as_ref().map(|f| (f.1.clone(), f.2.clone())),
-            },
-            found.is_some_and(|f| f.0),
-        ));
+        let name = spec.name;
+        parts.push(match &found {
+            Some((true, v, f)) => format!("{name} {v} ({})", f.display()),
+            Some((false, v, f)) => format!("{name} unlimited: {v} ({})", f.display()),
+            None => format!("{name} unlimited: no limit file"),
+        });
+        all_set &= found.is_some_and(|f| f.0);
     }
-    let parts: Vec<String> = limits
-        .iter()
-        .map(|(l, set)| match &l.value {
-            Some((v, f)) if *set => format!("{} {v} ({})", l.name, f.display()),
-            Some((v, f)) => format!("{} unlimited: {v} ({})", l.name, f.display()),
-            None => format!("{} unlimited: no limit file", l.name),
-        })
-        .collect();
-    let any_source = v2_dir.is_some()
-        || ["memory", "pids", "cpu"]
-            .iter()
-            .any(|c| v1_dir(c).is_some());
-    let status = if limits.iter().all(|(_, set)| *set) {
+    let any_source = v2_dir.is_some() || LIMITS.iter().any(|l| v1_dir(l.v1_controller).is_some());
+    let status = if all_set {
         Status::Ok
     } else if !any_source {
         Status::Unknown
