@@ -117,6 +117,9 @@ pub fn full_cap_mask(cap_last_cap: u32) -> u64 {
 /// One line of `/proc/<pid>/mountinfo`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mount {
+    /// Mount id and parent mount id (fields 1 and 2).
+    pub id: u32,
+    pub parent: u32,
     /// Root of the mount within its filesystem (field 4).
     pub root: String,
     /// Where it is mounted, relative to the process's root (field 5).
@@ -174,6 +177,8 @@ pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
                 .map(str::to_string)
                 .collect();
             Some(Mount {
+                id: f[0].parse().ok()?,
+                parent: f[1].parse().ok()?,
                 root: unescape(f[3]),
                 mount_point: PathBuf::from(unescape(f[4])),
                 options: f[5].split(',').map(str::to_string).collect(),
@@ -185,29 +190,71 @@ pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
         .collect()
 }
 
-/// The mount `path` (absolute, symlinks resolved) lies on: the longest
-/// mount point that contains it; of several mounts on one point the last
-/// (topmost) one.
+/// The mount `path` (absolute, symlinks resolved) lies on, as the process
+/// sees it: from the root mount down the mount tree (parent ids), always
+/// to the mount stacked on top at the same point, else to the child mount
+/// with the longest mount point containing `path`. A mount hidden by a
+/// later one over a parent directory (bubblewrap's fresh /dev over the
+/// host's /dev/shm) is not picked. Without a consistent tree, the longest
+/// containing mount point, last one listed.
 pub fn mount_of<'a>(mounts: &'a [Mount], path: &Path) -> Option<&'a Mount> {
-    let mut best: Option<&Mount> = None;
-    for m in mounts {
-        if path.starts_with(&m.mount_point)
-            && best.is_none_or(|b| {
-                m.mount_point.components().count() >= b.mount_point.components().count()
-            })
-        {
-            best = Some(m);
+    tree_mount_of(mounts, path).or_else(|| {
+        let mut best: Option<&Mount> = None;
+        for m in mounts.iter().filter(|m| path.starts_with(&m.mount_point)) {
+            if best.is_none_or(|b| depth(m) >= depth(b)) {
+                best = Some(m);
+            }
         }
-    }
-    best
+        best
+    })
 }
 
-/// The visible root mount (the topmost mount on `/`).
-pub fn root_mount(mounts: &[Mount]) -> Option<&Mount> {
-    mounts
+fn depth(m: &Mount) -> usize {
+    m.mount_point.components().count()
+}
+
+fn tree_mount_of<'a>(mounts: &'a [Mount], path: &Path) -> Option<&'a Mount> {
+    let at_root = |m: &&Mount| m.mount_point == Path::new("/");
+    // the bottom root mount: its parent is not a root mount we can see
+    let mut cur = mounts
         .iter()
-        .rev()
-        .find(|m| m.mount_point == Path::new("/"))
+        .filter(at_root)
+        .filter(|m| {
+            !mounts
+                .iter()
+                .any(|p| p.id == m.parent && p.id != m.id && at_root(&p))
+        })
+        .last()?;
+    for _ in 0..=mounts.len() {
+        let children = || {
+            mounts
+                .iter()
+                .filter(|m| m.parent == cur.id && m.id != cur.id)
+        };
+        if let Some(top) = children()
+            .filter(|m| m.mount_point == cur.mount_point)
+            .last()
+        {
+            cur = top;
+            continue;
+        }
+        let mut next: Option<&Mount> = None;
+        for m in children().filter(|m| path.starts_with(&m.mount_point)) {
+            if next.is_none_or(|n| depth(m) >= depth(n)) {
+                next = Some(m);
+            }
+        }
+        match next {
+            Some(n) => cur = n,
+            None => return Some(cur),
+        }
+    }
+    None
+}
+
+/// The visible root mount.
+pub fn root_mount(mounts: &[Mount]) -> Option<&Mount> {
+    mount_of(mounts, Path::new("/"))
 }
 
 /// `path` made absolute and free of `.`/`..` and symlinks where it exists;
@@ -352,15 +399,16 @@ mod unit {
 
     #[test]
     fn mountinfo_lines() {
-        let t = "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n\
-                 30 25 0:27 / /dev/shm rw,nosuid,nodev,noexec - tmpfs tmpfs rw\n\
-                 68 45 254:0 / / ro,nosuid,nodev,relatime - ext4 /dev/vda rw\n\
-                 98 97 254:0 /tmp/a\\040b /tmp/a\\040b rw - ext4 /dev/vda rw\n\
+        // listed out of mount order, as on this VM: / comes after /dev
+        let t = "24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw\n\
+                 30 24 0:27 / /dev/shm rw,nosuid,nodev,noexec - tmpfs tmpfs rw\n\
+                 27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n\
+                 98 27 254:0 /tmp/a\\040b /tmp/a\\040b rw - ext4 /dev/vda rw\n\
                  garbage\n";
         let m = parse_mountinfo(t);
         assert_eq!(m.len(), 4);
         assert_eq!(m[3].mount_point, Path::new("/tmp/a b"));
-        assert!(root_mount(&m).unwrap().has_option("ro"));
+        assert!(root_mount(&m).unwrap().has_option("rw"));
         let shm = mount_of(&m, Path::new("/dev/shm/x")).unwrap();
         assert!(shm.has_option("noexec"));
         // "/tmp/a bc" is not under "/tmp/a b"
@@ -372,6 +420,29 @@ mod unit {
             mount_of(&m, Path::new("/tmp/a b/c")).unwrap().mount_point,
             Path::new("/tmp/a b")
         );
+    }
+
+    /// mountinfo of a process in `bwrap --ro-bind / / --dev /dev` (taken on
+    /// this VM): the host's /dev/shm is still listed but hidden by the
+    /// fresh /dev; a mount stacked on / hides the mounts below it.
+    #[test]
+    fn hidden_mounts_are_not_picked() {
+        let t = "68 45 254:0 / / ro,nosuid,nodev,relatime - ext4 /dev/vda rw\n\
+                 83 68 0:6 / /dev ro,nosuid,nodev,relatime - devtmpfs devtmpfs rw\n\
+                 84 83 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw\n\
+                 85 84 0:27 / /dev/shm ro,nosuid,nodev,relatime - tmpfs tmpfs rw\n\
+                 89 83 0:41 / /dev rw,nosuid,nodev,relatime - tmpfs tmpfs rw,mode=755\n\
+                 96 89 0:42 / /dev/pts rw,nosuid,noexec,relatime - devpts devpts rw\n\
+                 97 68 0:43 / /tmp rw,nosuid,nodev,relatime - tmpfs tmpfs rw\n";
+        let m = parse_mountinfo(t);
+        assert_eq!(mount_of(&m, Path::new("/dev/shm")).unwrap().id, 89);
+        assert_eq!(mount_of(&m, Path::new("/dev/pts/0")).unwrap().id, 96);
+        assert_eq!(mount_of(&m, Path::new("/tmp/x")).unwrap().id, 97);
+        assert_eq!(root_mount(&m).unwrap().id, 68);
+        let stacked = format!("{t}99 68 254:0 / / rw - ext4 /dev/vda rw\n");
+        let m = parse_mountinfo(&stacked);
+        assert_eq!(mount_of(&m, Path::new("/tmp/x")).unwrap().id, 99);
+        assert!(root_mount(&m).unwrap().has_option("rw"));
     }
 
     #[test]

@@ -622,10 +622,19 @@ fn shell(src: &Sources) -> Row {
     Row::new(c, if sh { Status::Violated } else { Status::Ok }, obs)
 }
 
+/// The paths that exist, each file once (`/var/run` is often `/run`).
+fn unique_existing(paths: &[PathBuf]) -> Vec<&PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    paths
+        .iter()
+        .filter(|p| std::fs::canonicalize(p).is_ok_and(|c| seen.insert(c)))
+        .collect()
+}
+
 fn service_account_token(src: &Sources) -> Row {
     let c = Check::ServiceAccountToken;
     let (mut readable, mut other) = (Vec::new(), Vec::new());
-    for p in &src.token_paths {
+    for p in unique_existing(&src.token_paths) {
         if facts::readable(p) {
             readable.push(p.display().to_string());
         } else if p.exists() {
@@ -653,7 +662,7 @@ fn runtime_socket(src: &Sources) -> Row {
     use std::os::unix::fs::FileTypeExt;
     let c = Check::RuntimeSocket;
     let (mut reachable, mut other) = (Vec::new(), Vec::new());
-    for p in &src.socket_paths {
+    for p in unique_existing(&src.socket_paths) {
         let Ok(m) = std::fs::metadata(p) else {
             continue;
         };
