@@ -97,3 +97,32 @@ mod unit {
         );
     }
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn report_has_every_check_and_a_start_record() {
+        let n = Spi::get_one::<i64>(
+            "SELECT count(DISTINCT \"check\") FROM extguard.isolation_report()",
+        );
+        assert_eq!(n, Ok(Some(extguard_isolation::Check::ALL.len() as i64)));
+        // PostgreSQL refuses to run as root
+        let s = Spi::get_one::<String>(
+            "SELECT status FROM extguard.isolation_report() WHERE \"check\" = 'run_as_non_root'",
+        );
+        assert_eq!(s, Ok(Some("ok".to_string())));
+        let rec = Spi::get_one::<pgrx::JsonB>(
+            "SELECT r FROM extguard.audit_events() r WHERE r->>'vector' = 'isolation' \
+             ORDER BY (r->>'seq')::bigint DESC LIMIT 1",
+        )
+        .unwrap()
+        .expect("an isolation record from the server start")
+        .0;
+        assert_eq!(rec["outcome"], "observed");
+        assert_eq!(rec["hook"], "startup");
+        assert!(rec["detail"].as_str().unwrap().starts_with("violated: "));
+    }
+}
