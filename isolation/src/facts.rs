@@ -216,25 +216,18 @@ fn depth(m: &Mount) -> usize {
 fn tree_mount_of<'a>(mounts: &'a [Mount], path: &Path) -> Option<&'a Mount> {
     let at_root = |m: &&Mount| m.mount_point == Path::new("/");
     // the bottom root mount: its parent is not a root mount we can see
-    let mut cur = mounts
-        .iter()
-        .filter(at_root)
-        .filter(|m| {
-            !mounts
-                .iter()
-                .any(|p| p.id == m.parent && p.id != m.id && at_root(&p))
-        })
-        .last()?;
+    let mut cur = mounts.iter().filter(at_root).rfind(|m| {
+        !mounts
+            .iter()
+            .any(|p| p.id == m.parent && p.id != m.id && at_root(&p))
+    })?;
     for _ in 0..=mounts.len() {
         let children = || {
             mounts
                 .iter()
                 .filter(|m| m.parent == cur.id && m.id != cur.id)
         };
-        if let Some(top) = children()
-            .filter(|m| m.mount_point == cur.mount_point)
-            .last()
-        {
+        if let Some(top) = children().rfind(|m| m.mount_point == cur.mount_point) {
             cur = top;
             continue;
         }
