@@ -332,6 +332,7 @@ fn analyze_extension_isolated(
                     files: vec![file],
                     findings: vec![vec![f]],
                     install_chain: vec![],
+                    links: vec![vec![]],
                 },
                 true,
             )

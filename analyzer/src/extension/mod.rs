@@ -24,6 +24,27 @@ pub struct Script {
     pub from: Option<String>,
     /// The version it installs or updates to.
     pub to: String,
+    /// The file it names, for scripts that are links to one another.
+    pub file: FileId,
+}
+
+/// What a path names on disk: `Same(device, inode)` after following
+/// symbolic links, and whether the path itself is a symbolic link. Two
+/// scripts with the same `Same` are one file reached by two names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileId {
+    pub same: Option<(u64, u64)>,
+    pub is_link: bool,
+}
+
+impl FileId {
+    pub fn of(path: &Path) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            same: std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino())),
+            is_link: std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()),
+        }
+    }
 }
 
 /// An extension found by its control file.
@@ -45,6 +66,9 @@ pub struct Discovery {
     /// WebAssembly modules (`.wasm`, `.wat`).
     pub wasm: Vec<PathBuf>,
     pub errors: Vec<String>,
+    /// Loose SQL files reached by other names too (links): the name in
+    /// `loose_sql` -> the other names, which are not analysed again.
+    pub links: BTreeMap<PathBuf, Vec<PathBuf>>,
 }
 
 /// Split `name--a--b.sql` / `name--v.sql` into (name, from, to).
@@ -67,15 +91,27 @@ pub fn parse_script_name(file: &str) -> Option<(String, Option<String>, String)>
 /// The tree is walked and the control files are read on the workers of the
 /// current rayon pool (a registry mirror has thousands of directories);
 /// the result does not depend on the number of threads.
+///
+/// A file reached by several names (symbolic or hard links, such as update
+/// scripts shipped as links to one script) is listed under every name with
+/// the same [`FileId`]: each name is a version step CREATE EXTENSION can
+/// take, while the file itself is analysed once ([`analyze`]).
+///
+/// A control file `NAME-N.control` (N a number) that has no scripts of its
+/// own while `NAME--*.sql` scripts sit beside it is extension NAME: Debian
+/// ships versioned control files so and links `NAME.control` to the chosen
+/// one with update-alternatives. When that link is there too, the extension
+/// is found once, by its link.
 pub fn discover(root: &Path) -> Discovery {
     use rayon::prelude::*;
     let mut d = Discovery::default();
     let mut files = collect(root, &mut d.errors, 0, &[]);
     files.sort();
+    let ids: Vec<FileId> = files.par_iter().map(|f| FileId::of(f)).collect();
     // Keyed by name, then directory: a tree can hold the same extension
     // twice (two versions in a registry mirror).
-    let mut controls: BTreeMap<(String, PathBuf), PathBuf> = BTreeMap::new();
-    for f in &files {
+    let mut controls: BTreeMap<(String, PathBuf), usize> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
         if f.extension().is_some_and(|e| e == "control") {
             let stem = f
                 .file_stem()
@@ -85,56 +121,78 @@ pub fn discover(root: &Path) -> Discovery {
             // secondary control files (ext--1.0.control) refine the primary one
             if !stem.contains("--") {
                 let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
-                controls.entry((stem, dir)).or_insert_with(|| f.clone());
+                controls.entry((stem, dir)).or_insert(i);
             }
         }
     }
-    // Files by directory, so finding a control file's scripts does not scan
-    // the whole tree once per extension.
-    let mut by_dir: BTreeMap<&Path, Vec<&PathBuf>> = BTreeMap::new();
-    for f in &files {
-        by_dir
-            .entry(f.parent().unwrap_or(Path::new("")))
-            .or_default()
-            .push(f);
+    // Scripts by directory, so finding a control file's scripts does not
+    // scan the whole tree once per extension.
+    let mut by_dir: BTreeMap<&Path, Vec<(usize, String, Option<String>, String)>> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        let fname = f.file_name().unwrap_or_default().to_string_lossy();
+        if let Some((n, from, to)) = parse_script_name(&fname) {
+            by_dir
+                .entry(f.parent().unwrap_or(Path::new("")))
+                .or_default()
+                .push((i, n, from, to));
+        }
     }
-    let controls: Vec<((String, PathBuf), PathBuf)> = controls.into_iter().collect();
-    let found: Vec<Result<Extension, String>> = controls
+    let scripts_of = |dir: &Path, name: &str| -> Vec<Script> {
+        by_dir
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .filter(|(_, n, _, _)| n == name)
+            .map(|(i, _, from, to)| Script {
+                path: files[*i].clone(),
+                from: from.clone(),
+                to: to.clone(),
+                file: ids[*i],
+            })
+            .collect()
+    };
+    let controls_list: Vec<((String, PathBuf), usize)> =
+        controls.iter().map(|(k, &i)| (k.clone(), i)).collect();
+    let found: Vec<Option<Result<Extension, String>>> = controls_list
         .into_par_iter()
-        .map(|((name, _), path)| {
+        .map(|((stem, dir), i)| {
+            let path = files[i].clone();
             let text = match std::fs::read(&path) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                Err(e) => return Err(format!("{}: {e}", path.display())),
+                Err(e) => return Some(Err(format!("{}: {e}", path.display()))),
             };
             let control = control::parse(&text);
             let script_dir = script_directory(
                 &path,
                 control.as_ref().ok().and_then(|c| c.directory.as_deref()),
             );
-            let mut scripts = Vec::new();
-            for &f in by_dir.get(script_dir.as_path()).into_iter().flatten() {
-                let fname = f.file_name().unwrap_or_default().to_string_lossy();
-                if let Some((n, from, to)) = parse_script_name(&fname) {
-                    if n == name {
-                        scripts.push(Script {
-                            path: f.clone(),
-                            from,
-                            to,
-                        });
+            let mut name = stem.clone();
+            let mut scripts = scripts_of(&script_dir, &stem);
+            if let (true, Some(base)) = (scripts.is_empty(), versioned_base(&stem)) {
+                match controls.get(&(base.to_string(), dir.clone())) {
+                    // NAME.control links to this one: found under that name
+                    Some(&j) if ids[j].same.is_some() && ids[j].same == ids[i].same => return None,
+                    Some(_) => {}
+                    None => {
+                        let base_scripts = scripts_of(&script_dir, base);
+                        if !base_scripts.is_empty() {
+                            name = base.to_string();
+                            scripts = base_scripts;
+                        }
                     }
                 }
             }
-            Ok(Extension {
+            Some(Ok(Extension {
                 name,
                 control_path: path,
                 control,
                 control_text: text,
                 scripts,
-            })
+            }))
         })
         .collect();
     let mut claimed = std::collections::HashSet::new();
-    for e in found {
+    for e in found.into_iter().flatten() {
         match e {
             Ok(e) => {
                 claimed.extend(e.scripts.iter().map(|s| s.path.clone()));
@@ -148,11 +206,41 @@ pub fn discover(root: &Path) -> Discovery {
         .filter(|f| crate::wasm::is_wasm_path(f))
         .cloned()
         .collect();
-    d.loose_sql = files
+    // Loose files reached by several names are analysed once, under the
+    // name that is not a symbolic link (or the first).
+    let loose: Vec<(PathBuf, FileId)> = files
         .into_iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "sql") && !claimed.contains(f))
+        .zip(ids)
+        .filter(|(f, _)| f.extension().is_some_and(|e| e == "sql") && !claimed.contains(f))
         .collect();
+    let mut primary: HashMap<(u64, u64), usize> = HashMap::new();
+    for (k, (_, id)) in loose.iter().enumerate() {
+        if let Some(same) = id.same {
+            let p = primary.entry(same).or_insert(k);
+            if loose[*p].1.is_link && !id.is_link {
+                *p = k;
+            }
+        }
+    }
+    let mut kept = Vec::new();
+    for (k, (path, id)) in loose.iter().enumerate() {
+        match id.same.and_then(|s| primary.get(&s)) {
+            Some(&p) if p != k => d
+                .links
+                .entry(loose[p].0.clone())
+                .or_default()
+                .push(path.clone()),
+            _ => kept.push(path.clone()),
+        }
+    }
+    d.loose_sql = kept;
     d
+}
+
+/// `NAME` of a versioned control file name `NAME-N` (N a number).
+fn versioned_base(stem: &str) -> Option<&str> {
+    let (base, n) = stem.rsplit_once('-')?;
+    (!base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(base)
 }
 
 /// Where a control file's scripts are: its `directory` (relative to the
@@ -303,6 +391,9 @@ pub struct ExtensionReport {
     pub findings: Vec<Vec<Finding>>,
     /// Indices into `files` of the CREATE EXTENSION chain.
     pub install_chain: Vec<usize>,
+    /// Per file (same order as `files`): the other names of that file
+    /// (links to it) among the extension's scripts, not analysed again.
+    pub links: Vec<Vec<String>>,
 }
 
 /// The state CREATE EXTENSION runs a script with: `search_path = target
@@ -376,13 +467,60 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
         files.push(file);
         findings.push(fs);
     }
+    let mut links: Vec<Vec<String>> = vec![Vec::new(); files.len()];
     let mut definers = state.privileges.definers.clone();
+    // Every other script is analysed on its own, in parallel; a file
+    // reached by several names once (under the name that is not a link),
+    // the other names listed with it.
+    let mut groups: Vec<(&Script, Vec<&Script>)> = Vec::new();
+    let mut group_of: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut chain_file: HashMap<(u64, u64), usize> = HashMap::new();
+    for (k, s) in chain.iter().enumerate() {
+        if let Some(same) = s.file.same {
+            chain_file.entry(same).or_insert(install_chain[k]);
+        }
+    }
     for s in ext.scripts.iter().filter(|s| !chain.contains(s)) {
-        let mut st = script_state(&ext.name, control, cfg);
-        let (file, fs) = analyze_script(&s.path, cfg, &mut st, true);
+        let Some(same) = s.file.same else {
+            groups.push((s, Vec::new()));
+            continue;
+        };
+        if let Some(&i) = chain_file.get(&same) {
+            links[i].push(s.path.display().to_string());
+        } else if let Some(&g) = group_of.get(&same) {
+            let (primary, others) = &mut groups[g];
+            if primary.file.is_link && !s.file.is_link {
+                others.push(std::mem::replace(primary, s));
+            } else {
+                others.push(s);
+            }
+        } else {
+            group_of.insert(same, groups.len());
+            groups.push((s, Vec::new()));
+        }
+    }
+    groups.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let others: Vec<(SourceFile, Vec<Finding>, Vec<_>)> = {
+        use rayon::prelude::*;
+        groups
+            .par_iter()
+            .map(|(s, _)| {
+                let mut st = script_state(&ext.name, control, cfg);
+                let (file, fs) = analyze_script(&s.path, cfg, &mut st, true);
+                (file, fs, st.privileges.definers)
+            })
+            .collect()
+    };
+    for ((file, fs, defs), (_, names)) in others.into_iter().zip(&groups) {
+        let mut names: Vec<String> = names.iter().map(|s| s.path.display().to_string()).collect();
+        names.sort();
         files.push(file);
         findings.push(fs);
-        definers.extend(st.privileges.definers);
+        links.push(names);
+        definers.extend(defs);
+    }
+    for l in &mut links {
+        l.sort();
     }
     if control.is_some_and(|c| c.trusted) && cfg.enabled(rules::eg121_trusted_extension::RULE.code)
     {
@@ -404,6 +542,7 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
         files,
         findings,
         install_chain,
+        links,
     }
 }
 
@@ -488,6 +627,7 @@ mod tests {
                         path: PathBuf::from(s),
                         from,
                         to,
+                        file: FileId::default(),
                     }
                 })
                 .collect(),
