@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
+.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm bench-corpus
 
 setup:
 	./scripts/setup.sh
@@ -52,6 +52,10 @@ bench:
 # extguard scan over a synthetic registry (issue 5)
 bench-scan:
 	./bench/scan.sh
+
+# extguard vs pgspot on 40 real Debian extension packages (fetched into /tmp)
+bench-corpus:
+	./bench/corpus.sh
 
 # Sandbox-level wasm call overhead, compute loop and interrupt latency.
 bench-wasm:

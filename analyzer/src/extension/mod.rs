@@ -653,4 +653,16 @@ mod tests {
         assert!(e.install_chain("9.9").is_none());
         assert_eq!(parse_script_name("a--b--c--d.sql"), None);
     }
+
+    #[test]
+    fn versioned_control_file_names() {
+        assert_eq!(versioned_base("postgis-3"), Some("postgis"));
+        assert_eq!(
+            versioned_base("address_standardizer_data_us-3"),
+            Some("address_standardizer_data_us")
+        );
+        assert_eq!(versioned_base("uuid-ossp"), None);
+        assert_eq!(versioned_base("-3"), None);
+        assert_eq!(versioned_base("plain"), None);
+    }
 }
