@@ -303,8 +303,8 @@ pub fn analyze_statement(
     cx: &mut Cx,
     state: &mut State,
     unit: &Unit,
-) -> Option<pg_query::protobuf::ParseResult> {
-    match crate::parse::parse(&unit.text) {
+) -> Option<std::rc::Rc<pg_query::protobuf::ParseResult>> {
+    match crate::parse::parse_shared(&unit.text) {
         Ok(tree) => {
             for raw in &tree.stmts {
                 if let Some(stmt) = &raw.stmt {
