@@ -304,7 +304,9 @@ pub fn analyze_statement(
     state: &mut State,
     unit: &Unit,
 ) -> Option<std::rc::Rc<pg_query::protobuf::ParseResult>> {
-    match crate::parse::parse_shared(&unit.text) {
+    // the rows of a data INSERT after the first cannot matter (see there)
+    let blanked = crate::parse::blank_constant_rows(&unit.text);
+    match crate::parse::parse_shared(blanked.as_deref().unwrap_or(&unit.text)) {
         Ok(tree) => {
             for raw in &tree.stmts {
                 if let Some(stmt) = &raw.stmt {

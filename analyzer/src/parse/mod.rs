@@ -92,6 +92,83 @@ pub fn parse_shared(text: &str) -> Shared {
     parsed
 }
 
+/// For `INSERT INTO t [(columns)] VALUES (row), (row), ... [tail]` whose
+/// rows hold nothing but constants (strings, numbers with an optional sign,
+/// NULL, TRUE, FALSE, DEFAULT), the text with every row after the first
+/// blanked (spaces, so offsets do not move; the tail, such as `ON CONFLICT`
+/// or `RETURNING`, stays). Those rows cannot change what the analysis
+/// finds (they name nothing and call nothing), and a data script's single
+/// INSERT can carry tens of thousands of them (7 MB in one statement on
+/// real packages). `None` when there is one row or anything else in the
+/// rows: the statement is parsed as it is, so a syntax error in a row is
+/// still found.
+pub fn blank_constant_rows(text: &str) -> Option<String> {
+    use lexer::TokenKind as K;
+    let mut tokens = lexer::Lexer::new(text).filter(|t| t.kind != K::Comment);
+    let word =
+        |t: &lexer::Token, w: &str| t.kind == K::Word && t.text(text).eq_ignore_ascii_case(w);
+    let punct = |t: &lexer::Token, p: &str| t.kind == K::Punct && t.text(text) == p;
+    if !word(&tokens.next()?, "insert") {
+        return None;
+    }
+    let mut depth = 0usize;
+    loop {
+        let t = tokens.next()?;
+        if punct(&t, "(") {
+            depth += 1;
+        } else if punct(&t, ")") {
+            depth = depth.checked_sub(1)?;
+        } else if depth == 0 && word(&t, "values") {
+            break;
+        }
+    }
+    let mut first_row_end = None;
+    let mut last_row_end = 0;
+    loop {
+        if !punct(&tokens.next()?, "(") {
+            return None;
+        }
+        loop {
+            let mut v = tokens.next()?;
+            if v.kind == K::Operator && matches!(v.text(text), "-" | "+") {
+                v = tokens.next()?;
+                if v.kind != K::Number {
+                    return None;
+                }
+            }
+            let constant = matches!(v.kind, K::String | K::Number)
+                || ["null", "true", "false", "default"]
+                    .iter()
+                    .any(|w| word(&v, w));
+            if !constant {
+                return None;
+            }
+            let next = tokens.next()?;
+            if punct(&next, ")") {
+                first_row_end.get_or_insert(next.end);
+                last_row_end = next.end;
+                break;
+            }
+            if !punct(&next, ",") {
+                return None;
+            }
+        }
+        match tokens.next() {
+            Some(t) if punct(&t, ",") => continue,
+            _ => break,
+        }
+    }
+    let first_row_end = first_row_end?;
+    if last_row_end == first_row_end {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..first_row_end]);
+    out.extend(std::iter::repeat_n(' ', last_row_end - first_row_end));
+    out.push_str(&text[last_row_end..]);
+    Some(out)
+}
+
 fn char_to_byte(text: &str, chars: usize) -> usize {
     text.char_indices()
         .nth(chars)
@@ -129,5 +206,42 @@ mod ffi {
     extern "C" {
         pub fn pg_query_parse_protobuf(input: *const c_char) -> PgQueryProtobufParseResult;
         pub fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blank_constant_rows;
+
+    #[test]
+    fn constant_rows_after_the_first_are_blanked() {
+        let sql = "INSERT INTO s.t (a, \"b\") VALUES -- first\n(1, 'é', -2.5, NULL, E'\\n'), (2, $$y$$, +3, TRUE, DEFAULT) ON CONFLICT (a) DO NOTHING";
+        let b = blank_constant_rows(sql).unwrap();
+        assert_eq!(b.len(), sql.len());
+        let row2 = sql.find("(2,").unwrap();
+        assert_eq!(b[..row2 - 2], sql[..row2 - 2]);
+        assert!(b[row2 - 2..].trim_start().starts_with("ON CONFLICT (a) DO NOTHING"));
+        assert!(super::parse(&b).is_ok());
+        assert_eq!(
+            blank_constant_rows("INSERT INTO t VALUES (1), (2);").as_deref(),
+            Some("INSERT INTO t VALUES (1)     ;")
+        );
+        // anything that can matter, or a lone row: parsed as it is
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING",
+            "INSERT INTO t VALUES (1), (f(2))",
+            "INSERT INTO t VALUES (1), ('x'::regclass)",
+            "INSERT INTO t VALUES (1), (2), (1 + 2)",
+            "INSERT INTO t VALUES (1), (2,, 3)",
+            "INSERT INTO t VALUES (1), ('a' 'b')",
+            "INSERT INTO t VALUES (1), ('unterminated)",
+            "INSERT INTO t VALUES (1), (2), f()",
+            "INSERT INTO t SELECT * FROM (VALUES (1), (2)) v",
+            "INSERT INTO t DEFAULT VALUES",
+            "UPDATE t SET a = 1",
+        ] {
+            assert_eq!(blank_constant_rows(sql), None, "{sql}");
+        }
     }
 }
