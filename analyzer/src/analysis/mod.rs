@@ -240,7 +240,11 @@ pub fn analyze_file_with(
         }
     }
     for r in &file.statements {
-        let unit = Unit::slice(&file.prepared, r.start, r.end);
+        let unit = Unit {
+            text: file.prepared(r.start, r.end),
+            tokens: OnceCell::new(),
+            map: OffsetMap::Shift(r.start),
+        };
         analyze_statement(&mut cx, state, &unit);
     }
     if end_of_script {

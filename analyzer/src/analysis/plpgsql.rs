@@ -833,7 +833,10 @@ impl Walker<'_, '_, '_> {
         st: &mut State,
         line: usize,
         anchor: Option<&str>,
-    ) -> Option<(Unit<'static>, Option<std::rc::Rc<pg_query::protobuf::ParseResult>>)> {
+    ) -> Option<(
+        Unit<'static>,
+        Option<std::rc::Rc<pg_query::protobuf::ParseResult>>,
+    )> {
         let query = e.get("query").and_then(Value::as_str)?;
         let mode = e.get("parseMode").and_then(Value::as_i64).unwrap_or(0);
         // simple CASE: `"__Case__Variable_N__" IN (a, b)` stands for `WHEN a, b`

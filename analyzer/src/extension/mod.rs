@@ -127,7 +127,9 @@ pub fn discover(root: &Path) -> Discovery {
     }
     // Scripts by directory, so finding a control file's scripts does not
     // scan the whole tree once per extension.
-    let mut by_dir: BTreeMap<&Path, Vec<(usize, String, Option<String>, String)>> = BTreeMap::new();
+    // (index in `files`, extension name, from, to)
+    type Named = (usize, String, Option<String>, String);
+    let mut by_dir: BTreeMap<&Path, Vec<Named>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
         let fname = f.file_name().unwrap_or_default().to_string_lossy();
         if let Some((n, from, to)) = parse_script_name(&fname) {

@@ -123,7 +123,7 @@ pub fn blank_constant_rows(text: &str) -> Option<String> {
         }
     }
     let mut first_row_end = None;
-    let mut last_row_end = 0;
+    let mut last_row_end;
     loop {
         if !punct(&tokens.next()?, "(") {
             return None;
@@ -220,7 +220,9 @@ mod tests {
         assert_eq!(b.len(), sql.len());
         let row2 = sql.find("(2,").unwrap();
         assert_eq!(b[..row2 - 2], sql[..row2 - 2]);
-        assert!(b[row2 - 2..].trim_start().starts_with("ON CONFLICT (a) DO NOTHING"));
+        assert!(b[row2 - 2..]
+            .trim_start()
+            .starts_with("ON CONFLICT (a) DO NOTHING"));
         assert!(super::parse(&b).is_ok());
         assert_eq!(
             blank_constant_rows("INSERT INTO t VALUES (1), (2);").as_deref(),
