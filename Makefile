@@ -4,10 +4,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
+.PHONY: setup setup-analyzer setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
 
 setup:
 	./scripts/setup.sh
+
+# what the analyzer alone needs (no cargo-pgrx, no `cargo pgrx init`)
+setup-analyzer:
+	EXTGUARD_SETUP_PGRX=0 ./scripts/setup.sh
 
 # setup plus what only the tests need (chromium for the HTML report test)
 setup-test:
@@ -15,7 +19,7 @@ setup-test:
 
 # Exit status 1 only means "findings were reported", which is the expected
 # result of scanning a stock installation; 2 (usage or I/O error) fails.
-run: setup
+run: setup-analyzer
 	$(CARGO) build --release -p extguard-analyzer
 	./target/release/extguard || [ $$? -eq 1 ]
 
