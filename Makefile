@@ -32,6 +32,7 @@ lint:
 
 test-rust:
 	./scripts/pgspot-venv.sh
+	./scripts/pre-commit-venv.sh
 	$(CARGO) test
 
 # pg_ext: pgrx tests (in a server pgrx starts, extguard preloaded), then
