@@ -89,7 +89,13 @@ impl Config {
         let best = |list: &[String]| -> Option<usize> {
             list.iter()
                 .filter(|s| selector_matches(s, code))
-                .map(|s| if s.eq_ignore_ascii_case("ALL") { 0 } else { s.len() })
+                .map(|s| {
+                    if s.eq_ignore_ascii_case("ALL") {
+                        0
+                    } else {
+                        s.len()
+                    }
+                })
                 .max()
         };
         let selected = if self.select.is_empty() && self.extend_select.is_empty() {
@@ -120,7 +126,10 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .collect();
             for s in &split {
-                if !crate::rules::ALL.iter().any(|r| selector_matches(s, r.code)) {
+                if !crate::rules::ALL
+                    .iter()
+                    .any(|r| selector_matches(s, r.code))
+                {
                     return Err(format!(
                         "unknown rule code or prefix '{s}' (see `extguard rules`; prefixes such as PS, EG1 and ALL select several)"
                     ));
@@ -135,7 +144,15 @@ impl Config {
 /// Directories skipped by default when a directory is searched: version
 /// control, and pg_regress's test inputs, expected and actual outputs
 /// (regression SQL is run by the test harness, never installed).
-pub const DEFAULT_EXCLUDE: &[&str] = &[".git", ".hg", ".svn", "test", "expected", "results", "tmp_check"];
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "test",
+    "expected",
+    "results",
+    "tmp_check",
+];
 
 impl Config {
     /// Is `rel` (a path relative to the searched directory, `/`-separated)

@@ -235,7 +235,8 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
     if !args.exclude.is_empty() {
         cfg.exclude = Some(args.exclude.clone());
     }
-    cfg.extend_exclude.extend(args.extend_exclude.iter().cloned());
+    cfg.extend_exclude
+        .extend(args.extend_exclude.iter().cloned());
     cfg.proc_without_search_path
         .extend(args.proc_without_search_path.iter().cloned());
     cfg.sql_accepting.extend(args.sql_accepting.iter().cloned());

@@ -91,7 +91,10 @@ fn timescaledb_style_pgspot_job_on_a_fixture_extension() {
             .current_dir(&sql)
             .output()
             .unwrap();
-        (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned())
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
     };
     // 1. the install script: clean
     let (code, out) = run(&["geokit--1.1.sql"]);
@@ -102,8 +105,8 @@ fn timescaledb_style_pgspot_job_on_a_fixture_extension() {
     assert_eq!(code, Some(1), "{out}");
     for line in [
         "geokit--1.0.sql: ",
-        "PS001: Unqualified operator: '+' in ((a.x - b.x) ^ 2) + ((a.y - b.y) ^ 2) at line 6",
-        "PS003: SECURITY DEFINER function without explicit search_path: extschema.label(p extschema.points) at line 18",
+        "PS001: Unqualified operator: '+' in ((a.x - b.x) ^ 2) + ((a.y - b.y) ^ 2) at line 8",
+        "PS003: SECURITY DEFINER function without explicit search_path: extschema.label(p extschema.points) at line 19",
         "PS009: Unsafe CASE expression: CASE p.id WHEN 0 THEN 'origin' ELSE CAST(p.id AS text) END at line 20",
         "PS017: Unqualified object reference: text in CAST(p.id AS text) at line 20",
         "PS010: Unsafe schema creation: geokit_internal at line 3",
@@ -115,5 +118,8 @@ fn timescaledb_style_pgspot_job_on_a_fixture_extension() {
     // 3. the downgrade chain
     let (code, out) = run(&["-a", "geokit--1.1.sql", "geokit--1.1--1.0.sql"]);
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.ends_with("TOTAL: Errors: 3 Warnings: 5 Unknown: 0\n"), "{out}");
+    assert!(
+        out.ends_with("TOTAL: Errors: 3 Warnings: 5 Unknown: 0\n"),
+        "{out}"
+    );
 }

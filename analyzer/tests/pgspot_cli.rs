@@ -191,7 +191,9 @@ fn extguard_pgspot_prints_what_pgspot_prints_on_contrib() {
         &[],
         &["--summary-only"],
         &["--no-plpgsql"],
-        &["--ignore", "PS017", "--ignore", "PS016", "--ignore", "XX999"],
+        &[
+            "--ignore", "PS017", "--ignore", "PS016", "--ignore", "XX999",
+        ],
     ];
     for args in runs {
         let c = compare(args, &files);
@@ -288,5 +290,8 @@ fn stdin_explain_version_and_unknown_codes() {
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("missing.sql: No such file"), "{text}");
-    assert!(text.contains("ok.sql: \n\n Errors: 0 Warnings: 0 Unknown: 0 \n"), "{text}");
+    assert!(
+        text.contains("ok.sql: \n\n Errors: 0 Warnings: 0 Unknown: 0 \n"),
+        "{text}"
+    );
 }

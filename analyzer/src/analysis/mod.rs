@@ -196,8 +196,7 @@ impl<'f> Cx<'f> {
             f.is_parse_error() || (cfg.enabled(f.code) && f.severity >= cfg.min_severity)
         });
         if cfg.inline_ignores {
-            self.findings
-                .retain(|f| !sup.iter().any(|s| s.hides(f)));
+            self.findings.retain(|f| !sup.iter().any(|s| s.hides(f)));
         } else {
             let refused: Vec<Finding> = sup
                 .iter()
@@ -217,9 +216,7 @@ impl<'f> Cx<'f> {
                         &rules::EG007,
                         rules::EG007.severity,
                         s.comment,
-                        format!(
-                            "suppression comment in untrusted input is not obeyed: {what}"
-                        ),
+                        format!("suppression comment in untrusted input is not obeyed: {what}"),
                         Some(s.codes.join(", ")),
                     )
                 })

@@ -88,7 +88,9 @@ fn color_choice(args: &OutputArgs) -> ColorChoice {
     match args.color {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,
-        Color::Auto if args.output_file.is_none() && std::io::stdout().is_terminal() && !no_color => {
+        Color::Auto
+            if args.output_file.is_none() && std::io::stdout().is_terminal() && !no_color =>
+        {
             ColorChoice::Auto
         }
         Color::Auto => ColorChoice::Never,
@@ -112,8 +114,8 @@ pub fn emit(
     pool: Option<&rayon::ThreadPool>,
 ) -> Result<(), String> {
     if let Some(path) = &args.write_baseline {
-        let text = serde_json::to_string_pretty(&baseline::document(o))
-            .map_err(|e| e.to_string())?;
+        let text =
+            serde_json::to_string_pretty(&baseline::document(o)).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
         if !args.quiet {
             eprintln!(
@@ -171,7 +173,8 @@ pub fn emit(
         }
     }
     if let Some(path) = &args.html {
-        std::fs::write(path, scan::html::page(o)).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, scan::html::page(o))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -273,8 +276,7 @@ pub fn exit_code(o: &Outcome, io_errors: bool, write_baseline: bool) -> u8 {
     if io_errors || o.internal_error {
         2
     } else if write_baseline
-        || o
-            .units
+        || o.units
             .iter()
             .flat_map(|u| u.findings())
             .all(|f| f.finding.severity == Severity::Info)
@@ -320,9 +322,12 @@ pub mod baseline {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let doc: Value = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not a baseline file: {e}", path.display()))?;
-        let entries = doc["findings"]
-            .as_array()
-            .ok_or_else(|| format!("{}: not a baseline file: no \"findings\" list", path.display()))?;
+        let entries = doc["findings"].as_array().ok_or_else(|| {
+            format!(
+                "{}: not a baseline file: no \"findings\" list",
+                path.display()
+            )
+        })?;
         let mut left: HashMap<(String, String), Vec<&Value>> = HashMap::new();
         for e in entries {
             let key = (

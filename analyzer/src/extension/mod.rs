@@ -433,9 +433,15 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
 /// rather than an installed extension directory?
 fn is_source_checkout(control: &Path) -> bool {
     let dir = control.parent().unwrap_or(Path::new("."));
-    ["Makefile", "GNUmakefile", "meson.build", "CMakeLists.txt", "Cargo.toml"]
-        .iter()
-        .any(|f| dir.join(f).is_file())
+    [
+        "Makefile",
+        "GNUmakefile",
+        "meson.build",
+        "CMakeLists.txt",
+        "Cargo.toml",
+    ]
+    .iter()
+    .any(|f| dir.join(f).is_file())
 }
 
 /// End-of-chain findings (EG117) are reported while the last file is

@@ -12,8 +12,15 @@ use crate::finding::Finding;
 
 /// The fingerprint of `f`, whose span indexes `text` (the file's text).
 pub fn fingerprint(f: &Finding, text: &str) -> String {
-    let start = f.span.start.min(text.len());
-    let end = f.span.end.clamp(start, text.len());
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(f.span.start);
+    let end = floor(f.span.end.max(start));
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
     let lines = text.get(line_start..line_end).unwrap_or("");

@@ -433,7 +433,8 @@ fn indirection(i: &pb::AIndirection, out: &mut String) {
                 | NodeEnum::RowExpr(_)
                 | NodeEnum::TypeCast(_)
         )
-    }) || (is_kind(&i.arg, |e| matches!(e, NodeEnum::ColumnRef(_))) && !first_is_index);
+    }) || (is_kind(&i.arg, |e| matches!(e, NodeEnum::ColumnRef(_)))
+        && !first_is_index);
     wrapped(&i.arg, parens, out);
     for n in &i.indirection {
         match &n.node {

@@ -78,7 +78,10 @@ fn relative_uri(path: &str, base: &Path) -> (String, bool) {
     let abs = normalise(&abs);
     match abs.strip_prefix(normalise(base)) {
         Ok(rel) => (uri(&format!("{}{member}", rel.display())), true),
-        Err(_) => (format!("file://{}", uri(&format!("{}{member}", abs.display()))), false),
+        Err(_) => (
+            format!("file://{}", uri(&format!("{}{member}", abs.display()))),
+            false,
+        ),
     }
 }
 
@@ -106,7 +109,11 @@ pub fn document_at(o: &Outcome, base: &Path) -> Sarif {
         .iter()
         .map(|r| {
             let doc = r.documentation();
-            let origin = if r.code.starts_with("PS") { "pgspot" } else { "extguard" };
+            let origin = if r.code.starts_with("PS") {
+                "pgspot"
+            } else {
+                "extguard"
+            };
             json!({
                 "id": r.code,
                 "name": r.name,
@@ -191,7 +198,10 @@ pub fn document_at(o: &Outcome, base: &Path) -> Sarif {
             all.len()
         )}}));
     }
-    let base_uri = format!("file://{}/", uri(&normalise(base).display().to_string()).trim_end_matches('/'));
+    let base_uri = format!(
+        "file://{}/",
+        uri(&normalise(base).display().to_string()).trim_end_matches('/')
+    );
     let log = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
