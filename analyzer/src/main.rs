@@ -374,7 +374,7 @@ fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -
                 }
                 Some(p) if p.is_dir() => {
                     let mut d = extension::discover(p);
-                    io_errors.extend(d.errors.drain(..));
+                    io_errors.append(&mut d.errors);
                     exclude(&mut d, p, cfg);
                     if d.extensions.is_empty() && d.loose_sql.is_empty() && d.wasm.is_empty() {
                         io_errors.push(format!(
