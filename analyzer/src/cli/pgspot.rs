@@ -271,15 +271,7 @@ fn analyse(file: &SourceFile, cfg: &Config, state: &mut State, args: &PgspotArgs
             Severity::Error => counter.errors += 1,
             _ => counter.warnings += 1,
         }
-        let context = f
-            .pgspot_context
-            .clone()
-            .or_else(|| f.object.clone())
-            .unwrap_or_default();
-        lines.push(format!(
-            "{}: {}: {} at line {}",
-            f.code, f.title, context, f.line
-        ));
+        lines.push(extguard_analyzer::report::pgspot_line(f));
     }
     FileOutcome {
         lines,

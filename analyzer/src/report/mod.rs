@@ -16,7 +16,7 @@ use crate::source::SourceFile;
 pub use github::write_github;
 pub use human::write_human;
 pub use json::{json_document, JSON_VERSION};
-pub use pgspot::write_pgspot;
+pub use pgspot::{finding_line as pgspot_line, write_pgspot};
 
 /// The files of a run and their findings, in input order.
 pub struct Report<'a> {

@@ -45,16 +45,17 @@ fn line(out: &mut dyn Write, f: &Finding, c: &mut Counts) -> std::io::Result<()>
         Severity::Error => c.errors += 1,
         _ => c.warnings += 1,
     }
+    writeln!(out, "{}", finding_line(f))
+}
+
+/// `CODE: Title: object at line N`, the object as pgspot prints it.
+pub fn finding_line(f: &Finding) -> String {
     let context = f
         .pgspot_context
-        .clone()
-        .or_else(|| f.object.clone())
+        .as_deref()
+        .or(f.object.as_deref())
         .unwrap_or_default();
-    writeln!(
-        out,
-        "{}: {}: {} at line {}",
-        f.code, f.title, context, f.line
-    )
+    format!("{}: {}: {} at line {}", f.code, f.title, context, f.line)
 }
 
 pub fn write_pgspot(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {

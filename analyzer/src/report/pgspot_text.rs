@@ -147,11 +147,13 @@ fn compound(e: &NodeEnum) -> bool {
     )
 }
 
-fn wrapped(n: &Option<Box<pb::Node>>, parens: bool, out: &mut String) {
+fn wrapped(n: Option<&pb::Node>, parens: bool, out: &mut String) {
     if parens {
         out.push('(');
     }
-    opt(n, out);
+    if let Some(n) = n {
+        node(n, out);
+    }
     if parens {
         out.push(')');
     }
@@ -172,7 +174,7 @@ fn a_expr(e: &pb::AExpr, out: &mut String) {
                         parens = false;
                     }
                 }
-                wrapped(&e.lexpr, parens, out);
+                wrapped(e.lexpr.as_deref(), parens, out);
                 out.push(' ');
             }
             if e.name.len() > 1 {
@@ -189,7 +191,7 @@ fn a_expr(e: &pb::AExpr, out: &mut String) {
                 out.push_str(&op);
             }
             out.push(' ');
-            wrapped(&e.rexpr, is_kind(&e.rexpr, compound), out);
+            wrapped(e.rexpr.as_deref(), is_kind(&e.rexpr, compound), out);
         }
         K::AexprOpAny | K::AexprOpAll => {
             opt(&e.lexpr, out);
@@ -204,9 +206,9 @@ fn a_expr(e: &pb::AExpr, out: &mut String) {
             out.push(')');
         }
         K::AexprDistinct => {
-            wrapped(&e.lexpr, is_kind(&e.lexpr, compound), out);
+            wrapped(e.lexpr.as_deref(), is_kind(&e.lexpr, compound), out);
             out.push_str(" IS DISTINCT FROM ");
-            wrapped(&e.rexpr, is_kind(&e.rexpr, compound), out);
+            wrapped(e.rexpr.as_deref(), is_kind(&e.rexpr, compound), out);
         }
         K::AexprNotDistinct => {
             opt(&e.lexpr, out);
@@ -368,14 +370,7 @@ fn bool_expr(b: &pb::BoolExpr, out: &mut String) {
     } else {
         out.push_str("NOT ");
         if let Some(a) = b.args.first() {
-            let p = and_or(a);
-            if p {
-                out.push('(');
-            }
-            node(a, out);
-            if p {
-                out.push(')');
-            }
+            wrapped(Some(a), and_or(a), out);
         }
         return;
     };
@@ -383,14 +378,7 @@ fn bool_expr(b: &pb::BoolExpr, out: &mut String) {
         if i > 0 {
             out.push_str(sep);
         }
-        let p = and_or(a);
-        if p {
-            out.push('(');
-        }
-        node(a, out);
-        if p {
-            out.push(')');
-        }
+        wrapped(Some(a), and_or(a), out);
     }
 }
 
@@ -435,7 +423,7 @@ fn indirection(i: &pb::AIndirection, out: &mut String) {
         )
     }) || (is_kind(&i.arg, |e| matches!(e, NodeEnum::ColumnRef(_)))
         && !first_is_index);
-    wrapped(&i.arg, parens, out);
+    wrapped(i.arg.as_deref(), parens, out);
     for n in &i.indirection {
         match &n.node {
             Some(NodeEnum::AIndices(x)) => {
