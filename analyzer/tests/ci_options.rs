@@ -459,6 +459,25 @@ fn source_checkouts_with_scripts_in_sql_and_generated_install_scripts() {
         .as_array()
         .unwrap()
         .contains(&"b/sql/functions/f.sql".into()));
+    // the build copies sql/NAME.sql to the install script (pgvector)
+    write(d.path(), "c/vec.control", "default_version = '0.8'\n");
+    write(
+        d.path(),
+        "c/Makefile",
+        "sql/vec--0.8.sql: sql/vec.sql\n\tcp $< $@\n",
+    );
+    write(d.path(), "c/sql/vec.sql", "CREATE TYPE @extschema@.v;\nCREATE FUNCTION @extschema@.f(@extschema@.v) RETURNS int LANGUAGE sql SET search_path = pg_catalog, pg_temp AS 'SELECT 1';\n");
+    let o = run(&["check", "--format", "json", "c"], d.path());
+    let doc = json(&o);
+    assert_eq!(codes(&doc), ["EG008"], "{}", out(&o));
+    assert_eq!(
+        doc["extensions"][0]["install_chain"],
+        serde_json::json!(["c/sql/vec.sql"])
+    );
+    assert!(doc["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("c/sql/vec.sql is analysed in its place"));
     // an installed extension directory (no build file) keeps EG005
     std::fs::remove_file(d.path().join("b/Makefile")).unwrap();
     let o = run(&["check", "--format", "json", "b"], d.path());

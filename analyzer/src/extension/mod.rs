@@ -132,6 +132,30 @@ pub fn discover(root: &Path) -> Discovery {
                     break;
                 }
             }
+            // A source checkout whose build copies `sql/NAME.sql` to the
+            // install script (`NAME--VERSION.sql`, pgvector's Makefile):
+            // that file is the install script of default_version.
+            let default_version = control
+                .as_ref()
+                .ok()
+                .and_then(|c| c.default_version.clone());
+            if let Some(v) = default_version {
+                let installs = scripts.iter().any(|s| s.from.is_none() && s.to == v);
+                if !installs && is_source_checkout(&path) {
+                    let file = format!("{name}.sql");
+                    if let Some(f) = [own.join("sql"), own.clone()]
+                        .iter()
+                        .flat_map(|d| by_dir.get(d.as_path()).into_iter().flatten())
+                        .find(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == file))
+                    {
+                        scripts.push(Script {
+                            path: (*f).clone(),
+                            from: None,
+                            to: v,
+                        });
+                    }
+                }
+            }
             Ok(Extension {
                 name,
                 control_path: path,
@@ -388,6 +412,23 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
             Vec::new()
         }
     };
+    if let (Some(first), Some(v)) = (chain.first(), &default_version) {
+        let stem = first.path.file_stem().unwrap_or_default().to_string_lossy();
+        if !stem.contains("--") {
+            let mut f = control_finding(
+                &files[0],
+                0,
+                &format!(
+                    "the install script of default_version {v} is made by the build: {} is analysed in its place",
+                    first.path.display()
+                ),
+            );
+            f.code = rules::EG008.code;
+            f.title = rules::EG008.title;
+            f.severity = rules::EG008.severity;
+            findings[0].push(f);
+        }
+    }
     let mut install_chain = Vec::new();
     let mut state = script_state(&ext.name, control, cfg);
     for (i, s) in chain.iter().enumerate() {

@@ -136,12 +136,14 @@ declare_rule! {
     /// ## What it flags
     /// An extension in a source checkout (a Makefile, meson.build, ... next
     /// to its control file) whose install script for `default_version` does
-    /// not exist yet: the build makes it, often by concatenating pieces.
+    /// not exist yet: the build makes it. When it copies `sql/NAME.sql`
+    /// (pgvector's Makefile), that file is analysed as the install script;
+    /// when it concatenates pieces, each script present is analysed on its
+    /// own.
     ///
     /// ## Why it matters
-    /// extguard cannot follow the CREATE EXTENSION chain, so each script
-    /// present is analysed on its own: names CREATE EXTENSION would resolve
-    /// safely may be reported.
+    /// In the second case extguard cannot follow the CREATE EXTENSION chain:
+    /// names CREATE EXTENSION would resolve safely may be reported.
     ///
     /// ## Example
     /// `default_version = '5.0'`, `sql/functions/*.sql` and a Makefile rule
@@ -150,5 +152,5 @@ declare_rule! {
     /// ## Fix
     /// None needed; to analyse the real chain, run extguard on the built
     /// tree (`make` first) or on the installed extension directory.
-    pub static EG008 = { code: "EG008", name: "incomplete-install-chain", title: "Install chain incomplete in a source checkout", severity: Info };
+    pub static EG008 = { code: "EG008", name: "install-script-made-by-build", title: "Install script made by the build", severity: Info };
 }
