@@ -252,7 +252,13 @@ fn analyse(file: &SourceFile, cfg: &Config, state: &mut State, args: &PgspotArgs
                     .filter(|f| f.span.start < err.span.start)
                     .collect()
             };
-            (kept, Some(format!("{}, at index {index}", err.message)))
+            // pglast's message: a statement's error with its offset, a
+            // PL/pgSQL body's without
+            let fatal = match err.message.strip_prefix("PL/pgSQL body does not parse: ") {
+                Some(m) => m.to_string(),
+                None => format!("{}, at index {index}", err.message),
+            };
+            (kept, Some(fatal))
         }
         None => (findings.iter().collect(), None),
     };

@@ -288,7 +288,7 @@ fn a_const(c: &pb::AConst, out: &mut String) {
         Some(Val::Boolval(b)) => out.push_str(if b.boolval { "TRUE" } else { "FALSE" }),
         Some(Val::Sval(s)) => {
             out.push('\'');
-            out.push_str(&s.sval.replace('\'', "''"));
+            out.push_str(&placeholders(&s.sval).replace('\'', "''"));
             out.push('\'');
         }
         Some(Val::Bsval(b)) => {
@@ -297,6 +297,38 @@ fn a_const(c: &pb::AConst, out: &mut String) {
         }
         None => out.push_str("NULL"),
     }
+}
+
+/// Extension-script placeholders inside string literals as pgspot
+/// substitutes them (`@extschema@` -> `extschema`, `@extschema:cube@` ->
+/// `extschema_cube`); extguard's source text has them as quoted names.
+fn placeholders(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains("\"ext") && !s.contains("\"database_owner\"") {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('"') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let name = after.find('"').map(|j| &after[..j]);
+        match name {
+            Some(n @ ("extschema" | "extowner" | "database_owner")) => {
+                out.push_str(n);
+                rest = &after[n.len() + 1..];
+            }
+            Some(n) if n.starts_with("extschema:") => {
+                out.push_str(&n.replacen(':', "_", 1));
+                rest = &after[n.len() + 1..];
+            }
+            _ => {
+                out.push('"');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 fn func_call(f: &pb::FuncCall, out: &mut String) {
