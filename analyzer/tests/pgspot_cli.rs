@@ -146,8 +146,8 @@ fn compare(args: &[&str], files: &[PathBuf]) -> Compared {
         ));
     }
     assert!(
-        b.len() > 2,
-        "pgspot printed almost nothing for {args:?}: is it working?\n{}",
+        !b.is_empty(),
+        "pgspot printed nothing for {args:?}: is it working?\n{}",
         String::from_utf8_lossy(&theirs.stderr)
     );
     Compared {
@@ -218,6 +218,7 @@ fn extguard_pgspot_prints_what_pgspot_prints_on_contrib() {
         lines += c.lines;
         differences.extend(c.differences);
     }
+    assert!(lines > 1000, "pgspot printed too little: is it working?");
     eprintln!(
         "pgspot parity: {} files, {} runs, {lines} output lines compared, {} differences",
         files.len(),
@@ -293,5 +294,44 @@ fn stdin_explain_version_and_unknown_codes() {
     assert!(
         text.contains("ok.sql: \n\n Errors: 0 Warnings: 0 Unknown: 0 \n"),
         "{text}"
+    );
+}
+
+/// Syntax errors (a statement, a function body), unknown languages,
+/// quoting, placeholders and every option combination that changes the
+/// layout, on small scripts written for it.
+#[test]
+fn syntax_errors_unknowns_and_layout_like_pgspot() {
+    let d = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = [
+        ("a.sql", "SELECT a = b FROM t;\nSET search_path = \"a,b\";\n"),
+        ("b.sql", "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 + 1 $$;\nSELEC x;\n"),
+        ("c.sql", "DO LANGUAGE plperl $$ $$;\nCREATE FUNCTION g() RETURNS int LANGUAGE plv8 AS $$ $$;\nCREATE SEQUENCE IF NOT EXISTS \"My Seq\";\nSELECT '@extschema@.t'::regclass, x::\"char\", CASE x WHEN 1 THEN 'a' END, NOT (a OR b), a IS DISTINCT FROM b, x = ANY(y), -x, (a + b) * c;\n"),
+        ("d.sql", "CREATE FUNCTION h() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN nosuch.var; END $$;\nSELECT f(1);\n"),
+    ]
+    .iter()
+    .map(|(n, t)| {
+        let p = d.path().join(n);
+        std::fs::write(&p, t).unwrap();
+        p
+    })
+    .collect();
+    let mut differences = Vec::new();
+    for args in [
+        &[][..],
+        &["-a"],
+        &["--summary-only"],
+        &["-a", "--summary-only"],
+        &["--ignore-lang", "PLV8", "--ignore", "PS001"],
+    ] {
+        differences.extend(compare(args, &files).differences);
+        for f in &files {
+            differences.extend(compare(args, std::slice::from_ref(f)).differences);
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "extguard pgspot and pgspot differ:\n{}",
+        differences.join("\n")
     );
 }
