@@ -168,19 +168,54 @@ pub fn discover(root: &Path) -> Discovery {
                 &path,
                 control.as_ref().ok().and_then(|c| c.directory.as_deref()),
             );
+            // A source checkout keeps the scripts PGXS installs (DATA) in
+            // sql/ next to the control file, whatever `directory` says.
+            let own = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let find = |name: &str| -> Vec<Script> {
+                [script_dir.clone(), own.clone(), own.join("sql")]
+                    .iter()
+                    .map(|d| scripts_of(d, name))
+                    .find(|s| !s.is_empty())
+                    .unwrap_or_default()
+            };
             let mut name = stem.clone();
-            let mut scripts = scripts_of(&script_dir, &stem);
+            let mut scripts = find(&stem);
             if let (true, Some(base)) = (scripts.is_empty(), versioned_base(&stem)) {
                 match controls.get(&(base.to_string(), dir.clone())) {
                     // NAME.control links to this one: found under that name
                     Some(&j) if ids[j].same.is_some() && ids[j].same == ids[i].same => return None,
                     Some(_) => {}
                     None => {
-                        let base_scripts = scripts_of(&script_dir, base);
+                        let base_scripts = find(base);
                         if !base_scripts.is_empty() {
                             name = base.to_string();
                             scripts = base_scripts;
                         }
+                    }
+                }
+            }
+            // A source checkout whose build copies `sql/NAME.sql` to the
+            // install script (`NAME--VERSION.sql`, pgvector's Makefile):
+            // that file is the install script of default_version.
+            let default_version = control
+                .as_ref()
+                .ok()
+                .and_then(|c| c.default_version.clone());
+            if let Some(v) = default_version {
+                let installs = scripts.iter().any(|s| s.from.is_none() && s.to == v);
+                if !installs && is_source_checkout(&path) {
+                    let file = format!("{name}.sql");
+                    if let Some(f) = [own.join("sql"), own.clone()]
+                        .iter()
+                        .map(|d| d.join(&file))
+                        .find(|f| files.binary_search(f).is_ok())
+                    {
+                        scripts.push(Script {
+                            file: FileId::of(&f),
+                            path: f,
+                            from: None,
+                            to: v,
+                        });
                     }
                 }
             }
@@ -439,6 +474,20 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
     let chain: Vec<&Script> = match &default_version {
         Some(v) => match ext.install_chain(v) {
             Some(c) => c,
+            None if is_source_checkout(&ext.control_path) => {
+                // the build generates the install script (from pieces): what
+                // exists is analysed below, each script on its own
+                let mut f = control_finding(
+                    &files[0],
+                    0,
+                    &format!("the install chain of default_version {v} is incomplete (its install script is made by the build); the scripts present are analysed each on its own"),
+                );
+                f.code = rules::EG008.code;
+                f.title = rules::EG008.title;
+                f.severity = rules::EG008.severity;
+                findings[0].push(f);
+                Vec::new()
+            }
             None => {
                 findings[0].push(control_finding(
                     &files[0],
@@ -459,6 +508,23 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
             Vec::new()
         }
     };
+    if let (Some(first), Some(v)) = (chain.first(), &default_version) {
+        let stem = first.path.file_stem().unwrap_or_default().to_string_lossy();
+        if !stem.contains("--") {
+            let mut f = control_finding(
+                &files[0],
+                0,
+                &format!(
+                    "the install script of default_version {v} is made by the build: {} is analysed in its place",
+                    first.path.display()
+                ),
+            );
+            f.code = rules::EG008.code;
+            f.title = rules::EG008.title;
+            f.severity = rules::EG008.severity;
+            findings[0].push(f);
+        }
+    }
     let mut install_chain = Vec::new();
     let mut state = script_state(&ext.name, control, cfg);
     for (i, s) in chain.iter().enumerate() {
@@ -548,6 +614,21 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
     }
 }
 
+/// Is this control file in a source checkout (a build file beside it)
+/// rather than an installed extension directory?
+fn is_source_checkout(control: &Path) -> bool {
+    let dir = control.parent().unwrap_or(Path::new("."));
+    [
+        "Makefile",
+        "GNUmakefile",
+        "meson.build",
+        "CMakeLists.txt",
+        "Cargo.toml",
+    ]
+    .iter()
+    .any(|f| dir.join(f).is_file())
+}
+
 /// End-of-chain findings (EG117) are reported while the last file is
 /// analysed but may concern an earlier one: move each to its own file.
 fn route_to_own_file(files: &[SourceFile], findings: &mut [Vec<Finding>]) {
@@ -608,6 +689,7 @@ fn control_finding(file: &SourceFile, offset: usize, message: &str) -> Finding {
         end_column,
         object: None,
         span,
+        pgspot_context: None,
     }
 }
 
