@@ -28,9 +28,10 @@ pub struct Script {
     pub file: FileId,
 }
 
-/// What a path names on disk: `Same(device, inode)` after following
-/// symbolic links, and whether the path itself is a symbolic link. Two
-/// scripts with the same `Same` are one file reached by two names.
+/// What a path names on disk: `same` is (device, inode) after following
+/// symbolic links (`None` when it cannot be read), `is_link` whether the
+/// path itself is a symbolic link. Two scripts with the same `same` are
+/// one file reached by two names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileId {
     pub same: Option<(u64, u64)>,
