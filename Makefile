@@ -36,7 +36,8 @@ test-rust:
 	$(CARGO) test
 
 # pg_ext: pgrx tests (in a server pgrx starts, extguard preloaded), then
-# the escape battery (corpus/escapes) against a server the e2e test starts.
+# the escape battery (corpus/escapes) against a server the e2e test starts,
+# and the isolation self-check against a plain and a bubblewrap server.
 # PostgreSQL refuses to run as root, so both run the server as `postgres`.
 # Under /tmp, not target/: the postgres user must be able to reach it even
 # when the clone lives in a directory only root can traverse.
@@ -46,7 +47,7 @@ test-pg:
 	cd pg_ext && $(CARGO) pgrx test pg15 --runas postgres --pgdata $(PGRX_PGDATA)
 	cd pg_ext && $(CARGO) pgrx install --pg-config /usr/bin/pg_config --features pg15
 	# same package set as test-rust, so nothing is rebuilt with other features
-	EXTGUARD_E2E=1 $(CARGO) test --test escapes -- --test-threads=1
+	EXTGUARD_E2E=1 $(CARGO) test --test escapes --test isolation_e2e -- --test-threads=1
 
 bench-pg:
 	./bench/pg_ext_pgbench.sh

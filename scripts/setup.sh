@@ -12,9 +12,11 @@ if [ "${EXTGUARD_SETUP_PGRX:-1}" = "1" ]; then
   need_pkgs+=(postgresql-server-dev-15 sudo)
 fi
 # Tools only the tests need: headless Chromium renders the `extguard scan
-# --html` report in tests/scan.rs. `make test` sets EXTGUARD_SETUP_TEST=1.
+# --html` report in tests/scan.rs; bubblewrap sandboxes a server for the
+# isolation self-check (analyzer/tests/isolation_e2e.rs). `make test` sets
+# EXTGUARD_SETUP_TEST=1.
 if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ]; then
-  need_pkgs+=(chromium)
+  need_pkgs+=(chromium bubblewrap)
 fi
 if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 mod output;
 #[path = "cli/pgspot.rs"]
 mod pgspot_cmd;
+mod isolation_cmd;
 
 use output::{Format, OutputArgs};
 
@@ -47,6 +48,8 @@ enum Command {
     Scan(ScanArgs),
     /// pgspot 0.9.4's command line (a drop-in for `pgspot ARGS` in CI scripts).
     Pgspot(pgspot_cmd::PgspotArgs),
+    /// Check the isolation this process runs in (run it in the server's container, as its user); exit 1 if violated.
+    Isolation(isolation_cmd::IsolationArgs),
 }
 
 #[derive(Args)]
@@ -160,6 +163,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check(args, false),
         Some(Command::Scan(args)) => scan(args),
         Some(Command::Pgspot(args)) => pgspot_cmd::run(args),
+        Some(Command::Isolation(args)) => isolation_cmd::run(args),
         None => default_run(),
     };
     match result {
