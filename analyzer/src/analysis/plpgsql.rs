@@ -1007,8 +1007,11 @@ fn collect_suppressions(cx: &mut Cx, body: &Unit) {
             continue;
         };
         let end = statement_end(&body.text, rest);
-        cx.suppressions
-            .push((body.map.span(first.start, end), codes));
+        cx.suppressions.push(super::Suppression {
+            comment: body.map.span(t.start, t.end),
+            covers: body.map.span(first.start, end),
+            codes,
+        });
     }
 }
 
