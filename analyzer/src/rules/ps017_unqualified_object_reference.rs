@@ -15,7 +15,8 @@ declare_rule! {
     /// a one-part type name such as `::text` (an error, as in pgspot; a
     /// warning for a type of pg_catalog outside SECURITY DEFINER bodies while
     /// pg_catalog is not listed after other schemas: then only the session's
-    /// own pg_temp comes before it, which gains its user nothing).
+    /// own pg_temp comes before it, which gains its user nothing; always an
+    /// error in `extguard pgspot`).
     ///
     /// ## Why it is dangerous
     /// The name is resolved through the search_path: a table, view or type
@@ -60,8 +61,11 @@ pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
         Some(i) => st.path[..i].iter().all(|s| s == "pg_temp"),
         None => true,
     };
-    let own_session_only =
-        crate::catalog::pg15().is_type(&name) && catalog_first && !st.security_definer;
+    // (`extguard pgspot` keeps pgspot's severity)
+    let own_session_only = crate::catalog::pg15().is_type(&name)
+        && catalog_first
+        && !st.security_definer
+        && !ck.cx.cfg.pgspot_text;
     ck.report_as(
         &RULE,
         if own_session_only {
