@@ -324,17 +324,26 @@ fn parameter_type(header: &str, name: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// Give every variable `name` declared in the body the type `ty`; false
+/// when none is declared there.
+fn retype_declarations(body: &mut Cow<str>, name: &str, ty: &str) -> bool {
+    let decls = declared_types(body, name);
+    if decls.is_empty() {
+        return false;
+    }
+    let mut b = body.to_string();
+    for r in decls.into_iter().rev() {
+        b = replace_keeping_lines(&b, r, ty);
+    }
+    *body = Cow::Owned(b);
+    true
+}
+
 /// Make every variable `name` a record: its declarations in the body, or
 /// the parameter of that name (given a schema-qualified type, which the
 /// parser takes for a composite one).
 fn make_record(header: &mut Cow<str>, body: &mut Cow<str>, name: &str) -> bool {
-    let decls = declared_types(body, name);
-    if !decls.is_empty() {
-        let mut b = body.to_string();
-        for r in decls.into_iter().rev() {
-            b = replace_keeping_lines(&b, r, "record");
-        }
-        *body = Cow::Owned(b);
+    if retype_declarations(body, name, "record") {
         return true;
     }
     match parameter_type(header, name) {
@@ -350,13 +359,7 @@ fn make_record(header: &mut Cow<str>, body: &mut Cow<str>, name: &str) -> bool {
 /// `refcursor`; a parameter is shadowed by a `refcursor` variable of the
 /// same name declared on the body's first line.
 fn make_cursor(header: &str, body: &mut Cow<str>, name: &str) -> bool {
-    let decls = declared_types(body, name);
-    if !decls.is_empty() {
-        let mut b = body.to_string();
-        for r in decls.into_iter().rev() {
-            b = replace_keeping_lines(&b, r, "refcursor");
-        }
-        *body = Cow::Owned(b);
+    if retype_declarations(body, name, "refcursor") {
         return true;
     }
     if parameter_type(header, name).is_none() {
