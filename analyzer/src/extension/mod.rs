@@ -444,6 +444,9 @@ pub fn script_state(ext_name: &str, control: Option<&Control>, cfg: &Config) -> 
     if let Some(c) = control {
         if let Some(s) = &c.schema {
             st.trusted_schemas.insert(s.clone());
+            // CREATE EXTENSION creates the control file's schema when it
+            // does not exist: objects in it are the extension's own
+            st.created_schemas.insert(s.clone());
         }
         for r in &c.requires {
             st.trusted_schemas.insert(format!("{EXTSCHEMA}:{r}"));
