@@ -4,10 +4,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
+.PHONY: setup setup-analyzer setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm bench-corpus
 
 setup:
 	./scripts/setup.sh
+
+# what the analyzer alone needs (no cargo-pgrx, no `cargo pgrx init`)
+setup-analyzer:
+	EXTGUARD_SETUP_PGRX=0 ./scripts/setup.sh
 
 # setup plus what only the tests need (chromium for the HTML report test)
 setup-test:
@@ -15,7 +19,7 @@ setup-test:
 
 # Exit status 1 only means "findings were reported", which is the expected
 # result of scanning a stock installation; 2 (usage or I/O error) fails.
-run: setup
+run: setup-analyzer
 	$(CARGO) build --release -p extguard-analyzer
 	./target/release/extguard || [ $$? -eq 1 ]
 
@@ -28,6 +32,7 @@ lint:
 
 test-rust:
 	./scripts/pgspot-venv.sh
+	./scripts/pre-commit-venv.sh
 	$(CARGO) test
 
 # pg_ext: pgrx tests (in a server pgrx starts, extguard preloaded), then
@@ -53,6 +58,10 @@ bench:
 # extguard scan over a synthetic registry (issue 5)
 bench-scan:
 	./bench/scan.sh
+
+# extguard vs pgspot on 40 real Debian extension packages (fetched into /tmp)
+bench-corpus:
+	./bench/corpus.sh
 
 # Sandbox-level wasm call overhead, compute loop and interrupt latency.
 bench-wasm:
