@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
+.PHONY: setup setup-test run install test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
 
 setup:
 	./scripts/setup.sh
@@ -18,6 +18,12 @@ setup-test:
 run: setup
 	$(CARGO) build --release -p extguard-analyzer
 	./target/release/extguard || [ $$? -eq 1 ]
+
+# The extension as users install it: a release build of pg_ext into
+# $(PG_CONFIG)'s PostgreSQL (then shared_preload_libraries + CREATE EXTENSION).
+PG_CONFIG ?= /usr/bin/pg_config
+install: setup
+	cd pg_ext && $(CARGO) pgrx install --release --pg-config $(PG_CONFIG) --features pg15
 
 test: setup-test lint test-rust test-pg
 
@@ -42,6 +48,7 @@ test-pg:
 	cd pg_ext && $(CARGO) pgrx install --pg-config /usr/bin/pg_config --features pg15
 	# same package set as test-rust, so nothing is rebuilt with other features
 	EXTGUARD_E2E=1 $(CARGO) test --test escapes -- --test-threads=1
+	EXTGUARD_E2E=1 $(CARGO) test --test wasm_containment -- --test-threads=1
 
 bench-pg:
 	./bench/pg_ext_pgbench.sh
