@@ -61,6 +61,7 @@ fn slow_module() -> Vec<u8> {
 
 fn uncapped(c: &mut extguard_sandbox::SandboxConfig) {
     c.compile.max_nesting = u32::MAX;
+    c.compile.max_control_work = u64::MAX;
 }
 
 #[test]

@@ -425,7 +425,7 @@ mod tests {
         );
         expect_error(
             &create_sql("f() RETURNS int", TABLE),
-            "42P13",
+            "54000",
             "table limit",
         );
         expect_error(
