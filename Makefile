@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-analyzer setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm bench-corpus
+.PHONY: setup setup-analyzer setup-test run install test lint test-rust test-pg bench bench-pg bench-scan bench-wasm bench-corpus
 
 setup:
 	./scripts/setup.sh
@@ -22,6 +22,12 @@ setup-test:
 run: setup-analyzer
 	$(CARGO) build --release -p extguard-analyzer
 	./target/release/extguard || [ $$? -eq 1 ]
+
+# The extension as users install it: a release build of pg_ext into
+# $(PG_CONFIG)'s PostgreSQL (then shared_preload_libraries + CREATE EXTENSION).
+PG_CONFIG ?= /usr/bin/pg_config
+install: setup
+	cd pg_ext && $(CARGO) pgrx install --release --pg-config $(PG_CONFIG) --features pg15
 
 test: setup-test lint test-rust test-pg
 
@@ -48,6 +54,7 @@ test-pg:
 	cd pg_ext && $(CARGO) pgrx install --pg-config /usr/bin/pg_config --features pg15
 	# same package set as test-rust, so nothing is rebuilt with other features
 	EXTGUARD_E2E=1 $(CARGO) test --test escapes --test isolation_e2e -- --test-threads=1
+	EXTGUARD_E2E=1 $(CARGO) test --test wasm_containment -- --test-threads=1
 
 bench-pg:
 	./bench/pg_ext_pgbench.sh

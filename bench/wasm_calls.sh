@@ -18,6 +18,9 @@ root=$(pwd)
 
 echo "== sandbox (no PostgreSQL) =="
 cargo run -q -p extguard-sandbox --example bench_calls
+echo
+echo "== compile bombs, worst module within the caps, cancel during compile =="
+cargo run -q -p extguard-sandbox --example bench_compile
 
 [ "${WASM_BENCH_PG:-1}" = "0" ] && exit 0
 

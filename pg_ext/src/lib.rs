@@ -24,8 +24,8 @@ pub const READER_ROLE: &str = "extguard_reader";
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    // wasm settings first: settings::define() reserves the extguard. prefix
-    wasm_lang::define_settings();
+    // wasm first: settings::define() reserves the extguard. prefix
+    wasm_lang::init();
     settings::define();
     // SAFETY: plain read of a postmaster global.
     if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {

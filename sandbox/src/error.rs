@@ -113,6 +113,28 @@ pub enum SandboxError {
     },
     /// The module would create more instances, tables or memories than allowed.
     ResourceCountExceeded(String),
+    /// The module's shape is past a [`crate::CompileLimits`] cap (functions,
+    /// body size, locals, nesting, globals, ...): refused before compiling.
+    ModuleLimitExceeded(String),
+    /// Compiling took longer than the compile time limit.
+    CompileTimeLimitExceeded {
+        /// The limit.
+        limit: Duration,
+    },
+    /// Compiled code or wasm state would not fit in the memory budget.
+    MemoryBudgetExceeded {
+        /// Bytes needed.
+        needed: u64,
+        /// The budget in bytes.
+        budget: u64,
+    },
+    /// A text, bytea or jsonb result is larger than the host accepts.
+    ResultTooLarge {
+        /// Length the guest returned.
+        len: u64,
+        /// The largest accepted length.
+        limit: u64,
+    },
     /// The call ran longer than its time slice.
     TimeLimitExceeded {
         /// The time slice.
@@ -147,27 +169,33 @@ impl fmt::Display for SandboxError {
                 f,
                 "wasm module too large: {size} bytes, the limit is {limit} bytes"
             ),
-            BadEncoding(m) => write!(f, "not a wasm module: {m}"),
-            InvalidWat(m) => write!(f, "invalid WAT text: {m}"),
-            Malformed(m) => write!(f, "invalid wasm binary: {m}"),
+            BadEncoding(m) => write!(f, "not a wasm module: {}", sanitize(m, MESSAGE_CHARS)),
+            InvalidWat(m) => write!(f, "invalid WAT text: {}", sanitize(m, MESSAGE_CHARS)),
+            Malformed(m) => write!(f, "invalid wasm binary: {}", sanitize(m, MESSAGE_CHARS)),
             ForbiddenImport { module, name, kind } => write!(
                 f,
-                "forbidden import: {kind} \"{module}\".\"{name}\" (the sandbox offers no imports)"
+                "forbidden import: {kind} \"{}\".\"{}\" (the sandbox offers no imports)",
+                sanitize(module, NAME_CHARS),
+                sanitize(name, NAME_CHARS)
             ),
-            Unsupported(m) => write!(f, "unsupported wasm feature: {m}"),
-            MissingExport { name, reason } => {
-                write!(f, "wasm module has no export \"{name}\" ({reason})")
-            }
+            Unsupported(m) => write!(f, "unsupported wasm feature: {}", sanitize(m, MESSAGE_CHARS)),
+            MissingExport { name, reason } => write!(
+                f,
+                "wasm module has no export \"{}\" ({reason})",
+                sanitize(name, NAME_CHARS)
+            ),
             WrongSignature {
                 name,
                 expected,
                 found,
             } => write!(
                 f,
-                "wasm export \"{name}\" has type {found}, expected {expected}"
+                "wasm export \"{}\" has type {}, expected {expected}",
+                sanitize(name, NAME_CHARS),
+                sanitize(found, MESSAGE_CHARS)
             ),
-            BadArguments(m) => write!(f, "bad arguments for wasm function: {m}"),
-            BadResult(m) => write!(f, "wasm function returned an invalid result: {m}"),
+            BadArguments(m) => write!(f, "bad arguments for wasm function: {}", sanitize(m, MESSAGE_CHARS)),
+            BadResult(m) => write!(f, "wasm function returned an invalid result: {}", sanitize(m, MESSAGE_CHARS)),
             MemoryLimitExceeded { requested, limit } => write!(
                 f,
                 "wasm memory limit exceeded: {requested} bytes requested, the limit is {limit} bytes"
@@ -177,6 +205,19 @@ impl fmt::Display for SandboxError {
                 "wasm table limit exceeded: {requested} elements requested, the limit is {limit}"
             ),
             ResourceCountExceeded(m) => write!(f, "wasm resource limit exceeded: {m}"),
+            ModuleLimitExceeded(m) => write!(f, "wasm module too complex to compile: {m}"),
+            CompileTimeLimitExceeded { limit } => write!(
+                f,
+                "compiling the wasm module exceeded the compile time limit of {limit:?}"
+            ),
+            MemoryBudgetExceeded { needed, budget } => write!(
+                f,
+                "wasm memory budget exceeded: {needed} bytes needed, the budget is {budget} bytes"
+            ),
+            ResultTooLarge { len, limit } => write!(
+                f,
+                "wasm function returned a {len} byte value, the limit is {limit} bytes"
+            ),
             TimeLimitExceeded { limit } => {
                 write!(f, "wasm function exceeded its time limit of {limit:?}")
             }
@@ -186,9 +227,67 @@ impl fmt::Display for SandboxError {
             Interrupted => write!(f, "wasm function interrupted"),
             StackOverflow => write!(f, "wasm call stack exhausted (recursion too deep)"),
             Trap { kind, .. } => write!(f, "wasm function trapped: {}", kind.describe()),
-            Engine(m) => write!(f, "wasm engine error: {m}"),
+            Engine(m) => write!(f, "wasm engine error: {}", sanitize(m, MESSAGE_CHARS)),
         }
     }
 }
 
 impl std::error::Error for SandboxError {}
+
+/// Longest guest-chosen name (export, import, function name) in a message.
+pub const NAME_CHARS: usize = 64;
+/// Longest free-form part of a message (parser and engine messages, which
+/// may quote module content).
+pub const MESSAGE_CHARS: usize = 512;
+
+/// Makes text that a module or its author chose safe to put in an error
+/// message, its DETAIL and the server log: at most `max` characters (then
+/// `...`), every control or format character (line breaks included) written
+/// as `\u{..}`, so nothing can start a log line of its own, and the audit
+/// log's prefix defused so no copy of it can pass for a record.
+pub fn sanitize(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max) + 8);
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() || is_format_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    if out.to_ascii_uppercase().contains(AUDIT_PREFIX) {
+        out = defuse(&out);
+    }
+    out
+}
+
+/// The prefix of extguard's audit lines in the server log.
+const AUDIT_PREFIX: &str = "EXTGUARD_AUDIT";
+
+fn defuse(text: &str) -> String {
+    let upper = text.to_ascii_uppercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    while let Some(at) = upper[rest..].find(AUDIT_PREFIX) {
+        let start = rest + at;
+        out.push_str(&text[rest..start]);
+        // EXTGUARD_AUDIT -> EXTGUARD-AUDIT(guest): no longer the prefix.
+        out.push_str(&text[start..start + 8]);
+        out.push('-');
+        out.push_str(&text[start + 9..start + AUDIT_PREFIX.len()]);
+        out.push_str("(guest)");
+        rest = start + AUDIT_PREFIX.len();
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+/// Unicode format characters that reorder or hide text (bidi controls,
+/// zero-width marks, line and paragraph separators).
+fn is_format_char(c: char) -> bool {
+    matches!(c as u32,
+        0x00ad | 0x061c | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x206f | 0xfeff)
+}

@@ -16,23 +16,29 @@
 //! The value ABI is described in [`abi`] and `ABI.md`.
 
 pub mod abi;
+pub mod bombs;
+mod compile;
 mod error;
+mod pool;
 mod source;
 mod ticker;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use wasmtime::{
     Config, Engine, ExternType, Func, Memory, ResourceLimiter, Store, Trap, TypedFunc,
-    UpdateDeadline, Val,
+    UpdateDeadline, Val, WasmBacktrace, WasmFeatures,
 };
 
 pub use abi::{Arg, Signature, Value, ValueType};
-pub use error::{SandboxError, TrapKind};
+pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
+pub use pool::{Pool, INSTANCE_OVERHEAD};
+pub use source::CompileLimits;
 
 use abi::WasmType;
 
@@ -40,6 +46,45 @@ use abi::WasmType;
 /// stops the call with [`SandboxError::Interrupted`]. PostgreSQL passes a
 /// function reading `InterruptPending` / `QueryCancelPending`.
 pub type InterruptCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// The WebAssembly proposals the engine accepts, beyond the 1.0 core: all
+/// have deterministic semantics (fixed-width SIMD with NaNs canonicalised).
+pub const ENABLED_PROPOSALS: &[(&str, WasmFeatures)] = &[
+    ("mutable-global", WasmFeatures::MUTABLE_GLOBAL),
+    ("sign-extension", WasmFeatures::SIGN_EXTENSION),
+    (
+        "nontrapping-float-to-int",
+        WasmFeatures::SATURATING_FLOAT_TO_INT,
+    ),
+    ("multi-value", WasmFeatures::MULTI_VALUE),
+    ("bulk-memory", WasmFeatures::BULK_MEMORY),
+    ("reference-types", WasmFeatures::REFERENCE_TYPES),
+    ("simd", WasmFeatures::SIMD),
+    ("extended-const", WasmFeatures::EXTENDED_CONST),
+    ("tail-call", WasmFeatures::TAIL_CALL),
+];
+
+/// Proposals turned off: host-dependent results (relaxed SIMD), shared
+/// state (threads), or surface the sandbox does not need (several or 64-bit
+/// memories, GC, exceptions, stack switching, components).
+pub const DISABLED_PROPOSALS: &[(&str, WasmFeatures)] = &[
+    ("relaxed-simd", WasmFeatures::RELAXED_SIMD),
+    ("threads", WasmFeatures::THREADS),
+    (
+        "shared-everything-threads",
+        WasmFeatures::SHARED_EVERYTHING_THREADS,
+    ),
+    ("multi-memory", WasmFeatures::MULTI_MEMORY),
+    ("memory64", WasmFeatures::MEMORY64),
+    ("custom-page-sizes", WasmFeatures::CUSTOM_PAGE_SIZES),
+    ("wide-arithmetic", WasmFeatures::WIDE_ARITHMETIC),
+    ("function-references", WasmFeatures::FUNCTION_REFERENCES),
+    ("gc", WasmFeatures::GC),
+    ("exceptions", WasmFeatures::EXCEPTIONS),
+    ("legacy-exceptions", WasmFeatures::LEGACY_EXCEPTIONS),
+    ("stack-switching", WasmFeatures::STACK_SWITCHING),
+    ("component-model", WasmFeatures::COMPONENT_MODEL),
+];
 
 /// Engine-wide settings, fixed when the [`Sandbox`] is created.
 #[derive(Clone)]
@@ -62,6 +107,19 @@ pub struct SandboxConfig {
     pub fuel_metering: bool,
     /// Compiled modules kept in the cache.
     pub max_cached_modules: usize,
+    /// Bytes of compiled code kept in the cache (least recently used
+    /// modules go first).
+    pub max_cached_code_bytes: u64,
+    /// Caps on a module's shape, checked before compiling.
+    pub compile: CompileLimits,
+    /// Wall-clock limit of one compile; `None` for none besides the
+    /// interrupt check.
+    pub max_compile_time: Option<Duration>,
+    /// Directory for compiled code shared by every process using the same
+    /// engine settings (a PostgreSQL server's backends): created with mode
+    /// 0700 and used only while it belongs to this process's user and no
+    /// one else can write to it.
+    pub cache_dir: Option<PathBuf>,
     /// Largest number of tables a module may declare.
     pub max_tables: usize,
     /// Default limits for new instances.
@@ -80,6 +138,10 @@ impl Default for SandboxConfig {
             epoch_tick: Duration::from_millis(10),
             fuel_metering: false,
             max_cached_modules: 128,
+            max_cached_code_bytes: 256 << 20,
+            compile: CompileLimits::default(),
+            max_compile_time: Some(Duration::from_secs(10)),
+            cache_dir: None,
             max_tables: 4,
             limits: CallLimits::default(),
             interrupt_check: None,
@@ -97,6 +159,10 @@ impl fmt::Debug for SandboxConfig {
             .field("epoch_tick", &self.epoch_tick)
             .field("fuel_metering", &self.fuel_metering)
             .field("max_cached_modules", &self.max_cached_modules)
+            .field("max_cached_code_bytes", &self.max_cached_code_bytes)
+            .field("compile", &self.compile)
+            .field("max_compile_time", &self.max_compile_time)
+            .field("cache_dir", &self.cache_dir)
             .field("max_tables", &self.max_tables)
             .field("limits", &self.limits)
             .field("interrupt_check", &self.interrupt_check.is_some())
@@ -117,7 +183,13 @@ pub struct CallLimits {
     /// Instruction budget (fuel) for one call; only honoured when the
     /// sandbox was created with `fuel_metering`.
     pub max_instructions: Option<u64>,
+    /// Longest text, bytea or jsonb result, in bytes.
+    pub max_result_bytes: u64,
 }
+
+/// Longest value PostgreSQL can hold in one varlena (`MaxAllocSize` minus
+/// the 4-byte header), less one: the default result cap.
+pub const MAX_VARLENA_PAYLOAD: u64 = 0x3fff_ffff - 4 - 1;
 
 impl Default for CallLimits {
     fn default() -> Self {
@@ -126,6 +198,7 @@ impl Default for CallLimits {
             max_table_elements: 10_000,
             max_time: Some(Duration::from_secs(5)),
             max_instructions: None,
+            max_result_bytes: MAX_VARLENA_PAYLOAD,
         }
     }
 }
@@ -142,18 +215,76 @@ struct Shared {
     config: SandboxConfig,
     ticker: ticker::Ticker,
     cache: Mutex<ModuleCache>,
+    compiler: compile::Compiler,
 }
 
+/// Compiled modules by hash, least recently used evicted first.
 #[derive(Default)]
 struct ModuleCache {
-    modules: HashMap<[u8; 32], Module>,
-    order: VecDeque<[u8; 32]>,
+    modules: HashMap<[u8; 32], (Module, u64)>,
+    code_bytes: u64,
+    tick: u64,
+}
+
+impl ModuleCache {
+    fn get(&mut self, hash: &[u8; 32]) -> Option<Module> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.modules.get_mut(hash).map(|(m, used)| {
+            *used = tick;
+            m.clone()
+        })
+    }
+
+    fn insert(&mut self, module: Module, max_modules: usize, max_bytes: u64) {
+        if self.modules.contains_key(&module.hash) {
+            return;
+        }
+        while !self.modules.is_empty()
+            && (self.modules.len() >= max_modules.max(1)
+                || self.code_bytes + module.code_bytes() > max_bytes)
+        {
+            self.evict_lru(|_| true);
+        }
+        self.tick += 1;
+        self.code_bytes += module.code_bytes();
+        self.modules.insert(module.hash, (module, self.tick));
+    }
+
+    /// Drops the least recently used module that `may_evict` allows.
+    fn evict_lru(&mut self, may_evict: impl Fn(&[u8; 32]) -> bool) -> bool {
+        let oldest = self
+            .modules
+            .iter()
+            .filter(|(h, _)| may_evict(h))
+            .min_by_key(|(_, (_, used))| *used)
+            .map(|(h, _)| *h);
+        match oldest.and_then(|h| self.modules.remove(&h)) {
+            Some((m, _)) => {
+                self.code_bytes -= m.code_bytes();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Sandbox {
     /// Creates the engine. No thread is started here (see [`Instance::call`]).
     pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
         let mut wasm = Config::new();
+        // Proposals: only those with deterministic semantics (README lists
+        // them); relaxed SIMD may differ by host, so it is off, and NaN bit
+        // patterns are canonicalised so float results match everywhere.
+        for (feature, on) in ENABLED_PROPOSALS
+            .iter()
+            .map(|(_, f)| (*f, true))
+            .chain(DISABLED_PROPOSALS.iter().map(|(_, f)| (*f, false)))
+        {
+            wasm.wasm_features(feature, on);
+        }
+        wasm.cranelift_nan_canonicalization(true)
+            .relaxed_simd_deterministic(true);
         wasm.signals_based_traps(false)
             .epoch_interruption(true)
             .consume_fuel(config.fuel_metering)
@@ -163,17 +294,17 @@ impl Sandbox {
             .memory_reservation_for_growth(1 << 20)
             .guard_before_linear_memory(false)
             .memory_init_cow(false)
-            .wasm_multi_memory(false)
-            .wasm_memory64(false)
             .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(16));
         let engine = Engine::new(&wasm).map_err(|e| SandboxError::Engine(e.to_string()))?;
         let ticker = ticker::Ticker::new(engine.clone(), config.epoch_tick);
+        let compiler = compile::Compiler::new(&engine, config.cache_dir.clone());
         Ok(Sandbox {
             shared: Arc::new(Shared {
                 engine,
                 config,
                 ticker,
                 cache: Mutex::default(),
+                compiler,
             }),
         })
     }
@@ -193,6 +324,33 @@ impl Sandbox {
         self.lock_cache().modules.len()
     }
 
+    /// Hash and compiled-code size of every cached module.
+    pub fn cached_code(&self) -> Vec<([u8; 32], u64)> {
+        self.lock_cache()
+            .modules
+            .iter()
+            .map(|(h, (m, _))| (*h, m.code_bytes()))
+            .collect()
+    }
+
+    /// Drops the least recently used cached module whose hash `may_evict`
+    /// accepts; false when there is none.
+    pub fn evict_cached_module(&self, may_evict: impl Fn(&[u8; 32]) -> bool) -> bool {
+        self.lock_cache().evict_lru(may_evict)
+    }
+
+    /// Empties the module cache (compiled code stays on disk).
+    pub fn clear_cache(&self) {
+        let mut cache = self.lock_cache();
+        cache.modules.clear();
+        cache.code_bytes = 0;
+    }
+
+    /// Why the on-disk cache of compiled code is not in use, if it is not.
+    pub fn disk_cache_status(&self) -> Result<PathBuf, String> {
+        self.shared.compiler.disk_status()
+    }
+
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, ModuleCache> {
         // A panic while holding the lock cannot leave the map inconsistent.
         self.shared
@@ -205,11 +363,26 @@ impl Sandbox {
     /// binary, or base64 of a binary. Compiled modules are cached by the
     /// SHA-256 of the binary, so loading the same module again is cheap.
     pub fn load(&self, source: &[u8]) -> Result<Module, SandboxError> {
+        self.load_interruptible(source, &|| false)
+    }
+
+    /// [`Sandbox::load`] that gives up with [`SandboxError::Interrupted`]
+    /// within one poll interval (10 ms) of `interrupted` returning true, and
+    /// with [`SandboxError::CompileTimeLimitExceeded`] past the compile time
+    /// limit. The compile runs on a helper thread while this thread waits;
+    /// one given up on finishes in the background (its cost is bounded by
+    /// [`CompileLimits`]) and the next compile waits for it first, so a
+    /// process never compiles more than one module at a time.
+    pub fn load_interruptible(
+        &self,
+        source: &[u8],
+        interrupted: &dyn Fn() -> bool,
+    ) -> Result<Module, SandboxError> {
         let config = &self.shared.config;
         let binary = source::decode(source, config.max_module_bytes)?;
         let hash: [u8; 32] = Sha256::digest(&binary).into();
-        if let Some(module) = self.lock_cache().modules.get(&hash) {
-            return Ok(module.clone());
+        if let Some(module) = self.lock_cache().get(&hash) {
+            return Ok(module);
         }
         source::prescan(
             &binary,
@@ -217,10 +390,17 @@ impl Sandbox {
                 max_memory_bytes: config.limits.max_memory_bytes,
                 max_table_elements: config.limits.max_table_elements,
                 max_tables: config.max_tables,
+                compile: &config.compile,
             },
         )?;
-        let compiled = wasmtime::Module::from_binary(&self.shared.engine, &binary)
-            .map_err(|e| SandboxError::Malformed(format!("{e:#}")))?;
+        let binary_len = binary.len();
+        let compiled = self.shared.compiler.compile(
+            &self.shared.engine,
+            binary.into_owned(),
+            &hash,
+            config.max_compile_time,
+            interrupted,
+        )?;
         if let Some(import) = compiled.imports().next() {
             // prescan already rejects imports; keep the rule in one more place.
             return Err(SandboxError::ForbiddenImport {
@@ -232,16 +412,13 @@ impl Sandbox {
         let module = Module {
             inner: compiled,
             hash,
-            size: binary.len(),
+            size: binary_len,
         };
-        let mut cache = self.lock_cache();
-        if cache.modules.len() >= config.max_cached_modules.max(1) {
-            if let Some(oldest) = cache.order.pop_front() {
-                cache.modules.remove(&oldest);
-            }
-        }
-        cache.modules.insert(hash, module.clone());
-        cache.order.push_back(hash);
+        self.lock_cache().insert(
+            module.clone(),
+            config.max_cached_modules,
+            config.max_cached_code_bytes,
+        );
         Ok(module)
     }
 
@@ -304,6 +481,12 @@ impl Module {
     /// Size of the module binary in bytes.
     pub fn size(&self) -> usize {
         self.size
+    }
+
+    /// Bytes of memory the compiled code image occupies.
+    pub fn code_bytes(&self) -> u64 {
+        let range = self.inner.image_range();
+        (range.end as usize).saturating_sub(range.start as usize) as u64
     }
 
     /// Names of the exported functions.
@@ -466,6 +649,10 @@ struct CallState {
     deadline: Option<Instant>,
     interrupt_check: Option<InterruptCheck>,
     stop: Option<Stop>,
+    /// Current size of the instance's linear memory, in bytes.
+    memory_bytes: u64,
+    /// Elements of all its tables.
+    table_elements: u64,
 }
 
 impl ResourceLimiter for CallState {
@@ -480,12 +667,13 @@ impl ResourceLimiter for CallState {
             self.stop = Some(Stop::Memory { requested });
             return Err(wasmtime::Error::msg("wasm memory limit exceeded"));
         }
+        self.memory_bytes = requested;
         Ok(true)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
@@ -494,6 +682,7 @@ impl ResourceLimiter for CallState {
             self.stop = Some(Stop::Table { requested });
             return Err(wasmtime::Error::msg("wasm table limit exceeded"));
         }
+        self.table_elements += (desired - current.min(desired)) as u64;
         Ok(true)
     }
 
@@ -582,6 +771,28 @@ impl Instance {
         self.live = None;
     }
 
+    /// True while an instantiation (memory, globals) is kept between calls.
+    pub fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// Bytes of linear memory the live instantiation holds (0 if none).
+    pub fn memory_bytes(&self) -> u64 {
+        self.live
+            .as_ref()
+            .map_or(0, |live| live.store.data().memory_bytes)
+    }
+
+    /// Bytes the live instantiation holds besides compiled code: linear
+    /// memory, tables and a fixed estimate for the store and instance data
+    /// ([`INSTANCE_OVERHEAD`]); 0 if none.
+    pub fn state_bytes(&self) -> u64 {
+        self.live.as_ref().map_or(0, |live| {
+            let state = live.store.data();
+            state.memory_bytes + state.table_elements * 16 + INSTANCE_OVERHEAD
+        })
+    }
+
     /// Calls the function. Arguments must match the signature. Errors come
     /// back as values after wasmtime has unwound: nothing ever longjmps or
     /// panics across wasm frames.
@@ -626,6 +837,8 @@ impl Instance {
                 deadline,
                 interrupt_check: shared.config.interrupt_check.clone(),
                 stop: None,
+                memory_bytes: 0,
+                table_elements: 0,
             },
         );
         store.limiter(|state| state);
@@ -747,7 +960,12 @@ impl Instance {
         if let Err(e) = live.func.call(&mut live.store, params, &mut results) {
             return Err(classify(&live.store, &self.limits, e));
         }
-        convert_result(live, self.function.signature.result, &results[0])
+        convert_result(
+            live,
+            self.function.signature.result,
+            &results[0],
+            self.limits.max_result_bytes,
+        )
     }
 
     fn classify(&self, store: &Store<CallState>, e: wasmtime::Error) -> SandboxError {
@@ -781,7 +999,12 @@ fn copy_in(live: &mut Live, limits: &CallLimits, bytes: &[u8]) -> Result<u32, Sa
     Ok(ptr)
 }
 
-fn convert_result(live: &Live, ty: ValueType, val: &Val) -> Result<Value, SandboxError> {
+fn convert_result(
+    live: &Live,
+    ty: ValueType,
+    val: &Val,
+    max_result_bytes: u64,
+) -> Result<Value, SandboxError> {
     let value = match (ty, val) {
         (ValueType::Int2, Val::I32(v)) => Value::Int2(i16::try_from(*v).map_err(|_| {
             SandboxError::BadResult(format!("{v} is out of range for type smallint"))
@@ -793,6 +1016,12 @@ fn convert_result(live: &Live, ty: ValueType, val: &Val) -> Result<Value, Sandbo
         (ValueType::Float8, Val::F64(v)) => Value::Float8(f64::from_bits(*v)),
         (ValueType::Text | ValueType::Bytea | ValueType::Jsonb, Val::I64(packed)) => {
             let (ptr, len) = abi::unpack_ptr_len(*packed);
+            if len as u64 > max_result_bytes {
+                return Err(SandboxError::ResultTooLarge {
+                    len: len as u64,
+                    limit: max_result_bytes,
+                });
+            }
             let memory = live.memory.expect("checked when the function was made");
             let data = memory.data(&live.store);
             let bytes = (ptr as usize)
@@ -837,6 +1066,32 @@ fn convert_result(live: &Live, ty: ValueType, val: &Val) -> Result<Value, Sandbo
     Ok(value)
 }
 
+/// Frames of the wasm backtrace on one line, innermost first: function
+/// index and (sanitised, bounded) name. Never the host's Rust backtrace.
+fn trap_detail(e: &wasmtime::Error) -> String {
+    let Some(trace) = e.downcast_ref::<WasmBacktrace>() else {
+        return String::new();
+    };
+    let frames: Vec<String> = trace
+        .frames()
+        .iter()
+        .take(MAX_DETAIL_FRAMES)
+        .map(|f| match f.func_name() {
+            Some(name) => format!("func {} ({})", f.func_index(), sanitize(name, NAME_CHARS)),
+            None => format!("func {}", f.func_index()),
+        })
+        .collect();
+    let more = trace.frames().len().saturating_sub(MAX_DETAIL_FRAMES);
+    let mut detail = format!("wasm backtrace: {}", frames.join(" <- "));
+    if more > 0 {
+        detail.push_str(&format!(" <- ... {more} more"));
+    }
+    detail
+}
+
+/// Frames shown in a trap's detail.
+const MAX_DETAIL_FRAMES: usize = 16;
+
 /// Turns a wasmtime error into a typed error: first the reason our own
 /// callback or limiter recorded, then wasmtime's trap code.
 fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -> SandboxError {
@@ -861,7 +1116,7 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
         }
         None => {}
     }
-    let message = format!("{e:?}");
+    let message = trap_detail(&e);
     let Some(trap) = e.downcast_ref::<Trap>() else {
         let text = e.to_string();
         if text.contains("resource limit exceeded") || text.contains("count of") {
@@ -889,6 +1144,11 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
         Trap::IndirectCallToNull => TrapKind::IndirectCallToNull,
         Trap::BadSignature => TrapKind::BadSignature,
         _ => TrapKind::Other,
+    };
+    let message = if message.is_empty() {
+        trap.to_string()
+    } else {
+        format!("{trap}; {message}")
     };
     SandboxError::Trap { kind, message }
 }

@@ -80,10 +80,123 @@ fn check_size(size: usize, limit: usize) -> Result<(), SandboxError> {
 }
 
 /// Static limits checked by [`prescan`].
-pub(crate) struct StaticLimits {
+pub(crate) struct StaticLimits<'a> {
     pub max_memory_bytes: u64,
     pub max_table_elements: u64,
     pub max_tables: usize,
+    pub compile: &'a CompileLimits,
+}
+
+/// Caps on the shape of a module, checked in one linear pass before
+/// compiling, so that Cranelift's work (which grows faster than linearly
+/// in nesting depth and live locals) stays bounded whatever the module.
+/// Each is far above what compilers emit for ordinary code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompileLimits {
+    /// Functions defined by the module.
+    pub max_functions: u32,
+    /// Bytes of one function body (locals and code).
+    pub max_function_bytes: u32,
+    /// Declared locals of one function.
+    pub max_locals: u32,
+    /// Nesting of `block` / `loop` / `if` / `try_table` in one function.
+    pub max_nesting: u32,
+    /// Globals.
+    pub max_globals: u32,
+    /// Type definitions.
+    pub max_types: u32,
+    /// Data plus element segments.
+    pub max_segments: u32,
+    /// Exports.
+    pub max_exports: u32,
+    /// Control-flow work: the sum over functions of w * (w + 320), where w
+    /// is loops + other blocks / 8. Cranelift's time grows with the square of a
+    /// function's loop count (4,000 loops: ~1.6 s; 10,000: ~12 s) and, far
+    /// more slowly, of its block count; this bounds the whole module.
+    pub max_control_work: u64,
+}
+
+impl Default for CompileLimits {
+    fn default() -> Self {
+        CompileLimits {
+            max_functions: 10_000,
+            max_function_bytes: 256 << 10,
+            max_locals: 10_000,
+            max_nesting: 256,
+            max_globals: 10_000,
+            max_types: 10_000,
+            max_segments: 10_000,
+            max_exports: 10_000,
+            max_control_work: 16_000_000,
+        }
+    }
+}
+
+/// The linear part of the control-flow work per weighted loop: a loop
+/// costs Cranelift about 36 µs even in small functions, so 50,000 of them
+/// spread over many functions are as much work as 4,000 in one.
+const LINEAR_WORK: u64 = 320;
+
+fn over(what: &str, count: u64, limit: u32) -> Result<(), SandboxError> {
+    if count > limit as u64 {
+        Err(SandboxError::ModuleLimitExceeded(format!(
+            "{what}: {count}, the limit is {limit}"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks one function body against the caps: its size, its locals and
+/// how deeply its blocks nest. Linear in the body's size.
+fn check_body(
+    index: u32,
+    body: &wasmparser::FunctionBody<'_>,
+    limits: &CompileLimits,
+) -> Result<u64, SandboxError> {
+    let malformed = |e: wasmparser::BinaryReaderError| SandboxError::Malformed(e.to_string());
+    let size = body.range().len() as u64;
+    over(
+        &format!("bytes in function {index}"),
+        size,
+        limits.max_function_bytes,
+    )?;
+    let mut locals = 0u64;
+    for local in body.get_locals_reader().map_err(malformed)? {
+        let (count, _) = local.map_err(malformed)?;
+        locals += count as u64;
+        over(
+            &format!("locals in function {index}"),
+            locals,
+            limits.max_locals,
+        )?;
+    }
+    let mut depth = 0u64;
+    let (mut loops, mut blocks) = (0u64, 0u64);
+    let mut ops = body.get_operators_reader().map_err(malformed)?;
+    while !ops.eof() {
+        use wasmparser::Operator::*;
+        let op = ops.read().map_err(malformed)?;
+        match op {
+            Loop { .. } => loops += 1,
+            Block { .. } | If { .. } | TryTable { .. } | Try { .. } => blocks += 1,
+            _ => {}
+        }
+        match op {
+            Block { .. } | Loop { .. } | If { .. } | TryTable { .. } | Try { .. } => {
+                depth += 1;
+                over(
+                    &format!("nested blocks in function {index}"),
+                    depth,
+                    limits.max_nesting,
+                )?;
+            }
+            End => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let weight = loops + blocks / 8;
+    Ok(weight.saturating_mul(weight + LINEAR_WORK))
 }
 
 /// Walks the module's sections without compiling it: rejects any import
@@ -93,6 +206,10 @@ pub(crate) fn prescan(binary: &[u8], limits: &StaticLimits) -> Result<(), Sandbo
     let malformed = |e: wasmparser::BinaryReaderError| SandboxError::Malformed(e.to_string());
     let mut memories = 0usize;
     let mut tables = 0usize;
+    let mut segments = 0u64;
+    let mut function_index = 0u32;
+    let mut control_work = 0u64;
+    let caps = limits.compile;
     for payload in Parser::new(0).parse_all(binary) {
         match payload.map_err(malformed)? {
             Payload::Version { encoding, .. } if encoding != wasmparser::Encoding::Module => {
@@ -142,6 +259,38 @@ pub(crate) fn prescan(binary: &[u8], limits: &StaticLimits) -> Result<(), Sandbo
                         });
                     }
                 }
+            }
+            Payload::TypeSection(reader) => over("types", reader.count() as u64, caps.max_types)?,
+            Payload::FunctionSection(reader) => {
+                over("functions", reader.count() as u64, caps.max_functions)?
+            }
+            Payload::GlobalSection(reader) => {
+                over("globals", reader.count() as u64, caps.max_globals)?
+            }
+            Payload::ExportSection(reader) => {
+                over("exports", reader.count() as u64, caps.max_exports)?
+            }
+            Payload::DataSection(reader) => {
+                segments += reader.count() as u64;
+                over("data and element segments", segments, caps.max_segments)?;
+            }
+            Payload::ElementSection(reader) => {
+                segments += reader.count() as u64;
+                over("data and element segments", segments, caps.max_segments)?;
+            }
+            Payload::CodeSectionStart { count, .. } => {
+                over("functions", count as u64, caps.max_functions)?
+            }
+            Payload::CodeSectionEntry(body) => {
+                control_work =
+                    control_work.saturating_add(check_body(function_index, &body, caps)?);
+                if control_work > caps.max_control_work {
+                    return Err(SandboxError::ModuleLimitExceeded(format!(
+                        "control-flow work (loops and blocks, weighted) past the limit of {}",
+                        caps.max_control_work
+                    )));
+                }
+                function_index += 1;
             }
             Payload::TableSection(reader) => {
                 for table in reader {

@@ -112,14 +112,31 @@ fn spawn(engine: wasmtime::Engine, tick: Duration, state: Arc<State>) -> Result<
     let builder = thread::Builder::new()
         .name("extguard-wasm-epoch".into())
         .stack_size(64 * 1024);
+    spawn_blocked(builder, run)
+        .map(|h| h.thread().clone())
+        .map_err(|e| e.to_string())
+}
+
+/// Starts a helper thread (the compile thread) that no signal is ever
+/// delivered to, so PostgreSQL's handlers keep running on the backend's
+/// main thread.
+pub(crate) fn spawn_without_signals<T: Send + 'static>(
+    name: &str,
+    run: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<thread::JoinHandle<T>> {
+    spawn_blocked(thread::Builder::new().name(name.into()), run)
+}
+
+fn spawn_blocked<T: Send + 'static>(
+    builder: thread::Builder,
+    run: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<thread::JoinHandle<T>> {
     // The new thread inherits the signal mask of its creator: block every
-    // signal around the spawn so none is ever delivered to the ticker.
+    // signal around the spawn so none is ever delivered to it.
     let old = block_all_signals();
     let spawned = builder.spawn(run);
     restore_signals(&old);
     spawned
-        .map(|h| h.thread().clone())
-        .map_err(|e| e.to_string())
 }
 
 fn block_all_signals() -> libc::sigset_t {

@@ -15,3 +15,4 @@ pub fn pg_config(arg: &str) -> Option<String> {
 pub fn extension_dir() -> PathBuf {
     PathBuf::from(pg_config("--sharedir").expect("pg_config runs")).join("extension")
 }
+pub mod pg;

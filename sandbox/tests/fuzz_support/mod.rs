@@ -44,6 +44,7 @@ pub fn sandbox() -> &'static Sandbox {
                 max_table_elements: 1_000,
                 max_time: Some(MAX_TIME),
                 max_instructions: None,
+                ..CallLimits::default()
             },
             ..SandboxConfig::default()
         })
@@ -188,6 +189,7 @@ pub fn check_error(e: &SandboxError, step: Step) {
         | Unsupported(m)
         | BadResult(m)
         | ResourceCountExceeded(m)
+        | ModuleLimitExceeded(m)
         | BadArguments(m)
         | Engine(m) => Some(m.as_str()),
         MissingExport { name, reason } => {
@@ -217,6 +219,8 @@ pub fn check_error(e: &SandboxError, step: Step) {
                 | MemoryLimitExceeded { .. }
                 | TableLimitExceeded { .. }
                 | ResourceCountExceeded(_)
+                | ModuleLimitExceeded(_)
+                | CompileTimeLimitExceeded { .. }
         ),
         Step::Export => matches!(e, MissingExport { .. } | WrongSignature { .. }),
         Step::Call => matches!(
@@ -228,6 +232,7 @@ pub fn check_error(e: &SandboxError, step: Step) {
                 | TimeLimitExceeded { .. }
                 | StackOverflow
                 | Trap { .. }
+                | ResultTooLarge { .. }
         ),
     };
     assert!(

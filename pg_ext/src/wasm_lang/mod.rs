@@ -1,0 +1,365 @@
+//! `LANGUAGE wasm`: a trusted procedural language whose function bodies are
+//! WebAssembly modules (WAT text or base64 of a binary), run in the
+//! `extguard-sandbox` runtime.
+//!
+//! Two layers: this module is safe Rust (settings, the per-backend state,
+//! type and error mapping, what is kept for whom and for how long), and
+//! [`ffi`] holds every `unsafe` PostgreSQL call (the handler, the validator,
+//! catalog reads, datums, encodings, hooks).
+//!
+//! * The validator runs at `CREATE FUNCTION`: argument and result types
+//!   must be in the ABI (`sandbox/ABI.md`), the module must pass the
+//!   sandbox's shape caps, compile within the compile time limit (on a
+//!   helper thread, while this backend honours cancel and terminate), and
+//!   export a function named like the SQL function with the matching type.
+//! * Compiled code is shared by every backend through a cache directory in
+//!   the data directory that only the server's OS user can write.
+//! * Per backend: one [`Sandbox`] (created on first use, never in the
+//!   postmaster) and a [`Pool`] of instances keyed by [`InstanceKey`]
+//!   (function and the three role ids), under one memory budget.
+//! * Interrupts: the sandbox's epoch callback and the compile wait only read
+//!   `InterruptPending` / `QueryCancelPending` / `ProcDiePending`; wasmtime
+//!   returns, and only then, back in plain Rust, does `CHECK_FOR_INTERRUPTS()`
+//!   raise PostgreSQL's usual error. No PostgreSQL error (longjmp) ever
+//!   crosses wasmtime frames.
+
+mod ffi;
+#[cfg(any(test, feature = "pg_test"))]
+mod pg_tests;
+
+use std::cell::RefCell;
+use std::sync::{Arc, Once, OnceLock};
+use std::time::Duration;
+
+use extguard_sandbox::{
+    sanitize, CallLimits, CompileLimits, Pool, Sandbox, SandboxConfig, SandboxError, TrapKind,
+    ValueType, NAME_CHARS,
+};
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::PgSqlErrorCode;
+
+pub use ffi::init;
+
+/// `extguard.wasm_max_memory`, in kB: largest linear memory of one wasm
+/// function instance.
+static MAX_MEMORY_KB: GucSetting<i32> = GucSetting::<i32>::new(16 * 1024);
+/// `extguard.wasm_max_time`, in ms: time slice of one wasm call (0: none
+/// besides statement_timeout and cancel).
+static MAX_TIME_MS: GucSetting<i32> = GucSetting::<i32>::new(5000);
+/// `extguard.wasm_max_backend_memory`, in kB: everything wasm holds in one
+/// backend (compiled code, instances, linear memories).
+static MAX_BACKEND_MEMORY_KB: GucSetting<i32> = GucSetting::<i32>::new(256 * 1024);
+/// `extguard.wasm_max_compile_time`, in ms.
+static MAX_COMPILE_TIME_MS: GucSetting<i32> = GucSetting::<i32>::new(10_000);
+
+/// Registers the `extguard.wasm_*` settings. Idempotent; `_PG_init` calls
+/// it (through [`init`]) before the `extguard` prefix is reserved. The
+/// handler and validator also call it.
+pub fn define_settings() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        GucRegistry::define_int_guc(
+            c"extguard.wasm_max_memory",
+            c"Largest linear memory of a LANGUAGE wasm function instance.",
+            c"Growing past it stops the call with an error. Checked per call.",
+            &MAX_MEMORY_KB,
+            64,
+            1024 * 1024,
+            GucContext::Suset,
+            GucFlags::UNIT_KB,
+        );
+        GucRegistry::define_int_guc(
+            c"extguard.wasm_max_time",
+            c"Time slice of one LANGUAGE wasm function call.",
+            c"0 means no limit besides statement_timeout and query cancel.",
+            &MAX_TIME_MS,
+            0,
+            i32::MAX,
+            GucContext::Suset,
+            GucFlags::UNIT_MS,
+        );
+        GucRegistry::define_int_guc(
+            c"extguard.wasm_max_backend_memory",
+            c"Memory all LANGUAGE wasm state of one backend may hold.",
+            c"Compiled code, instances and linear memories; least recently used \
+              instances and modules are dropped to stay under it.",
+            &MAX_BACKEND_MEMORY_KB,
+            4 * 1024,
+            i32::MAX,
+            GucContext::Suset,
+            GucFlags::UNIT_KB,
+        );
+        GucRegistry::define_int_guc(
+            c"extguard.wasm_max_compile_time",
+            c"Longest time compiling one LANGUAGE wasm module may take.",
+            c"0 means no limit besides statement_timeout and query cancel.",
+            &MAX_COMPILE_TIME_MS,
+            0,
+            i32::MAX,
+            GucContext::Suset,
+            GucFlags::UNIT_MS,
+        );
+    });
+}
+
+fn current_limits() -> CallLimits {
+    let time = MAX_TIME_MS.get();
+    CallLimits {
+        max_memory_bytes: MAX_MEMORY_KB.get().max(64) as u64 * 1024,
+        max_time: (time > 0).then(|| Duration::from_millis(time as u64)),
+        ..CallLimits::default()
+    }
+}
+
+fn backend_budget() -> u64 {
+    MAX_BACKEND_MEMORY_KB.get().max(1024) as u64 * 1024
+}
+
+/// Whose instance: a function, the role it runs as (the owner under
+/// SECURITY DEFINER), the role that called it (SET ROLE) and the session
+/// role. State is never shared between two different keys, so no role sees
+/// what another role's call left in linear memory or globals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InstanceKey {
+    /// pg_proc OID.
+    pub function: u32,
+    /// `GetUserId()`: the current (effective) user.
+    pub current_user: u32,
+    /// `GetOuterUserId()`: the user outside SECURITY DEFINER functions.
+    pub outer_user: u32,
+    /// `GetSessionUserId()`.
+    pub session_user: u32,
+}
+
+/// What the handler keeps with an instance: enough to notice that the
+/// function changed and to marshal its arguments.
+pub struct Compiled {
+    /// pg_proc row version the instance was made from.
+    pub xmin: u32,
+    /// (block, offset) of that row.
+    pub tid: (u32, u16),
+    /// Syscache hash of the function's pg_proc entry.
+    pub proc_hash: u32,
+    /// SQL name, sanitised for messages.
+    pub name: String,
+    /// Argument types.
+    pub params: Vec<ValueType>,
+}
+
+/// Wasm state of this backend.
+pub struct Backend {
+    pool: Pool<InstanceKey, Compiled>,
+}
+
+/// Invalidations noted by the syscache callback, applied at the next call.
+#[derive(Default)]
+struct Pending {
+    all: bool,
+    hashes: Vec<u32>,
+}
+
+thread_local! {
+    static BACKEND: RefCell<Option<Backend>> = const { RefCell::new(None) };
+    static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
+}
+
+/// Notes a pg_proc invalidation (0: everything). Only records it: the
+/// callback may fire while the backend state is in use.
+pub fn note_invalidation(hash: u32) {
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        if hash == 0 || p.hashes.len() >= 1024 {
+            p.all = true;
+            p.hashes.clear();
+        } else {
+            p.hashes.push(hash);
+        }
+    });
+}
+
+/// Runs `f` on this backend's wasm state, after applying pending
+/// invalidations (instances of changed or dropped functions are freed)
+/// and the current budget.
+pub fn with_backend<R>(f: impl FnOnce(&mut Backend) -> R) -> R {
+    BACKEND.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let backend = slot.get_or_insert_with(|| Backend {
+            pool: Pool::new(sandbox().clone(), backend_budget()),
+        });
+        let pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        if pending.all {
+            backend.pool.retain(|_, _| false);
+        } else if !pending.hashes.is_empty() {
+            backend
+                .pool
+                .retain(|_, c| !pending.hashes.contains(&c.proc_hash));
+        }
+        backend.pool.set_budget(backend_budget());
+        f(backend)
+    })
+}
+
+/// Drops all wasm state of this backend: every instance, every module in
+/// memory (DISCARD ALL, RESET ALL). Compiled code stays on disk.
+pub fn discard_all() {
+    BACKEND.with(|cell| {
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            if let Some(backend) = slot.as_mut() {
+                backend.pool.clear();
+            }
+        } else {
+            note_invalidation(0);
+        }
+    });
+}
+
+impl Backend {
+    /// The instance pool.
+    pub fn pool(&mut self) -> &mut Pool<InstanceKey, Compiled> {
+        &mut self.pool
+    }
+}
+
+/// The backend's sandbox, created on first use (never in the postmaster).
+fn sandbox() -> &'static Sandbox {
+    static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
+    SANDBOX.get_or_init(|| {
+        let compile_time = MAX_COMPILE_TIME_MS.get();
+        let config = SandboxConfig {
+            limits: current_limits(),
+            interrupt_check: Some(Arc::new(ffi::cancel_requested)),
+            max_cached_code_bytes: backend_budget(),
+            compile: CompileLimits::default(),
+            max_compile_time: (compile_time > 0)
+                .then(|| Duration::from_millis(compile_time as u64)),
+            cache_dir: ffi::cache_dir(),
+            ..SandboxConfig::default()
+        };
+        Sandbox::new(config).unwrap_or_else(|e| {
+            ffi::fail(
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                format!("cannot create the wasm engine: {e}"),
+                None,
+            )
+        })
+    })
+}
+
+/// A SQL name as it may appear in a message.
+pub fn display_name(name: &str) -> String {
+    sanitize(name, NAME_CHARS)
+}
+
+/// SQLSTATE for a failure to load or check a module at CREATE FUNCTION or
+/// at the first call.
+pub fn load_error_code(err: &SandboxError) -> PgSqlErrorCode {
+    use PgSqlErrorCode::*;
+    match err {
+        SandboxError::Interrupted => ERRCODE_QUERY_CANCELED,
+        SandboxError::ModuleTooLarge { .. }
+        | SandboxError::ModuleLimitExceeded(_)
+        | SandboxError::CompileTimeLimitExceeded { .. }
+        | SandboxError::MemoryBudgetExceeded { .. }
+        | SandboxError::MemoryLimitExceeded { .. }
+        | SandboxError::TableLimitExceeded { .. }
+        | SandboxError::ResourceCountExceeded(_) => ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        _ => ERRCODE_INVALID_FUNCTION_DEFINITION,
+    }
+}
+
+/// SQLSTATE for a failed call.
+pub fn call_error_code(err: &SandboxError) -> PgSqlErrorCode {
+    use PgSqlErrorCode::*;
+    match err {
+        SandboxError::Interrupted => ERRCODE_QUERY_CANCELED,
+        SandboxError::TimeLimitExceeded { .. }
+        | SandboxError::InstructionLimitExceeded { .. }
+        | SandboxError::MemoryLimitExceeded { .. }
+        | SandboxError::MemoryBudgetExceeded { .. }
+        | SandboxError::TableLimitExceeded { .. }
+        | SandboxError::ResultTooLarge { .. }
+        | SandboxError::ModuleLimitExceeded(_)
+        | SandboxError::CompileTimeLimitExceeded { .. }
+        | SandboxError::ResourceCountExceeded(_) => ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        SandboxError::StackOverflow => ERRCODE_STATEMENT_TOO_COMPLEX,
+        SandboxError::Trap {
+            kind: TrapKind::DivisionByZero,
+            ..
+        } => ERRCODE_DIVISION_BY_ZERO,
+        SandboxError::Trap {
+            kind: TrapKind::IntegerOverflow,
+            ..
+        } => ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+        SandboxError::BadResult(m) if m.contains("out of range") => {
+            ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
+        }
+        _ => ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
+    }
+}
+
+/// DETAIL of a failed call: the sanitised wasm backtrace of a trap.
+pub fn call_error_detail(err: &SandboxError) -> Option<String> {
+    match err {
+        SandboxError::Trap { message, .. } if !message.is_empty() => Some(message.clone()),
+        _ => None,
+    }
+}
+
+/// ABI type of a built-in type OID, if it has one.
+pub fn abi_type(oid: u32) -> Option<ValueType> {
+    use pgrx::pg_sys::*;
+    let oid = Oid::from(oid);
+    Some(match oid {
+        INT2OID => ValueType::Int2,
+        INT4OID => ValueType::Int4,
+        INT8OID => ValueType::Int8,
+        FLOAT4OID => ValueType::Float4,
+        FLOAT8OID => ValueType::Float8,
+        BOOLOID => ValueType::Bool,
+        TEXTOID => ValueType::Text,
+        BYTEAOID => ValueType::Bytea,
+        JSONBOID => ValueType::Jsonb,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_budget_map_to_54000() {
+        for e in [
+            SandboxError::ModuleLimitExceeded("x".into()),
+            SandboxError::CompileTimeLimitExceeded {
+                limit: Duration::from_secs(1),
+            },
+            SandboxError::MemoryBudgetExceeded {
+                needed: 2,
+                budget: 1,
+            },
+        ] {
+            assert_eq!(
+                load_error_code(&e),
+                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED
+            );
+            assert_eq!(
+                call_error_code(&e),
+                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED
+            );
+        }
+        assert_eq!(
+            call_error_code(&SandboxError::ResultTooLarge { len: 2, limit: 1 }),
+            PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED
+        );
+    }
+
+    #[test]
+    fn names_are_bounded_and_single_line() {
+        let name = format!("a\nEXTGUARD_AUDIT {{}}{}", "x".repeat(1000));
+        let shown = display_name(&name);
+        assert!(!shown.contains('\n'));
+        assert!(!shown.contains("EXTGUARD_AUDIT"));
+        assert!(shown.len() < 120, "{shown}");
+    }
+}
