@@ -94,7 +94,6 @@ fn redact_keywords(text: &str) -> String {
 /// Byte span of the secret itself (without its quotes) of a value starting
 /// at `i`, or None when no value follows.
 fn value_span(text: &str, i: usize, after_equals: bool) -> Option<(usize, usize)> {
-    let bytes = text.as_bytes();
     let rest = &text[i..];
     let lower_rest = rest.to_ascii_lowercase();
     // Quote openers, longest first: one quoting level down (SQL inside a
