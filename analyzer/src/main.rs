@@ -176,8 +176,7 @@ fn main() -> ExitCode {
 
 fn verify_audit(file: &Path, key: &Path) -> Result<ExitCode, String> {
     use extguard_analyzer::audit_mac;
-    let key_text =
-        std::fs::read_to_string(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let key_text = std::fs::read_to_string(key).map_err(|e| format!("{}: {e}", key.display()))?;
     let key_bytes =
         audit_mac::key_from_text(&key_text).map_err(|e| format!("{}: {e}", key.display()))?;
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;

@@ -337,7 +337,11 @@ fn verify_audit_detects_forged_altered_and_removed_records() {
     use extguard_analyzer::audit_mac::{key_to_text, seal};
     let dir = tempfile::tempdir().unwrap();
     let key = [42u8; 32];
-    let key_file = write(dir.path(), "extguard_audit.key", key_to_text(&key).as_bytes());
+    let key_file = write(
+        dir.path(),
+        "extguard_audit.key",
+        key_to_text(&key).as_bytes(),
+    );
     let rec = |seq: u64| {
         seal(
             &key,
@@ -346,10 +350,21 @@ fn verify_audit_detects_forged_altered_and_removed_records() {
     };
     let genuine: Vec<String> = (1..=4).map(rec).collect();
     let k = key_file.to_str().unwrap();
-    let good = write(dir.path(), "good.jsonl", (genuine.join("\n") + "\n").as_bytes());
-    let o = run(&["verify-audit", good.to_str().unwrap(), "--key", k], dir.path());
+    let good = write(
+        dir.path(),
+        "good.jsonl",
+        (genuine.join("\n") + "\n").as_bytes(),
+    );
+    let o = run(
+        &["verify-audit", good.to_str().unwrap(), "--key", k],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("4 genuine records, seq 1-4"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("4 genuine records, seq 1-4"),
+        "{}",
+        stdout(&o)
+    );
 
     // A server log: other lines are skipped; record 2 removed, a forged
     // line and an altered copy of record 3 added.
@@ -362,7 +377,10 @@ fn verify_audit_detects_forged_altered_and_removed_records() {
         genuine[3]
     );
     let bad = write(dir.path(), "server.log", log.as_bytes());
-    let o = run(&["verify-audit", bad.to_str().unwrap(), "--key", k], dir.path());
+    let o = run(
+        &["verify-audit", bad.to_str().unwrap(), "--key", k],
+        dir.path(),
+    );
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("server.log:3: no mac field"), "{out}");
@@ -373,15 +391,29 @@ fn verify_audit_detects_forged_altered_and_removed_records() {
     // The wrong key: nothing verifies.
     let other = write(dir.path(), "other.key", key_to_text(&[1u8; 32]).as_bytes());
     let o = run(
-        &["verify-audit", good.to_str().unwrap(), "--key", other.to_str().unwrap()],
+        &[
+            "verify-audit",
+            good.to_str().unwrap(),
+            "--key",
+            other.to_str().unwrap(),
+        ],
         dir.path(),
     );
     assert_eq!(o.status.code(), Some(1));
     let broken = write(dir.path(), "broken.key", b"not a key");
     let o = run(
-        &["verify-audit", good.to_str().unwrap(), "--key", broken.to_str().unwrap()],
+        &[
+            "verify-audit",
+            good.to_str().unwrap(),
+            "--key",
+            broken.to_str().unwrap(),
+        ],
         dir.path(),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("broken.key: expected 64 hex digits"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("broken.key: expected 64 hex digits"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -3,7 +3,10 @@
 -- nothing (it once emptied the ring). A line any role writes with RAISE
 -- LOG looks like a record but carries no valid MAC: the verifier (and
 -- the harness) reject it.
--- forged-log-lines: 2
+-- Each RAISE LOG line is followed by the DO statement (log_min_error_statement
+-- logs it for LOG too), whose lines with the marker do not verify either:
+-- 2 message lines + 4 statement lines.
+-- forged-log-lines: 6
 SELECT count(set_config('role', current_user, false)) FROM generate_series(1, 500);
 SELECT count(set_config('role', 'none', false)) FROM generate_series(1, 500);
 SET ROLE eg_alice;

@@ -168,7 +168,8 @@ fn redact_uris(text: &str) -> String {
         let scheme_end = search + rel;
         let auth_start = scheme_end + 3;
         search = auth_start;
-        if !(lower[..scheme_end].ends_with("postgres") || lower[..scheme_end].ends_with("postgresql"))
+        if !(lower[..scheme_end].ends_with("postgres")
+            || lower[..scheme_end].ends_with("postgresql"))
         {
             continue;
         }

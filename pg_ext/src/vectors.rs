@@ -229,7 +229,10 @@ pub fn classify_setting(name: &str) -> Option<Vector> {
 /// On PostgreSQL 15 `CREATEROLE` lets a role grant itself any
 /// non-superuser role, predefined ones included.
 pub fn is_escalating_role_option(name: &str) -> bool {
-    matches!(name, "superuser" | "replication" | "bypassrls" | "createrole")
+    matches!(
+        name,
+        "superuser" | "replication" | "bypassrls" | "createrole"
+    )
 }
 
 /// Predefined roles (`pg_*`) are reserved by the server and carry OS or

@@ -63,8 +63,7 @@ pub(crate) fn record_session_change(source: pg_sys::GucSource::Type, name: &str,
         // leader's settings with these sources too: only client sessions.
         // SAFETY: plain read of a backend global.
         let backend = unsafe { pg_sys::MyBackendType };
-        if backend != pg_sys::BackendType::B_BACKEND
-            && backend != pg_sys::BackendType::B_WAL_SENDER
+        if backend != pg_sys::BackendType::B_BACKEND && backend != pg_sys::BackendType::B_WAL_SENDER
         {
             return;
         }

@@ -279,7 +279,10 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             if protected_role(&role).is_some() {
                 found.push((
                     Vector::ExtguardTamper,
-                    format!("CREATE ROLE {role} ({})", protected_role(&role).unwrap_or("")),
+                    format!(
+                        "CREATE ROLE {role} ({})",
+                        protected_role(&role).unwrap_or("")
+                    ),
                 ));
             }
             role_options(&mut found, &role, None, r.options, 1);
@@ -424,7 +427,10 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
         } else if is(n, NodeTag::T_ViewStmt) {
             let v = &*node.cast::<pg_sys::ViewStmt>();
             if let Some(rel) = extguard_relation(v.view) {
-                found.push((Vector::ExtguardTamper, format!("CREATE OR REPLACE VIEW {rel}")));
+                found.push((
+                    Vector::ExtguardTamper,
+                    format!("CREATE OR REPLACE VIEW {rel}"),
+                ));
             }
         } else if is(n, NodeTag::T_CreateTrigStmt) {
             let t = &*node.cast::<pg_sys::CreateTrigStmt>();
@@ -772,7 +778,10 @@ unsafe fn role_options(
         let super_target = target.is_some_and(|oid| pg_sys::superuser_arg(oid));
         let password = opts.iter().any(|(k, _, _)| k == "password");
         if super_target && password && protected_role(role).is_none() {
-            found.push((Vector::RoleAttribute, format!("{role} PASSWORD (superuser)")));
+            found.push((
+                Vector::RoleAttribute,
+                format!("{role} PASSWORD (superuser)"),
+            ));
         }
         for (k, v, _) in &opts {
             match k.as_str() {
@@ -800,7 +809,10 @@ unsafe fn role_options(
 unsafe fn grant_of_vector_functions(g: &pg_sys::GrantStmt) -> Vec<(Vector, String)> {
     use pg_sys::ObjectType::*;
     let mut out = Vec::new();
-    if !matches!(g.objtype, OBJECT_FUNCTION | OBJECT_PROCEDURE | OBJECT_ROUTINE) {
+    if !matches!(
+        g.objtype,
+        OBJECT_FUNCTION | OBJECT_PROCEDURE | OBJECT_ROUTINE
+    ) {
         return out;
     }
     // SAFETY: per caller; missing_ok lookups; casts follow targtype.
