@@ -273,6 +273,11 @@ fn is_exempt() -> bool {
 /// Whether a superuser is the current, session or authenticated user:
 /// such records go to the privileged ring partition.
 fn privileged_session() -> bool {
+    // SAFETY: plain read of a global. The postmaster (start-up records) has
+    // no user and no catalog access: its records are the administrator's.
+    if !unsafe { pg_sys::IsUnderPostmaster } {
+        return true;
+    }
     // SAFETY: the user ids are valid after login; superuser_arg looks up
     // the catalog cache.
     unsafe {
