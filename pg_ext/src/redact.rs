@@ -113,9 +113,9 @@ fn value_span(text: &str, i: usize, after_equals: bool) -> Option<(usize, usize)
             return Some((start, end));
         }
     }
-    if rest.starts_with('$') {
+    if let Some(after_dollar) = rest.strip_prefix('$') {
         // $tag$ … $tag$
-        let tag_len = rest[1..].find('$')? + 2;
+        let tag_len = after_dollar.find('$')? + 2;
         let tag = &rest[..tag_len];
         if !tag[1..tag_len - 1].bytes().all(is_word_byte) {
             return None;
