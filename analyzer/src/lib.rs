@@ -6,6 +6,10 @@
 //! [`report`] (human, json, pgspot).
 
 pub mod analysis;
+/// Sealing and verification of extguard audit records: the very file the
+/// extension seals records with, so the two can never disagree.
+#[path = "../../pg_ext/src/audit_mac.rs"]
+pub mod audit_mac;
 pub mod catalog;
 pub mod config;
 pub mod extension;

@@ -50,6 +50,15 @@ enum Command {
     Pgspot(pgspot_cmd::PgspotArgs),
     /// Check the isolation this process runs in (run it in the server's container, as its user); exit 1 if violated.
     Isolation(isolation_cmd::IsolationArgs),
+    /// Verify extguard audit records (a JSON Lines audit file or a server log) against the
+    /// cluster's key: exit 0 when every record is genuine and none is missing, 1 otherwise.
+    VerifyAudit {
+        /// Audit file or server log.
+        file: PathBuf,
+        /// The cluster's key file (`extguard_audit.key` in the data directory).
+        #[arg(long)]
+        key: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -162,6 +171,7 @@ fn main() -> ExitCode {
         Some(Command::Explain { code }) => explain(&code),
         Some(Command::Check(args)) => check(args, false),
         Some(Command::Scan(args)) => scan(args),
+        Some(Command::VerifyAudit { file, key }) => verify_audit(&file, &key),
         Some(Command::Pgspot(args)) => pgspot_cmd::run(args),
         Some(Command::Isolation(args)) => isolation_cmd::run(args),
         None => default_run(),
@@ -173,6 +183,52 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn verify_audit(file: &Path, key: &Path) -> Result<ExitCode, String> {
+    use extguard_analyzer::audit_mac;
+    let key_text = std::fs::read_to_string(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let key_bytes =
+        audit_mac::key_from_text(&key_text).map_err(|e| format!("{}: {e}", key.display()))?;
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let v = audit_mac::verify_lines(&key_bytes, text.lines());
+    let mut out = String::new();
+    for (line, problem) in &v.bad_lines {
+        out.push_str(&format!("{}:{line}: {problem}\n", file.display()));
+    }
+    for (epoch, from, to) in &v.gaps {
+        let which = if from == to {
+            format!("seq {from}")
+        } else {
+            format!("seq {from}-{to}")
+        };
+        out.push_str(&format!(
+            "{}: epoch {epoch}: {which} missing (removed or lost)\n",
+            file.display()
+        ));
+    }
+    for (epoch, seq) in &v.duplicates {
+        out.push_str(&format!(
+            "{}: epoch {epoch}: seq {seq} appears more than once\n",
+            file.display()
+        ));
+    }
+    for (epoch, seqs) in &v.epochs {
+        out.push_str(&format!(
+            "epoch {epoch}: {} genuine records, seq {}-{}\n",
+            seqs.len(),
+            seqs.first().unwrap_or(&0),
+            seqs.last().unwrap_or(&0)
+        ));
+    }
+    out.push_str(if v.ok() { "ok\n" } else { "NOT OK\n" });
+    print!("{out}");
+    Ok(if v.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn print_rules(format: RulesFormat) -> Result<ExitCode, String> {

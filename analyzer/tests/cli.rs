@@ -328,3 +328,92 @@ fn output_format_snapshots() {
     );
     snapshot("sample-two-files.pgspot.txt", &stdout(&o));
 }
+
+/// `extguard verify-audit`: genuine records pass; a forged line (as any
+/// role can write with RAISE LOG), an altered one and a removed one are
+/// reported, with exit code 1; a bad key file is a clear error.
+#[test]
+fn verify_audit_detects_forged_altered_and_removed_records() {
+    use extguard_analyzer::audit_mac::{key_to_text, seal};
+    let dir = tempfile::tempdir().unwrap();
+    let key = [42u8; 32];
+    let key_file = write(
+        dir.path(),
+        "extguard_audit.key",
+        key_to_text(&key).as_bytes(),
+    );
+    let rec = |seq: u64| {
+        seal(
+            &key,
+            &format!(r#"{{"seq":{seq},"seq_epoch":"2026-12-04 18:00:00+00","vector":"load"}}"#),
+        )
+    };
+    let genuine: Vec<String> = (1..=4).map(rec).collect();
+    let k = key_file.to_str().unwrap();
+    let good = write(
+        dir.path(),
+        "good.jsonl",
+        (genuine.join("\n") + "\n").as_bytes(),
+    );
+    let o = run(
+        &["verify-audit", good.to_str().unwrap(), "--key", k],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("4 genuine records, seq 1-4"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A server log: other lines are skipped; record 2 removed, a forged
+    // line and an altered copy of record 3 added.
+    let log = format!(
+        "LOG:  database system is ready\nLOG:  EXTGUARD_AUDIT {}\n\
+         LOG:  EXTGUARD_AUDIT {{\"seq\":2,\"seq_epoch\":\"2026-12-04 18:00:00+00\",\"vector\":\"none\"}}\n\
+         LOG:  EXTGUARD_AUDIT {}\nLOG:  EXTGUARD_AUDIT {}\n",
+        genuine[0],
+        genuine[2].replace("load", "lead"),
+        genuine[3]
+    );
+    let bad = write(dir.path(), "server.log", log.as_bytes());
+    let o = run(
+        &["verify-audit", bad.to_str().unwrap(), "--key", k],
+        dir.path(),
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("server.log:3: no mac field"), "{out}");
+    assert!(out.contains("server.log:4: mac does not match"), "{out}");
+    assert!(out.contains("seq 2-3 missing"), "{out}");
+    assert!(out.ends_with("NOT OK\n"), "{out}");
+
+    // The wrong key: nothing verifies.
+    let other = write(dir.path(), "other.key", key_to_text(&[1u8; 32]).as_bytes());
+    let o = run(
+        &[
+            "verify-audit",
+            good.to_str().unwrap(),
+            "--key",
+            other.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let broken = write(dir.path(), "broken.key", b"not a key");
+    let o = run(
+        &[
+            "verify-audit",
+            good.to_str().unwrap(),
+            "--key",
+            broken.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("broken.key: expected 64 hex digits"),
+        "{}",
+        stderr(&o)
+    );
+}

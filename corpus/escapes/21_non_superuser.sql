@@ -7,8 +7,8 @@
 -- expect: load attempted
 -- expect-error: must be superuser or have privileges of the pg_execute_server_program role
 -- expect-error: permission denied for schema extguard
--- expect-error: permission denied to set parameter "extguard.audit"
--- expect-error: permission denied to set parameter "extguard.block"
+-- expect-error: parameter "extguard.audit" cannot be changed now
+-- expect-error: parameter "extguard.block" cannot be changed now
 -- expect-error: access to library "auto_explain" is not allowed
 COPY (SELECT 1) TO PROGRAM 'id';
 SELECT * FROM extguard.audit_log;

@@ -1,7 +1,5 @@
 -- expect: file_list attempted
 -- expect: alter_system attempted
--- expect: set_role attempted
--- expect: set_role attempted
 -- expect: sensitive_setting attempted
 -- expect: sensitive_setting attempted
 -- expect: sensitive_setting attempted
@@ -10,7 +8,9 @@
 -- expect: copy_program attempted
 -- Edge cases: statements without a name or value, RESET ALL, DISCARD,
 -- very long and oddly escaped text (records are bounded and stay valid
--- JSON), failing actions. None may crash the backend.
+-- JSON), failing actions. None may crash the backend. Role switches to
+-- the role already in effect (SET ROLE NONE without a role, SET LOCAL ROLE
+-- to the current user) are no-ops and not recorded.
 -- errors-ok
 COPY (SELECT 1) TO STDOUT;
 RESET ALL;

@@ -1,8 +1,12 @@
-//! The `extguard.*` settings (superuser-only: `PGC_SUSET`, and
-//! `PGC_SIGHUP` for `extguard.audit_file`).
+//! The `extguard.*` settings of the audit: set only where an administrator
+//! sets them (`PGC_SIGHUP`: postgresql.conf, or ALTER SYSTEM + reload),
+//! so no session can weaken the audit for itself (SET, `set_config()`,
+//! function SET clauses, connection options and ALTER ROLE/DATABASE SET
+//! are refused), and readable by superusers only (`GUC_SUPERUSER_ONLY`:
+//! they reveal the audit's shape).
 //!
-//! Changing any of them through SET, `set_config()`, ALTER ROLE/DATABASE
-//! SET or ALTER SYSTEM is recorded as vector `extguard_setting`.
+//! Every attempt to change one (SET, `set_config()`, ALTER ROLE/DATABASE
+//! SET, ALTER SYSTEM) is recorded as vector `extguard_setting`.
 
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::pg_sys;
@@ -27,8 +31,8 @@ pub fn define() {
             c"Record superuser escape vectors.",
             c"When off, only changes of extguard settings are recorded.",
             &AUDIT,
-            GucContext::Suset,
-            GucFlags::default(),
+            GucContext::Sighup,
+            GucFlags::SUPERUSER_ONLY,
             Some(crate::hooks::settings_check::check_bool),
             None,
             None,
@@ -38,8 +42,8 @@ pub fn define() {
             c"Vector ids refused with an ERROR (comma separated, or all).",
             c"Blocked attempts are recorded with outcome blocked.",
             &BLOCK,
-            GucContext::Suset,
-            GucFlags::default(),
+            GucContext::Sighup,
+            GucFlags::SUPERUSER_ONLY,
             Some(crate::hooks::settings_check::check_block),
             None,
             None,
@@ -49,8 +53,8 @@ pub fn define() {
             c"Session users that are neither recorded nor blocked.",
             c"Comma separated role names.",
             &EXEMPT_ROLES,
-            GucContext::Suset,
-            GucFlags::default(),
+            GucContext::Sighup,
+            GucFlags::SUPERUSER_ONLY,
             Some(crate::hooks::settings_check::check_exempt_roles),
             None,
             None,
@@ -60,10 +64,8 @@ pub fn define() {
             c"JSON Lines file each record is appended to and flushed before the action.",
             c"Empty: no file.",
             &AUDIT_FILE,
-            // Not per session: redirecting the file needs ALTER SYSTEM (or
-            // postgresql.conf) + reload, and ALTER SYSTEM is recorded.
             GucContext::Sighup,
-            GucFlags::default(),
+            GucFlags::SUPERUSER_ONLY,
             Some(crate::hooks::settings_check::check_audit_file),
             None,
             None,

@@ -8,6 +8,7 @@
 //! not pick up a stale installed library; with it, a missing server,
 //! library or user is a failure, never a skip.
 
+use extguard_analyzer::audit_mac;
 use extguard_e2e::pg_config;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -31,6 +32,11 @@ impl Server {
     }
     fn audit_file(&self) -> PathBuf {
         self.dir.path().join("audit.jsonl")
+    }
+    /// The cluster's audit key (created by extguard at first start).
+    fn audit_key(&self) -> Vec<u8> {
+        let text = std::fs::read_to_string(self.data().join("extguard_audit.key")).unwrap();
+        audit_mac::key_from_text(&text).unwrap().to_vec()
     }
 
     fn as_postgres(&self, prog: &str) -> Command {
@@ -70,8 +76,11 @@ impl Server {
             s.dir.path().display(),
             s.audit_file().display()
         );
+        // RUST_BACKTRACE=1 in the server's environment: no error a client
+        // sees may carry a Rust backtrace or build paths anyway.
         let out = s
             .as_postgres("pg_ctl")
+            .env("RUST_BACKTRACE", "1")
             .arg("-D")
             .arg(s.data())
             .arg("-l")
@@ -89,8 +98,16 @@ impl Server {
     }
 
     fn psql(&self, user: &str, args: &[&str]) -> Output {
-        self.as_postgres("psql")
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-h"])
+        self.psql_with_options(user, None, args)
+    }
+
+    /// psql with connection options (`PGOPTIONS`, e.g. `-c log_min_messages=panic`).
+    fn psql_with_options(&self, user: &str, options: Option<&str>, args: &[&str]) -> Output {
+        let mut c = self.as_postgres("psql");
+        if let Some(o) = options {
+            c.env("PGOPTIONS", o);
+        }
+        c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-h"])
             .arg(self.dir.path())
             .args(["-p", PORT, "-U", user, "-d", "postgres"])
             .args(args)
@@ -147,6 +164,10 @@ struct Expect {
     errors_ok: bool,
     forbid: Vec<String>,
     details: Vec<String>,
+    options: Option<String>,
+    secrets: Vec<String>,
+    identity_switch: bool,
+    forged_log_lines: usize,
 }
 
 fn parse_expect(sql: &str) -> Expect {
@@ -158,7 +179,22 @@ fn parse_expect(sql: &str) -> Expect {
         if let Some(v) = rest.strip_prefix("expect: ") {
             let mut parts = v.split_whitespace();
             let (id, outcome) = (parts.next().unwrap(), parts.next().unwrap());
-            e.records.push(format!("{id} {outcome}"));
+            // optional repeat count: `x3`
+            let n = parts
+                .next()
+                .and_then(|c| c.strip_prefix('x'))
+                .map_or(1, |c| c.parse::<usize>().unwrap());
+            for _ in 0..n {
+                e.records.push(format!("{id} {outcome}"));
+            }
+        } else if let Some(v) = rest.strip_prefix("options: ") {
+            e.options = Some(v.trim().to_string());
+        } else if let Some(v) = rest.strip_prefix("secret: ") {
+            e.secrets.push(v.trim().to_string());
+        } else if rest.trim() == "identity-switch" {
+            e.identity_switch = true;
+        } else if let Some(v) = rest.strip_prefix("forged-log-lines: ") {
+            e.forged_log_lines = v.trim().parse().unwrap();
         } else if let Some(v) = rest.strip_prefix("as: ") {
             e.role = Some(v.trim().to_string());
         } else if let Some(v) = rest.strip_prefix("expect-error: ") {
@@ -223,6 +259,8 @@ fn escape_battery() {
     server.sql("CREATE EXTENSION extguard");
     server.sql("CREATE ROLE eg_alice LOGIN");
     server.sql("CREATE ROLE eg_reader LOGIN IN ROLE extguard_reader");
+    // a tenant admin: CREATEROLE without superuser
+    server.sql("CREATE ROLE eg_creator LOGIN CREATEROLE");
     let first_seq = server.last_seq();
 
     let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
@@ -235,6 +273,8 @@ fn escape_battery() {
 
     let mut failures = Vec::new();
     let mut all_records = Vec::new();
+    let mut secrets: Vec<String> = Vec::new();
+    let mut forged_log_lines = 0;
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         let sql = std::fs::read_to_string(file).unwrap();
@@ -244,8 +284,33 @@ fn escape_battery() {
         // psql runs as the postgres OS user: copy the file where it can read it.
         let copy = server.dir.path().join(&name);
         std::fs::write(&copy, &sql).unwrap();
-        let out = server.psql(&role, &["-f", copy.to_str().unwrap()]);
+        let out = server.psql_with_options(
+            &role,
+            exp.options.as_deref(),
+            &["-v", "VERBOSITY=verbose", "-f", copy.to_str().unwrap()],
+        );
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        // No error shows Rust internals (backtraces, build paths), even with
+        // RUST_BACKTRACE=1 in the server's environment.
+        // (A wasm trap's DETAIL shows the guest's "wasm backtrace": that is
+        // the module's own frames, not Rust's.)
+        for bad in [
+            ".rs:",
+            ".rs\n",
+            "stack backtrace",
+            "rust_begin_unwind",
+            "/.cargo/",
+            "/rustc/",
+            "panicked",
+        ] {
+            if stderr.contains(bad) {
+                failures.push(format!(
+                    "{name}: client saw Rust internals ({bad:?}):\n{stderr}"
+                ));
+            }
+        }
+        secrets.extend(exp.secrets.iter().cloned());
+        forged_log_lines += exp.forged_log_lines;
 
         // The server must have survived the file.
         let alive = server.psql("postgres", &["-c", "SELECT 1"]);
@@ -271,7 +336,7 @@ fn escape_battery() {
         }
         for r in &recs {
             // SET SESSION AUTHORIZATION changes the session user itself.
-            let identity_switch = r["vector"] == "set_role";
+            let identity_switch = r["vector"] == "set_role" || exp.identity_switch;
             if r["session_user"] != role.as_str() && !identity_switch {
                 failures.push(format!(
                     "{name}: session_user {} != {role}: {r}",
@@ -289,6 +354,11 @@ fn escape_battery() {
                 failures.push(format!("{name}: database/in_extension_script wrong: {r}"));
             }
             let detail = r["detail"].as_str().unwrap_or("");
+            for secret in &exp.secrets {
+                if r.to_string().contains(secret.as_str()) {
+                    failures.push(format!("{name}: ring record leaks {secret:?}: {r}"));
+                }
+            }
             for f in &exp.forbid {
                 if detail.contains(f.as_str()) {
                     failures.push(format!("{name}: detail leaks {f:?}: {detail}"));
@@ -338,18 +408,53 @@ fn escape_battery() {
 
     // Every ring record is also in the audit file and the server log, identical.
     let file_lines = std::fs::read_to_string(server.audit_file()).unwrap();
+    let key = server.audit_key();
+    // Every record is sealed with the cluster key; the file verifies.
+    let verdict = audit_mac::verify_lines(&key, file_lines.lines());
+    assert!(
+        verdict.ok(),
+        "audit file does not verify: {:?} {:?} {:?}",
+        verdict.bad_lines,
+        verdict.gaps,
+        verdict.duplicates
+    );
     let file_recs: BTreeMap<i64, Value> = file_lines
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .map(|v| (v["seq"].as_i64().unwrap(), v))
         .collect();
     let log = std::fs::read_to_string(server.log()).unwrap();
+    // The log holds forged lines too (any role can RAISE LOG one): the
+    // genuine records are those whose MAC verifies; exactly the forged
+    // lines of the battery fail, none is missing.
+    let log_verdict = audit_mac::verify_lines(&key, log.lines());
+    if log_verdict.bad_lines.len() != forged_log_lines
+        || !log_verdict.gaps.is_empty()
+        || !log_verdict.duplicates.is_empty()
+    {
+        failures.push(format!(
+            "server log verification: {} forged lines expected, got {:?}; gaps {:?}; duplicates {:?}",
+            forged_log_lines, log_verdict.bad_lines, log_verdict.gaps, log_verdict.duplicates
+        ));
+    }
     let log_recs: BTreeMap<i64, Value> = log
         .lines()
         .filter_map(|l| l.split_once("EXTGUARD_AUDIT ").map(|(_, j)| j))
+        .filter(|j| audit_mac::verify_record(&key, j).is_ok())
         .map(|j| serde_json::from_str::<Value>(j).unwrap())
         .map(|v| (v["seq"].as_i64().unwrap(), v))
         .collect();
+    // No secret of the battery reaches any sink.
+    for secret in &secrets {
+        if file_lines.contains(secret.as_str()) {
+            failures.push(format!("audit file leaks {secret:?}"));
+        }
+        for l in log.lines().filter(|l| l.contains("EXTGUARD_AUDIT ")) {
+            if l.contains(secret.as_str()) {
+                failures.push(format!("server log record leaks {secret:?}: {l}"));
+            }
+        }
+    }
     for r in &all_records {
         let seq = r["seq"].as_i64().unwrap();
         if file_recs.get(&seq) != Some(r) {
@@ -377,6 +482,68 @@ fn escape_battery() {
         "{} failure(s):\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// Records of unprivileged roles never push a privileged session's record
+/// out of the ring (they have their own partition), and a no-op role
+/// switch records nothing, however often it is repeated.
+#[test]
+fn unprivileged_roles_cannot_evict_privileged_records() {
+    let Some(bindir) = environment() else { return };
+    let server = Server::start(bindir);
+    server.sql("CREATE EXTENSION extguard");
+    server.sql("CREATE ROLE eg_flood LOGIN; CREATE ROLE eg_flood_b; GRANT eg_flood_b TO eg_flood");
+    server.sql("LOAD 'auto_explain'");
+    let privileged = server.records_after(0).pop().expect("the LOAD record");
+    let before = server.last_seq();
+
+    let flood = |sql: &str| {
+        let out = server.psql("eg_flood", &["-v", "ON_ERROR_STOP=1", "-c", sql]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // 2000 no-op switches: nothing to record.
+    flood("SELECT count(set_config('role', current_user, false)) FROM generate_series(1, 1000)");
+    flood("SELECT count(set_config('role', 'none', false)) FROM generate_series(1, 1000)");
+    assert_eq!(
+        server.last_seq(),
+        before,
+        "a no-op role switch was recorded"
+    );
+
+    // 1000 real switches by an unprivileged role: all recorded (file),
+    // the ring keeps the newest of them in the unprivileged partition.
+    let n = 1000;
+    flood(&format!(
+        "SELECT count(set_config('role', CASE WHEN i % 2 = 1 THEN 'eg_flood_b' ELSE 'eg_flood' END, false)) \
+         FROM generate_series(1, {n}) i"
+    ));
+    assert_eq!(server.last_seq(), before + n);
+    let ring = server.records_after(0);
+    assert!(
+        ring.iter().any(|r| r == &privileged),
+        "the privileged record was evicted by an unprivileged role"
+    );
+    let stats: Value = serde_json::from_str(&server.sql("SELECT extguard.audit_stats()")).unwrap();
+    let cap = stats["unprivileged_capacity"].as_i64().unwrap();
+    let flooded: Vec<&Value> = ring
+        .iter()
+        .filter(|r| r["session_user"] == "eg_flood")
+        .collect();
+    assert_eq!(flooded.len() as i64, cap, "{stats}");
+    assert_eq!(
+        flooded.last().unwrap()["seq"].as_i64().unwrap(),
+        before + n,
+        "newest kept"
+    );
+    let file = std::fs::read_to_string(server.audit_file()).unwrap();
+    assert_eq!(
+        file.matches("\"session_user\":\"eg_flood\"").count() as i64,
+        n
     );
 }
 

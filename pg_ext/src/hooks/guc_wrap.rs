@@ -112,9 +112,15 @@ slot_pool!(
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
 );
 
-/// Whether a session can change this setting at all (SET / set_config).
+/// Whether a session can choose this setting at all: SET / set_config,
+/// or at connection start (connection options, per-role / per-database
+/// settings: `log_connections`, `ignore_system_indexes`, ...).
 fn session_settable(context: pg_sys::GucContext::Type) -> bool {
-    context == pg_sys::GucContext::PGC_SUSET || context == pg_sys::GucContext::PGC_USERSET
+    use pg_sys::GucContext::*;
+    matches!(
+        context,
+        PGC_SUSET | PGC_USERSET | PGC_BACKEND | PGC_SU_BACKEND
+    )
 }
 
 /// Replace the check hooks (keeping the originals to chain to). Settings

@@ -5,6 +5,7 @@
 //! `standard_*` function goes through `pg_guard_ffi_boundary`, so a
 //! PostgreSQL ERROR (longjmp) never crosses Rust frames.
 
+pub mod errors;
 pub mod executor;
 pub mod guc_wrap;
 pub mod isolation;
@@ -13,7 +14,9 @@ pub mod settings_check;
 pub mod shmem;
 pub mod utility;
 
+use crate::audit_mac;
 use crate::record::{Outcome, Record, Session, Stamps, LOG_PREFIX};
+use crate::redact::redact;
 use crate::vectors::{self, Vector};
 use crate::{settings, sinks};
 use pgrx::pg_sys;
@@ -124,6 +127,7 @@ pub fn install() {
     object_access::install();
     executor::install();
     guc_wrap::install();
+    errors::install();
 }
 
 /// Drop guard that restores a backend-local cell; runs on unwind too.
@@ -244,14 +248,52 @@ fn should_record(vector: Vector) -> bool {
     !is_exempt()
 }
 
+/// Whether the acting identity is exempt: the authenticated login role,
+/// the session user and the current user must all be listed. Taking over
+/// an exempt role (SET SESSION AUTHORIZATION, SET ROLE, a SECURITY DEFINER
+/// function it owns) does not make a session exempt, and an exempt
+/// session running someone else's SECURITY DEFINER code is recorded.
 fn is_exempt() -> bool {
     let list = settings::exempt_roles();
     if list.is_empty() {
         return false;
     }
-    // SAFETY: GetSessionUserId is valid in any backend after login.
-    let me = role_name(unsafe { pg_sys::GetSessionUserId() });
-    vectors::parse_list(&list).contains(&me)
+    let listed = vectors::parse_list(&list);
+    // SAFETY: the user ids are valid in any backend after login.
+    let ids = unsafe {
+        [
+            pg_sys::GetAuthenticatedUserId(),
+            pg_sys::GetSessionUserId(),
+            pg_sys::GetUserId(),
+        ]
+    };
+    ids.iter().all(|id| listed.contains(&role_name(*id)))
+}
+
+/// Whether a superuser is the current, session or authenticated user:
+/// such records go to the privileged ring partition.
+fn privileged_session() -> bool {
+    // SAFETY: plain read of a global. The postmaster (start-up records) has
+    // no user and no catalog access: its records are the administrator's.
+    if !unsafe { pg_sys::IsUnderPostmaster } {
+        return true;
+    }
+    // SAFETY: the user ids are valid after login; superuser_arg looks up
+    // the catalog cache.
+    unsafe {
+        [
+            pg_sys::GetUserId(),
+            pg_sys::GetSessionUserId(),
+            pg_sys::GetAuthenticatedUserId(),
+        ]
+        .iter()
+        .any(|id| pg_sys::superuser_arg(*id))
+    }
+}
+
+/// The names listed in `extguard.exempt_roles`.
+pub(crate) fn exempt_role_names() -> Vec<String> {
+    vectors::parse_list(&settings::exempt_roles())
 }
 
 /// Record one vector occurrence, then refuse it if blocked. Cold: it runs
@@ -278,13 +320,14 @@ pub(crate) fn report(
     } else {
         Outcome::Attempted
     };
+    // Secrets are hidden before the record exists: no sink sees them.
     let record = Record {
         vector,
         outcome,
         hook,
-        detail,
-        statement: statement.unwrap_or_else(current_statement),
-        top_query: top_query(),
+        detail: redact(&detail),
+        statement: redact(&statement.unwrap_or_else(current_statement)),
+        top_query: redact(&top_query()),
         session: session(),
     };
     emit(&record);
@@ -313,9 +356,13 @@ pub(crate) fn emit(record: &Record) {
         // SAFETY: GetCurrentTimestamp has no preconditions.
         time: timestamp(unsafe { pg_sys::GetCurrentTimestamp() }),
     };
-    let json = record.to_json_bounded(&stamps, shmem::SLOT_BYTES);
+    let json = record.to_json_bounded(&stamps, shmem::SLOT_BYTES - audit_mac::MAC_SUFFIX_LEN);
+    let json = match shmem::key() {
+        Some(key) => audit_mac::seal(key, &json),
+        None => json,
+    };
     log_server_only(&format!("{LOG_PREFIX}{json}"));
-    shmem::push(seq, &json);
+    shmem::push(seq, &json, privileged_session());
     let file = settings::audit_file();
     if !file.is_empty() {
         if let Err(e) = sinks::append_line(&file, &json) {
@@ -336,10 +383,32 @@ unsafe extern "C-unwind" {
     fn errhidecontext(hide_ctx: bool) -> c_int;
 }
 
+/// Restores `log_min_messages` on drop (also on unwind).
+struct LogLevelGuard(c_int);
+
+impl Drop for LogLevelGuard {
+    fn drop(&mut self) {
+        // SAFETY: plain write of a backend-local GUC variable.
+        unsafe { pg_sys::log_min_messages = self.0 };
+    }
+}
+
 /// `ereport(LOG_SERVER_ONLY, errmsg_internal("%s", msg), errhidestmt(true))`.
+///
+/// A session that raised `log_min_messages` above LOG (`SET
+/// log_min_messages = panic`, recorded first) would silence the line:
+/// for this one report the level is lowered to LOG, then restored.
 fn log_server_only(msg: &str) {
     let Ok(msg) = std::ffi::CString::new(msg.replace('\0', " ")) else {
         return;
+    };
+    // SAFETY: plain read/write of a backend-local GUC variable.
+    let _level = unsafe {
+        let guard = LogLevelGuard(pg_sys::log_min_messages);
+        if pg_sys::log_min_messages > pg_sys::PGERROR as c_int {
+            pg_sys::log_min_messages = pg_sys::LOG as c_int;
+        }
+        guard
     };
     // SAFETY: the closure only calls elog.c functions with valid C strings
     // and holds no Rust values with destructors (msg lives outside).

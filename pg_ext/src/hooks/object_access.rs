@@ -122,7 +122,11 @@ fn lookup(oid: pg_sys::Oid) -> Option<(Vector, String)> {
     }
 }
 
-fn classify(oid: pg_sys::Oid) -> Option<(Vector, String)> {
+/// What function `oid` is, if it is a vector (cached per backend).
+pub(crate) fn classify(oid: pg_sys::Oid) -> Option<(Vector, String)> {
+    if oid == pg_sys::InvalidOid {
+        return None;
+    }
     let key = oid.to_u32();
     if let Some(hit) = CACHE.borrow().get(&key) {
         return hit.clone();
@@ -183,8 +187,53 @@ unsafe fn row_as_self_sees(
     }
 }
 
+/// The schema extguard was created in, found through pg_extension (so a
+/// renamed schema is still recognised), if the extension exists.
+pub(crate) fn extguard_schema() -> Option<pg_sys::Oid> {
+    // SAFETY: an index scan of pg_extension by name in a transaction (every
+    // caller runs inside a command); the tuple is read before the scan ends.
+    unsafe {
+        if !pg_sys::IsTransactionState() {
+            return None;
+        }
+        let rel = pg_sys::table_open(pg_sys::ExtensionRelationId, pg_sys::AccessShareLock as i32);
+        let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+        pg_sys::ScanKeyInit(
+            &mut key,
+            pg_sys::Anum_pg_extension_extname as pg_sys::AttrNumber,
+            pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
+            pg_sys::Oid::from(pg_sys::F_NAMEEQ),
+            pg_sys::Datum::from(c"extguard".as_ptr()),
+        );
+        let scan = pg_sys::systable_beginscan(
+            rel,
+            pg_sys::Oid::from(pg_sys::ExtensionNameIndexId),
+            true,
+            std::ptr::null_mut(),
+            1,
+            &mut key,
+        );
+        let tup = pg_sys::systable_getnext(scan);
+        let found = (!tup.is_null()).then(|| {
+            (*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_extension>(tup)).extnamespace
+        });
+        pg_sys::systable_endscan(scan);
+        pg_sys::table_close(rel, pg_sys::AccessShareLock as i32);
+        found
+    }
+}
+
+/// Names of extguard's SQL objects: a same-named function or relation in
+/// pg_catalog (searched before any schema of the search_path) shadows them
+/// for unqualified use.
+const SHADOWABLE: [&str; 4] = ["audit_events", "audit_stats", "audit_log", "vectors"];
+/// Names specific enough to be a shadow of extguard's functions in any
+/// schema (other names, like `audit_log`, are common table names).
+const SHADOWABLE_ANYWHERE: [&str; 2] = ["audit_events", "audit_stats"];
+
 /// What a create / alter / drop of this object does to extguard, if it
-/// touches extguard's schema or an object in it.
+/// touches extguard's schema or an object in it, or shadows one of
+/// extguard's objects from another schema.
 fn tamper_target(
     access: pg_sys::ObjectAccessType::Type,
     class_id: pg_sys::Oid,
@@ -202,13 +251,10 @@ fn tamper_target(
     if !is_proc && !is_rel && class_id != pg_sys::NamespaceRelationId {
         return None;
     }
-    // SAFETY: catalog lookups by name and OID in a transaction (object
-    // access hooks run inside the command that changes the object).
+    let schema = extguard_schema()?;
+    // SAFETY: catalog lookups by OID in a transaction (object access hooks
+    // run inside the command that changes the object).
     unsafe {
-        let schema = pg_sys::get_namespace_oid(c"extguard".as_ptr(), true);
-        if schema == pg_sys::InvalidOid {
-            return None;
-        }
         if class_id == pg_sys::NamespaceRelationId {
             return (object_id == schema).then(|| format!("{verb} schema extguard"));
         }
@@ -221,11 +267,31 @@ fn tamper_target(
             pg_sys::get_rel_namespace(object_id)
         };
         let name = now.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
-        let touched = now.is_some_and(|(ns, _)| ns == schema) || before == schema;
-        touched.then(|| {
-            let kind = if is_proc { "function" } else { "relation" };
-            format!("{verb} {kind} extguard.{name}")
+        let kind = if is_proc { "function" } else { "relation" };
+        let touched = now.as_ref().is_some_and(|(ns, _)| *ns == schema) || before == schema;
+        if touched {
+            return Some(format!("{verb} {kind} extguard.{name}"));
+        }
+        let shadows = access != OAT_DROP
+            && now.is_some_and(|(ns, _)| {
+                let catalog = ns.to_u32() == pg_sys::PG_CATALOG_NAMESPACE;
+                (catalog && SHADOWABLE.contains(&name.as_str()))
+                    || (is_proc && SHADOWABLE_ANYWHERE.contains(&name.as_str()))
+            });
+        shadows.then(|| {
+            let ns = now_namespace_name(class_id, object_id);
+            format!("{verb} {kind} {ns}.{name} (shadows extguard.{name})")
         })
+    }
+}
+
+/// Schema name of a function or relation as the current command sees it.
+fn now_namespace_name(class_id: pg_sys::Oid, object_id: pg_sys::Oid) -> String {
+    // SAFETY: in a transaction, as tamper_target.
+    unsafe {
+        row_as_self_sees(class_id, object_id)
+            .map(|(ns, _)| cstr(pg_sys::get_namespace_name(ns)))
+            .unwrap_or_default()
     }
 }
 

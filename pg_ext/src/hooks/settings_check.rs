@@ -3,21 +3,87 @@
 //! utility hook did not already record, and reject unknown vector ids.
 
 use super::{cstr, report};
-use crate::vectors::{self, Vector};
+use crate::vectors;
 use pgrx::pg_sys;
 use std::ffi::{c_char, c_void};
 
-/// Record a session-level change of a setting, unless the utility hook
-/// already recorded the statement doing it.
+/// Where a setting applied when a session starts comes from, if it is one
+/// the connecting client (or a per-role / per-database setting) chose.
+fn login_source(source: pg_sys::GucSource::Type) -> Option<&'static str> {
+    use pg_sys::GucSource::*;
+    match source {
+        PGC_S_CLIENT => Some("connection options"),
+        PGC_S_GLOBAL => Some("ALTER ROLE ALL SET"),
+        PGC_S_DATABASE => Some("ALTER DATABASE SET"),
+        PGC_S_USER => Some("ALTER ROLE SET"),
+        PGC_S_DATABASE_USER => Some("ALTER ROLE IN DATABASE SET"),
+        _ => None,
+    }
+}
+
+/// A no-op role switch (`set_config('role', current_user, …)`, `SET ROLE
+/// NONE` with no role set) is not a vector: recording it would let any
+/// role flood the audit with nothing.
+pub(crate) fn is_noop_role_switch(name: &str, value: &str) -> bool {
+    if !name.eq_ignore_ascii_case("role") {
+        return false;
+    }
+    // SAFETY: user ids are valid after login.
+    let (current, session) = unsafe { (pg_sys::GetUserId(), pg_sys::GetSessionUserId()) };
+    let target = if value.eq_ignore_ascii_case("none") {
+        session
+    } else {
+        match std::ffi::CString::new(value) {
+            // SAFETY: missing_ok lookup of a NUL-terminated name.
+            Ok(c) => unsafe { pg_sys::get_role_oid(c.as_ptr(), true) },
+            Err(_) => return false,
+        }
+    };
+    target == current
+}
+
+/// Record a change of a setting: a session-level one (`set_config`,
+/// function SET clauses) unless the utility hook already recorded the
+/// statement doing it, and one applied while a client session starts
+/// (connection options, per-role / per-database settings), before the
+/// session's first statement and before `session_preload_libraries` load.
 pub(crate) fn record_session_change(source: pg_sys::GucSource::Type, name: &str, value: &str) {
     // SAFETY: IsTransactionState has no preconditions.
     let in_xact = unsafe { pg_sys::IsTransactionState() };
-    if source != pg_sys::GucSource::PGC_S_SESSION || !in_xact || super::setting_checks_suppressed()
-    {
+    if !in_xact {
+        return;
+    }
+    let hook = if source == pg_sys::GucSource::PGC_S_SESSION {
+        if super::setting_checks_suppressed() {
+            return;
+        }
+        "setting"
+    } else if let Some(from) = login_source(source) {
+        // Parallel workers and other background processes restore their
+        // leader's settings with these sources too: only client sessions.
+        // SAFETY: plain read of a backend global.
+        let backend = unsafe { pg_sys::MyBackendType };
+        if backend != pg_sys::BackendType::B_BACKEND && backend != pg_sys::BackendType::B_WAL_SENDER
+        {
+            return;
+        }
+        if let Some(v) = vectors::classify_setting(name) {
+            report(
+                v,
+                "session_start",
+                format!("session start: {name} = {value} ({from})"),
+                None,
+            );
+        }
+        return;
+    } else {
+        return;
+    };
+    if is_noop_role_switch(name, value) {
         return;
     }
     if let Some(v) = vectors::classify_setting(name) {
-        report(v, "setting", format!("set_config {name} = {value}"), None);
+        report(v, hook, format!("set_config {name} = {value}"), None);
     }
 }
 
@@ -52,13 +118,7 @@ macro_rules! string_check {
             // SAFETY: guc.c passes a valid pointer to a NULL or C string.
             let v = unsafe { cstr(*newval) };
             if $validate_ids {
-                let unknown: Vec<String> = vectors::parse_list(&v)
-                    .into_iter()
-                    .filter(|s| {
-                        !s.eq_ignore_ascii_case("all")
-                            && Vector::from_id(&s.to_ascii_lowercase()).is_none()
-                    })
-                    .collect();
+                let unknown = vectors::unknown_vector_ids(&v);
                 if !unknown.is_empty() {
                     let msg = std::ffi::CString::new(format!(
                         "unknown extguard vector id(s): {}",

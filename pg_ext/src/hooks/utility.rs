@@ -231,7 +231,10 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             ));
         } else if is(n, NodeTag::T_VariableSetStmt) {
             if let Some((v, name, value)) = setting(node.cast()) {
-                found.push((v, format!("SET {name} = {value}")));
+                let target = if value == "DEFAULT" { "none" } else { &value };
+                if !super::settings_check::is_noop_role_switch(&name, target) {
+                    found.push((v, format!("SET {name} = {value}")));
+                }
             }
         } else if is(n, NodeTag::T_AlterRoleSetStmt) {
             let s = &*node.cast::<pg_sys::AlterRoleSetStmt>();
@@ -252,23 +255,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                 ));
             }
         } else if is(n, NodeTag::T_AlterSystemStmt) {
-            let s = &*node.cast::<pg_sys::AlterSystemStmt>();
-            let (name, value) = match setting(s.setstmt) {
-                Some((_, name, value)) => (name, value),
-                None => {
-                    let st = &*s.setstmt;
-                    (
-                        cstr(st.name),
-                        cstr(pg_sys::ExtractSetVariableArgs(s.setstmt)),
-                    )
-                }
-            };
-            let v = if name.starts_with("extguard.") {
-                Vector::ExtguardSetting
-            } else {
-                Vector::AlterSystem
-            };
-            found.push((v, format!("ALTER SYSTEM {name} = {value}")));
+            found.push(alter_system(&*node.cast::<pg_sys::AlterSystemStmt>()));
         } else if is(n, NodeTag::T_GrantStmt) {
             let g = &*node.cast::<pg_sys::GrantStmt>();
             let what = if g.is_grant { "GRANT" } else { "REVOKE" };
@@ -283,18 +270,78 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                     Vector::ExtguardTamper,
                     format!("{what} on objects in schema extguard"),
                 ));
+            } else if g.is_grant {
+                found.extend(grant_of_vector_functions(g));
             }
         } else if is(n, NodeTag::T_CreateRoleStmt) {
             let r = &*node.cast::<pg_sys::CreateRoleStmt>();
-            role_options(&mut found, &cstr(r.role), r.options);
+            let role = cstr(r.role);
+            if protected_role(&role).is_some() {
+                found.push((
+                    Vector::ExtguardTamper,
+                    format!(
+                        "CREATE ROLE {role} ({})",
+                        protected_role(&role).unwrap_or("")
+                    ),
+                ));
+            }
+            role_options(&mut found, &role, None, r.options, 1);
         } else if is(n, NodeTag::T_AlterRoleStmt) {
             let r = &*node.cast::<pg_sys::AlterRoleStmt>();
-            let role = if r.role.is_null() {
-                String::new()
-            } else {
-                cstr((*r.role).rolename)
-            };
-            role_options(&mut found, &role, r.options);
+            let target = rolespec(r.role);
+            let role = target.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
+            // ALTER GROUP … ADD/DROP USER is a membership change, judged below.
+            let membership = def_elems(r.options)
+                .iter()
+                .any(|(k, _, _)| k == "rolemembers");
+            if let Some(why) = protected_role(&role).filter(|_| !membership) {
+                found.push((Vector::ExtguardTamper, format!("ALTER ROLE {role} ({why})")));
+            }
+            role_options(
+                &mut found,
+                &role,
+                target.map(|(_, oid)| oid),
+                r.options,
+                r.action,
+            );
+        } else if is(n, NodeTag::T_DropRoleStmt) {
+            let d = &*node.cast::<pg_sys::DropRoleStmt>();
+            for spec in list_ptrs::<pg_sys::RoleSpec>(d.roles) {
+                let name = cstr((*spec).rolename);
+                if let Some(why) = protected_role(&name) {
+                    found.push((Vector::ExtguardTamper, format!("DROP ROLE {name} ({why})")));
+                }
+            }
+        } else if is(n, NodeTag::T_RenameStmt) {
+            let r = &*node.cast::<pg_sys::RenameStmt>();
+            if r.renameType == pg_sys::ObjectType::OBJECT_ROLE {
+                let (old, new) = (cstr(r.subname), cstr(r.newname));
+                if let Some(why) = protected_role(&old).or(protected_role(&new)) {
+                    found.push((
+                        Vector::ExtguardTamper,
+                        format!("ALTER ROLE {old} RENAME TO {new} ({why})"),
+                    ));
+                }
+            }
+        } else if is(n, NodeTag::T_AlterOwnerStmt) {
+            let a = &*node.cast::<pg_sys::AlterOwnerStmt>();
+            if matches!(
+                a.objectType,
+                pg_sys::ObjectType::OBJECT_FUNCTION
+                    | pg_sys::ObjectType::OBJECT_PROCEDURE
+                    | pg_sys::ObjectType::OBJECT_ROUTINE
+            ) {
+                let f = pg_sys::LookupFuncWithArgs(a.objectType, a.object.cast(), true);
+                if let Some((v, what)) = super::object_access::classify(f) {
+                    found.push((
+                        v,
+                        format!(
+                            "ALTER FUNCTION {what} OWNER TO {}",
+                            rolespec(a.newowner).map(|(n, _)| n).unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
         } else if is(n, NodeTag::T_GrantRoleStmt) {
             let g = &*node.cast::<pg_sys::GrantRoleStmt>();
             if g.is_grant {
@@ -302,24 +349,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                     .into_iter()
                     .map(|p| cstr((*p).priv_name))
                     .collect();
-                let predefined: Vec<&String> = roles
-                    .iter()
-                    .filter(|r| vectors::is_predefined_role(r))
-                    .collect();
-                if !predefined.is_empty() {
-                    found.push((
-                        Vector::GrantPredefinedRole,
-                        format!(
-                            "GRANT {} TO {}",
-                            predefined
-                                .iter()
-                                .map(|s| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(","),
-                            node_text(g.grantee_roles.cast())
-                        ),
-                    ));
-                }
+                membership_grants(&mut found, &roles, &node_text(g.grantee_roles.cast()));
             }
         } else if is(n, NodeTag::T_CreateEventTrigStmt) {
             let e = &*node.cast::<pg_sys::CreateEventTrigStmt>();
@@ -386,14 +416,72 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                     }
                 }
             }
+        } else if is(n, NodeTag::T_RuleStmt) {
+            let r = &*node.cast::<pg_sys::RuleStmt>();
+            if let Some(rel) = extguard_relation(r.relation) {
+                found.push((
+                    Vector::ExtguardTamper,
+                    format!("CREATE RULE {} ON {rel}", cstr(r.rulename)),
+                ));
+            }
+        } else if is(n, NodeTag::T_ViewStmt) {
+            let v = &*node.cast::<pg_sys::ViewStmt>();
+            if let Some(rel) = extguard_relation(v.view) {
+                found.push((
+                    Vector::ExtguardTamper,
+                    format!("CREATE OR REPLACE VIEW {rel}"),
+                ));
+            }
+        } else if is(n, NodeTag::T_CreateTrigStmt) {
+            let t = &*node.cast::<pg_sys::CreateTrigStmt>();
+            if let Some(rel) = extguard_relation(t.relation) {
+                found.push((
+                    Vector::ExtguardTamper,
+                    format!("CREATE TRIGGER {} ON {rel}", cstr(t.trigname)),
+                ));
+            }
         } else if is(n, NodeTag::T_DropStmt) {
             let d = &*node.cast::<pg_sys::DropStmt>();
-            if d.removeType == pg_sys::ObjectType::OBJECT_EXTENSION
-                || d.removeType == pg_sys::ObjectType::OBJECT_SCHEMA
-            {
+            let schema = super::object_access::extguard_schema();
+            if d.removeType == pg_sys::ObjectType::OBJECT_EXTENSION {
                 let names = node_text(d.objects.cast());
                 if names.split(',').any(|s| s == "extguard") {
                     found.push((Vector::ExtguardTamper, format!("DROP {names}")));
+                }
+            } else if d.removeType == pg_sys::ObjectType::OBJECT_SCHEMA {
+                let names = node_text(d.objects.cast());
+                if schema.is_some_and(|oid| names.split(',').any(|s| namespace_oid(s) == oid)) {
+                    found.push((Vector::ExtguardTamper, format!("DROP SCHEMA {names}")));
+                }
+            } else if matches!(
+                d.removeType,
+                pg_sys::ObjectType::OBJECT_RULE | pg_sys::ObjectType::OBJECT_TRIGGER
+            ) {
+                // objects: lists of names, [schema.]relation.rule
+                for obj in list_ptrs::<pg_sys::List>(d.objects) {
+                    let names: Vec<String> = list_ptrs::<pg_sys::Node>(obj)
+                        .into_iter()
+                        .map(|p| node_text(p))
+                        .collect();
+                    let Some((member, rel)) = names.split_last() else {
+                        continue;
+                    };
+                    let rv = match rel {
+                        [schema, rel] => pg_sys::makeRangeVar(
+                            pg_sys::pstrdup(cstring(schema).as_ptr()),
+                            pg_sys::pstrdup(cstring(rel).as_ptr()),
+                            -1,
+                        ),
+                        [rel] => pg_sys::makeRangeVar(
+                            std::ptr::null_mut(),
+                            pg_sys::pstrdup(cstring(rel).as_ptr()),
+                            -1,
+                        ),
+                        _ => continue,
+                    };
+                    if let Some(rel) = extguard_relation(rv) {
+                        found.push((Vector::ExtguardTamper, format!("DROP {member} ON {rel}")));
+                    }
                 }
             }
         } else if is(n, NodeTag::T_AlterExtensionStmt) {
@@ -425,14 +513,13 @@ unsafe fn grant_touches_extguard(g: &pg_sys::GrantStmt) -> bool {
     use pg_sys::ObjectType::*;
     // SAFETY: per caller; lookups are missing_ok; casts follow objtype.
     unsafe {
-        let schema = pg_sys::get_namespace_oid(c"extguard".as_ptr(), true);
-        if schema == pg_sys::InvalidOid {
+        let Some(schema) = super::object_access::extguard_schema() else {
             return false;
-        }
+        };
         let names = || {
             list_ptrs::<pg_sys::Node>(g.objects)
                 .into_iter()
-                .any(|n| node_text(n) == "extguard")
+                .any(|n| namespace_oid(&node_text(n)) == schema)
         };
         if g.targtype == pg_sys::GrantTargetType::ACL_TARGET_ALL_IN_SCHEMA {
             return names();
@@ -522,9 +609,157 @@ unsafe fn file_fdw_options(found: &mut Vec<(Vector, String)>, list: *mut pg_sys:
     }
 }
 
+/// Why a role name is extguard's business: its reader role, or a role
+/// listed in `extguard.exempt_roles` (taking one over is tampering).
+fn protected_role(name: &str) -> Option<&'static str> {
+    if name.is_empty() || super::in_own_script() {
+        None
+    } else if name == crate::READER_ROLE {
+        Some("extguard's reader role")
+    } else if super::exempt_role_names().iter().any(|r| r == name) {
+        Some("exempt role")
+    } else {
+        None
+    }
+}
+
+/// Name and OID of a role specification (a name, CURRENT_USER, ...), if
+/// the role exists.
+///
 /// # Safety
-/// `list` must be NULL or a List of DefElem.
-unsafe fn role_options(found: &mut Vec<(Vector, String)>, role: &str, list: *mut pg_sys::List) {
+/// `spec` must be NULL or a valid RoleSpec; in a transaction.
+unsafe fn rolespec(spec: *mut pg_sys::RoleSpec) -> Option<(String, pg_sys::Oid)> {
+    // SAFETY: per caller; PUBLIC is not a role (get_rolespec_oid would
+    // raise an ERROR for it).
+    unsafe {
+        let s = spec.as_ref()?;
+        if s.roletype == pg_sys::RoleSpecType::ROLESPEC_PUBLIC {
+            return None;
+        }
+        let oid = pg_sys::get_rolespec_oid(spec, true);
+        let name = if s.rolename.is_null() {
+            cstr(pg_sys::GetUserNameFromId(oid, true))
+        } else {
+            cstr(s.rolename)
+        };
+        Some((name, oid))
+    }
+}
+
+fn cstring(s: &str) -> std::ffi::CString {
+    std::ffi::CString::new(s.replace('\0', "")).unwrap_or_default()
+}
+
+fn namespace_oid(name: &str) -> pg_sys::Oid {
+    // SAFETY: missing_ok catalog lookup by NUL-terminated name.
+    unsafe { pg_sys::get_namespace_oid(cstring(name).as_ptr(), true) }
+}
+
+/// `schema.relation` when `rv` names an existing relation in extguard's
+/// schema (found by OID, so a renamed schema is still extguard's).
+///
+/// # Safety
+/// `rv` must be NULL or a valid RangeVar; in a transaction.
+unsafe fn extguard_relation(rv: *mut pg_sys::RangeVar) -> Option<String> {
+    let schema = super::object_access::extguard_schema()?;
+    // SAFETY: per caller; missing_ok lookup without a lock.
+    unsafe {
+        if rv.is_null() {
+            return None;
+        }
+        let rel = pg_sys::RangeVarGetRelidExtended(
+            rv,
+            pg_sys::NoLock as i32,
+            pg_sys::RVROption::RVR_MISSING_OK,
+            None,
+            std::ptr::null_mut(),
+        );
+        (rel != pg_sys::InvalidOid && pg_sys::get_rel_namespace(rel) == schema).then(|| {
+            format!(
+                "{}.{}",
+                cstr(pg_sys::get_namespace_name(schema)),
+                cstr((*rv).relname)
+            )
+        })
+    }
+}
+
+/// The privileged roles that membership in `role` hands over: the role
+/// itself and every role it is (transitively) a member of that is a
+/// superuser, a predefined `pg_*` role, extguard's reader role or an
+/// exempt role. Read with SPI as the current user (pg_roles and
+/// pg_auth_members are readable by every role).
+fn privileged_holdings(role: pg_sys::Oid) -> Vec<String> {
+    if role == pg_sys::InvalidOid {
+        return Vec::new();
+    }
+    let exempt = super::exempt_role_names();
+    Spi::connect(|c| {
+        c.select(
+            "WITH RECURSIVE up(r) AS (SELECT $1::oid UNION                SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN up ON m.member = up.r)              SELECT a.rolname::text FROM up JOIN pg_catalog.pg_roles a ON a.oid = up.r              WHERE a.rolsuper OR a.rolname LIKE 'pg\\_%' OR a.rolname = $2                 OR a.rolname = ANY($3) ORDER BY 1",
+            None,
+            &[
+                role.into(),
+                crate::READER_ROLE.into(),
+                exempt.into(),
+            ],
+        )
+        .map(|rows| {
+            rows.filter_map(|row| row.get::<String>(1).ok().flatten())
+                .collect()
+        })
+        .unwrap_or_default()
+    })
+}
+
+/// Record membership grants in privileged roles (`GRANT r TO u`, `CREATE
+/// ROLE … IN ROLE r`, `ALTER GROUP r ADD USER u`): `extguard_tamper` when
+/// the membership reaches an exempt role, else `grant_predefined_role`
+/// (superusers, `pg_*` roles, extguard's reader role).
+fn membership_grants(found: &mut Vec<(Vector, String)>, granted: &[String], grantees: &str) {
+    let exempt = super::exempt_role_names();
+    let mut predefined = Vec::new();
+    let mut tamper = Vec::new();
+    for role in granted {
+        // SAFETY: missing_ok lookup by NUL-terminated name.
+        let oid = unsafe { pg_sys::get_role_oid(cstring(role).as_ptr(), true) };
+        let mut holds = privileged_holdings(oid);
+        if oid == pg_sys::InvalidOid && vectors::is_predefined_role(role) {
+            holds.push(role.clone());
+        }
+        if holds.is_empty() {
+            continue;
+        }
+        let text = if holds.len() == 1 && holds[0] == *role {
+            role.clone()
+        } else {
+            format!("{role} (holds {})", holds.join(", "))
+        };
+        if holds.iter().any(|h| exempt.contains(h)) {
+            tamper.push(text);
+        } else {
+            predefined.push(text);
+        }
+    }
+    for (v, list) in [
+        (Vector::GrantPredefinedRole, predefined),
+        (Vector::ExtguardTamper, tamper),
+    ] {
+        if !list.is_empty() {
+            found.push((v, format!("GRANT {} TO {grantees}", list.join(", "))));
+        }
+    }
+}
+
+/// # Safety
+/// `list` must be NULL or a List of DefElem; in a transaction.
+unsafe fn role_options(
+    found: &mut Vec<(Vector, String)>,
+    role: &str,
+    target: Option<pg_sys::Oid>,
+    list: *mut pg_sys::List,
+    action: i32,
+) {
     // SAFETY: per caller; option_true checks node tags.
     unsafe {
         let opts = def_elems(list);
@@ -539,12 +774,117 @@ unsafe fn role_options(found: &mut Vec<(Vector, String)>, role: &str, list: *mut
                 format!("{role} {}", attrs.join(" ").to_uppercase()),
             ));
         }
-        // CREATE ROLE x IN ROLE pg_... grants membership too.
+        // A new password (or login) for a superuser is a way into it.
+        let super_target = target.is_some_and(|oid| pg_sys::superuser_arg(oid));
+        let password = opts.iter().any(|(k, _, _)| k == "password");
+        if super_target && password && protected_role(role).is_none() {
+            found.push((
+                Vector::RoleAttribute,
+                format!("{role} PASSWORD (superuser)"),
+            ));
+        }
         for (k, v, _) in &opts {
-            if k == "addroleto" && v.split(',').any(vectors::is_predefined_role) {
-                found.push((Vector::GrantPredefinedRole, format!("GRANT {v} TO {role}")));
+            match k.as_str() {
+                // CREATE ROLE x IN ROLE r: x joins r.
+                "addroleto" => {
+                    let granted: Vec<String> = v.split(',').map(str::to_string).collect();
+                    membership_grants(found, &granted, role);
+                }
+                // ALTER GROUP r ADD USER u / CREATE ROLE r ROLE u: u joins r.
+                "rolemembers" | "adminmembers" if target.is_some() && action >= 0 => {
+                    membership_grants(found, &[role.to_string()], v);
+                }
+                _ => {}
             }
         }
+    }
+}
+
+/// Vector functions an EXECUTE grant hands over (`GRANT EXECUTE ON
+/// FUNCTION pg_read_file(text) TO u`, or on all functions of pg_catalog),
+/// recorded under the function's own vector.
+///
+/// # Safety
+/// `g` is a valid GrantStmt; in a transaction.
+unsafe fn grant_of_vector_functions(g: &pg_sys::GrantStmt) -> Vec<(Vector, String)> {
+    use pg_sys::ObjectType::*;
+    let mut out = Vec::new();
+    if !matches!(
+        g.objtype,
+        OBJECT_FUNCTION | OBJECT_PROCEDURE | OBJECT_ROUTINE
+    ) {
+        return out;
+    }
+    // SAFETY: per caller; missing_ok lookups; casts follow targtype.
+    unsafe {
+        let grantees = node_text(g.grantees.cast());
+        if g.targtype == pg_sys::GrantTargetType::ACL_TARGET_ALL_IN_SCHEMA {
+            let catalog = list_ptrs::<pg_sys::Node>(g.objects)
+                .into_iter()
+                .any(|n| namespace_oid(&node_text(n)).to_u32() == pg_sys::PG_CATALOG_NAMESPACE);
+            if catalog {
+                out.push((
+                    Vector::FileRead,
+                    format!(
+                        "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pg_catalog TO {grantees}                          (pg_read_file, lo_export, pg_ls_dir, ...)"
+                    ),
+                ));
+            }
+            return out;
+        }
+        if g.targtype != pg_sys::GrantTargetType::ACL_TARGET_OBJECT {
+            return out;
+        }
+        for owa in list_ptrs::<pg_sys::ObjectWithArgs>(g.objects) {
+            let f = pg_sys::LookupFuncWithArgs(g.objtype, owa, true);
+            if let Some((v, what)) = super::object_access::classify(f) {
+                out.push((v, format!("GRANT EXECUTE ON FUNCTION {what} TO {grantees}")));
+            }
+        }
+    }
+    out
+}
+
+/// Classification of ALTER SYSTEM. Setting names are folded like
+/// PostgreSQL folds them (`"EXTGUARD.audit"` is `extguard.audit`); `RESET
+/// ALL` is an `extguard_setting` change when `postgresql.auto.conf` (read
+/// before the statement runs) sets any extguard setting, which it lists.
+///
+/// # Safety
+/// `s` must be a valid AlterSystemStmt.
+unsafe fn alter_system(s: &pg_sys::AlterSystemStmt) -> (Vector, String) {
+    // SAFETY: per caller; ExtractSetVariableArgs only reads the statement.
+    unsafe {
+        let st = &*s.setstmt;
+        if st.kind == pg_sys::VariableSetKind::VAR_RESET_ALL {
+            let path = format!("{}/postgresql.auto.conf", cstr(pg_sys::DataDir));
+            let removed: Vec<String> = std::fs::read_to_string(&path)
+                .map(|t| vectors::auto_conf_names(&t))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|n| vectors::classify_setting(n) == Some(Vector::ExtguardSetting))
+                .collect();
+            return if removed.is_empty() {
+                (Vector::AlterSystem, "ALTER SYSTEM RESET ALL".into())
+            } else {
+                (
+                    Vector::ExtguardSetting,
+                    format!("ALTER SYSTEM RESET ALL removes {}", removed.join(", ")),
+                )
+            };
+        }
+        let name = cstr(st.name);
+        let value = if st.kind == pg_sys::VariableSetKind::VAR_SET_VALUE {
+            cstr(pg_sys::ExtractSetVariableArgs(s.setstmt))
+        } else {
+            "DEFAULT".to_string()
+        };
+        let v = if vectors::classify_setting(&name) == Some(Vector::ExtguardSetting) {
+            Vector::ExtguardSetting
+        } else {
+            Vector::AlterSystem
+        };
+        (v, format!("ALTER SYSTEM {name} = {value}"))
     }
 }
 

@@ -18,18 +18,10 @@ use super::{
 };
 
 /// Sets up `LANGUAGE wasm` in `_PG_init`: settings, the utility hook that
-/// drops wasm state on DISCARD ALL / RESET ALL, and no host backtraces in
-/// error details.
+/// drops wasm state on DISCARD ALL / RESET ALL (`_PG_init` turns host
+/// backtraces in error details off for the whole library).
 pub fn init() {
     define_settings();
-    // pgrx puts a captured Rust backtrace into the DETAIL of every error
-    // raised from Rust, and wasmtime errors capture one too, whenever
-    // RUST_BACKTRACE is set in the server's environment: that shows any
-    // client host paths. RUST_LIB_BACKTRACE=0 turns capturing off (panic
-    // messages in the server log are unaffected).
-    // _PG_init runs before the sandbox starts any thread of its own, so
-    // nothing reads the environment concurrently.
-    std::env::set_var("RUST_LIB_BACKTRACE", "0");
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         // SAFETY: _PG_init, single-threaded; the previous hook is saved and

@@ -1,0 +1,28 @@
+-- as: eg_creator
+-- A tenant admin with CREATEROLE (not superuser) on PostgreSQL 15 can
+-- grant itself any non-superuser role: extguard's reader role, predefined
+-- roles, directly, through new groups, WITH ADMIN. All recorded (in the
+-- unprivileged partition of the ring). The audit's settings are hidden
+-- from it.
+-- expect: grant_predefined_role attempted x6
+-- expect: role_attribute attempted
+-- expect-detail: GRANT extguard_reader TO eg_creator
+-- expect-detail: GRANT eg_c2 (holds extguard_reader) TO eg_alice
+-- expect-error: must be superuser or have privileges of pg_read_all_settings to examine "extguard.exempt_roles"
+-- expect-error: must be superuser or have privileges of pg_read_all_settings to examine "extguard.block"
+-- expect-error: must be superuser or have privileges of pg_read_all_settings to examine "extguard.audit_file"
+GRANT extguard_reader TO eg_creator;
+REVOKE extguard_reader FROM eg_creator;
+CREATE ROLE eg_c1 IN ROLE pg_read_server_files;
+GRANT pg_execute_server_program TO eg_creator;
+REVOKE pg_execute_server_program FROM eg_creator;
+CREATE ROLE eg_c2 IN ROLE extguard_reader;
+ALTER GROUP eg_c2 ADD USER eg_alice;
+GRANT eg_c2 TO eg_reader WITH ADMIN OPTION;
+ALTER ROLE eg_c1 CREATEROLE;
+SHOW extguard.exempt_roles;
+SELECT current_setting('extguard.block');
+SHOW extguard.audit_file;
+SELECT count(*) FROM pg_settings WHERE name IN ('extguard.exempt_roles', 'extguard.block', 'extguard.audit_file');
+DROP ROLE eg_c1;
+DROP ROLE eg_c2;
