@@ -36,7 +36,7 @@ DROP SEQUENCE eg_seq_evt;
 CREATE TYPE eg_ty;
 CREATE FUNCTION eg_ty_in(cstring) RETURNS eg_ty LANGUAGE internal STRICT AS 'pg_rotate_logfile_v2';
 CREATE FUNCTION eg_ty_out(eg_ty) RETURNS cstring LANGUAGE internal STRICT AS 'boolout';
-CREATE TYPE eg_ty (INPUT = eg_ty_in, OUTPUT = eg_ty_out, INTERNALLENGTH = 1, PASSEDBYVALUE);
+CREATE TYPE eg_ty (INPUT = eg_ty_in, OUTPUT = eg_ty_out, INTERNALLENGTH = 1, PASSEDBYVALUE, ALIGNMENT = char);
 SELECT 'x'::eg_ty;
 -- a btree opclass whose comparison function is an alias
 CREATE FUNCTION eg_cmp(int4, int4) RETURNS int4 LANGUAGE internal IMMUTABLE STRICT AS 'pg_rotate_logfile_v2';

@@ -5,7 +5,7 @@
 -- expect: event_trigger attempted
 -- expect: untrusted_language attempted
 -- expect: catalog_dml attempted
--- expect-detail: CREATE FUNCTION eg_evil_c LANGUAGE c AS $libdir/lo
+-- expect-detail: eg_evil_c LANGUAGE c AS $libdir/lo
 REVOKE CREATE ON SCHEMA public FROM eg_alice;
 REVOKE USAGE ON LANGUAGE c FROM eg_alice;
 DROP FUNCTION IF EXISTS eg_c_flip(), eg_internal_flip(text), eg_alice_c();

@@ -400,7 +400,8 @@ fn escape_battery() {
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .map(|v| (v["seq"].as_i64().unwrap(), v))
         .collect();
-    let log = std::fs::read_to_string(server.log()).unwrap();
+    // Lossy: a LATIN1 database's own messages are not UTF-8 (records are).
+    let log = String::from_utf8_lossy(&std::fs::read(server.log()).unwrap()).into_owned();
     let log_recs: BTreeMap<i64, Value> = log
         .lines()
         .filter_map(|l| l.split_once("EXTGUARD_AUDIT ").map(|(_, j)| j))
