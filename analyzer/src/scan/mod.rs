@@ -88,6 +88,8 @@ pub struct ScanFinding {
     #[serde(flatten)]
     pub finding: Finding,
     pub snippet: Snippet,
+    /// Stays the same when lines move ([`crate::report::fingerprint`]).
+    pub fingerprint: String,
 }
 
 /// One analysed file of a unit.
@@ -97,6 +99,9 @@ pub struct FileResult {
     pub path: String,
     pub bytes: usize,
     pub lines: usize,
+    /// Other names of this file in the unit (symbolic or hard links to
+    /// it), which were not analysed again.
+    pub links: Vec<String>,
     pub findings: Vec<ScanFinding>,
 }
 
@@ -190,7 +195,14 @@ pub fn scan_here(paths: &[PathBuf], opts: &Options) -> Outcome {
                 let sizes: Vec<u64> = found
                     .extensions
                     .par_iter()
-                    .map(|e| e.scripts.iter().map(|s| file_size(&s.path)).sum())
+                    .map(|e| {
+                        let mut seen = std::collections::HashSet::new();
+                        e.scripts
+                            .iter()
+                            .filter(|s| s.file.same.is_none_or(|id| seen.insert(id)))
+                            .map(|s| file_size(&s.path))
+                            .sum()
+                    })
                     .collect();
                 for (j, bytes) in sizes.into_iter().enumerate() {
                     tasks.push((Task::Extension(i, j), bytes));
@@ -299,7 +311,7 @@ fn run_task(
         }
         Task::Loose(i) => {
             if let Some(found) = &trees[i] {
-                let u = analyse_loose(&found.loose_sql, &label, &None, &display, opts);
+                let u = analyse_loose(found, &label, &None, &display, opts);
                 r.add(u);
             }
         }
@@ -382,11 +394,11 @@ impl SourceResult {
 }
 
 /// How paths under a source's root are displayed.
-struct Display {
+pub struct Display {
     /// The root as analysed (temporary directory for archives).
-    root: String,
+    pub root: String,
     /// What replaces it (`archive.zip!`), or `None` to keep paths as they are.
-    shown_as: Option<String>,
+    pub shown_as: Option<String>,
 }
 
 impl Display {
@@ -439,13 +451,7 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
         .map(|e| (!cancelled()).then(|| analyse_extension(e, label, &package, &display, opts)))
         .collect();
     if !found.loose_sql.is_empty() && !cancelled() {
-        units.push(Some(analyse_loose(
-            &found.loose_sql,
-            label,
-            &package,
-            &display,
-            opts,
-        )));
+        units.push(Some(analyse_loose(&found, label, &package, &display, opts)));
     }
     for u in units.into_iter().flatten() {
         r.add(u);
@@ -462,18 +468,25 @@ fn analyse_extension(
     let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         extension::analyze(ext, &opts.config)
     }));
-    let (files, findings, chain, version) = match report {
+    let (files, findings, chain, version, links) = match report {
         Ok(rep) => (
             rep.files,
             rep.findings,
             rep.install_chain,
             rep.default_version,
+            rep.links,
         ),
         Err(p) => {
             let path = ext.control_path.display().to_string();
             let file = SourceFile::new(path.clone(), ext.control_text.as_bytes());
             let f = internal_error(&path, &format!("extension {}", ext.name), p);
-            (vec![file], vec![vec![f]], Vec::new(), None)
+            (
+                vec![file],
+                vec![vec![f]],
+                Vec::new(),
+                None,
+                vec![Vec::new()],
+            )
         }
     };
     let install_chain = chain
@@ -483,7 +496,8 @@ fn analyse_extension(
     let files: Vec<FileResult> = files
         .iter()
         .zip(findings)
-        .map(|(f, fs)| file_result(f, fs, display))
+        .zip(links)
+        .map(|((f, fs), links)| file_result(f, fs, &links, display))
         .collect();
     unit(
         ext.name.clone(),
@@ -497,22 +511,30 @@ fn analyse_extension(
 }
 
 fn analyse_loose(
-    paths: &[PathBuf],
+    found: &extension::Discovery,
     label: &str,
     package: &Option<Package>,
     display: &Display,
     opts: &Options,
 ) -> UnitResult {
-    let files: Vec<FileResult> = paths
+    let files: Vec<FileResult> = found
+        .loose_sql
         .par_iter()
         .map(|p| {
+            let links: Vec<String> = found
+                .links
+                .get(p)
+                .into_iter()
+                .flatten()
+                .map(|l| l.display().to_string())
+                .collect();
             let shown = p.display().to_string();
             let bytes = match std::fs::read(p) {
                 Ok(b) => b,
                 Err(e) => {
                     let file = SourceFile::new(shown.clone(), b"");
                     let f = diagnostic(&file, &format!("cannot read file: {e}"));
-                    return file_result(&file, vec![f], display);
+                    return file_result(&file, vec![f], &links, display);
                 }
             };
             let file = SourceFile::new(shown.clone(), &bytes);
@@ -521,7 +543,7 @@ fn analyse_loose(
                 analyze_file(&file, &opts.config, &mut state)
             }))
             .unwrap_or_else(|p| vec![internal_error(&shown, "this file", p)]);
-            file_result(&file, fs, display)
+            file_result(&file, fs, &links, display)
         })
         .collect();
     let name = match package.as_ref().and_then(|p| p.name.clone()) {
@@ -537,6 +559,29 @@ fn analyse_loose(
         files,
         Vec::new(),
     )
+}
+
+/// A unit made of already analysed files (what `extguard check` found), so
+/// that check and scan share one outcome and one set of reports.
+pub fn unit_of_files(
+    name: String,
+    kind: UnitKind,
+    version: Option<String>,
+    source: &str,
+    files: &[SourceFile],
+    findings: Vec<Vec<Finding>>,
+    install_chain: Vec<String>,
+) -> UnitResult {
+    let display = Display {
+        root: String::new(),
+        shown_as: None,
+    };
+    let files = files
+        .iter()
+        .zip(findings)
+        .map(|(f, fs)| file_result(f, fs, &[], &display))
+        .collect();
+    unit(name, kind, version, source, &None, files, install_chain)
 }
 
 fn unit(
@@ -568,7 +613,15 @@ const MAX_SPAN_LINES: usize = 12;
 /// Longer lines are cut.
 const MAX_LINE_CHARS: usize = 240;
 
-fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display) -> FileResult {
+/// A file's result as every report carries it: findings with their
+/// snippet and fingerprint, paths as displayed; `links` are the file's
+/// other names (not analysed again).
+pub fn file_result(
+    file: &SourceFile,
+    findings: Vec<Finding>,
+    links: &[String],
+    display: &Display,
+) -> FileResult {
     let lines: Vec<&str> = file.text.lines().collect();
     let findings = findings
         .into_iter()
@@ -586,6 +639,7 @@ fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display) -> 
                     .collect(),
             };
             ScanFinding {
+                fingerprint: crate::report::fingerprint::fingerprint(&f, &file.text),
                 finding: f,
                 snippet,
             }
@@ -595,6 +649,7 @@ fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display) -> 
         path: display.show(&file.path),
         bytes: file.text.len(),
         lines: file.line_count(),
+        links: links.iter().map(|l| display.show(l)).collect(),
         findings,
     }
 }
@@ -619,6 +674,7 @@ fn diagnostic(file: &SourceFile, message: &str) -> Finding {
         end_column: 1,
         object: None,
         span: Span::new(0, 0),
+        pgspot_context: None,
     }
 }
 
@@ -637,6 +693,7 @@ pub fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + S
         end_column: 1,
         object: None,
         span: Span::new(0, 0),
+        pgspot_context: None,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod executor;
 pub mod fdw;
 pub mod fmgr;
 pub mod guc_wrap;
+pub mod isolation;
 pub mod object_access;
 pub mod settings_check;
 pub mod shmem;
