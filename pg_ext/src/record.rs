@@ -113,11 +113,7 @@ pub fn bounded_sql(s: &str, max: usize) -> String {
     while !squeezed.is_char_boundary(tail_start) {
         tail_start += 1;
     }
-    format!(
-        "{} ... {}",
-        &squeezed[..head_end],
-        &squeezed[tail_start..]
-    )
+    format!("{} ... {}", &squeezed[..head_end], &squeezed[tail_start..])
 }
 
 /// `s` without leading whitespace, `-- ...` lines and `/* ... */` comments
@@ -168,7 +164,10 @@ fn squeeze_sql(s: &str) -> String {
         let gap = if c.is_ascii_whitespace() {
             1
         } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            b[i..].iter().position(|&x| x == b'\n').unwrap_or(b.len() - i)
+            b[i..]
+                .iter()
+                .position(|&x| x == b'\n')
+                .unwrap_or(b.len() - i)
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
             block_comment_len(&s[i..])
         } else {
@@ -207,7 +206,11 @@ fn dollar_quote_end(s: &str, start: usize) -> Option<usize> {
     }
     let delim = format!("${tag}$");
     let body = start + 1 + tag_len + 1;
-    Some(s[body..].find(&delim).map_or(s.len(), |p| body + p + delim.len()))
+    Some(
+        s[body..]
+            .find(&delim)
+            .map_or(s.len(), |p| body + p + delim.len()),
+    )
 }
 
 impl Record {
@@ -348,10 +351,20 @@ mod unit {
 
     #[test]
     fn hidden_command_is_shown() {
-        let padded = format!("{}/* {} */ -- x\n COPY t TO PROGRAM 'id'", " ".repeat(900), "c".repeat(900));
+        let padded = format!(
+            "{}/* {} */ -- x\n COPY t TO PROGRAM 'id'",
+            " ".repeat(900),
+            "c".repeat(900)
+        );
         assert_eq!(bounded_sql(&padded, 480), "COPY t TO PROGRAM 'id'");
-        let inner = format!("COPY (SELECT 1 {} ) TO PROGRAM 'sh -c  x'", "/* pad */ ".repeat(200));
-        assert_eq!(bounded_sql(&inner, 480), "COPY (SELECT 1 ) TO PROGRAM 'sh -c  x'");
+        let inner = format!(
+            "COPY (SELECT 1 {} ) TO PROGRAM 'sh -c  x'",
+            "/* pad */ ".repeat(200)
+        );
+        assert_eq!(
+            bounded_sql(&inner, 480),
+            "COPY (SELECT 1 ) TO PROGRAM 'sh -c  x'"
+        );
         let long = format!("SELECT '{}', pg_read_file('/etc/shadow')", "a".repeat(2000));
         let shown = bounded_sql(&long, 480);
         assert!(shown.len() <= 490, "{}", shown.len());

@@ -35,7 +35,10 @@ mod unit {
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("a.jsonl");
         let p = p.to_str().unwrap();
-        super::append_line(p, "{\"a\":1}").unwrap().sync_data().unwrap();
+        super::append_line(p, "{\"a\":1}")
+            .unwrap()
+            .sync_data()
+            .unwrap();
         super::append_line(p, "{\"a\":2}").unwrap();
         assert_eq!(
             std::fs::read_to_string(p).unwrap(),

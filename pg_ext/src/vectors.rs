@@ -248,7 +248,10 @@ pub fn is_untrusted_pl_handler(prosrc: &str) -> bool {
 pub fn language_is_untrusted(lang_oid: u32, lanpltrusted: bool, handler_symbol: &str) -> bool {
     const INTERNAL: u32 = 12;
     const C: u32 = 13;
-    lang_oid == INTERNAL || lang_oid == C || !lanpltrusted || is_untrusted_pl_handler(handler_symbol)
+    lang_oid == INTERNAL
+        || lang_oid == C
+        || !lanpltrusted
+        || is_untrusted_pl_handler(handler_symbol)
 }
 
 /// A `LANGUAGE c` body naming a library shipped in the library directory
@@ -394,10 +397,16 @@ mod unit {
             Some(FdwKind::File)
         );
         assert_eq!(
-            classify_fdw_handler("/usr/lib/postgresql/15/lib/postgres_fdw.so", "postgres_fdw_handler"),
+            classify_fdw_handler(
+                "/usr/lib/postgresql/15/lib/postgres_fdw.so",
+                "postgres_fdw_handler"
+            ),
             Some(FdwKind::Postgres)
         );
-        assert_eq!(classify_fdw_handler("$libdir/other", "file_fdw_handler"), None);
+        assert_eq!(
+            classify_fdw_handler("$libdir/other", "file_fdw_handler"),
+            None
+        );
     }
 
     #[test]

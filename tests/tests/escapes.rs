@@ -757,7 +757,11 @@ fn assert_sinks_agree(server: &Server) -> Keyed {
         "sinks disagree: only in file {only_file:?}, only in log {only_log:?}"
     );
     for (k, v) in &file {
-        assert_eq!(Some(v), log.get(k), "record {k:?} differs between file and log");
+        assert_eq!(
+            Some(v),
+            log.get(k),
+            "record {k:?} differs between file and log"
+        );
     }
     let ring = keyed(server.records_after(0));
     let stats: Value = serde_json::from_str(&server.sql("SELECT extguard.audit_stats()")).unwrap();
@@ -767,10 +771,17 @@ fn assert_sinks_agree(server: &Server) -> Keyed {
     );
     let epoch = ring.keys().next().map(|(e, _)| e.clone());
     for (k, v) in &ring {
-        assert_eq!(Some(v), file.get(k), "ring record {k:?} not in the file as is");
+        assert_eq!(
+            Some(v),
+            file.get(k),
+            "ring record {k:?} not in the file as is"
+        );
     }
     if let Some(epoch) = epoch {
-        for (k, _) in file.iter().filter(|((e, s), _)| *e == epoch && *s > last - cap) {
+        for (k, _) in file
+            .iter()
+            .filter(|((e, s), _)| *e == epoch && *s > last - cap)
+        {
             assert!(ring.contains_key(k), "ring lacks {k:?}");
         }
     }
@@ -830,9 +841,17 @@ fn sinks_agree_when_backends_are_terminated_or_killed() {
     let terminated = assert_sinks_agree(&server);
     let stormed = terminated
         .values()
-        .filter(|r| r["application_name"].as_str().unwrap_or("").starts_with("eg_term_"))
+        .filter(|r| {
+            r["application_name"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("eg_term_")
+        })
         .count();
-    assert!(stormed > 15, "only {stormed} records from terminated backends");
+    assert!(
+        stormed > 15,
+        "only {stormed} records from terminated backends"
+    );
 
     // SIGKILL right after an action: the record was written before it.
     let mut child = spawn_psql(
@@ -841,11 +860,19 @@ fn sinks_agree_when_backends_are_terminated_or_killed() {
         "SELECT length(pg_read_file('postgresql.conf', 0, 1)), pg_sleep(60)",
     );
     let pid = backend_pid(&server, "eg_kill", "wait_event = 'PgSleep'");
-    assert!(Command::new("kill").args(["-9", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap()
+        .success());
     let _ = child.wait();
     let mut back = false;
     for _ in 0..300 {
-        if server.psql("postgres", &["-c", "SELECT 1"]).status.success() {
+        if server
+            .psql("postgres", &["-c", "SELECT 1"])
+            .status
+            .success()
+        {
             back = true;
             break;
         }
@@ -880,18 +907,46 @@ fn replication_connections_are_recorded() {
     let repl_psql = |user: &str, replication: &str, cmd: &str| {
         server
             .as_postgres("psql")
-            .args(["-X", "-A", "-t", "-d", &conninfo(user, replication), "-c", cmd])
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-d",
+                &conninfo(user, replication),
+                "-c",
+                cmd,
+            ])
             .output()
             .unwrap()
     };
     let out = repl_psql("postgres", "true", "IDENTIFY_SYSTEM");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = repl_psql("postgres", "database", "CREATE_REPLICATION_SLOT eg_pslot PHYSICAL");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = repl_psql(
+        "postgres",
+        "database",
+        "CREATE_REPLICATION_SLOT eg_pslot PHYSICAL",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = repl_psql("postgres", "database", "DROP_REPLICATION_SLOT eg_pslot");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = repl_psql("eg_repl", "true", "IDENTIFY_SYSTEM");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let backup = server.dir.path().join("eg_basebackup");
     let out = server
         .as_postgres("pg_basebackup")
@@ -902,7 +957,11 @@ fn replication_connections_are_recorded() {
         .args(["-p", PORT, "-U", "postgres"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     server.sql("ALTER SYSTEM SET extguard.block = 'replication'");
     server.sql("SELECT pg_reload_conf()");
@@ -931,27 +990,73 @@ fn replication_connections_are_recorded() {
         })
     };
     for (hook, detail, user, outcome) in [
-        ("authentication", "replication connection (physical) as postgres", "postgres", "attempted"),
-        ("replication_command", "command IDENTIFY_SYSTEM", "postgres", "attempted"),
+        (
+            "authentication",
+            "replication connection (physical) as postgres",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command IDENTIFY_SYSTEM",
+            "postgres",
+            "attempted",
+        ),
         (
             "authentication",
             "replication connection (logical, database postgres) as postgres",
             "postgres",
             "attempted",
         ),
-        ("replication_command", "command CREATE_REPLICATION_SLOT", "postgres", "attempted"),
-        ("replication_command", "command DROP_REPLICATION_SLOT", "postgres", "attempted"),
-        ("authentication", "replication connection (physical) as eg_repl", "eg_repl", "attempted"),
-        ("replication_command", "command IDENTIFY_SYSTEM", "eg_repl", "attempted"),
-        ("replication_command", "command BASE_BACKUP", "postgres", "attempted"),
-        ("authentication", "replication connection (physical) as eg_repl", "eg_repl", "blocked"),
+        (
+            "replication_command",
+            "command CREATE_REPLICATION_SLOT",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command DROP_REPLICATION_SLOT",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "authentication",
+            "replication connection (physical) as eg_repl",
+            "eg_repl",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command IDENTIFY_SYSTEM",
+            "eg_repl",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command BASE_BACKUP",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "authentication",
+            "replication connection (physical) as eg_repl",
+            "eg_repl",
+            "blocked",
+        ),
     ] {
-        assert!(has(hook, detail, user, outcome), "no {hook} record {detail:?} of {user} ({outcome}): {recs:#?}");
+        assert!(
+            has(hook, detail, user, outcome),
+            "no {hook} record {detail:?} of {user} ({outcome}): {recs:#?}"
+        );
     }
-    assert!(recs.iter().any(|r| r["session_user"] == "eg_repl" && r["superuser"] == false));
     assert!(recs
         .iter()
-        .any(|r| r["statement"].as_str().unwrap_or("").starts_with("CREATE_REPLICATION_SLOT eg_pslot")));
+        .any(|r| r["session_user"] == "eg_repl" && r["superuser"] == false));
+    assert!(recs.iter().any(|r| r["statement"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("CREATE_REPLICATION_SLOT eg_pslot")));
     assert_sinks_agree(&server);
 }
 
@@ -993,7 +1098,10 @@ fn extension_script_library_paths() {
     assert_eq!(recs[0]["vector"], "untrusted_language");
     assert_eq!(recs[0]["in_extension_script"], true);
     assert!(
-        recs[0]["detail"].as_str().unwrap().contains("$libdir/../lib/lo"),
+        recs[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("$libdir/../lib/lo"),
         "{}",
         recs[0]
     );

@@ -48,8 +48,12 @@ pub(crate) fn foreign_table_target(relid: pg_sys::Oid, verb: &str) -> Option<(Ve
                 let mut hits = file_fdw_hits((*table).options);
                 hits.extend(file_fdw_hits((*server).options));
                 hits.extend(file_fdw_hits((*fdw).options));
-                (!hits.is_empty())
-                    .then(|| (Vector::FileFdw, format!("{verb} {name}: {}", hits.join(", "))))
+                (!hits.is_empty()).then(|| {
+                    (
+                        Vector::FileFdw,
+                        format!("{verb} {name}: {}", hits.join(", ")),
+                    )
+                })
             }
             FdwKind::Postgres => Some((
                 Vector::RemoteConnection,
@@ -105,7 +109,11 @@ pub(crate) fn with_inheritors(relid: pg_sys::Oid) -> Vec<pg_sys::Oid> {
     // FFI boundary (it may raise an ERROR).
     unsafe {
         let list = pg_sys::ffi::pg_guard_ffi_boundary(|| {
-            find_all_inheritors(relid, pg_sys::NoLock as pg_sys::LOCKMODE, std::ptr::null_mut())
+            find_all_inheritors(
+                relid,
+                pg_sys::NoLock as pg_sys::LOCKMODE,
+                std::ptr::null_mut(),
+            )
         });
         match list.as_ref() {
             Some(l) => (0..l.length as usize)

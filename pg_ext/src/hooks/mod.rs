@@ -11,9 +11,9 @@ pub mod fmgr;
 pub mod guc_wrap;
 pub mod isolation;
 pub mod object_access;
+pub mod replication;
 pub mod settings_check;
 pub mod shmem;
-pub mod replication;
 pub mod utility;
 
 use crate::record::{Outcome, Record, Session, Stamps, LOG_PREFIX};
@@ -214,7 +214,8 @@ pub(crate) unsafe fn cstr(p: *const c_char) -> String {
     // (the server checks text on input); the result is NUL-terminated,
     // either `p` itself or a palloc'd copy in UTF-8.
     unsafe {
-        let utf8 = pg_sys::pg_server_to_any(p, bytes.len() as c_int, pg_sys::pg_enc::PG_UTF8 as c_int);
+        let utf8 =
+            pg_sys::pg_server_to_any(p, bytes.len() as c_int, pg_sys::pg_enc::PG_UTF8 as c_int);
         CStr::from_ptr(utf8).to_string_lossy().into_owned()
     }
 }

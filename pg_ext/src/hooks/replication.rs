@@ -44,7 +44,10 @@ pub fn install() {
 
 /// Whether `user` is audited (audit on, not an exempt role).
 fn audited(user: &str) -> bool {
-    settings::AUDIT.get() && !vectors::parse_list(&settings::exempt_roles()).iter().any(|r| r == user)
+    settings::AUDIT.get()
+        && !vectors::parse_list(&settings::exempt_roles())
+            .iter()
+            .any(|r| r == user)
 }
 
 /// Emit one record; true if it is to be refused (`may_block` and listed
@@ -134,7 +137,13 @@ unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int
         return;
     }
     let detail = format!("replication connection ({kind}) as {user}");
-    if record(session, "authentication", detail.clone(), String::new(), true) {
+    if record(
+        session,
+        "authentication",
+        detail.clone(),
+        String::new(),
+        true,
+    ) {
         refuse(Vector::Replication, &detail);
     }
 }

@@ -140,7 +140,11 @@ fn language_untrusted(name: &str) -> Option<bool> {
                 d.value()
             }
         };
-        let found = (attr(1) as u32, attr(5) != 0, [attr(6) as u32, attr(7) as u32]);
+        let found = (
+            attr(1) as u32,
+            attr(5) != 0,
+            [attr(6) as u32, attr(7) as u32],
+        );
         pg_sys::ReleaseSysCache(tup);
         found
     };
@@ -250,7 +254,9 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             let shipped_library = in_extension_script()
                 && super::is_extension_script_statement()
                 && lang == "c"
-                && library.as_deref().is_some_and(vectors::is_shipped_library_path);
+                && library
+                    .as_deref()
+                    .is_some_and(vectors::is_shipped_library_path);
             if language_untrusted(&lang) == Some(true) && !shipped_library {
                 found.push((
                     Vector::UntrustedLanguage,
@@ -743,8 +749,8 @@ unsafe extern "C-unwind" fn process_utility(
     );
     let _stmt = super::set_utility_stmt(pstmt, query_string);
     // SAFETY: as above.
-    let _script = unsafe { runs_extension_script((*pstmt).utilityStmt) }
-        .then(super::extension_script_scope);
+    let _script =
+        unsafe { runs_extension_script((*pstmt).utilityStmt) }.then(super::extension_script_scope);
     if !found.is_empty() {
         // SAFETY: as above.
         let stmt = unsafe { statement_text(pstmt, query_string) };
