@@ -138,7 +138,9 @@ SELECT (r->>'seq')::bigint                 AS seq,
        r->>'client_addr'                   AS client_addr,
        (r->>'pid')::integer                AS pid,
        (r->>'nesting_level')::integer      AS nesting_level,
-       (r->>'in_extension_script')::boolean AS in_extension_script
+       (r->>'in_extension_script')::boolean AS in_extension_script,
+       r->>'backend_type'                  AS backend_type,
+       (r->>'leader_pid')::integer         AS leader_pid
 FROM @extschema@.audit_events() AS r;
 
 REVOKE ALL ON FUNCTION @extschema@.audit_events() FROM PUBLIC;

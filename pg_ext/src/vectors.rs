@@ -34,6 +34,7 @@ pub enum Vector {
     ServerControl,
     CreateTablespace,
     ExtguardTamper,
+    Replication,
     /// Not an attempt: the isolation self-check recorded at server start.
     Isolation,
 }
@@ -61,7 +62,7 @@ impl Severity {
 
 impl Vector {
     /// Every vector, in documentation order.
-    pub const ALL: [Vector; 27] = [
+    pub const ALL: [Vector; 28] = [
         Vector::CopyProgram,
         Vector::CopyFile,
         Vector::FileFdw,
@@ -88,6 +89,7 @@ impl Vector {
         Vector::ServerControl,
         Vector::CreateTablespace,
         Vector::ExtguardTamper,
+        Vector::Replication,
         Vector::Isolation,
     ];
 
@@ -120,6 +122,7 @@ impl Vector {
             Vector::ServerControl => "server_control",
             Vector::CreateTablespace => "create_tablespace",
             Vector::ExtguardTamper => "extguard_tamper",
+            Vector::Replication => "replication",
             Vector::Isolation => "isolation",
         }
     }
@@ -136,7 +139,7 @@ impl Vector {
             | ExtguardSetting | ExtguardTamper | RoleAttribute | CatalogDml => Severity::Critical,
             CopyFile | LoFile | FileRead | AdminpackWrite | SensitiveSetting | GrantParameter
             | GrantPredefinedRole | SetRole | EventTrigger | RemoteConnection
-            | CreateSubscription | UserMapping | CreateTablespace => Severity::High,
+            | CreateSubscription | UserMapping | CreateTablespace | Replication => Severity::High,
             FileList | CreateServer | ServerControl | Isolation => Severity::Medium,
         }
     }
@@ -182,9 +185,7 @@ pub fn classify_internal_symbol(prosrc: &str) -> Option<Vector> {
 
 /// Classify a `LANGUAGE c` function by its library (`probin`) and symbol.
 pub fn classify_c_symbol(probin: &str, prosrc: &str) -> Option<Vector> {
-    let lib = probin.rsplit('/').next().unwrap_or(probin);
-    let lib = lib.strip_suffix(".so").unwrap_or(lib);
-    match lib {
+    match library_name(probin) {
         "adminpack" if prosrc.starts_with("pg_file_") || prosrc.starts_with("pg_logdir_ls") => {
             Some(Vector::AdminpackWrite)
         }
@@ -198,6 +199,67 @@ pub fn classify_c_symbol(probin: &str, prosrc: &str) -> Option<Vector> {
         }
         _ => None,
     }
+}
+
+/// Base name of a C library path (`$libdir/file_fdw.so` gives `file_fdw`).
+pub fn library_name(probin: &str) -> &str {
+    let lib = probin.rsplit('/').next().unwrap_or(probin);
+    lib.strip_suffix(".so").unwrap_or(lib)
+}
+
+/// Foreign-data wrappers whose scans reach outside the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdwKind {
+    /// file_fdw: reads a server file or runs a program.
+    File,
+    /// postgres_fdw: opens a connection to a server.
+    Postgres,
+}
+
+/// Recognise a wrapper by its handler function (a C function: library and
+/// symbol), whatever the wrapper is called.
+pub fn classify_fdw_handler(probin: &str, prosrc: &str) -> Option<FdwKind> {
+    match (library_name(probin), prosrc) {
+        ("file_fdw", "file_fdw_handler") => Some(FdwKind::File),
+        ("postgres_fdw", "postgres_fdw_handler") => Some(FdwKind::Postgres),
+        _ => None,
+    }
+}
+
+/// Language call/inline handlers (C symbols) of the untrusted procedural
+/// languages shipped with PostgreSQL: a language using one is untrusted
+/// whatever `lanpltrusted` says (a superuser can flip that flag).
+pub fn is_untrusted_pl_handler(prosrc: &str) -> bool {
+    matches!(
+        prosrc,
+        "plpython3_call_handler"
+            | "plpython3_inline_handler"
+            | "plpython_call_handler"
+            | "plpython_inline_handler"
+            | "plperlu_call_handler"
+            | "plperlu_inline_handler"
+            | "pltclu_call_handler"
+    )
+}
+
+/// Whether a language runs untrusted code: `c` and `internal` (by OID,
+/// so renaming does not help), a language not marked trusted, or one whose
+/// handler is an untrusted PL's.
+pub fn language_is_untrusted(lang_oid: u32, lanpltrusted: bool, handler_symbol: &str) -> bool {
+    const INTERNAL: u32 = 12;
+    const C: u32 = 13;
+    lang_oid == INTERNAL
+        || lang_oid == C
+        || !lanpltrusted
+        || is_untrusted_pl_handler(handler_symbol)
+}
+
+/// A `LANGUAGE c` body naming a library shipped in the library directory
+/// (`$libdir/name`): no further directories and no way out of it.
+pub fn is_shipped_library_path(probin: &str) -> bool {
+    probin
+        .strip_prefix("$libdir/")
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/') && rest != ".." && rest != ".")
 }
 
 /// What a setting name means to the auditor.
@@ -344,6 +406,44 @@ mod unit {
             None
         );
         assert_eq!(classify_c_symbol("$libdir/other", "pg_file_write"), None);
+    }
+
+    #[test]
+    fn fdw_identity() {
+        assert_eq!(
+            classify_fdw_handler("$libdir/file_fdw", "file_fdw_handler"),
+            Some(FdwKind::File)
+        );
+        assert_eq!(
+            classify_fdw_handler(
+                "/usr/lib/postgresql/15/lib/postgres_fdw.so",
+                "postgres_fdw_handler"
+            ),
+            Some(FdwKind::Postgres)
+        );
+        assert_eq!(
+            classify_fdw_handler("$libdir/other", "file_fdw_handler"),
+            None
+        );
+    }
+
+    #[test]
+    fn languages() {
+        assert!(language_is_untrusted(13, true, ""));
+        assert!(language_is_untrusted(12, true, ""));
+        assert!(language_is_untrusted(99999, false, "plpgsql_call_handler"));
+        assert!(language_is_untrusted(99999, true, "plpython3_call_handler"));
+        assert!(!language_is_untrusted(99999, true, "plpgsql_call_handler"));
+    }
+
+    #[test]
+    fn shipped_library_paths() {
+        assert!(is_shipped_library_path("$libdir/lo"));
+        assert!(!is_shipped_library_path("$libdir/../../../tmp/x"));
+        assert!(!is_shipped_library_path("$libdir/a/b"));
+        assert!(!is_shipped_library_path("$libdir/.."));
+        assert!(!is_shipped_library_path("/tmp/x"));
+        assert!(!is_shipped_library_path("lo"));
     }
 
     #[test]

@@ -98,18 +98,19 @@ impl Server {
     }
 
     fn psql(&self, user: &str, args: &[&str]) -> Output {
-        self.psql_with_options(user, None, args)
+        self.psql_with(user, "postgres", None, args)
     }
 
-    /// psql with connection options (`PGOPTIONS`, e.g. `-c log_min_messages=panic`).
-    fn psql_with_options(&self, user: &str, options: Option<&str>, args: &[&str]) -> Output {
+    /// psql in database `db` with connection options (`PGOPTIONS`, e.g.
+    /// `-c log_min_messages=panic`).
+    fn psql_with(&self, user: &str, db: &str, options: Option<&str>, args: &[&str]) -> Output {
         let mut c = self.as_postgres("psql");
         if let Some(o) = options {
             c.env("PGOPTIONS", o);
         }
         c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-h"])
             .arg(self.dir.path())
-            .args(["-p", PORT, "-U", user, "-d", "postgres"])
+            .args(["-p", PORT, "-U", user, "-d", db])
             .args(args)
             .output()
             .unwrap()
@@ -168,6 +169,32 @@ struct Expect {
     secrets: Vec<String>,
     identity_switch: bool,
     forged_log_lines: usize,
+    /// `key=value` (equal) or `key~=text` (contains): some record's field.
+    fields: Vec<String>,
+    /// Database to run in and its encoding (created if missing).
+    database: Option<(String, String)>,
+}
+
+/// Whether some record's field matches `spec` (`key=value` or `key~=text`).
+fn field_matches(recs: &[Value], spec: &str) -> bool {
+    let (key, want, contains) = match spec.split_once("~=") {
+        Some((k, v)) => (k, v, true),
+        None => {
+            let (k, v) = spec.split_once('=').unwrap_or((spec, ""));
+            (k, v, false)
+        }
+    };
+    recs.iter().any(|r| {
+        let got = match &r[key] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if contains {
+            got.contains(want)
+        } else {
+            got == want
+        }
+    })
 }
 
 fn parse_expect(sql: &str) -> Expect {
@@ -203,6 +230,13 @@ fn parse_expect(sql: &str) -> Expect {
             e.details.push(v.trim().to_string());
         } else if let Some(v) = rest.strip_prefix("forbid: ") {
             e.forbid.push(v.trim().to_string());
+        } else if let Some(v) = rest.strip_prefix("expect-field: ") {
+            e.fields.push(v.trim().to_string());
+        } else if let Some(v) = rest.strip_prefix("database: ") {
+            let mut parts = v.split_whitespace();
+            let name = parts.next().unwrap().to_string();
+            let encoding = parts.next().unwrap_or("UTF8").to_string();
+            e.database = Some((name, encoding));
         } else if rest.trim() == "errors-ok" {
             e.errors_ok = true;
         }
@@ -280,12 +314,28 @@ fn escape_battery() {
         let sql = std::fs::read_to_string(file).unwrap();
         let exp = parse_expect(&sql);
         let role = exp.role.clone().unwrap_or_else(|| "postgres".into());
+        let db = match &exp.database {
+            Some((name, encoding)) => {
+                let exists = server.sql(&format!(
+                    "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
+                ));
+                if exists == "0" {
+                    server.sql(&format!(
+                        "CREATE DATABASE {name} ENCODING '{encoding}' LC_COLLATE 'C' \
+                         LC_CTYPE 'C' TEMPLATE template0"
+                    ));
+                }
+                name.clone()
+            }
+            None => "postgres".to_string(),
+        };
         let before = server.last_seq();
         // psql runs as the postgres OS user: copy the file where it can read it.
         let copy = server.dir.path().join(&name);
         std::fs::write(&copy, &sql).unwrap();
-        let out = server.psql_with_options(
+        let out = server.psql_with(
             &role,
+            &db,
             exp.options.as_deref(),
             &["-v", "VERBOSITY=verbose", "-f", copy.to_str().unwrap()],
         );
@@ -350,7 +400,7 @@ fn escape_battery() {
                 .as_str()
                 .unwrap_or("")
                 .starts_with("CREATE EXTENSION");
-            if r["database"] != "postgres" || r["in_extension_script"] != in_script {
+            if r["database"] != db.as_str() || r["in_extension_script"] != in_script {
                 failures.push(format!("{name}: database/in_extension_script wrong: {r}"));
             }
             let detail = r["detail"].as_str().unwrap_or("");
@@ -371,6 +421,11 @@ fn escape_battery() {
                 .any(|r| r["detail"].as_str().unwrap_or("").contains(d.as_str()))
             {
                 failures.push(format!("{name}: no record detail contains {d:?}"));
+            }
+        }
+        for f in &exp.fields {
+            if !field_matches(&recs, f) {
+                failures.push(format!("{name}: no record has field {f:?}: {recs:?}"));
             }
         }
         for e in &exp.errors {
@@ -423,7 +478,8 @@ fn escape_battery() {
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .map(|v| (v["seq"].as_i64().unwrap(), v))
         .collect();
-    let log = std::fs::read_to_string(server.log()).unwrap();
+    // Lossy: a LATIN1 database's own messages are not UTF-8 (records are).
+    let log = String::from_utf8_lossy(&std::fs::read(server.log()).unwrap()).into_owned();
     // The log holds forged lines too (any role can RAISE LOG one): the
     // genuine records are those whose MAC verifies; exactly the forged
     // lines of the battery fail, none is missing.
@@ -824,4 +880,394 @@ fn audit_under_load() {
     // The server log has every record too.
     let log = std::fs::read_to_string(server.log()).unwrap();
     assert!(log.matches("EXTGUARD_AUDIT ").count() as i64 >= last);
+}
+
+/// Records of every sink keyed by (seq_epoch, seq): the audit file, the
+/// server log, and the ring (current epoch only).
+type Keyed = BTreeMap<(String, i64), Value>;
+
+fn keyed(records: impl IntoIterator<Item = Value>) -> Keyed {
+    records
+        .into_iter()
+        .map(|v| {
+            (
+                (
+                    v["seq_epoch"].as_str().unwrap().to_string(),
+                    v["seq"].as_i64().unwrap(),
+                ),
+                v,
+            )
+        })
+        .collect()
+}
+
+fn log_records(server: &Server) -> Vec<Value> {
+    std::fs::read_to_string(server.log())
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once("EXTGUARD_AUDIT ").map(|(_, j)| j))
+        .map(|j| serde_json::from_str(j).unwrap_or_else(|e| panic!("bad log record {j:?}: {e}")))
+        .collect()
+}
+
+/// The three sinks hold the same records: file and log identical, and
+/// the ring identical to both for what it still holds.
+fn assert_sinks_agree(server: &Server) -> Keyed {
+    let file = keyed(audit_file_records(server));
+    let log = keyed(log_records(server));
+    let only_file: Vec<_> = file.keys().filter(|k| !log.contains_key(*k)).collect();
+    let only_log: Vec<_> = log.keys().filter(|k| !file.contains_key(*k)).collect();
+    assert!(
+        only_file.is_empty() && only_log.is_empty(),
+        "sinks disagree: only in file {only_file:?}, only in log {only_log:?}"
+    );
+    for (k, v) in &file {
+        assert_eq!(
+            Some(v),
+            log.get(k),
+            "record {k:?} differs between file and log"
+        );
+    }
+    let ring = keyed(server.records_after(0));
+    let stats: Value = serde_json::from_str(&server.sql("SELECT extguard.audit_stats()")).unwrap();
+    let (last, cap) = (
+        stats["last_seq"].as_i64().unwrap(),
+        stats["capacity"].as_i64().unwrap(),
+    );
+    let epoch = ring.keys().next().map(|(e, _)| e.clone());
+    for (k, v) in &ring {
+        assert_eq!(
+            Some(v),
+            file.get(k),
+            "ring record {k:?} not in the file as is"
+        );
+    }
+    if let Some(epoch) = epoch {
+        for (k, _) in file
+            .iter()
+            .filter(|((e, s), _)| *e == epoch && *s > last - cap)
+        {
+            assert!(ring.contains_key(k), "ring lacks {k:?}");
+        }
+    }
+    file
+}
+
+/// Spawn psql running `sql` as postgres with application_name `app`.
+fn spawn_psql(server: &Server, app: &str, sql: &str) -> std::process::Child {
+    server
+        .as_postgres("psql")
+        .env("PGAPPNAME", app)
+        .args(["-X", "-h"])
+        .arg(server.dir.path())
+        .args(["-p", PORT, "-U", "postgres", "-d", "postgres", "-c", sql])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Pid of the backend of `app` once it runs a statement matching `active`.
+fn backend_pid(server: &Server, app: &str, active: &str) -> String {
+    for _ in 0..200 {
+        let pid = server.sql(&format!(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = '{app}' \
+             AND state = 'active' AND {active}"
+        ));
+        if !pid.is_empty() {
+            return pid;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("backend of {app} not found");
+}
+
+/// A backend terminated (pg_terminate_backend) while it is writing
+/// records, or killed (SIGKILL, crash-restart) after an action: the audit
+/// file and the server log hold exactly the same records, and the ring
+/// the same as both for what it holds.
+#[test]
+fn sinks_agree_when_backends_are_terminated_or_killed() {
+    let Some(bindir) = environment() else { return };
+    let server = Server::start(bindir);
+    server.sql("CREATE EXTENSION extguard");
+    let storm = "DO $$ BEGIN FOR i IN 1..200000 LOOP EXECUTE 'LOAD ''auto_explain'''; \
+                 END LOOP; END $$";
+    for i in 0..15u64 {
+        let app = format!("eg_term_{i}");
+        let mut child = spawn_psql(&server, &app, storm);
+        backend_pid(&server, &app, "query LIKE 'DO%'");
+        std::thread::sleep(std::time::Duration::from_millis(20 + 23 * i));
+        server.sql(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{app}'"
+        ));
+        let _ = child.wait();
+    }
+    let terminated = assert_sinks_agree(&server);
+    let stormed = terminated
+        .values()
+        .filter(|r| {
+            r["application_name"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("eg_term_")
+        })
+        .count();
+    assert!(
+        stormed > 15,
+        "only {stormed} records from terminated backends"
+    );
+
+    // SIGKILL right after an action: the record was written before it.
+    let mut child = spawn_psql(
+        &server,
+        "eg_kill",
+        "SELECT length(pg_read_file('postgresql.conf', 0, 1)), pg_sleep(60)",
+    );
+    let pid = backend_pid(&server, "eg_kill", "wait_event = 'PgSleep'");
+    assert!(Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let _ = child.wait();
+    let mut back = false;
+    for _ in 0..300 {
+        if server
+            .psql("postgres", &["-c", "SELECT 1"])
+            .status
+            .success()
+        {
+            back = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(back, "server did not come back after the crash");
+    server.sql("LOAD 'auto_explain'");
+    let all = assert_sinks_agree(&server);
+    assert!(
+        all.values()
+            .any(|r| r["application_name"] == "eg_kill" && r["vector"] == "file_read"),
+        "the killed backend's record is missing"
+    );
+}
+
+/// Replication connections (walsenders) are recorded at authentication
+/// and at each replication command, physical and logical, superuser and
+/// REPLICATION role, and refused at authentication when blocked.
+#[test]
+fn replication_connections_are_recorded() {
+    let Some(bindir) = environment() else { return };
+    let server = Server::start(bindir);
+    server.sql("CREATE EXTENSION extguard");
+    server.sql("CREATE ROLE eg_repl REPLICATION LOGIN");
+    let before = server.last_seq();
+    let conninfo = |user: &str, replication: &str| {
+        format!(
+            "host={} port={PORT} user={user} dbname=postgres replication={replication}",
+            server.dir.path().display()
+        )
+    };
+    let repl_psql = |user: &str, replication: &str, cmd: &str| {
+        server
+            .as_postgres("psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-d",
+                &conninfo(user, replication),
+                "-c",
+                cmd,
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = repl_psql("postgres", "true", "IDENTIFY_SYSTEM");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = repl_psql(
+        "postgres",
+        "database",
+        "CREATE_REPLICATION_SLOT eg_pslot PHYSICAL",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = repl_psql("postgres", "database", "DROP_REPLICATION_SLOT eg_pslot");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = repl_psql("eg_repl", "true", "IDENTIFY_SYSTEM");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let backup = server.dir.path().join("eg_basebackup");
+    let out = server
+        .as_postgres("pg_basebackup")
+        .arg("-D")
+        .arg(&backup)
+        .args(["-X", "none", "-c", "fast", "--no-sync", "-h"])
+        .arg(server.dir.path())
+        .args(["-p", PORT, "-U", "postgres"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    server.sql("ALTER SYSTEM SET extguard.block = 'replication'");
+    server.sql("SELECT pg_reload_conf()");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let out = repl_psql("eg_repl", "true", "IDENTIFY_SYSTEM");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("extguard: replication is blocked"),
+        "{stderr}"
+    );
+    server.sql("ALTER SYSTEM RESET extguard.block");
+    server.sql("SELECT pg_reload_conf()");
+
+    let recs: Vec<Value> = server
+        .records_after(before)
+        .into_iter()
+        .filter(|r| r["vector"] == "replication")
+        .collect();
+    let has = |hook: &str, detail: &str, user: &str, outcome: &str| {
+        recs.iter().any(|r| {
+            r["hook"] == hook
+                && r["detail"].as_str().unwrap_or("").contains(detail)
+                && r["session_user"] == user
+                && r["outcome"] == outcome
+                && r["backend_type"] == "walsender"
+        })
+    };
+    for (hook, detail, user, outcome) in [
+        (
+            "authentication",
+            "replication connection (physical) as postgres",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command IDENTIFY_SYSTEM",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "authentication",
+            "replication connection (logical, database postgres) as postgres",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command CREATE_REPLICATION_SLOT",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command DROP_REPLICATION_SLOT",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "authentication",
+            "replication connection (physical) as eg_repl",
+            "eg_repl",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command IDENTIFY_SYSTEM",
+            "eg_repl",
+            "attempted",
+        ),
+        (
+            "replication_command",
+            "command BASE_BACKUP",
+            "postgres",
+            "attempted",
+        ),
+        (
+            "authentication",
+            "replication connection (physical) as eg_repl",
+            "eg_repl",
+            "blocked",
+        ),
+    ] {
+        assert!(
+            has(hook, detail, user, outcome),
+            "no {hook} record {detail:?} of {user} ({outcome}): {recs:#?}"
+        );
+    }
+    assert!(recs
+        .iter()
+        .any(|r| r["session_user"] == "eg_repl" && r["superuser"] == false));
+    assert!(recs.iter().any(|r| r["statement"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("CREATE_REPLICATION_SLOT eg_pslot")));
+    assert_sinks_agree(&server);
+}
+
+/// Removes the files of a test extension when dropped.
+struct TestExtension(Vec<PathBuf>);
+
+impl Drop for TestExtension {
+    fn drop(&mut self) {
+        for f in &self.0 {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+}
+
+/// In an extension script, a C function whose `$libdir/...` path leaves
+/// the library directory is recorded; one naming a library in it is the
+/// extension itself and is not.
+#[test]
+fn extension_script_library_paths() {
+    let Some(bindir) = environment() else { return };
+    let share = pg_config("--sharedir").expect("pg_config --sharedir");
+    let dir = Path::new(&share).join("extension");
+    let control = dir.join("eg_libdir_escape.control");
+    let script = dir.join("eg_libdir_escape--1.0.sql");
+    let _files = TestExtension(vec![control.clone(), script.clone()]);
+    std::fs::write(&control, "default_version = '1.0'\nrelocatable = true\n").unwrap();
+    std::fs::write(
+        &script,
+        "CREATE FUNCTION eg_lo_escaped() RETURNS trigger AS '$libdir/../lib/lo', 'lo_manage' LANGUAGE c;\n\
+         CREATE FUNCTION eg_lo_shipped() RETURNS trigger AS '$libdir/lo', 'lo_manage' LANGUAGE c;\n",
+    )
+    .unwrap();
+    let server = Server::start(bindir);
+    server.sql("CREATE EXTENSION extguard");
+    let before = server.last_seq();
+    server.sql("CREATE EXTENSION eg_libdir_escape");
+    let recs = server.records_after(before);
+    assert_eq!(recs.len(), 1, "{recs:#?}");
+    assert_eq!(recs[0]["vector"], "untrusted_language");
+    assert_eq!(recs[0]["in_extension_script"], true);
+    assert!(
+        recs[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("$libdir/../lib/lo"),
+        "{}",
+        recs[0]
+    );
 }

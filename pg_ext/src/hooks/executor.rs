@@ -1,7 +1,7 @@
 //! Executor hooks: ExecutorCheckPerms (DML on pg_catalog tables, scans of
 //! file_fdw and postgres_fdw foreign tables),
-//! ExecutorStart (remember the statement text for records made while the
-//! plan is set up) and ExecutorRun (nesting depth).
+//! ExecutorStart and ExecutorRun (remember the statement text for records
+//! made while the plan is set up or runs; nesting depth).
 
 use super::{report, BackendLocal};
 use crate::vectors::Vector;
@@ -83,43 +83,19 @@ unsafe fn catalog_writes(range_table: *mut pg_sys::List) -> Vec<String> {
 
 /// Foreign tables this range table reads or writes through file_fdw (a
 /// program run or a server file read at scan time) or postgres_fdw (a
-/// connection opened at scan time), however long ago they were created.
+/// connection opened at scan time), however long ago they were created
+/// and whatever their wrapper is called.
 ///
 /// # Safety
 /// `range_table` must be NULL or a List of RangeTblEntry.
 unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)> {
-    let mut out = Vec::new();
-    // SAFETY: per caller; the foreign catalog lookups return palloc'd
-    // structs for an existing foreign table (the executor holds a lock).
+    // SAFETY: per caller; the executor holds a lock on each table.
     unsafe {
-        for r in relations(range_table) {
-            if !is_foreign_table(r) {
-                continue;
-            }
-            let table = pg_sys::GetForeignTable(r.relid);
-            let server = pg_sys::GetForeignServer((*table).serverid);
-            let fdw = pg_sys::GetForeignDataWrapper((*server).fdwid);
-            let name = super::cstr(pg_sys::get_rel_name(r.relid));
-            match super::cstr((*fdw).fdwname).as_str() {
-                "file_fdw" => {
-                    let hits = super::utility::file_fdw_hits((*table).options);
-                    if !hits.is_empty() {
-                        out.push((Vector::FileFdw, format!("scan {name}: {}", hits.join(", "))));
-                    }
-                }
-                "postgres_fdw" => out.push((
-                    Vector::RemoteConnection,
-                    format!(
-                        "scan {name} through server {} ({})",
-                        super::cstr((*server).servername),
-                        super::utility::options_text((*server).options)
-                    ),
-                )),
-                _ => {}
-            }
-        }
+        relations(range_table)
+            .filter(|r| is_foreign_table(r))
+            .filter_map(|r| super::fdw::foreign_table_target(r.relid, "scan"))
+            .collect()
     }
-    out
 }
 
 /// Whether a range table may hold something to record: a write to a
@@ -204,6 +180,10 @@ unsafe extern "C-unwind" fn executor_run(
     execute_once: bool,
 ) {
     let _depth = super::enter_depth();
+    // Records made while the plan runs (trigger functions, index support
+    // functions, ...) name this statement.
+    // SAFETY: valid QueryDesc; its sourceText outlives this call.
+    let _text = super::set_source_text(unsafe { (*query_desc).sourceText });
     // SAFETY: chain inside the FFI boundary.
     unsafe {
         match PREV_RUN {
@@ -314,6 +294,29 @@ unsafe fn scan_node(
             _ => {}
         }
     }
+}
+
+/// Constant text arguments of one call expression (FuncExpr or OpExpr),
+/// joined with ", "; None if there are none.
+///
+/// # Safety
+/// `expr` must be NULL or a valid expression node.
+pub(crate) unsafe fn const_args_of_expr(expr: *mut pg_sys::Node) -> Option<String> {
+    // SAFETY: casts follow tag checks.
+    let args = unsafe {
+        match tag_of(expr) {
+            Some(NodeTag::T_FuncExpr) => (*expr.cast::<pg_sys::FuncExpr>()).args,
+            Some(NodeTag::T_OpExpr) => (*expr.cast::<pg_sys::OpExpr>()).args,
+            _ => return None,
+        }
+    };
+    // SAFETY: args is a List of expression nodes.
+    let texts: Vec<String> = unsafe { super::utility::list_ptrs::<pg_sys::Node>(args) }
+        .into_iter()
+        // SAFETY: each element is an expression node.
+        .filter_map(|a| unsafe { const_text(a) })
+        .collect();
+    (!texts.is_empty()).then(|| texts.join(", "))
 }
 
 /// Text of a non-NULL `text` constant.

@@ -7,9 +7,12 @@
 
 pub mod errors;
 pub mod executor;
+pub mod fdw;
+pub mod fmgr;
 pub mod guc_wrap;
 pub mod isolation;
 pub mod object_access;
+pub mod replication;
 pub mod settings_check;
 pub mod shmem;
 pub mod utility;
@@ -70,6 +73,23 @@ static TAMPER_SCOPE: BackendLocal<Cell<u8>> = BackendLocal::new(Cell::new(0));
 static UTILITY_STMT: BackendLocal<Cell<(*mut pg_sys::PlannedStmt, *const c_char)>> =
     BackendLocal::new(Cell::new((std::ptr::null_mut(), std::ptr::null())));
 
+/// Nesting depth at which the statements of the running CREATE / ALTER
+/// EXTENSION script run (-1 outside one).
+static EXTENSION_SCRIPT_DEPTH: BackendLocal<Cell<i32>> = BackendLocal::new(Cell::new(-1));
+
+/// Enter CREATE / ALTER EXTENSION (before its depth is entered): its
+/// script's statements run one level deeper than the statement itself.
+pub(crate) fn extension_script_scope() -> Restore<i32> {
+    Restore::set(&EXTENSION_SCRIPT_DEPTH, DEPTH.get() + 1)
+}
+
+/// Whether the utility statement being classified is a statement of the
+/// extension script itself, not one run by an event trigger or a function
+/// while the script runs.
+pub(crate) fn is_extension_script_statement() -> bool {
+    DEPTH.get() == EXTENSION_SCRIPT_DEPTH.get()
+}
+
 /// Enter a utility statement; `recorded`: it was already recorded as
 /// `extguard_tamper` by the utility hook; `own_script`: it is CREATE
 /// EXTENSION extguard.
@@ -128,6 +148,8 @@ pub fn install() {
     executor::install();
     guc_wrap::install();
     errors::install();
+    fmgr::install();
+    replication::install();
 }
 
 /// Drop guard that restores a backend-local cell; runs on unwind too.
@@ -170,16 +192,35 @@ pub(crate) fn set_source_text(p: *const c_char) -> Restore<*const c_char> {
     Restore::set(&SOURCE_TEXT, p)
 }
 
-/// Copy a C string (NULL gives "").
+/// Copy a C string in the server encoding (NULL gives ""), as UTF-8:
+/// converted once from the database encoding (LATIN1, EUC_JP, ...), so a
+/// record shows what the server executes; UTF-8 and SQL_ASCII bytes are
+/// taken as they are (invalid UTF-8 replaced).
 ///
 /// # Safety
 /// `p` must be NULL or point to a NUL-terminated string.
 pub(crate) unsafe fn cstr(p: *const c_char) -> String {
     if p.is_null() {
-        String::new()
-    } else {
-        // SAFETY: caller guarantees a NUL-terminated string.
-        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+        return String::new();
+    }
+    // SAFETY: caller guarantees a NUL-terminated string.
+    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return unsafe { String::from_utf8_unchecked(bytes.to_vec()) };
+    }
+    // SAFETY: GetDatabaseEncoding reads a backend global.
+    let encoding = unsafe { pg_sys::GetDatabaseEncoding() } as u32;
+    if encoding == pg_sys::pg_enc::PG_UTF8 || encoding == pg_sys::pg_enc::PG_SQL_ASCII {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    // SAFETY: `p` holds `bytes.len()` bytes of validly encoded server text
+    // (the server checks text on input); the result is NUL-terminated,
+    // either `p` itself or a palloc'd copy in UTF-8.
+    unsafe {
+        let utf8 =
+            pg_sys::pg_server_to_any(p, bytes.len() as c_int, pg_sys::pg_enc::PG_UTF8 as c_int);
+        CStr::from_ptr(utf8).to_string_lossy().into_owned()
     }
 }
 
@@ -188,7 +229,23 @@ fn role_name(oid: pg_sys::Oid) -> String {
     unsafe { cstr(pg_sys::GetUserNameFromId(oid, true)) }
 }
 
+/// Process type and, in a parallel worker, the leader's pid.
+fn process_facts() -> (String, Option<i32>) {
+    // SAFETY: MyBackendType and MyProc are set for every process that runs
+    // hooks; lockGroupLeader points into the shared PGPROC array.
+    unsafe {
+        let backend_type = cstr(pg_sys::GetBackendTypeDesc(pg_sys::MyBackendType));
+        let leader = if pg_sys::ParallelWorkerNumber >= 0 && !pg_sys::MyProc.is_null() {
+            (*pg_sys::MyProc).lockGroupLeader.as_ref().map(|l| l.pid)
+        } else {
+            None
+        };
+        (backend_type, leader)
+    }
+}
+
 fn session() -> Session {
+    let (backend_type, leader_pid) = process_facts();
     // SAFETY: reads backend globals that are valid in a normal backend
     // inside a transaction (every hook that records runs in one).
     unsafe {
@@ -205,6 +262,8 @@ fn session() -> Session {
             pid: pg_sys::MyProcPid,
             nesting_level: DEPTH.get(),
             in_extension_script: pg_sys::creating_extension,
+            backend_type,
+            leader_pid,
         }
     }
 }
@@ -232,13 +291,10 @@ fn timestamp(t: pg_sys::TimestampTz) -> String {
     unsafe { cstr(pg_sys::timestamptz_to_str(t)) }
 }
 
-/// Whether the auditor is active for this session and vector.
+/// Whether the auditor is active for this session and vector. Every
+/// process that executes a vector records it: parallel workers (with
+/// `leader_pid`), autovacuum and background workers too.
 fn should_record(vector: Vector) -> bool {
-    // SAFETY: plain reads of backend globals.
-    let parallel_worker = unsafe { pg_sys::ParallelWorkerNumber >= 0 };
-    if parallel_worker {
-        return false; // the leader records
-    }
     if vector == Vector::ExtguardSetting {
         return true;
     }
@@ -332,21 +388,54 @@ pub(crate) fn report(
     };
     emit(&record);
     if blocked {
-        ereport!(
-            PgLogLevel::ERROR,
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!("extguard: {} is blocked on this server", vector.id()),
-            format!(
-                "The vector id is listed in extguard.block. Detail: {}",
-                record.detail
-            )
-        );
+        refuse(vector, &record.detail);
     }
 }
 
-/// The one emit path: number and stamp `record`, then write it to the
-/// server log, the shared-memory ring and the audit file (if set).
+/// Refuse a blocked vector with an ERROR.
+pub(crate) fn refuse(vector: Vector, detail: &str) {
+    ereport!(
+        PgLogLevel::ERROR,
+        PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        format!("extguard: {} is blocked on this server", vector.id()),
+        format!("The vector id is listed in extguard.block. Detail: {detail}")
+    );
+}
+
+/// `HOLD_INTERRUPTS()` until dropped (`RESUME_INTERRUPTS()`). If an ERROR
+/// reset the count meanwhile (errfinish does), the drop leaves it alone.
+struct HoldInterrupts(u32);
+
+impl HoldInterrupts {
+    fn new() -> Self {
+        // SAFETY: the backend's own interrupt holdoff counter.
+        unsafe {
+            let before = pg_sys::InterruptHoldoffCount;
+            pg_sys::InterruptHoldoffCount = before + 1;
+            HoldInterrupts(before)
+        }
+    }
+}
+
+impl Drop for HoldInterrupts {
+    fn drop(&mut self) {
+        // SAFETY: as above.
+        unsafe {
+            if pg_sys::InterruptHoldoffCount == self.0 + 1 {
+                pg_sys::InterruptHoldoffCount = self.0;
+            }
+        }
+    }
+}
+
+/// Stamp a record and write it to the three sinks, with interrupts held:
+/// a query cancel or `pg_terminate_backend` arriving meanwhile (the
+/// server-log `ereport` checks for interrupts when it ends) takes effect
+/// only once every sink has the record. The file line is written first,
+/// then the log line and the ring slot, then the file is flushed to disk
+/// (`fdatasync`), all before the action.
 pub(crate) fn emit(record: &Record) {
+    let _hold = HoldInterrupts::new();
     let seq = shmem::next_seq();
     let stamps = Stamps {
         seq,
@@ -361,13 +450,12 @@ pub(crate) fn emit(record: &Record) {
         Some(key) => audit_mac::seal(key, &json),
         None => json,
     };
+    let path = settings::audit_file();
+    let file = (!path.is_empty()).then(|| sinks::append_line(&path, &json));
     log_server_only(&format!("{LOG_PREFIX}{json}"));
     shmem::push(seq, &json, privileged_session());
-    let file = settings::audit_file();
-    if !file.is_empty() {
-        if let Err(e) = sinks::append_line(&file, &json) {
-            pgrx::warning!("extguard: could not write audit file \"{file}\": {e}");
-        }
+    if let Some(Err(e)) = file.map(|f| f.and_then(|f| f.sync_data())) {
+        pgrx::warning!("extguard: could not write audit file \"{path}\": {e}");
     }
 }
 

@@ -70,8 +70,9 @@ unsafe extern "C-unwind" fn invalidate(_arg: pg_sys::Datum, _cacheid: i32, _hash
     CACHE.borrow_mut().clear();
 }
 
-/// Look up what function `oid` is (uncached).
-fn lookup(oid: pg_sys::Oid) -> Option<(Vector, String)> {
+/// What a function is: language OID, name, `prosrc` and `probin` (empty
+/// when NULL); None if there is no such function.
+pub(crate) fn proc_identity(oid: pg_sys::Oid) -> Option<(u32, String, String, String)> {
     // SAFETY: syscache lookup; the tuple is released before returning;
     // GETSTRUCT is t_data + t_hoff; text attributes copied via text_to_cstring.
     unsafe {
@@ -103,23 +104,74 @@ fn lookup(oid: pg_sys::Oid) -> Option<(Vector, String)> {
                 cstr(pg_sys::text_to_cstring(d.cast_mut_ptr::<pg_sys::text>()))
             }
         };
-        let result = match lang {
-            INTERNAL_LANGUAGE => {
-                let src = text_attr(pg_sys::Anum_pg_proc_prosrc);
-                vectors::classify_internal_symbol(&src)
-                    .map(|v| (v, format!("{proname} (internal {src})")))
-            }
-            C_LANGUAGE => {
-                let src = text_attr(pg_sys::Anum_pg_proc_prosrc);
-                let bin = text_attr(pg_sys::Anum_pg_proc_probin);
-                vectors::classify_c_symbol(&bin, &src)
-                    .map(|v| (v, format!("{proname} (C {bin}:{src})")))
-            }
-            _ => None,
+        let src = text_attr(pg_sys::Anum_pg_proc_prosrc);
+        let bin = if lang == C_LANGUAGE {
+            text_attr(pg_sys::Anum_pg_proc_probin)
+        } else {
+            String::new()
         };
         pg_sys::ReleaseSysCache(tup);
-        result
+        Some((lang, proname, src, bin))
     }
+}
+
+/// Look up what function `oid` is (uncached).
+fn lookup(oid: pg_sys::Oid) -> Option<(Vector, String)> {
+    let (lang, proname, src, bin) = proc_identity(oid)?;
+    match lang {
+        INTERNAL_LANGUAGE => vectors::classify_internal_symbol(&src)
+            .map(|v| (v, format!("{proname} (internal {src})"))),
+        C_LANGUAGE => vectors::classify_c_symbol(&bin, &src)
+            .map(|v| (v, format!("{proname} (C {bin}:{src})"))),
+        _ => None,
+    }
+}
+
+/// Function vectors recorded in the running statement of this backend:
+/// the statement (its start time and local transaction id) and, per
+/// function OID, whether the fmgr hook recorded it.
+struct Seen {
+    statement: (i64, u32),
+    oids: Vec<(u32, bool)>,
+}
+
+static SEEN: BackendLocal<RefCell<Seen>> = BackendLocal::new(RefCell::new(Seen {
+    statement: (0, 0),
+    oids: Vec::new(),
+}));
+
+/// Whether a call of function vector `oid` seen now is to be recorded:
+/// the fmgr hook records a function once per statement, and not when the
+/// executor's setup (object-access execute) already recorded it; the
+/// object-access path records every setup, except one the fmgr hook
+/// already recorded in this statement.
+pub(crate) fn claim_function_record(oid: pg_sys::Oid, by_fmgr: bool) -> bool {
+    // SAFETY: reads backend globals; MyProc is set in every process that
+    // runs hooks.
+    let statement = unsafe {
+        let lxid = MyProc_lxid();
+        (pg_sys::GetCurrentStatementStartTimestamp(), lxid)
+    };
+    let mut seen = SEEN.borrow_mut();
+    if seen.statement != statement {
+        seen.statement = statement;
+        seen.oids.clear();
+    }
+    let key = oid.to_u32();
+    match seen.oids.iter().find(|(o, _)| *o == key) {
+        Some(&(_, fmgr_recorded)) => !by_fmgr && !fmgr_recorded,
+        None => {
+            seen.oids.push((key, by_fmgr));
+            true
+        }
+    }
+}
+
+/// Local transaction id of this process (0 without a PGPROC).
+#[allow(non_snake_case)]
+unsafe fn MyProc_lxid() -> u32 {
+    // SAFETY: per caller.
+    unsafe { pg_sys::MyProc.as_ref().map_or(0, |p| p.lxid) }
 }
 
 /// What function `oid` is, if it is a vector (cached per backend).
@@ -305,14 +357,15 @@ unsafe extern "C-unwind" fn object_access(
 ) {
     if access == pg_sys::ObjectAccessType::OAT_FUNCTION_EXECUTE {
         if let Some((v, mut detail)) = classify(object_id) {
-            if v == Vector::RemoteConnection {
-                // The hook does not see arguments; constant ones (the
-                // connection string) are read from the plan being set up.
+            if claim_function_record(object_id, false) {
+                // The hook does not see arguments; constant ones (a file
+                // name, the connection string) are read from the plan
+                // being set up.
                 if let Some(args) = super::executor::const_args_of(object_id) {
                     detail = format!("{detail} args: {}", vectors::redact_secrets(&args));
                 }
+                report(v, "function_execute", detail, None);
             }
-            report(v, "function_execute", detail, None);
         }
     } else if let Some(detail) = tamper_target(access, class_id, object_id) {
         if super::claim_tamper_record() {

@@ -110,12 +110,15 @@ unsafe fn option_true(arg: *mut pg_sys::Node) -> bool {
     }
 }
 
-/// `Some(trusted)` for an existing language, None if there is none.
-fn language_trusted(name: &str) -> Option<bool> {
+/// `Some(untrusted)` for an existing language, None if there is none.
+/// Decided by what the language is (`c` / `internal` by OID, an untrusted
+/// PL's handler), not only by `lanpltrusted`, which a superuser can set.
+fn language_untrusted(name: &str) -> Option<bool> {
     let name = std::ffi::CString::new(name).ok()?;
     // SAFETY: syscache lookup by NUL-terminated name; tuple released; the
-    // attribute 5 of pg_language is lanpltrusted (bool, NOT NULL).
-    unsafe {
+    // attributes of pg_language are 1 oid, 5 lanpltrusted, 6 lanplcallfoid,
+    // 7 laninline (all NOT NULL).
+    let (oid, trusted, handlers) = unsafe {
         let tup = pg_sys::SearchSysCache1(
             pg_sys::SysCacheIdentifier::LANGNAME as i32,
             pg_sys::Datum::from(name.as_ptr()),
@@ -123,17 +126,40 @@ fn language_trusted(name: &str) -> Option<bool> {
         if tup.is_null() {
             return None;
         }
-        let mut isnull = false;
-        let d = pg_sys::SysCacheGetAttr(
-            pg_sys::SysCacheIdentifier::LANGNAME as i32,
-            tup,
-            5,
-            &mut isnull,
+        let attr = |n: i16| {
+            let mut isnull = false;
+            let d = pg_sys::SysCacheGetAttr(
+                pg_sys::SysCacheIdentifier::LANGNAME as i32,
+                tup,
+                n,
+                &mut isnull,
+            );
+            if isnull {
+                0
+            } else {
+                d.value()
+            }
+        };
+        let found = (
+            attr(1) as u32,
+            attr(5) != 0,
+            [attr(6) as u32, attr(7) as u32],
         );
-        let trusted = !isnull && d.value() != 0;
         pg_sys::ReleaseSysCache(tup);
-        Some(trusted)
-    }
+        found
+    };
+    let handler_symbols: Vec<String> = handlers
+        .iter()
+        .filter(|&&h| h != 0)
+        .filter_map(|&h| super::object_access::proc_identity(pg_sys::Oid::from(h)))
+        .map(|(_, _, src, _)| src)
+        .collect();
+    Some(
+        handler_symbols
+            .iter()
+            .any(|h| vectors::language_is_untrusted(oid, trusted, h))
+            || vectors::language_is_untrusted(oid, trusted, ""),
+    )
 }
 
 /// True while a CREATE/ALTER EXTENSION script runs.
@@ -192,7 +218,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                 .iter()
                 .find(|(k, _, _)| k == "language")
                 .map_or("plpgsql".to_string(), |(_, v, _)| v.clone());
-            if language_trusted(&lang) == Some(false) {
+            if language_untrusted(&lang) == Some(true) {
                 found.push((Vector::UntrustedLanguage, format!("DO LANGUAGE {lang}")));
             }
         } else if is(n, NodeTag::T_CreateFunctionStmt) {
@@ -206,14 +232,32 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                 .iter()
                 .find(|(k, _, _)| k == "as")
                 .map(|(_, v, _)| v.clone());
-            // A C function of an extension script pointing at the library
-            // the extension ships ($libdir/...) is the extension itself,
-            // vetted by the package scanner; recording every one of them
-            // would bury the real signals.
+            // A C function of an extension script pointing at a library
+            // in the library directory ($libdir/name) is the extension
+            // itself, vetted by the package scanner; recording every one
+            // of them would bury the real signals. Only statements of the
+            // script itself count: not what an event trigger or a function
+            // called by the script runs meanwhile (deeper nesting), and not
+            // a path that leaves the directory ($libdir/../..).
+            // AS 'library', 'symbol': the library is the list's first item.
+            let library = opts
+                .iter()
+                .find(|(k, _, _)| k == "as")
+                .and_then(|(_, _, arg)| {
+                    if is((*arg).cast(), NodeTag::T_List) {
+                        list_ptrs::<pg_sys::Node>((*arg).cast()).first().copied()
+                    } else {
+                        Some(*arg)
+                    }
+                })
+                .map(|n| node_text(n));
             let shipped_library = in_extension_script()
-                && lang.eq_ignore_ascii_case("c")
-                && body.as_deref().is_some_and(|b| b.starts_with("$libdir/"));
-            if language_trusted(&lang) == Some(false) && !shipped_library {
+                && super::is_extension_script_statement()
+                && lang == "c"
+                && library
+                    .as_deref()
+                    .is_some_and(vectors::is_shipped_library_path);
+            if language_untrusted(&lang) == Some(true) && !shipped_library {
                 found.push((
                     Vector::UntrustedLanguage,
                     format!(
@@ -383,6 +427,63 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                     options_text(s.options)
                 ),
             ));
+            file_fdw_options(&mut found, s.options);
+        } else if is(n, NodeTag::T_AlterForeignServerStmt) {
+            let s = &*node.cast::<pg_sys::AlterForeignServerStmt>();
+            if !s.options.is_null() {
+                found.push((
+                    Vector::CreateServer,
+                    format!(
+                        "ALTER SERVER {} OPTIONS ({})",
+                        cstr(s.servername),
+                        options_text(s.options)
+                    ),
+                ));
+                file_fdw_options(&mut found, s.options);
+            }
+        } else if is(n, NodeTag::T_CreateFdwStmt) {
+            file_fdw_options(&mut found, (*node.cast::<pg_sys::CreateFdwStmt>()).options);
+        } else if is(n, NodeTag::T_AlterFdwStmt) {
+            file_fdw_options(&mut found, (*node.cast::<pg_sys::AlterFdwStmt>()).options);
+        } else if is(n, NodeTag::T_AlterUserMappingStmt) {
+            let s = &*node.cast::<pg_sys::AlterUserMappingStmt>();
+            let user = if s.user.is_null() {
+                String::new()
+            } else {
+                cstr((*s.user).rolename)
+            };
+            found.push((
+                Vector::UserMapping,
+                format!(
+                    "ALTER FOR {user} SERVER {} OPTIONS ({})",
+                    cstr(s.servername),
+                    options_text(s.options)
+                ),
+            ));
+        } else if is(n, NodeTag::T_ImportForeignSchemaStmt) {
+            let s = &*node.cast::<pg_sys::ImportForeignSchemaStmt>();
+            found.push((
+                Vector::RemoteConnection,
+                format!(
+                    "IMPORT FOREIGN SCHEMA {} FROM {}",
+                    cstr(s.remote_schema),
+                    super::fdw::server_text(&cstr(s.server_name))
+                ),
+            ));
+        } else if is(n, NodeTag::T_AlterSubscriptionStmt) {
+            let s = &*node.cast::<pg_sys::AlterSubscriptionStmt>();
+            if s.kind == pg_sys::AlterSubscriptionType::ALTER_SUBSCRIPTION_CONNECTION {
+                found.push((
+                    Vector::CreateSubscription,
+                    format!(
+                        "ALTER SUBSCRIPTION {} CONNECTION {}",
+                        cstr(s.subname),
+                        vectors::redact_secrets(&cstr(s.conninfo))
+                    ),
+                ));
+            }
+        } else if is(n, NodeTag::T_VacuumStmt) {
+            analyze_targets(&mut found, &*node.cast::<pg_sys::VacuumStmt>());
         } else if is(n, NodeTag::T_CreateUserMappingStmt) {
             let s = &*node.cast::<pg_sys::CreateUserMappingStmt>();
             let user = if s.user.is_null() {
@@ -408,12 +509,11 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             let t = &*node.cast::<pg_sys::CreateForeignTableStmt>();
             file_fdw_options(&mut found, t.options);
         } else if is(n, NodeTag::T_AlterTableStmt) {
+            // ALTER TABLE works on foreign tables too: any object type.
             let a = &*node.cast::<pg_sys::AlterTableStmt>();
-            if a.objtype == pg_sys::ObjectType::OBJECT_FOREIGN_TABLE {
-                for cmd in list_ptrs::<pg_sys::AlterTableCmd>(a.cmds) {
-                    if (*cmd).subtype == pg_sys::AlterTableType::AT_GenericOptions {
-                        file_fdw_options(&mut found, (*cmd).def.cast());
-                    }
+            for cmd in list_ptrs::<pg_sys::AlterTableCmd>(a.cmds) {
+                if (*cmd).subtype == pg_sys::AlterTableType::AT_GenericOptions {
+                    file_fdw_options(&mut found, (*cmd).def.cast());
                 }
             }
         } else if is(n, NodeTag::T_RuleStmt) {
@@ -505,6 +605,48 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
     found
 }
 
+/// ANALYZE reads foreign tables through their wrapper (file_fdw reads the
+/// file or runs the program, postgres_fdw connects), also as partitions
+/// or children of a listed table. A plain ANALYZE skips foreign tables.
+///
+/// # Safety
+/// `v` is a valid VacuumStmt; in a transaction (catalog lookups).
+unsafe fn analyze_targets(found: &mut Vec<(Vector, String)>, v: &pg_sys::VacuumStmt) {
+    // SAFETY: per caller; lookups are missing_ok.
+    unsafe {
+        let analyze = !v.is_vacuumcmd
+            || def_elems(v.options)
+                .iter()
+                .any(|(k, _, arg)| k == "analyze" && option_true(*arg));
+        if !analyze {
+            return;
+        }
+        for vr in list_ptrs::<pg_sys::VacuumRelation>(v.rels) {
+            let relid = if (*vr).oid != pg_sys::InvalidOid {
+                (*vr).oid
+            } else if !(*vr).relation.is_null() {
+                pg_sys::RangeVarGetRelidExtended(
+                    (*vr).relation,
+                    pg_sys::NoLock as i32,
+                    pg_sys::RVROption::RVR_MISSING_OK,
+                    None,
+                    std::ptr::null_mut(),
+                )
+            } else {
+                pg_sys::InvalidOid
+            };
+            if relid == pg_sys::InvalidOid {
+                continue;
+            }
+            for rel in super::fdw::with_inheritors(relid) {
+                if let Some(hit) = super::fdw::foreign_table_target(rel, "analyze") {
+                    found.push(hit);
+                }
+            }
+        }
+    }
+}
+
 /// True when a GRANT / REVOKE names extguard's schema or an object in it.
 ///
 /// # Safety
@@ -563,6 +705,18 @@ unsafe fn creates_extguard(node: *mut pg_sys::Node) -> bool {
     unsafe {
         is(node.cast(), NodeTag::T_CreateExtensionStmt)
             && cstr((*node.cast::<pg_sys::CreateExtensionStmt>()).extname) == "extguard"
+    }
+}
+
+/// True for CREATE / ALTER EXTENSION (they run scripts).
+///
+/// # Safety
+/// `node` must be NULL or a valid parse node.
+unsafe fn runs_extension_script(node: *mut pg_sys::Node) -> bool {
+    // SAFETY: tag checks only.
+    unsafe {
+        is(node.cast(), NodeTag::T_CreateExtensionStmt)
+            || is(node.cast(), NodeTag::T_AlterExtensionStmt)
     }
 }
 
@@ -934,6 +1088,9 @@ unsafe extern "C-unwind" fn process_utility(
         own_script,
     );
     let _stmt = super::set_utility_stmt(pstmt, query_string);
+    // SAFETY: as above.
+    let _script =
+        unsafe { runs_extension_script((*pstmt).utilityStmt) }.then(super::extension_script_scope);
     if !found.is_empty() {
         // SAFETY: as above.
         let stmt = unsafe { statement_text(pstmt, query_string) };

@@ -1,0 +1,193 @@
+//! Replication connections (walsenders). Replication commands
+//! (`CREATE_REPLICATION_SLOT`, `BASE_BACKUP`, `START_REPLICATION`, ...)
+//! bypass the utility and executor hooks, so:
+//!
+//! - `ClientAuthentication_hook`: every authenticated replication
+//!   connection is recorded before it can send a command (and refused
+//!   there when `replication` is blocked);
+//! - the walsender then logs each command before running it, at LOG:
+//!   `log_replication_commands` is forced on for walsenders (override
+//!   source: a session cannot turn it off), and `emit_log_hook` records
+//!   the command from that message.
+//!
+//! A walsender for physical replication has no database and runs commands
+//! outside a transaction: the records carry the facts of the connection
+//! (user and database from the startup packet), gathered at
+//! authentication.
+
+use super::{cstr, emit, refuse, BackendLocal};
+use crate::record::{Outcome, Record, Session};
+use crate::settings;
+use crate::vectors::{self, Vector};
+use pgrx::pg_sys;
+use pgrx::pg_sys::libpq::be::Port;
+use std::cell::RefCell;
+use std::ffi::{c_int, CStr};
+
+static mut PREV_AUTH: pg_sys::libpq::ClientAuthentication_hook_type = None;
+static mut PREV_EMIT: pg_sys::emit_log_hook_type = None;
+
+/// The walsender's connection facts (set at authentication).
+static CONNECTION: BackendLocal<RefCell<Option<Session>>> = BackendLocal::new(RefCell::new(None));
+
+const COMMAND_MESSAGE: &CStr = c"received replication command: %s";
+
+pub fn install() {
+    // SAFETY: _PG_init, single-threaded; hooks saved and chained.
+    unsafe {
+        PREV_AUTH = pg_sys::libpq::ClientAuthentication_hook;
+        pg_sys::libpq::ClientAuthentication_hook = Some(client_authentication);
+        PREV_EMIT = pg_sys::emit_log_hook;
+        pg_sys::emit_log_hook = Some(emit_log);
+    }
+}
+
+/// Whether `user` is audited (audit on, not an exempt role).
+fn audited(user: &str) -> bool {
+    settings::AUDIT.get()
+        && !vectors::parse_list(&settings::exempt_roles())
+            .iter()
+            .any(|r| r == user)
+}
+
+/// Emit one record; true if it is to be refused (`may_block` and listed
+/// in `extguard.block`).
+fn record(
+    session: Session,
+    hook: &'static str,
+    detail: String,
+    statement: String,
+    may_block: bool,
+) -> bool {
+    let blocked = may_block && vectors::is_blocked(&settings::block_list(), Vector::Replication);
+    let rec = Record {
+        vector: Vector::Replication,
+        outcome: if blocked {
+            Outcome::Blocked
+        } else {
+            Outcome::Attempted
+        },
+        hook,
+        detail,
+        top_query: statement.clone(),
+        statement,
+        session,
+    };
+    emit(&rec);
+    blocked
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int) {
+    // SAFETY: chain first: a previous hook may still refuse the login.
+    unsafe {
+        if let Some(prev) = PREV_AUTH {
+            pg_sys::ffi::pg_guard_ffi_boundary(|| prev(port, status));
+        }
+    }
+    // SAFETY: plain reads of walsender globals; the port is valid during
+    // authentication.
+    let (walsender, db_walsender) = unsafe { (pg_sys::am_walsender, pg_sys::am_db_walsender) };
+    if !walsender || status != pg_sys::STATUS_OK as c_int {
+        return;
+    }
+    let Some(port) = (unsafe { port.as_ref() }) else {
+        return;
+    };
+    // SAFETY: SetConfigOption with static C strings; an override source
+    // outranks session and client settings.
+    unsafe {
+        pg_sys::SetConfigOption(
+            c"log_replication_commands".as_ptr(),
+            c"on".as_ptr(),
+            pg_sys::GucContext::PGC_SUSET,
+            pg_sys::GucSource::PGC_S_OVERRIDE,
+        );
+    }
+    // SAFETY: the startup packet's strings; InitPostgres runs this hook in
+    // a transaction, so pg_authid (a shared catalog) can be read.
+    let session = unsafe {
+        let user = cstr(port.user_name);
+        let superuser = std::ffi::CString::new(user.clone()).is_ok_and(|c| {
+            let oid = pg_sys::get_role_oid(c.as_ptr(), true);
+            oid != pg_sys::InvalidOid && pg_sys::superuser_arg(oid)
+        });
+        Session {
+            database: cstr(port.database_name),
+            session_user: user.clone(),
+            current_user: user,
+            superuser,
+            application_name: String::new(),
+            client_addr: Some(cstr(port.remote_host)),
+            pid: pg_sys::MyProcPid,
+            nesting_level: 0,
+            in_extension_script: false,
+            backend_type: "walsender".into(),
+            leader_pid: None,
+        }
+    };
+    let kind = if db_walsender {
+        format!("logical, database {}", session.database)
+    } else {
+        "physical".to_string()
+    };
+    let user = session.session_user.clone();
+    *CONNECTION.borrow_mut() = Some(session.clone());
+    if !audited(&user) {
+        return;
+    }
+    let detail = format!("replication connection ({kind}) as {user}");
+    if record(
+        session,
+        "authentication",
+        detail.clone(),
+        String::new(),
+        true,
+    ) {
+        refuse(Vector::Replication, &detail);
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn emit_log(edata: *mut pg_sys::ErrorData) {
+    // SAFETY: cheap global read first: this runs for every message.
+    if unsafe { pg_sys::am_walsender } {
+        // SAFETY: elog.c passes the ErrorData being reported.
+        if let Some(e) = unsafe { edata.as_ref() } {
+            // SAFETY: message_id is NULL or a static format string.
+            let is_command = !e.message_id.is_null()
+                && unsafe { CStr::from_ptr(e.message_id) } == COMMAND_MESSAGE;
+            if is_command {
+                record_command();
+            }
+        }
+    }
+    // SAFETY: chain inside the FFI boundary.
+    unsafe {
+        if let Some(prev) = PREV_EMIT {
+            pg_sys::ffi::pg_guard_ffi_boundary(|| prev(edata));
+        }
+    }
+}
+
+/// Record the replication command being logged (never refused here: the
+/// connection was refused at authentication when blocked).
+fn record_command() {
+    let Some(session) = CONNECTION.borrow().clone() else {
+        return;
+    };
+    if !audited(&session.session_user) {
+        return;
+    }
+    // SAFETY: the walsender sets debug_query_string to the command just
+    // before logging it.
+    let command = unsafe { cstr(pg_sys::debug_query_string) };
+    let verb = command.split_whitespace().next().unwrap_or("").to_string();
+    record(
+        session,
+        "replication_command",
+        format!("command {verb}"),
+        command,
+        false,
+    );
+}
