@@ -695,14 +695,19 @@ fn crash_restart_starts_a_new_seq_epoch() {
     assert!(back, "server did not come back after the crash");
 
     server.sql("LOAD 'auto_explain'");
+    // The new shared memory starts with the isolation self-check's record
+    // (seq 1), then the LOAD after the restart.
     let recs = server.records_after(0);
     assert_eq!(
         recs.len(),
-        1,
+        2,
         "ring was reset by the crash-restart: {recs:?}"
     );
-    let after = &recs[0];
-    assert_eq!(after["seq"], 1);
+    assert_eq!(recs[0]["vector"], "isolation");
+    assert_eq!(recs[0]["seq"], 1);
+    let after = &recs[1];
+    assert_eq!(after["vector"], "load");
+    assert_eq!(after["seq"], 2);
     assert_eq!(after["postmaster_start"], before["postmaster_start"]);
     assert_ne!(
         after["seq_epoch"], before["seq_epoch"],
