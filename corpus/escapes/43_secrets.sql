@@ -20,7 +20,9 @@
 -- expect: role_attribute attempted x5
 -- expect: create_server attempted
 -- expect: user_mapping attempted
+-- expect: user_mapping attempted
 -- expect: remote_connection attempted x6
+-- expect: create_subscription attempted
 -- expect: create_subscription attempted
 -- expect-detail: password=***
 CREATE ROLE eg_pw SUPERUSER LOGIN PASSWORD 'Pw-Role-1';

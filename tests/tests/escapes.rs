@@ -488,9 +488,24 @@ fn escape_battery() {
         || !log_verdict.gaps.is_empty()
         || !log_verdict.duplicates.is_empty()
     {
+        let lines: Vec<&str> = log.lines().collect();
+        let shown: Vec<String> = log_verdict
+            .bad_lines
+            .iter()
+            .map(|(n, _)| {
+                let l = lines.get(n.saturating_sub(1)).copied().unwrap_or("");
+                let n_chars = l.chars().count();
+                let tail: String = l.chars().skip(n_chars.saturating_sub(400)).collect();
+                format!("  {n}: ...{tail}")
+            })
+            .collect();
         failures.push(format!(
-            "server log verification: {} forged lines expected, got {:?}; gaps {:?}; duplicates {:?}",
-            forged_log_lines, log_verdict.bad_lines, log_verdict.gaps, log_verdict.duplicates
+            "server log verification: {} forged lines expected, got {:?}; gaps {:?}; duplicates {:?}\n{}",
+            forged_log_lines,
+            log_verdict.bad_lines,
+            log_verdict.gaps,
+            log_verdict.duplicates,
+            shown.join("\n")
         ));
     }
     let log_recs: BTreeMap<i64, Value> = log
@@ -715,10 +730,12 @@ fn crash_restart_starts_a_new_seq_epoch() {
     );
     // The server log kept the record made before the crash.
     let log = std::fs::read_to_string(server.log()).unwrap();
-    assert!(
-        log.contains(&format!("EXTGUARD_AUDIT {before}")),
-        "pre-crash record lost from log"
-    );
+    let in_log = log
+        .lines()
+        .filter_map(|l| l.split_once("EXTGUARD_AUDIT ").map(|(_, j)| j))
+        .filter_map(|j| serde_json::from_str::<Value>(j).ok())
+        .any(|r| r == before);
+    assert!(in_log, "pre-crash record lost from log");
 }
 
 /// Run pgbench with `corpus/escapes/load/mixed.pgbench` as postgres; returns

@@ -498,6 +498,23 @@ fn log_server_only(msg: &str) {
         }
         guard
     };
+    // Error context callbacks are not run for the record's line: they would
+    // add to it (the parser's callback appends " at character N" to any
+    // message raised while it calls a type input function), and the line
+    // must be the record exactly. Restored on every exit.
+    struct ContextGuard(*mut pg_sys::ErrorContextCallback);
+    impl Drop for ContextGuard {
+        fn drop(&mut self) {
+            // SAFETY: restores the backend-local stack saved below.
+            unsafe { pg_sys::error_context_stack = self.0 }
+        }
+    }
+    // SAFETY: plain read/write of a backend-local global.
+    let _context = unsafe {
+        let guard = ContextGuard(pg_sys::error_context_stack);
+        pg_sys::error_context_stack = std::ptr::null_mut();
+        guard
+    };
     // SAFETY: the closure only calls elog.c functions with valid C strings
     // and holds no Rust values with destructors (msg lives outside).
     unsafe {
