@@ -4,10 +4,16 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-analyzer setup-test run install test lint test-rust test-pg bench bench-pg bench-scan bench-wasm bench-corpus
+.PHONY: pg-config setup setup-analyzer setup-test run install test lint test-rust test-pg bench bench-pg bench-scan bench-wasm bench-corpus
 
 setup:
 	./scripts/setup.sh
+
+# PostgreSQL $(PG) (15 to 18) set up if missing under /var/cache/extguard/pg
+# (15: Debian's); the last line printed is the path of its pg_config.
+PG ?= 15
+pg-config:
+	@./scripts/pg.sh $(PG)
 
 # what the analyzer alone needs (no cargo-pgrx, no `cargo pgrx init`)
 setup-analyzer:

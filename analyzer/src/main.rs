@@ -98,6 +98,9 @@ struct ScanArgs {
     /// Lowest severity to report: info, warning or error.
     #[arg(long, value_name = "LEVEL")]
     min_severity: Option<Severity>,
+    /// PostgreSQL major version the SQL is for: 15, 16, 17 or 18 [default: the version of pg_config on PATH, else 18].
+    #[arg(long, value_name = "N", value_parser = parse_pg_version)]
+    pg_version: Option<u32>,
     /// Configuration file [default: ./extguard.toml if present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -159,6 +162,9 @@ struct CheckArgs {
     /// Lowest severity to report: info, warning or error.
     #[arg(long, value_name = "LEVEL")]
     min_severity: Option<Severity>,
+    /// PostgreSQL major version the SQL is for: 15, 16, 17 or 18 [default: the version of pg_config on PATH, else 18].
+    #[arg(long, value_name = "N", value_parser = parse_pg_version)]
+    pg_version: Option<u32>,
     /// Configuration file [default: ./extguard.toml if present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -314,8 +320,24 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
     if let Some(s) = args.min_severity {
         cfg.min_severity = s;
     }
+    if args.pg_version.is_some() {
+        cfg.pg_version = args.pg_version;
+    }
+    if cfg.pg_version.is_none() {
+        cfg.pg_version = Some(
+            extguard_analyzer::catalog::local_version()
+                .unwrap_or(extguard_analyzer::catalog::NEWEST),
+        );
+    }
     cfg.validate_selectors()?;
     Ok(cfg)
+}
+
+fn parse_pg_version(s: &str) -> Result<u32, String> {
+    let v: u32 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a major version number"))?;
+    extguard_analyzer::config::check_pg_version(v)
 }
 
 fn read_input(path: &Option<PathBuf>) -> std::io::Result<Vec<u8>> {
@@ -642,6 +664,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         extend_select: args.extend_select.clone(),
         trusted_schema: args.trusted_schema.clone(),
         min_severity: args.min_severity,
+        pg_version: args.pg_version,
         config: args.config.clone(),
         // scanned packages are never trusted to suppress their own findings
         untrusted: true,
@@ -715,6 +738,9 @@ mod tests {
     #[test]
     fn readme_rule_table_matches_the_code() {
         let readme = include_str!("../../README.md");
-        assert!(readme.contains(&super::rules_markdown()), "README.md's rule table is out of date: paste the output of `extguard rules --format markdown`");
+        assert!(
+            readme.contains(&super::rules_markdown()),
+            "README.md's rule table is out of date: paste the output of `extguard rules --format markdown`"
+        );
     }
 }

@@ -343,6 +343,7 @@ fn analyze_file_inner(
             None,
         );
     }
+    rules::diagnostics::check_version_syntax(&mut cx);
     for (comment, codes) in &file.directives {
         if let Some(next) = file.statements.iter().find(|s| s.start >= comment.end) {
             cx.suppressions.push(Suppression {
