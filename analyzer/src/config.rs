@@ -31,6 +31,9 @@ pub struct Config {
     pub min_severity: Severity,
     /// Output format (`human`, `json`, `pgspot`).
     pub format: Option<String>,
+    /// PostgreSQL major version the SQL is for (15 to 18): its catalog and
+    /// version-specific semantics. None: the newest.
+    pub pg_version: Option<u32>,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             plpgsql: true,
             min_severity: Severity::Info,
             format: None,
+            pg_version: None,
         }
     }
 }
@@ -54,12 +58,33 @@ impl Config {
     /// Read an `extguard.toml`.
     pub fn load(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let cfg: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(v) = cfg.pg_version {
+            check_pg_version(v).map_err(|e| format!("{}: pg-version: {e}", path.display()))?;
+        }
+        Ok(cfg)
+    }
+
+    /// The PostgreSQL major version analysed for (the newest when unset).
+    pub fn pg_version(&self) -> u32 {
+        self.pg_version.unwrap_or(crate::catalog::NEWEST)
     }
 
     /// Is this code reported at all under --select / --ignore?
     pub fn enabled(&self, code: &str) -> bool {
         let matches = |list: &[String]| list.iter().any(|c| c.eq_ignore_ascii_case(code));
         (self.select.is_empty() || matches(&self.select)) && !matches(&self.ignore)
+    }
+}
+
+/// `Ok` for a major version the analyzer knows (15 to 18).
+pub fn check_pg_version(v: u32) -> Result<u32, String> {
+    if crate::catalog::VERSIONS.contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "PostgreSQL {v} is not supported (supported: {})",
+            crate::catalog::VERSIONS.map(|v| v.to_string()).join(", ")
+        ))
     }
 }

@@ -89,6 +89,9 @@ struct ScanArgs {
     /// Lowest severity to report: info, warning or error.
     #[arg(long, value_name = "LEVEL")]
     min_severity: Option<Severity>,
+    /// PostgreSQL major version the SQL is for: 15, 16, 17 or 18 [default: the version of pg_config on PATH, else 18].
+    #[arg(long, value_name = "N", value_parser = parse_pg_version)]
+    pg_version: Option<u32>,
     /// Configuration file [default: ./extguard.toml if present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -141,6 +144,9 @@ struct CheckArgs {
     /// Lowest severity to report: info, warning or error.
     #[arg(long, value_name = "LEVEL")]
     min_severity: Option<Severity>,
+    /// PostgreSQL major version the SQL is for: 15, 16, 17 or 18 [default: the version of pg_config on PATH, else 18].
+    #[arg(long, value_name = "N", value_parser = parse_pg_version)]
+    pg_version: Option<u32>,
     /// Configuration file [default: ./extguard.toml if present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -236,12 +242,23 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
     if let Some(s) = args.min_severity {
         cfg.min_severity = s;
     }
+    if args.pg_version.is_some() {
+        cfg.pg_version = args.pg_version;
+    }
+    if cfg.pg_version.is_none() {
+        cfg.pg_version = Some(extguard_analyzer::catalog::local_version().unwrap_or(extguard_analyzer::catalog::NEWEST));
+    }
     for code in cfg.ignore.iter().chain(&cfg.select) {
         if rules::by_code(code).is_none() {
             return Err(format!("unknown rule code '{code}' (see `extguard rules`)"));
         }
     }
     Ok(cfg)
+}
+
+fn parse_pg_version(s: &str) -> Result<u32, String> {
+    let v: u32 = s.parse().map_err(|_| format!("'{s}' is not a major version number"))?;
+    extguard_analyzer::config::check_pg_version(v)
 }
 
 fn read_input(path: &Option<PathBuf>) -> std::io::Result<Vec<u8>> {
@@ -521,6 +538,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         select: args.select.clone(),
         trusted_schema: args.trusted_schema.clone(),
         min_severity: args.min_severity,
+        pg_version: args.pg_version,
         config: args.config.clone(),
         ..CheckArgs::default()
     })?;

@@ -64,6 +64,7 @@ fn config_for(text: &str) -> Config {
                 "--sql-accepting" => cfg.sql_accepting.push(it.next().unwrap().into()),
                 "--trusted-schema" => cfg.trusted_schema.push(it.next().unwrap().into()),
                 "--no-plpgsql" => cfg.plpgsql = false,
+                "--pg-version" => cfg.pg_version = Some(it.next().unwrap().parse().unwrap()),
                 other => panic!("unknown fixture flag {other}"),
             }
         }

@@ -8,6 +8,7 @@
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+pub mod compat;
 pub mod hooks;
 pub mod record;
 pub mod settings;

@@ -233,6 +233,7 @@ pub fn analyze_file_with(
             None,
         );
     }
+    rules::diagnostics::check_version_syntax(&mut cx);
     for (comment_end, codes) in &file.directives {
         if let Some(next) = file.statements.iter().find(|s| s.start >= *comment_end) {
             cx.suppressions

@@ -107,3 +107,61 @@ declare_rule! {
     /// Review the body by hand, or flatten it.
     pub static EG006 = { code: "EG006", name: "analysis-limit", title: "Too deeply nested to analyse", severity: Warning };
 }
+
+declare_rule! {
+    /// ## What it flags
+    /// Syntax that the PostgreSQL version analysed for (`--pg-version`, or
+    /// `pg-version` in `extguard.toml`) does not have: the placeholder
+    /// `@extschema:NAME@` of a required extension's schema, substituted in
+    /// extension scripts by PostgreSQL 16 and later only.
+    ///
+    /// ## Why it matters
+    /// On the older server the placeholder stays in the script as text, so
+    /// the statement fails (or, in a string, names a schema literally called
+    /// `@extschema:NAME@`) and the extension does not install as reviewed.
+    ///
+    /// ## Example
+    /// ```sql
+    /// -- with --pg-version 15
+    /// SELECT @extschema:cube@.cube(1);
+    /// ```
+    ///
+    /// ## Fix
+    /// Require PostgreSQL 16 for the extension, or look the schema up at
+    /// install time.
+    pub static EG007 = { code: "EG007", name: "newer-postgres-syntax", title: "Syntax of a newer PostgreSQL version", severity: Error };
+}
+
+/// EG007 for a whole file: every `@extschema:NAME@` placeholder when the
+/// version analysed for is older than 16.
+pub fn check_version_syntax(cx: &mut crate::analysis::Cx) {
+    if cx.cfg.pg_version() >= 16 {
+        return;
+    }
+    let file = cx.file;
+    let mut spans = Vec::new();
+    for (at, _) in file.text.match_indices("@extschema:") {
+        // Recognised as a placeholder: source.rs turned it into a quoted
+        // identifier of the same width, ending in `"`.
+        if !file.prepared[at..].starts_with("\"extschema:") {
+            continue;
+        }
+        let Some(len) = file.prepared[at + 1..].find('"') else {
+            continue;
+        };
+        spans.push(crate::span::Span::new(at, at + len + 2));
+    }
+    for span in spans {
+        let name = file.text[span.start..span.end].to_string();
+        cx.report(
+            &EG007,
+            EG007.severity,
+            span,
+            format!(
+                "{name} is substituted only by PostgreSQL 16 and later (analysed for {})",
+                cx.cfg.pg_version()
+            ),
+            Some(name),
+        );
+    }
+}

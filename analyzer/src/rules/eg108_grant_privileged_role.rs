@@ -4,18 +4,24 @@ use pg_query::protobuf::GrantRoleStmt;
 use pg_query::NodeEnum;
 
 use crate::analysis::checker::Checker;
+use crate::catalog;
 
 declare_rule! {
     /// ## What it flags
     /// `GRANT role TO ...` where the role is one of the predefined roles with
     /// server-level power: `pg_execute_server_program`,
     /// `pg_read_server_files`, `pg_write_server_files`, `pg_read_all_data`,
-    /// `pg_write_all_data`, `pg_signal_backend`, `pg_create_subscription`.
+    /// `pg_write_all_data`, `pg_signal_backend`, `pg_create_subscription`
+    /// (PostgreSQL 16+), `pg_maintain` (17+), `pg_signal_autovacuum_worker`
+    /// (18+). A role that does not exist in the `--pg-version` analysed for
+    /// is not reported (the GRANT fails there).
     ///
     /// ## Why it is dangerous
     /// Membership gives shell commands (`COPY ... PROGRAM`), server file
-    /// access, every table's data regardless of grants, or the power to
-    /// terminate the platform's sessions. A grant made by an install script
+    /// access, every table's data regardless of grants, the power to
+    /// terminate the platform's sessions or autovacuum, or maintenance
+    /// commands (which run index and view functions as the table owner) on
+    /// every table. A grant made by an install script
     /// outlives the extension.
     ///
     /// ## Example
@@ -41,6 +47,14 @@ const ROLES: &[(&str, &str)] = &[
     ("pg_write_all_data", "writes every table"),
     ("pg_signal_backend", "terminates other sessions"),
     ("pg_create_subscription", "opens replication connections"),
+    (
+        "pg_maintain",
+        "runs VACUUM, ANALYZE, REINDEX, CLUSTER, REFRESH and LOCK on every table",
+    ),
+    (
+        "pg_signal_autovacuum_worker",
+        "terminates autovacuum workers",
+    ),
 ];
 
 pub fn check(ck: &mut Checker, g: &GrantRoleStmt) {
@@ -54,6 +68,9 @@ pub fn check(ck: &mut Checker, g: &GrantRoleStmt) {
         let Some((name, power)) = ROLES.iter().find(|(n, _)| *n == p.priv_name) else {
             continue;
         };
+        if !catalog::for_version(ck.cx.cfg.pg_version()).is_predefined_role(name) {
+            continue;
+        }
         let span = ck.find_name_span(&[name]);
         ck.report(
             &RULE,

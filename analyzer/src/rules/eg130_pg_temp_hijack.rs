@@ -49,7 +49,7 @@ pub fn check_range_var(ck: &mut Checker, r: &RangeVar) {
         || !ck.state.in_function_body
         || !ck.state.only_catalog_then_temp()
         || ck.is_cte(&r.relname)
-        || catalog::pg15().is_relation(&r.relname)
+        || catalog::for_version(ck.cx.cfg.pg_version()).is_relation(&r.relname)
     {
         return;
     }
@@ -64,7 +64,7 @@ pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
     if parts.len() != 1
         || !ck.state.in_function_body
         || !ck.state.only_catalog_then_temp()
-        || catalog::pg15().is_type(parts[0])
+        || catalog::for_version(ck.cx.cfg.pg_version()).is_type(parts[0])
     {
         return;
     }

@@ -15,13 +15,32 @@
 use super::{cstr, report, BackendLocal};
 use crate::vectors::{self, Vector};
 use pgrx::pg_sys;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::hash::{BuildHasherDefault, Hasher};
 
-const INTERNAL_LANGUAGE: u32 = 12; // INTERNALlanguageId
-const C_LANGUAGE: u32 = 13; // ClanguageId
+/// OIDs of the built-in languages `internal` and `c`, looked up by name
+/// once per backend rather than assumed.
+static BUILTIN_LANGUAGES: BackendLocal<Cell<Option<(u32, u32)>>> =
+    BackendLocal::new(Cell::new(None));
+
+fn builtin_languages() -> (u32, u32) {
+    if let Some(l) = BUILTIN_LANGUAGES.get() {
+        return l;
+    }
+    // SAFETY: syscache lookups, made from `lookup`, which runs inside a
+    // transaction; both languages exist in every database (an ERROR
+    // otherwise, raised through pgrx's guard).
+    let l = unsafe {
+        (
+            pg_sys::get_language_oid(c"internal".as_ptr(), false).to_u32(),
+            pg_sys::get_language_oid(c"c".as_ptr(), false).to_u32(),
+        )
+    };
+    BUILTIN_LANGUAGES.set(Some(l));
+    l
+}
 
 static mut PREV: pg_sys::object_access_hook_type = None;
 
@@ -103,19 +122,18 @@ fn lookup(oid: pg_sys::Oid) -> Option<(Vector, String)> {
                 cstr(pg_sys::text_to_cstring(d.cast_mut_ptr::<pg_sys::text>()))
             }
         };
-        let result = match lang {
-            INTERNAL_LANGUAGE => {
-                let src = text_attr(pg_sys::Anum_pg_proc_prosrc);
-                vectors::classify_internal_symbol(&src)
-                    .map(|v| (v, format!("{proname} (internal {src})")))
-            }
-            C_LANGUAGE => {
-                let src = text_attr(pg_sys::Anum_pg_proc_prosrc);
-                let bin = text_attr(pg_sys::Anum_pg_proc_probin);
-                vectors::classify_c_symbol(&bin, &src)
-                    .map(|v| (v, format!("{proname} (C {bin}:{src})")))
-            }
-            _ => None,
+        let (internal, c) = builtin_languages();
+        let result = if lang == internal {
+            let src = text_attr(pg_sys::Anum_pg_proc_prosrc);
+            vectors::classify_internal_symbol(&src)
+                .map(|v| (v, format!("{proname} (internal {src})")))
+        } else if lang == c {
+            let src = text_attr(pg_sys::Anum_pg_proc_prosrc);
+            let bin = text_attr(pg_sys::Anum_pg_proc_probin);
+            vectors::classify_c_symbol(&bin, &src)
+                .map(|v| (v, format!("{proname} (C {bin}:{src})")))
+        } else {
+            None
         };
         pg_sys::ReleaseSysCache(tup);
         result

@@ -307,16 +307,22 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                     .filter(|r| vectors::is_predefined_role(r))
                     .collect();
                 if !predefined.is_empty() {
+                    let options = crate::compat::grant_role_options(g);
                     found.push((
                         Vector::GrantPredefinedRole,
                         format!(
-                            "GRANT {} TO {}",
+                            "GRANT {} TO {}{}",
                             predefined
                                 .iter()
                                 .map(|s| s.as_str())
                                 .collect::<Vec<_>>()
                                 .join(","),
-                            node_text(g.grantee_roles.cast())
+                            node_text(g.grantee_roles.cast()),
+                            if options.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" WITH {}", options.join(", "))
+                            }
                         ),
                     ));
                 }
