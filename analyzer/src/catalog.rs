@@ -39,7 +39,11 @@ pub fn for_version(major: u32) -> &'static Catalog {
     let i = VERSIONS
         .iter()
         .position(|v| *v == major)
-        .unwrap_or(if major < VERSIONS[0] { 0 } else { VERSIONS.len() - 1 });
+        .unwrap_or(if major < VERSIONS[0] {
+            0
+        } else {
+            VERSIONS.len() - 1
+        });
     CATALOGS[i].get_or_init(|| parse(DATA[i]))
 }
 
@@ -120,8 +124,16 @@ mod tests {
         assert!(for_version(16).is_predefined_role("pg_create_subscription"));
         assert!(!for_version(17).is_predefined_role("pg_signal_autovacuum_worker"));
         assert!(for_version(18).is_predefined_role("pg_signal_autovacuum_worker"));
-        assert!(for_version(17).function_overloads("pg_get_loaded_modules").is_empty());
-        assert!(!for_version(18).function_overloads("pg_get_loaded_modules").is_empty());
+        assert!(
+            for_version(17)
+                .function_overloads("pg_get_loaded_modules")
+                .is_empty()
+        );
+        assert!(
+            !for_version(18)
+                .function_overloads("pg_get_loaded_modules")
+                .is_empty()
+        );
         assert!(for_version(17).is_relation("pg_stat_checkpointer"));
         assert!(!for_version(16).is_relation("pg_stat_checkpointer"));
         // unknown versions get the nearest known one

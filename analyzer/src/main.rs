@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use extguard_analyzer::analysis::analyze_file;
 use extguard_analyzer::report::{self, Report};
+use extguard_analyzer::{Config, Finding, Severity, SourceFile, State, rules};
 use extguard_analyzer::{extension, wasm};
-use extguard_analyzer::{rules, Config, Finding, Severity, SourceFile, State};
 use rayon::prelude::*;
 
 #[derive(Parser)]
@@ -246,7 +246,10 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
         cfg.pg_version = args.pg_version;
     }
     if cfg.pg_version.is_none() {
-        cfg.pg_version = Some(extguard_analyzer::catalog::local_version().unwrap_or(extguard_analyzer::catalog::NEWEST));
+        cfg.pg_version = Some(
+            extguard_analyzer::catalog::local_version()
+                .unwrap_or(extguard_analyzer::catalog::NEWEST),
+        );
     }
     for code in cfg.ignore.iter().chain(&cfg.select) {
         if rules::by_code(code).is_none() {
@@ -257,7 +260,9 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
 }
 
 fn parse_pg_version(s: &str) -> Result<u32, String> {
-    let v: u32 = s.parse().map_err(|_| format!("'{s}' is not a major version number"))?;
+    let v: u32 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a major version number"))?;
     extguard_analyzer::config::check_pg_version(v)
 }
 
@@ -629,6 +634,9 @@ mod tests {
     #[test]
     fn readme_rule_table_matches_the_code() {
         let readme = include_str!("../../README.md");
-        assert!(readme.contains(&super::rules_markdown()), "README.md's rule table is out of date: paste the output of `extguard rules --format markdown`");
+        assert!(
+            readme.contains(&super::rules_markdown()),
+            "README.md's rule table is out of date: paste the output of `extguard rules --format markdown`"
+        );
     }
 }

@@ -28,25 +28,18 @@ pub const MAJOR_VERSION: u32 = pg_sys::PG_VERSION_NUM / 10000;
 pub(crate) unsafe fn guc_variables() -> Vec<*mut pg_sys::config_generic> {
     #[cfg(feature = "pg15")]
     // SAFETY: per caller; the array holds GetNumConfigOptions() entries.
-    unsafe {
-        let vars = pg_sys::get_guc_variables();
-        let n = pg_sys::GetNumConfigOptions();
-        if vars.is_null() || n <= 0 {
-            return Vec::new();
-        }
-        std::slice::from_raw_parts(vars, n as usize).to_vec()
-    }
+    let (vars, n) = unsafe { (pg_sys::get_guc_variables(), pg_sys::GetNumConfigOptions()) };
+    #[cfg(not(feature = "pg15"))]
+    let mut n: std::ffi::c_int = 0;
     #[cfg(not(feature = "pg15"))]
     // SAFETY: per caller; get_guc_variables returns a palloc'd array of `n`
-    // entries (in CurrentMemoryContext), copied before it can be freed.
-    unsafe {
-        let mut n: std::ffi::c_int = 0;
-        let vars = pg_sys::get_guc_variables(&mut n);
-        if vars.is_null() || n <= 0 {
-            return Vec::new();
-        }
-        std::slice::from_raw_parts(vars, n as usize).to_vec()
+    // entries (in CurrentMemoryContext), copied below before it can be freed.
+    let vars = unsafe { pg_sys::get_guc_variables(&mut n) };
+    if vars.is_null() || n <= 0 {
+        return Vec::new();
     }
+    // SAFETY: `vars` holds `n` entries.
+    unsafe { std::slice::from_raw_parts(vars, n as usize) }.to_vec()
 }
 
 /// A relation of a range table with the privileges the statement needs on it.
@@ -120,20 +113,21 @@ impl CheckPermsArgs {
     /// # Safety
     /// `prev` must be the hook that was installed before ours; called from
     /// our hook with the arguments the executor passed.
+    #[allow(clippy::let_and_return)] // one `let` per version
     pub(crate) unsafe fn chain(self, prev: CheckPermsHook) -> bool {
         let Some(prev) = prev else { return true };
         #[cfg(feature = "pg15")]
         // SAFETY: per caller; a C function, inside the FFI boundary.
-        unsafe {
-            pg_sys::ffi::pg_guard_ffi_boundary(|| prev(self.range_table, self.ereport))
-        }
+        let ok =
+            unsafe { pg_sys::ffi::pg_guard_ffi_boundary(|| prev(self.range_table, self.ereport)) };
         #[cfg(not(feature = "pg15"))]
         // SAFETY: as above.
-        unsafe {
+        let ok = unsafe {
             pg_sys::ffi::pg_guard_ffi_boundary(|| {
                 prev(self.range_table, self.perm_infos, self.ereport)
             })
-        }
+        };
+        ok
     }
 }
 
@@ -144,7 +138,10 @@ macro_rules! check_perms_hook {
     ($name:ident => $body:path) => {
         #[cfg(feature = "pg15")]
         #[pgrx::pg_guard]
-        unsafe extern "C-unwind" fn $name(range_table: *mut pgrx::pg_sys::List, ereport: bool) -> bool {
+        unsafe extern "C-unwind" fn $name(
+            range_table: *mut pgrx::pg_sys::List,
+            ereport: bool,
+        ) -> bool {
             let args = $crate::compat::CheckPermsArgs {
                 range_table,
                 perm_infos: std::ptr::null_mut(),
@@ -202,7 +199,7 @@ impl ExecutorRunArgs {
                     pg_sys::standard_ExecutorRun(a.query_desc, a.direction, a.count, a.execute_once)
                 }
             }
-        }
+        };
         #[cfg(feature = "pg18")]
         // SAFETY: as above.
         unsafe {
@@ -212,7 +209,7 @@ impl ExecutorRunArgs {
                 }
                 None => pg_sys::standard_ExecutorRun(a.query_desc, a.direction, a.count),
             }
-        }
+        };
     }
 }
 
@@ -264,26 +261,32 @@ pub(crate) use executor_run_hook;
 ///
 /// # Safety
 /// `g` must be a GrantRoleStmt from the parser.
+#[allow(clippy::let_and_return)] // one `let` per version
 pub(crate) unsafe fn grant_role_options(g: &pg_sys::GrantRoleStmt) -> Vec<String> {
     #[cfg(feature = "pg15")]
-    {
-        if g.admin_opt {
-            vec!["ADMIN OPTION".to_string()]
-        } else {
-            Vec::new()
-        }
-    }
+    let options = if g.admin_opt {
+        vec!["ADMIN OPTION".to_string()]
+    } else {
+        Vec::new()
+    };
     #[cfg(not(feature = "pg15"))]
     // SAFETY: per caller, `opt` is NULL or a List of DefElem.
-    unsafe {
-        crate::hooks::utility::def_elems(g.opt)
-            .into_iter()
-            .map(|(name, value, _)| {
-                let value = if value.is_empty() { "true".into() } else { value };
-                format!("{} {}", name.to_ascii_uppercase(), value.to_ascii_uppercase())
-            })
-            .collect()
-    }
+    let options = unsafe { crate::hooks::utility::def_elems(g.opt) }
+        .into_iter()
+        .map(|(name, value, _)| {
+            let value = if value.is_empty() {
+                "true".into()
+            } else {
+                value
+            };
+            format!(
+                "{} {}",
+                name.to_ascii_uppercase(),
+                value.to_ascii_uppercase()
+            )
+        })
+        .collect();
+    options
 }
 
 /// Elements of a pointer List (NULL gives none).
