@@ -124,16 +124,12 @@ mod tests {
         assert!(for_version(16).is_predefined_role("pg_create_subscription"));
         assert!(!for_version(17).is_predefined_role("pg_signal_autovacuum_worker"));
         assert!(for_version(18).is_predefined_role("pg_signal_autovacuum_worker"));
-        assert!(
-            for_version(17)
-                .function_overloads("pg_get_loaded_modules")
-                .is_empty()
-        );
-        assert!(
-            !for_version(18)
-                .function_overloads("pg_get_loaded_modules")
-                .is_empty()
-        );
+        assert!(for_version(17)
+            .function_overloads("pg_get_loaded_modules")
+            .is_empty());
+        assert!(!for_version(18)
+            .function_overloads("pg_get_loaded_modules")
+            .is_empty());
         assert!(for_version(17).is_relation("pg_stat_checkpointer"));
         assert!(!for_version(16).is_relation("pg_stat_checkpointer"));
         // unknown versions get the nearest known one

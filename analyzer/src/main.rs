@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use extguard_analyzer::analysis::analyze_file;
 use extguard_analyzer::report::{self, Report};
-use extguard_analyzer::{Config, Finding, Severity, SourceFile, State, rules};
 use extguard_analyzer::{extension, wasm};
+use extguard_analyzer::{rules, Config, Finding, Severity, SourceFile, State};
 use rayon::prelude::*;
 
 #[derive(Parser)]

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use extguard_analyzer::{Config, check_text};
+use extguard_analyzer::{check_text, Config};
 
 type Expect = BTreeSet<(String, usize, usize)>;
 

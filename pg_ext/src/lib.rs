@@ -5,8 +5,8 @@
 //! extguard` adds the SQL objects in schema `extguard`. See `README.md`
 //! for the settings, the vector ids and the record format.
 
-use pgrx::JsonB;
 use pgrx::prelude::*;
+use pgrx::JsonB;
 
 pub mod compat;
 pub mod hooks;

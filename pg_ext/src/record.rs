@@ -1,7 +1,7 @@
 //! One audit record and its JSON form (safe Rust).
 
 use crate::vectors::Vector;
-use serde_json::{Value, json};
+use serde_json::{json, Value};
 
 /// Longest statement / query text kept in a record (bytes, cut on a char
 /// boundary). Keeps a record inside one ring slot.

@@ -223,9 +223,7 @@ fn value_type(oid: pg_sys::Oid, what: &str, function: &str) -> ValueType {
             fail(
                 PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
                 format!("LANGUAGE wasm functions cannot use type {name} ({what} of {function})"),
-                Some(
-                    "Supported types: smallint, integer, bigint, real, double precision, boolean, text, bytea, jsonb.",
-                ),
+                Some("Supported types: smallint, integer, bigint, real, double precision, boolean, text, bytea, jsonb."),
             )
         }
     }
@@ -982,7 +980,7 @@ mod tests {
             fn enable_timeout_after(id: std::ffi::c_int, delay_ms: std::ffi::c_int);
         }
         const STATEMENT_TIMEOUT: std::ffi::c_int = 3; // utils/timeout.h, PG 15
-        // SAFETY: STATEMENT_TIMEOUT is registered in every backend.
+                                                      // SAFETY: STATEMENT_TIMEOUT is registered in every backend.
         unsafe { enable_timeout_after(STATEMENT_TIMEOUT, ms) };
     }
 

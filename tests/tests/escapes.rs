@@ -499,13 +499,11 @@ fn crash_restart_starts_a_new_seq_epoch() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(!pid.is_empty(), "sleeping backend not found");
-    assert!(
-        Command::new("kill")
-            .args(["-9", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap()
+        .success());
     let _ = sleeper.wait();
     let mut back = false;
     for _ in 0..300 {

@@ -2,15 +2,15 @@
 //! rules for each node kind (one rule, one place: the logic lives in
 //! `crate::rules`).
 
-use pg_query::NodeRef;
 use pg_query::protobuf::{self as pb, TransactionStmtKind, VariableSetKind};
+use pg_query::NodeRef;
 
-use super::{Cx, Unit, functions};
+use super::{functions, Cx, Unit};
 use crate::finding::Severity;
 use crate::parse::names;
 use crate::parse::walk::{self, Visitor};
 use crate::rules::{self, Rule};
-use crate::search_path::{PathChange, State, split_path};
+use crate::search_path::{split_path, PathChange, State};
 use crate::span::Span;
 
 /// Walks one parsed statement of a [`Unit`].

@@ -11,10 +11,10 @@
 //!   quote_nullable, `%I`, `%L`) and values of types that cannot carry SQL
 //!   (numbers, booleans, reg* types) are clean.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::{self as pb, a_const::Val};
+use pg_query::NodeEnum;
 
-use super::{Cx, MAX_DEPTH, Sequencing, Unit, analyze_statements};
+use super::{analyze_statements, Cx, Sequencing, Unit, MAX_DEPTH};
 use crate::parse::{lexer, names};
 use crate::rules;
 use crate::search_path::State;
@@ -723,7 +723,7 @@ pub fn target_of<R>(tree: &pb::ParseResult, f: impl FnOnce(&pb::Node) -> R) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Config, Severity, check_text};
+    use crate::{check_text, Config, Severity};
 
     /// The constant value of `expr`, evaluated as `SELECT expr`.
     fn konst(expr: &str) -> Option<String> {

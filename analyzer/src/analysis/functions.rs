@@ -1,15 +1,15 @@
 //! CREATE FUNCTION, DO blocks and sql-accepting calls: the statements whose
 //! bodies are more SQL, analysed as nested units.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::{self as pb, FunctionParameterMode, VariableSetKind};
+use pg_query::NodeEnum;
 
-use super::checker::{Checker, walk_with};
-use super::{MAX_DEPTH, Sequencing, Unit, analyze_statements, dynamic, plpgsql};
+use super::checker::{walk_with, Checker};
+use super::{analyze_statements, dynamic, plpgsql, Sequencing, Unit, MAX_DEPTH};
 use crate::parse::lexer::{self, TokenKind};
 use crate::parse::names;
 use crate::rules;
-use crate::search_path::{State, split_path};
+use crate::search_path::{split_path, State};
 
 /// Facts about a CREATE FUNCTION that the rules need.
 pub struct FunctionInfo<'t> {

@@ -21,7 +21,7 @@ use pg_query::NodeEnum;
 use serde_json::Value;
 
 use super::dynamic::{self, Eval, Evaluator, Taint, Text};
-use super::{Cx, Unit, analyze_statement};
+use super::{analyze_statement, Cx, Unit};
 use crate::finding::Severity;
 use crate::parse::lexer::{self, TokenKind};
 use crate::parse::names;

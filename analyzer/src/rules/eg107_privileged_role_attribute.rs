@@ -1,7 +1,7 @@
 //! EG107: CREATE/ALTER ROLE granting SUPERUSER, REPLICATION, BYPASSRLS or CREATEROLE.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterRoleStmt, CreateRoleStmt, Node};
+use pg_query::NodeEnum;
 
 use crate::analysis::checker::Checker;
 use crate::parse::names;

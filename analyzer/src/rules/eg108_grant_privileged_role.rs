@@ -1,7 +1,7 @@
 //! EG108: GRANT of predefined roles that reach files, programs or all data.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::GrantRoleStmt;
+use pg_query::NodeEnum;
 
 use crate::analysis::checker::Checker;
 use crate::catalog;

@@ -1,7 +1,7 @@
 //! EG116: ALTER FUNCTION ... SECURITY DEFINER without a secure SET search_path.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::AlterFunctionStmt;
+use pg_query::NodeEnum;
 
 use crate::analysis::checker::Checker;
 use crate::analysis::functions::clause_secure;

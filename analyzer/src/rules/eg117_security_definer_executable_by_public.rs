@@ -1,12 +1,12 @@
 //! EG117: SECURITY DEFINER functions left executable by PUBLIC.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::{
     AlterDefaultPrivilegesStmt, GrantStmt, GrantTargetType, ObjectType, RoleSpecType,
 };
+use pg_query::NodeEnum;
 
-use crate::analysis::Cx;
 use crate::analysis::checker::Checker;
+use crate::analysis::Cx;
 use crate::parse::names;
 use crate::search_path::{Definer, State};
 use crate::span::Span;

@@ -1,12 +1,12 @@
 //! EG119: unqualified support functions and types of casts, operators,
 //! aggregates, types, triggers and domains.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::{
     AlterOpFamilyStmt, CreateAmStmt, CreateCastStmt, CreateConversionStmt, CreateDomainStmt,
     CreateEventTrigStmt, CreateFdwStmt, CreateOpClassStmt, CreatePLangStmt, CreateRangeStmt,
     CreateTrigStmt, DefineStmt, Node, ObjectType, TypeName,
 };
+use pg_query::NodeEnum;
 
 use crate::analysis::checker::Checker;
 use crate::parse::names;

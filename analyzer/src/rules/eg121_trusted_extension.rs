@@ -63,10 +63,5 @@ pub fn for_definer(d: &Definer) -> Finding {
     } else {
         format!("{}.{}", d.schema, d.name)
     };
-    at(
-        &d.pending,
-        format!(
-            "SECURITY DEFINER function {name} of a trusted extension is owned by the bootstrap superuser and runs with its rights"
-        ),
-    )
+    at(&d.pending, format!("SECURITY DEFINER function {name} of a trusted extension is owned by the bootstrap superuser and runs with its rights"))
 }

@@ -1,7 +1,7 @@
 //! EG201: SQL injection through concatenation.
 
-use crate::analysis::Cx;
 use crate::analysis::dynamic::Splice;
+use crate::analysis::Cx;
 use crate::finding::Severity;
 use crate::search_path::State;
 

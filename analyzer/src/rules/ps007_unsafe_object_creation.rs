@@ -1,7 +1,7 @@
 //! PS007: OR REPLACE / IF NOT EXISTS for aggregates, collations and CREATE TABLE AS.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::{CreateTableAsStmt, DefineStmt, ObjectType};
+use pg_query::NodeEnum;
 
 use crate::analysis::checker::Checker;
 use crate::analysis::functions::type_name;

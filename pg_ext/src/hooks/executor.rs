@@ -3,7 +3,7 @@
 //! ExecutorStart (remember the statement text for records made while the
 //! plan is set up) and ExecutorRun (nesting depth).
 
-use super::{BackendLocal, report};
+use super::{report, BackendLocal};
 use crate::compat::{self, CheckPermsArgs, ExecutorRunArgs, RelationUse};
 use crate::vectors::Vector;
 use pgrx::pg_sys::{self, NodeTag};

@@ -14,7 +14,7 @@ use super::cstr;
 use super::settings_check::record_session_change;
 use crate::vectors;
 use pgrx::pg_sys;
-use std::ffi::{CStr, c_char, c_int, c_void};
+use std::ffi::{c_char, c_int, c_void, CStr};
 
 /// One wrapped setting: its name and the check hook it had.
 struct Slot<H: Copy> {

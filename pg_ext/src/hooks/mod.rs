@@ -12,13 +12,13 @@ pub mod settings_check;
 pub mod shmem;
 pub mod utility;
 
-use crate::record::{LOG_PREFIX, Outcome, Record, Session, Stamps};
+use crate::record::{Outcome, Record, Session, Stamps, LOG_PREFIX};
 use crate::vectors::{self, Vector};
 use crate::{settings, sinks};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use std::cell::Cell;
-use std::ffi::{CStr, c_char, c_int};
+use std::ffi::{c_char, c_int, CStr};
 
 /// Per-statement state of this backend's hooks, in plain statics.
 ///
@@ -210,7 +210,11 @@ fn current_statement() -> String {
     // SAFETY: SOURCE_TEXT is set only while the QueryDesc it came from is
     // alive (restored when ExecutorStart returns/unwinds), else NULL.
     let s = unsafe { cstr(p) };
-    if s.is_empty() { top_query() } else { s }
+    if s.is_empty() {
+        top_query()
+    } else {
+        s
+    }
 }
 
 fn top_query() -> String {

@@ -12,7 +12,7 @@
 //! EXTENSION extguard is `extguard_tamper` — one record per statement, none
 //! when the utility hook already recorded the statement (DROP EXTENSION).
 
-use super::{BackendLocal, cstr, report};
+use super::{cstr, report, BackendLocal};
 use crate::vectors::{self, Vector};
 use pgrx::pg_sys;
 use std::cell::{Cell, RefCell};
