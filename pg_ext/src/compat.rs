@@ -13,13 +13,6 @@
 
 use pgrx::pg_sys;
 
-/// Whether the server's ExecutorCheckPerms hook passes RTEPermissionInfo
-/// (PostgreSQL 16 and later).
-pub(crate) const HAS_RTE_PERM_INFOS: bool = cfg!(not(feature = "pg15"));
-
-/// The server's major version, as compiled in (15 to 18).
-pub const MAJOR_VERSION: u32 = pg_sys::PG_VERSION_NUM / 10000;
-
 /// Every setting in the GUC table, copied into a Vec.
 ///
 /// # Safety
@@ -42,6 +35,25 @@ pub(crate) unsafe fn guc_variables() -> Vec<*mut pg_sys::config_generic> {
     unsafe { std::slice::from_raw_parts(vars, n as usize) }.to_vec()
 }
 
+/// `AclMode` bits as u64 on every version (`AclMode` is 32 bits wide on 15
+/// and 64 from 16).
+pub(crate) const ACL_INSERT: u64 = pg_sys::ACL_INSERT as u64;
+pub(crate) const ACL_UPDATE: u64 = pg_sys::ACL_UPDATE as u64;
+pub(crate) const ACL_DELETE: u64 = pg_sys::ACL_DELETE as u64;
+
+/// `HeapTupleHeaderGetRawXmin`: the inserting transaction of a tuple, as
+/// stored. (On 18 pgrx exports two functions of that name, so the field is
+/// read here, which is what the C macro does on every version.)
+///
+/// # Safety
+/// `t_data` must point to a valid heap tuple header.
+pub(crate) unsafe fn heap_tuple_raw_xmin(
+    t_data: *const pg_sys::HeapTupleHeaderData,
+) -> pg_sys::TransactionId {
+    // SAFETY: per caller; a heap tuple's header holds t_heap.
+    unsafe { (*t_data).t_choice.t_heap.t_xmin }
+}
+
 /// A relation of a range table with the privileges the statement needs on it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RelationUse {
@@ -49,7 +61,7 @@ pub(crate) struct RelationUse {
     /// `pg_class.relkind` (`RELKIND_*`).
     pub relkind: u8,
     /// `ACL_*` bits checked for the statement (0 when none are).
-    pub required_perms: pg_sys::AclMode,
+    pub required_perms: u64,
 }
 
 /// The arguments of an ExecutorCheckPerms call, on every version.
@@ -71,6 +83,7 @@ impl CheckPermsArgs {
     /// # Safety
     /// The lists must be NULL or the executor's range table and permission
     /// infos, alive while the iterator is used.
+    #[allow(clippy::useless_conversion)] // AclMode is u64 from 16
     pub(crate) unsafe fn relations(self) -> impl Iterator<Item = RelationUse> {
         // SAFETY: per caller.
         let rtes = unsafe { list_elements(self.range_table) };
@@ -81,7 +94,7 @@ impl CheckPermsArgs {
                 relid: r.relid,
                 relkind: r.relkind as u8,
                 // SAFETY: per caller.
-                required_perms: unsafe { self.required_perms(r) },
+                required_perms: u64::from(unsafe { self.required_perms(r) }),
             })
     }
 
@@ -175,7 +188,8 @@ pub(crate) struct ExecutorRunArgs {
     pub query_desc: *mut pg_sys::QueryDesc,
     pub direction: pg_sys::ScanDirection::Type,
     pub count: u64,
-    /// Gone in PostgreSQL 18 (always false there).
+    /// Gone in PostgreSQL 18.
+    #[cfg(not(feature = "pg18"))]
     pub execute_once: bool,
 }
 
@@ -246,7 +260,6 @@ macro_rules! executor_run_hook {
                 query_desc,
                 direction,
                 count,
-                execute_once: false,
             };
             // SAFETY: forwarded from the executor.
             unsafe { $body(args) }

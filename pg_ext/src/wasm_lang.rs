@@ -160,7 +160,7 @@ unsafe fn read_proc(
                 format!("cache lookup failed for function {}", fn_oid.to_u32())
             );
         }
-        let xmin = pg_sys::HeapTupleHeaderGetRawXmin((*tuple).t_data);
+        let xmin = crate::compat::heap_tuple_raw_xmin((*tuple).t_data);
         let tid = (*tuple).t_self;
         let unchanged =
             known.is_some_and(|(k_xmin, k_tid)| k_xmin == xmin && same_tid(&k_tid, &tid));

@@ -45,9 +45,9 @@ unsafe fn catalog_writes(args: CheckPermsArgs) -> Vec<String> {
             if pg_sys::get_rel_namespace(r.relid).to_u32() != pg_sys::PG_CATALOG_NAMESPACE {
                 continue;
             }
-            let op = if r.required_perms & pg_sys::ACL_INSERT != 0 {
+            let op = if r.required_perms & compat::ACL_INSERT != 0 {
                 "INSERT"
-            } else if r.required_perms & pg_sys::ACL_UPDATE != 0 {
+            } else if r.required_perms & compat::ACL_UPDATE != 0 {
                 "UPDATE"
             } else {
                 "DELETE"
@@ -118,7 +118,7 @@ unsafe fn worth_a_look(args: CheckPermsArgs) -> bool {
 /// candidates for catalog DML, before the namespace lookup.
 #[inline(always)]
 fn writes_system_oid(r: &RelationUse) -> bool {
-    let write = pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE | pg_sys::ACL_DELETE;
+    let write = compat::ACL_INSERT | compat::ACL_UPDATE | compat::ACL_DELETE;
     r.required_perms & write != 0 && r.relid.to_u32() < pg_sys::FirstNormalObjectId
 }
 
