@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-test run test lint test-rust test-pg test-pg-one pg-config install bench bench-pg bench-scan bench-wasm
+.PHONY: setup setup-analyzer setup-test run test lint test-rust test-pg test-pg-one pg-config install bench bench-pg bench-scan bench-wasm
 
 # PostgreSQL major versions: PG is the one `make pg-config`, `make install`
 # and `make bench-pg` work on; `make test` covers every one in PG_VERSIONS
@@ -16,6 +16,10 @@ PG_VERSIONS ?= 15
 
 setup:
 	./scripts/setup.sh
+
+# what the analyzer alone needs (no cargo-pgrx, no `cargo pgrx init`)
+setup-analyzer:
+	EXTGUARD_SETUP_PGRX=0 ./scripts/setup.sh
 
 # setup plus what only the tests need (chromium for the HTML report test,
 # every PostgreSQL in PG_VERSIONS and pgrx configured for each)
@@ -35,7 +39,7 @@ install:
 
 # Exit status 1 only means "findings were reported", which is the expected
 # result of scanning a stock installation; 2 (usage or I/O error) fails.
-run: setup
+run: setup-analyzer
 	$(CARGO) build --release -p extguard-analyzer
 	./target/release/extguard || [ $$? -eq 1 ]
 
@@ -51,10 +55,12 @@ lint:
 
 test-rust:
 	./scripts/pgspot-venv.sh
+	./scripts/pre-commit-venv.sh
 	$(CARGO) test
 
 # pg_ext: pgrx tests (in a server pgrx starts, extguard preloaded), then
-# the escape battery (corpus/escapes) against a server the e2e test starts.
+# the escape battery (corpus/escapes) against a server the e2e test starts,
+# and the isolation self-check against a plain and a bubblewrap server.
 # PostgreSQL refuses to run as root, so both run the server as `postgres`.
 # Under /tmp, not target/: the postgres user must be able to reach it even
 # when the clone lives in a directory only root can traverse.
@@ -73,7 +79,7 @@ test-pg-one:
 	  (cd pg_ext && $(CARGO) pgrx install --pg-config "$$pgc" --no-default-features --features pg$(PG)) && \
 	  EXTGUARD_E2E=1 EXTGUARD_PG_CONFIG="$$pgc" \
 	  EXTGUARD_LOAD_SECONDS="$${EXTGUARD_LOAD_SECONDS:-$(if $(filter 15,$(PG)),60,15)}" \
-	  $(CARGO) test --test escapes -- --test-threads=1
+	  $(CARGO) test --test escapes $(if $(filter 15,$(PG)),--test isolation_e2e) -- --test-threads=1
 
 bench-pg:
 	PG=$(PG) ./bench/pg_ext_pgbench.sh

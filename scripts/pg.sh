@@ -207,8 +207,8 @@ build18() { # dest
 
 case "$N" in
   15)
-    if [ ! -x /usr/lib/postgresql/15/bin/pg_config ]; then
-      EXTGUARD_SETUP_PGRX=0 "$HERE/setup.sh" >&2
+    if [ ! -f /usr/include/postgresql/15/server/postgres.h ]; then
+      EXTGUARD_SETUP_PGRX=0 EXTGUARD_SETUP_EXTRA="postgresql-server-dev-15" "$HERE/setup.sh" >&2
     fi
     echo /usr/bin/pg_config
     exit 0

@@ -3,11 +3,20 @@
 # (run as root). Safe to run again: each step checks before it installs.
 set -euo pipefail
 
-need_pkgs=(postgresql-15 postgresql-contrib postgresql-server-dev-15 libclang-dev clang sudo pkg-config)
+# EXTGUARD_SETUP_PGRX=0 (what `make run` uses): only what the analyzer needs
+# -- libclang for pg_query's bindings, PostgreSQL 15 and its contrib for the
+# extension directory it scans, pg_config to find it. The pgrx extension
+# additionally needs the server headers, sudo, cargo-pgrx and `pgrx init`.
+need_pkgs=(postgresql-15 postgresql-contrib libpq-dev libclang-dev clang pkg-config)
+if [ "${EXTGUARD_SETUP_PGRX:-1}" = "1" ]; then
+  need_pkgs+=(postgresql-server-dev-15 sudo)
+fi
 # Tools only the tests need: headless Chromium renders the `extguard scan
-# --html` report in tests/scan.rs. `make test` sets EXTGUARD_SETUP_TEST=1.
+# --html` report in tests/scan.rs; bubblewrap sandboxes a server for the
+# isolation self-check (analyzer/tests/isolation_e2e.rs). `make test` sets
+# EXTGUARD_SETUP_TEST=1.
 if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ]; then
-  need_pkgs+=(chromium)
+  need_pkgs+=(chromium bubblewrap)
 fi
 if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206

@@ -53,6 +53,10 @@ pub struct Finding {
     pub object: Option<String>,
     #[serde(skip)]
     pub span: Span,
+    /// The object as pgspot prints it, where that differs from `object`
+    /// (`'=' in a = b` for PS001): set only when [`crate::Config::pgspot_text`] is.
+    #[serde(skip)]
+    pub pgspot_context: Option<String>,
 }
 
 impl Finding {

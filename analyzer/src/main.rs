@@ -1,16 +1,23 @@
 //! The `extguard` command line.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use extguard_analyzer::analysis::analyze_file;
-use extguard_analyzer::report::{self, Report};
+use extguard_analyzer::report;
 use extguard_analyzer::{extension, wasm};
 use extguard_analyzer::{rules, Config, Finding, Severity, SourceFile, State};
 use rayon::prelude::*;
+
+#[path = "cli/output.rs"]
+mod output;
+#[path = "cli/pgspot.rs"]
+mod pgspot_cmd;
+mod isolation_cmd;
+
+use output::{Format, OutputArgs};
 
 #[derive(Parser)]
 #[command(
@@ -39,16 +46,10 @@ enum Command {
     Explain { code: String },
     /// Scan an extension registry: directories, PGXN .zip, Trunk .tar.gz and .deb files.
     Scan(ScanArgs),
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum ScanFormat {
-    /// A summary table: per extension, then totals per rule.
-    Table,
-    /// One JSON object per extension (or unpackaged group), one per line.
-    Jsonl,
-    /// SARIF 2.1.0 (GitHub code scanning).
-    Sarif,
+    /// pgspot 0.9.4's command line (a drop-in for `pgspot ARGS` in CI scripts).
+    Pgspot(pgspot_cmd::PgspotArgs),
+    /// Check the isolation this process runs in (run it in the server's container, as its user); exit 1 if violated.
+    Isolation(isolation_cmd::IsolationArgs),
 }
 
 #[derive(Args)]
@@ -56,12 +57,8 @@ struct ScanArgs {
     /// Directory trees and archives (.zip, .tar.gz/.tgz, .deb); archives inside directories are scanned too.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
-    format: ScanFormat,
-    /// Also write a self-contained HTML report to this file.
-    #[arg(long, value_name = "FILE")]
-    html: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
@@ -77,12 +74,15 @@ struct ScanArgs {
     /// No progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
-    /// Do not report this code (repeatable).
+    /// Do not report these rules: codes or prefixes (PS016, EG1), repeatable or comma-separated.
     #[arg(long, value_name = "CODE")]
     ignore: Vec<String>,
-    /// Report only these codes (repeatable).
+    /// Report only these rules: codes or prefixes (PS, EG1, ALL); replaces the configuration's `select`.
     #[arg(long, value_name = "CODE")]
     select: Vec<String>,
+    /// Report these rules too, on top of `select`.
+    #[arg(long, value_name = "CODE")]
+    extend_select: Vec<String>,
     /// Schema accepted as secure in a search_path (repeatable).
     #[arg(long, value_name = "NAME")]
     trusted_schema: Vec<String>,
@@ -103,26 +103,21 @@ enum RulesFormat {
     Markdown,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Format {
-    Human,
-    Json,
-    Pgspot,
-}
-
 #[derive(Args, Default)]
 struct CheckArgs {
     /// Files, directories or - for stdin (default: stdin).
     paths: Vec<PathBuf>,
-    /// Output format [default: human].
-    #[arg(long, value_enum)]
-    format: Option<Format>,
-    /// Do not report this code (repeatable).
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Do not report these rules: codes or prefixes (PS016, EG1), repeatable or comma-separated.
     #[arg(long, value_name = "CODE")]
     ignore: Vec<String>,
-    /// Report only these codes (repeatable).
+    /// Report only these rules: codes or prefixes (PS, EG1, ALL); replaces the configuration's `select`.
     #[arg(long, value_name = "CODE")]
     select: Vec<String>,
+    /// Report these rules too, on top of `select`.
+    #[arg(long, value_name = "CODE")]
+    extend_select: Vec<String>,
     /// Signature exempt from PS005, as printed in findings (repeatable).
     #[arg(long, value_name = "SIG")]
     proc_without_search_path: Vec<String>,
@@ -141,6 +136,20 @@ struct CheckArgs {
     /// Do not analyse PL/pgSQL bodies and DO blocks.
     #[arg(long)]
     no_plpgsql: bool,
+    /// Globs of paths skipped when searching directories; replaces the
+    /// defaults (.git, test, expected, results, tmp_check). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Globs skipped on top of --exclude (or the defaults). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    extend_exclude: Vec<String>,
+    /// The input is not yours (a package to review): `-- extguard: ignore`
+    /// comments in it are not obeyed, and each is reported (EG007).
+    #[arg(long)]
+    untrusted: bool,
+    /// Do not obey `-- extguard: ignore` comments (each is reported as EG007).
+    #[arg(long)]
+    no_inline_ignores: bool,
     /// Lowest severity to report: info, warning or error.
     #[arg(long, value_name = "LEVEL")]
     min_severity: Option<Severity>,
@@ -159,6 +168,8 @@ fn main() -> ExitCode {
         Some(Command::Explain { code }) => explain(&code),
         Some(Command::Check(args)) => check(args, false),
         Some(Command::Scan(args)) => scan(args),
+        Some(Command::Pgspot(args)) => pgspot_cmd::run(args),
+        Some(Command::Isolation(args)) => isolation_cmd::run(args),
         None => default_run(),
     };
     match result {
@@ -227,7 +238,15 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
         None => Config::default(),
     };
     cfg.ignore.extend(args.ignore.iter().cloned());
-    cfg.select.extend(args.select.iter().cloned());
+    if !args.select.is_empty() {
+        cfg.select = args.select.clone();
+    }
+    cfg.extend_select.extend(args.extend_select.iter().cloned());
+    if !args.exclude.is_empty() {
+        cfg.exclude = Some(args.exclude.clone());
+    }
+    cfg.extend_exclude
+        .extend(args.extend_exclude.iter().cloned());
     cfg.proc_without_search_path
         .extend(args.proc_without_search_path.iter().cloned());
     cfg.sql_accepting.extend(args.sql_accepting.iter().cloned());
@@ -238,6 +257,9 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
     cfg.append |= args.append;
     if args.no_plpgsql {
         cfg.plpgsql = false;
+    }
+    if args.untrusted || args.no_inline_ignores {
+        cfg.inline_ignores = false;
     }
     if let Some(s) = args.min_severity {
         cfg.min_severity = s;
@@ -251,11 +273,7 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
                 .unwrap_or(extguard_analyzer::catalog::NEWEST),
         );
     }
-    for code in cfg.ignore.iter().chain(&cfg.select) {
-        if rules::by_code(code).is_none() {
-            return Err(format!("unknown rule code '{code}' (see `extguard rules`)"));
-        }
-    }
+    cfg.validate_selectors()?;
     Ok(cfg)
 }
 
@@ -376,9 +394,25 @@ fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -
     for input in inputs {
         let (extensions, loose): (Vec<extension::Extension>, Vec<(String, Option<PathBuf>)>) =
             match input {
+                Some(p) if p.as_os_str().is_empty() => {
+                    io_errors.push("'': an empty path names no file".into());
+                    continue;
+                }
                 Some(p) if p.is_dir() => {
-                    let d = extension::discover(p);
-                    io_errors.extend(d.errors);
+                    let mut d = extension::discover(p);
+                    io_errors.append(&mut d.errors);
+                    exclude(&mut d, p, cfg);
+                    if d.extensions.is_empty() && d.loose_sql.is_empty() && d.wasm.is_empty() {
+                        io_errors.push(format!(
+                            "{}: no SQL files here (after --exclude: {})",
+                            p.display(),
+                            cfg.exclude.as_ref().map_or_else(
+                                || extguard_analyzer::config::DEFAULT_EXCLUDE.join(", "),
+                                |v| v.join(", ")
+                            )
+                        ));
+                        continue;
+                    }
                     (
                         d.extensions,
                         d.loose_sql
@@ -437,6 +471,24 @@ fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -
     run
 }
 
+/// Drop what --exclude / --extend-exclude name (paths relative to `root`).
+fn exclude(d: &mut extension::Discovery, root: &Path, cfg: &Config) {
+    let excluded = |p: &Path| {
+        let rel = p.strip_prefix(root).unwrap_or(p);
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        cfg.excluded(&rel.join("/"))
+    };
+    d.loose_sql.retain(|p| !excluded(p));
+    d.wasm.retain(|p| !excluded(p));
+    d.extensions.retain(|e| !excluded(&e.control_path));
+    for e in &mut d.extensions {
+        e.scripts.retain(|s| !excluded(&s.path));
+    }
+}
+
 /// Analyse the pending loose files (in parallel unless --append) and add them to the run, in order.
 fn flush_files(
     run: &mut Run,
@@ -468,6 +520,7 @@ fn flush_files(
 fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
     let cfg = config(&args)?;
     let format = args
+        .output
         .format
         .or_else(|| {
             cfg.format
@@ -478,61 +531,71 @@ fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
     let mut io_errors = Vec::new();
     install_panic_hook();
     let run = analyze_inputs(&args, &cfg, &mut io_errors);
-    let rep = Report {
+    let mut outcome = outcome_of_run(&run);
+    let sources = output::Sources {
         files: &run.files,
-        findings: &run.findings,
         extensions: &run.extensions,
+        table: always_summarise || !run.extensions.is_empty(),
     };
-    let stdout = std::io::stdout();
-    let write_result = match format {
-        Format::Json => {
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            serde_json::to_writer_pretty(&mut out, &report::json_document(&rep))
-                .map_err(std::io::Error::other)
-                .and_then(|_| writeln!(out))
-                .and_then(|_| out.flush())
-        }
-        Format::Pgspot => {
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            report::write_pgspot(&rep, &mut out).and_then(|_| out.flush())
-        }
-        Format::Human => {
-            if always_summarise || !run.extensions.is_empty() {
-                print!("{}", report::extension_table(&rep));
-            }
-            let choice = if std::io::stdout().is_terminal() {
-                ColorChoice::Auto
-            } else {
-                ColorChoice::Never
-            };
-            let mut out = StandardStream::stdout(choice);
-            report::write_human(&rep, &mut out)
-        }
-    };
-    if let Err(e) = write_result {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(format!("writing output: {e}"));
-        }
-    }
+    output::emit(&mut outcome, format, &args.output, Some(sources), None)?;
     for e in &io_errors {
         eprintln!("extguard: {e}");
     }
-    if !io_errors.is_empty() || run.internal_error {
-        return Ok(ExitCode::from(2));
+    Ok(ExitCode::from(output::exit_code(
+        &outcome,
+        !io_errors.is_empty() || run.internal_error,
+        args.output.write_baseline.is_some(),
+    )))
+}
+
+/// A check run as the outcome every report reads: each extension one unit,
+/// each run of loose files between them one unpackaged group, in input order.
+fn outcome_of_run(run: &Run) -> extguard_analyzer::scan::Outcome {
+    use extguard_analyzer::scan::{self, UnitKind};
+    let mut outcome = scan::Outcome {
+        internal_error: run.internal_error,
+        ..Default::default()
+    };
+    let mut i = 0;
+    let mut exts = run.extensions.iter().peekable();
+    while i < run.files.len() {
+        match exts.peek() {
+            Some(e) if e.files.start == i => {
+                let source = Path::new(&run.files[i].path)
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                outcome.units.push(scan::unit_of_files(
+                    e.name.clone(),
+                    UnitKind::Extension,
+                    e.default_version.clone(),
+                    &source,
+                    &run.files[e.files.clone()],
+                    run.findings[e.files.clone()].to_vec(),
+                    e.install_chain
+                        .iter()
+                        .map(|&k| run.files[k].path.clone())
+                        .collect(),
+                ));
+                i = e.files.end.max(i + 1);
+                exts.next();
+            }
+            next => {
+                let end = next.map_or(run.files.len(), |e| e.files.start);
+                outcome.units.push(scan::unit_of_files(
+                    "(files)".into(),
+                    UnitKind::Unpackaged,
+                    None,
+                    ".",
+                    &run.files[i..end],
+                    run.findings[i..end].to_vec(),
+                    Vec::new(),
+                ));
+                i = end;
+            }
+        }
     }
-    // Notes (severity info) describe; only warnings and errors fail the run.
-    Ok(
-        if run
-            .findings
-            .iter()
-            .flatten()
-            .all(|f| f.severity == Severity::Info)
-        {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        },
-    )
+    outcome
 }
 
 /// `extguard scan`: see the `scan` module of the library.
@@ -541,10 +604,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let cfg = config(&CheckArgs {
         ignore: args.ignore.clone(),
         select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
         trusted_schema: args.trusted_schema.clone(),
         min_severity: args.min_severity,
         pg_version: args.pg_version,
         config: args.config.clone(),
+        // scanned packages are never trusted to suppress their own findings
+        untrusted: true,
         ..CheckArgs::default()
     })?;
     if args.jobs == Some(0) {
@@ -564,49 +630,30 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     scan::install_interrupt_handler()?;
     install_panic_hook();
     let workers = scan::workers(opts.jobs)?;
-    let outcome = workers.install(|| scan::scan_here(&args.paths, &opts));
+    let mut outcome = workers.install(|| scan::scan_here(&args.paths, &opts));
     if outcome.interrupted {
         eprintln!("extguard: interrupted; temporary files removed");
         return Ok(ExitCode::from(130));
     }
-    // Block-buffered: stdout alone is line-buffered, and serde writes a
-    // finding in many small pieces.
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = match args.format {
-        ScanFormat::Table => out.write_all(scan::table(&outcome).as_bytes()),
-        ScanFormat::Jsonl => scan::jsonl(&outcome, &mut out, &workers),
-        ScanFormat::Sarif => {
-            serde_json::to_writer_pretty(&mut out, &scan::sarif::document(&outcome))
-                .map_err(std::io::Error::other)
-                .and_then(|_| writeln!(out))
+    let format = args.output.format.unwrap_or(Format::Table);
+    output::emit(&mut outcome, format, &args.output, None, Some(&workers))?;
+    if !args.output.quiet {
+        for n in &outcome.notes {
+            eprintln!("extguard: note: {n}");
         }
-    };
-    if let Err(e) = written.and_then(|_| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(format!("writing output: {e}"));
-        }
-    }
-    if let Some(path) = &args.html {
-        std::fs::write(path, scan::html::page(&outcome))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    for n in &outcome.notes {
-        eprintln!("extguard: note: {n}");
     }
     for e in &outcome.errors {
         eprintln!("extguard: {e}");
     }
-    let code = if !outcome.errors.is_empty() || outcome.internal_error {
-        ExitCode::from(2)
-    } else if outcome.units.iter().all(|u| u.findings().next().is_none()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    };
+    let code = output::exit_code(
+        &outcome,
+        !outcome.errors.is_empty(),
+        args.output.write_baseline.is_some(),
+    );
     // The process ends now: freeing a registry's results one allocation at
     // a time (about 0.1 s for 2,000 extensions, on one thread) buys nothing.
     std::mem::forget(outcome);
-    Ok(code)
+    Ok(ExitCode::from(code))
 }
 
 /// `extguard` with no arguments: the local PostgreSQL's extension directory.

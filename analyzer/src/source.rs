@@ -17,8 +17,8 @@ pub struct SourceFile {
     pub prepared: String,
     /// The statements of the file (as psql splits them).
     pub statements: Vec<StmtRange>,
-    /// `-- extguard: ignore ...` comments: (end offset of the comment, codes).
-    pub directives: Vec<(usize, Vec<String>)>,
+    /// `-- extguard: ignore ...` comments: (offsets of the comment, codes).
+    pub directives: Vec<(std::ops::Range<usize>, Vec<String>)>,
     line_starts: Vec<usize>,
     /// Set when the input was not valid UTF-8 (offset of the first bad byte).
     pub invalid_utf8_at: Option<usize>,
@@ -60,7 +60,7 @@ impl SourceFile {
                 TokenKind::MetaCommand => meta.push((t.start, t.end)),
                 TokenKind::Comment => {
                     if let Some(codes) = parse_directive(t.text(&prepared)) {
-                        directives.push((t.end, codes));
+                        directives.push((t.start..t.end, codes));
                     }
                 }
                 _ => splitter.push(&prepared, &t),

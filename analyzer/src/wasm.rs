@@ -179,6 +179,7 @@ fn finding(
         end_column,
         object,
         span,
+        pgspot_context: None,
     }
 }
 

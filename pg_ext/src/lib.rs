@@ -10,6 +10,7 @@ use pgrx::JsonB;
 
 pub mod compat;
 pub mod hooks;
+pub mod isolation;
 pub mod record;
 pub mod settings;
 pub mod sinks;
@@ -139,6 +140,8 @@ GRANT USAGE ON SCHEMA @extschema@ TO extguard_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.audit_events() TO extguard_reader;
 GRANT EXECUTE ON FUNCTION @extschema@.audit_stats() TO extguard_reader;
 GRANT SELECT ON audit_log TO extguard_reader;
+REVOKE ALL ON FUNCTION @extschema@.isolation_report() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.isolation_report() TO extguard_reader;
 "#,
     name = "audit_log_view",
     finalize

@@ -17,6 +17,8 @@ pub enum Outcome {
     Attempted,
     /// Recorded, then refused with an ERROR (`extguard.block`).
     Blocked,
+    /// A fact, not an action (the isolation report at server start).
+    Observed,
 }
 
 impl Outcome {
@@ -24,6 +26,7 @@ impl Outcome {
         match self {
             Outcome::Attempted => "attempted",
             Outcome::Blocked => "blocked",
+            Outcome::Observed => "observed",
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum Vector {
     ServerControl,
     CreateTablespace,
     ExtguardTamper,
+    /// Not an attempt: the isolation self-check recorded at server start.
+    Isolation,
 }
 
 /// How bad a vector is when it succeeds.
@@ -59,7 +61,7 @@ impl Severity {
 
 impl Vector {
     /// Every vector, in documentation order.
-    pub const ALL: [Vector; 26] = [
+    pub const ALL: [Vector; 27] = [
         Vector::CopyProgram,
         Vector::CopyFile,
         Vector::FileFdw,
@@ -86,6 +88,7 @@ impl Vector {
         Vector::ServerControl,
         Vector::CreateTablespace,
         Vector::ExtguardTamper,
+        Vector::Isolation,
     ];
 
     /// The stable id used in records and in `extguard.block`.
@@ -117,6 +120,7 @@ impl Vector {
             Vector::ServerControl => "server_control",
             Vector::CreateTablespace => "create_tablespace",
             Vector::ExtguardTamper => "extguard_tamper",
+            Vector::Isolation => "isolation",
         }
     }
 
@@ -133,7 +137,7 @@ impl Vector {
             CopyFile | LoFile | FileRead | AdminpackWrite | SensitiveSetting | GrantParameter
             | GrantPredefinedRole | SetRole | EventTrigger | RemoteConnection
             | CreateSubscription | UserMapping | CreateTablespace => Severity::High,
-            FileList | CreateServer | ServerControl => Severity::Medium,
+            FileList | CreateServer | ServerControl | Isolation => Severity::Medium,
         }
     }
 }

@@ -261,6 +261,16 @@ impl<'c, 'f, 'u, 't> Checker<'c, 'f, 'u, 't> {
         self.cx.report(rule, severity, span, message, object);
     }
 
+    /// Attach pgspot's rendering of the finding just reported
+    /// ([`crate::Finding::pgspot_context`]), computed only in pgspot mode.
+    pub fn pgspot_context(&mut self, text: impl FnOnce() -> String) {
+        if self.cx.cfg.pgspot_text {
+            if let Some(f) = self.cx.findings.last_mut() {
+                f.pgspot_context = Some(text());
+            }
+        }
+    }
+
     fn push_ctes(&mut self, with: Option<&'t pb::WithClause>) {
         let before = self.ctes.len();
         if let Some(w) = with {

@@ -106,10 +106,27 @@ pub struct Cx<'f> {
     pub file: &'f SourceFile,
     pub cfg: &'f Config,
     pub findings: Vec<Finding>,
-    /// (file span, codes) of inline `-- extguard: ignore ...` directives.
-    pub suppressions: Vec<(Span, Vec<String>)>,
+    /// Inline `-- extguard: ignore ...` directives.
+    pub suppressions: Vec<Suppression>,
     /// Nesting depth of bodies and dynamic SQL, to stop runaway recursion.
     pub depth: usize,
+}
+
+/// An inline `-- extguard: ignore CODE, ...` comment and the statement it covers.
+pub struct Suppression {
+    /// The comment itself (file span).
+    pub comment: Span,
+    /// The statement that follows it (file span).
+    pub covers: Span,
+    pub codes: Vec<String>,
+}
+
+impl Suppression {
+    fn hides(&self, f: &Finding) -> bool {
+        self.covers.start <= f.span.start
+            && f.span.start <= self.covers.end
+            && self.codes.iter().any(|c| c.eq_ignore_ascii_case(f.code))
+    }
 }
 
 /// Deepest nesting of bodies inside bodies that is analysed.
@@ -163,21 +180,50 @@ impl<'f> Cx<'f> {
             end_column,
             object,
             span,
+            pgspot_context: None,
         }
     }
 
     /// Apply --select/--ignore/--min-severity and inline suppressions; sort by position.
+    ///
+    /// Without `inline_ignores` (untrusted input) a suppression hides
+    /// nothing: it becomes an EG007 finding of its own, saying what it
+    /// would have hidden.
     pub fn finish(mut self) -> Vec<Finding> {
         let cfg = self.cfg;
         let sup = std::mem::take(&mut self.suppressions);
         self.findings.retain(|f| {
-            (f.is_parse_error() || (cfg.enabled(f.code) && f.severity >= cfg.min_severity))
-                && !sup.iter().any(|(s, codes)| {
-                    s.start <= f.span.start
-                        && f.span.start <= s.end
-                        && codes.iter().any(|c| c.eq_ignore_ascii_case(f.code))
-                })
+            f.is_parse_error() || (cfg.enabled(f.code) && f.severity >= cfg.min_severity)
         });
+        if cfg.inline_ignores {
+            self.findings.retain(|f| !sup.iter().any(|s| s.hides(f)));
+        } else {
+            let refused: Vec<Finding> = sup
+                .iter()
+                .map(|s| {
+                    let hidden: Vec<String> = self
+                        .findings
+                        .iter()
+                        .filter(|f| s.hides(f))
+                        .map(|f| format!("{} ({}) at line {}", f.code, f.title, f.line))
+                        .collect();
+                    let what = if hidden.is_empty() {
+                        "it would hide nothing here".to_string()
+                    } else {
+                        format!("it would hide {}", hidden.join(", "))
+                    };
+                    self.finding(
+                        &rules::EG007,
+                        rules::EG007.severity,
+                        s.comment,
+                        format!("suppression comment in untrusted input is not obeyed: {what}"),
+                        Some(s.codes.join(", ")),
+                    )
+                })
+                .filter(|f| cfg.enabled(f.code) && f.severity >= cfg.min_severity)
+                .collect();
+            self.findings.extend(refused);
+        }
         self.findings.sort_by(|a, b| {
             (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
         });
@@ -198,8 +244,11 @@ impl<'f> Cx<'f> {
                 continue;
             };
             if let Some(next) = stmts.iter().find(|s| s.start >= t.end) {
-                let span = unit.map.span(next.start, next.end);
-                self.suppressions.push((span, codes));
+                self.suppressions.push(Suppression {
+                    comment: unit.map.span(t.start, t.end),
+                    covers: unit.map.span(next.start, next.end),
+                    codes,
+                });
             }
         }
     }
@@ -234,10 +283,13 @@ pub fn analyze_file_with(
         );
     }
     rules::diagnostics::check_version_syntax(&mut cx);
-    for (comment_end, codes) in &file.directives {
-        if let Some(next) = file.statements.iter().find(|s| s.start >= *comment_end) {
-            cx.suppressions
-                .push((Span::new(next.start, next.end), codes.clone()));
+    for (comment, codes) in &file.directives {
+        if let Some(next) = file.statements.iter().find(|s| s.start >= comment.end) {
+            cx.suppressions.push(Suppression {
+                comment: Span::new(comment.start, comment.end),
+                covers: Span::new(next.start, next.end),
+                codes: codes.clone(),
+            });
         }
     }
     for r in &file.statements {

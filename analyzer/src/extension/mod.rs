@@ -112,14 +112,46 @@ pub fn discover(root: &Path) -> Discovery {
                 control.as_ref().ok().and_then(|c| c.directory.as_deref()),
             );
             let mut scripts = Vec::new();
-            for &f in by_dir.get(script_dir.as_path()).into_iter().flatten() {
-                let fname = f.file_name().unwrap_or_default().to_string_lossy();
-                if let Some((n, from, to)) = parse_script_name(&fname) {
-                    if n == name {
+            // A source checkout keeps the scripts PGXS installs (DATA) in
+            // sql/ next to the control file, whatever `directory` says.
+            let own = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            for dir in [script_dir.clone(), own.clone(), own.join("sql")] {
+                for &f in by_dir.get(dir.as_path()).into_iter().flatten() {
+                    let fname = f.file_name().unwrap_or_default().to_string_lossy();
+                    if let Some((n, from, to)) = parse_script_name(&fname) {
+                        if n == name {
+                            scripts.push(Script {
+                                path: f.clone(),
+                                from,
+                                to,
+                            });
+                        }
+                    }
+                }
+                if !scripts.is_empty() {
+                    break;
+                }
+            }
+            // A source checkout whose build copies `sql/NAME.sql` to the
+            // install script (`NAME--VERSION.sql`, pgvector's Makefile):
+            // that file is the install script of default_version.
+            let default_version = control
+                .as_ref()
+                .ok()
+                .and_then(|c| c.default_version.clone());
+            if let Some(v) = default_version {
+                let installs = scripts.iter().any(|s| s.from.is_none() && s.to == v);
+                if !installs && is_source_checkout(&path) {
+                    let file = format!("{name}.sql");
+                    if let Some(f) = [own.join("sql"), own.clone()]
+                        .iter()
+                        .flat_map(|d| by_dir.get(d.as_path()).into_iter().flatten())
+                        .find(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == file))
+                    {
                         scripts.push(Script {
-                            path: f.clone(),
-                            from,
-                            to,
+                            path: (*f).clone(),
+                            from: None,
+                            to: v,
                         });
                     }
                 }
@@ -346,6 +378,20 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
     let chain: Vec<&Script> = match &default_version {
         Some(v) => match ext.install_chain(v) {
             Some(c) => c,
+            None if is_source_checkout(&ext.control_path) => {
+                // the build generates the install script (from pieces): what
+                // exists is analysed below, each script on its own
+                let mut f = control_finding(
+                    &files[0],
+                    0,
+                    &format!("the install chain of default_version {v} is incomplete (its install script is made by the build); the scripts present are analysed each on its own"),
+                );
+                f.code = rules::EG008.code;
+                f.title = rules::EG008.title;
+                f.severity = rules::EG008.severity;
+                findings[0].push(f);
+                Vec::new()
+            }
             None => {
                 findings[0].push(control_finding(
                     &files[0],
@@ -366,6 +412,23 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
             Vec::new()
         }
     };
+    if let (Some(first), Some(v)) = (chain.first(), &default_version) {
+        let stem = first.path.file_stem().unwrap_or_default().to_string_lossy();
+        if !stem.contains("--") {
+            let mut f = control_finding(
+                &files[0],
+                0,
+                &format!(
+                    "the install script of default_version {v} is made by the build: {} is analysed in its place",
+                    first.path.display()
+                ),
+            );
+            f.code = rules::EG008.code;
+            f.title = rules::EG008.title;
+            f.severity = rules::EG008.severity;
+            findings[0].push(f);
+        }
+    }
     let mut install_chain = Vec::new();
     let mut state = script_state(&ext.name, control, cfg);
     for (i, s) in chain.iter().enumerate() {
@@ -405,6 +468,21 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
         findings,
         install_chain,
     }
+}
+
+/// Is this control file in a source checkout (a build file beside it)
+/// rather than an installed extension directory?
+fn is_source_checkout(control: &Path) -> bool {
+    let dir = control.parent().unwrap_or(Path::new("."));
+    [
+        "Makefile",
+        "GNUmakefile",
+        "meson.build",
+        "CMakeLists.txt",
+        "Cargo.toml",
+    ]
+    .iter()
+    .any(|f| dir.join(f).is_file())
 }
 
 /// End-of-chain findings (EG117) are reported while the last file is
@@ -467,6 +545,7 @@ fn control_finding(file: &SourceFile, offset: usize, message: &str) -> Finding {
         end_column,
         object: None,
         span,
+        pgspot_context: None,
     }
 }
 

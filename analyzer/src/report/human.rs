@@ -7,7 +7,8 @@ use codespan_reporting::term::{self, termcolor::WriteColor};
 use super::{Report, Summary};
 use crate::finding::Severity;
 
-pub fn write_human(r: &Report, out: &mut dyn WriteColor) -> std::io::Result<()> {
+/// Every finding with its source; then a summary line unless `quiet`.
+pub fn write_human(r: &Report, out: &mut dyn WriteColor, quiet: bool) -> std::io::Result<()> {
     let mut files = SimpleFiles::new();
     let ids: Vec<usize> = r
         .files
@@ -33,6 +34,9 @@ pub fn write_human(r: &Report, out: &mut dyn WriteColor) -> std::io::Result<()> 
             term::emit(out, &config, &files, &d)
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
         }
+    }
+    if quiet {
+        return Ok(());
     }
     let s = Summary::of(r.findings.iter().flatten());
     writeln!(

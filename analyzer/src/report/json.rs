@@ -1,27 +1,51 @@
-//! The JSON document format (see README "JSON output").
+//! The JSON document format (see README "JSON output"), for check and scan.
 
 use serde_json::{json, Value};
 
-use super::{Report, Summary};
+use super::Summary;
+use crate::scan::{Outcome, UnitKind};
 
 /// Version of the JSON document layout.
 pub const JSON_VERSION: u32 = 1;
 
-/// `{"version", "files", "findings", "summary"}`.
-pub fn json_document(r: &Report) -> Value {
-    let findings: Vec<&crate::Finding> = r.findings.iter().flatten().collect();
+/// `{"version", "files", "findings", "extensions", "summary"}`.
+pub fn json_document(o: &Outcome) -> Value {
+    let files: Vec<&str> = o
+        .units
+        .iter()
+        .flat_map(|u| &u.files)
+        .map(|f| f.path.as_str())
+        .collect();
+    let findings: Vec<Value> = o
+        .units
+        .iter()
+        .flat_map(|u| u.findings())
+        .map(|f| {
+            let mut v = json!(f.finding);
+            v["fingerprint"] = json!(f.fingerprint);
+            v
+        })
+        .collect();
+    let extensions: Vec<Value> = o
+        .units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Extension)
+        .map(|u| {
+            json!({
+                "name": u.name,
+                "default_version": u.version,
+                "control": u.files.first().map(|f| f.path.as_str()),
+                "install_chain": u.install_chain,
+                "scripts": u.files.iter().skip(1).map(|f| f.path.as_str()).collect::<Vec<_>>(),
+                "summary": u.summary,
+            })
+        })
+        .collect();
     json!({
         "version": JSON_VERSION,
-        "files": r.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+        "files": files,
         "findings": findings,
-        "extensions": r.extensions.iter().map(|e| json!({
-            "name": e.name,
-            "default_version": e.default_version,
-            "control": r.files[e.files.start].path,
-            "install_chain": e.install_chain.iter().map(|&i| r.files[i].path.as_str()).collect::<Vec<_>>(),
-            "scripts": r.files[e.files.start + 1..e.files.end].iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
-            "summary": Summary::of(r.findings[e.files.clone()].iter().flatten()),
-        })).collect::<Vec<_>>(),
-        "summary": Summary::of(findings.iter().copied()),
+        "extensions": extensions,
+        "summary": Summary::of(o.units.iter().flat_map(|u| u.findings()).map(|f| &f.finding)),
     })
 }

@@ -1,15 +1,22 @@
-//! Output formats: `human` (codespan-reporting), `json` and `pgspot`.
+//! Output formats. Every format but `human` reads a [`crate::scan::Outcome`],
+//! the one result model of `check` and `scan`: `json`, `pgspot`, `github`
+//! here, `table`, `jsonl`, `sarif` and `html` in [`crate::scan`]. `human`
+//! (codespan-reporting) also needs the files' text.
 
+pub mod fingerprint;
+mod github;
 mod human;
 mod json;
 mod pgspot;
+pub mod pgspot_text;
 
 use crate::finding::{Finding, Severity};
 use crate::source::SourceFile;
 
+pub use github::write_github;
 pub use human::write_human;
 pub use json::{json_document, JSON_VERSION};
-pub use pgspot::write_pgspot;
+pub use pgspot::{finding_line as pgspot_line, write_pgspot};
 
 /// The files of a run and their findings, in input order.
 pub struct Report<'a> {

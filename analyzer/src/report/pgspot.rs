@@ -3,13 +3,14 @@
 //! `CODE: Title: context at line N` per finding, then ` Errors: E Warnings: W
 //! Unknown: U ` per file; with several files each starts with `path: ` and a
 //! `TOTAL:` line ends the output. Unknown languages print as pgspot's
-//! "Unknown function language: X" lines.
+//! "Unknown function language: X" lines. This format prints every rule
+//! (EG findings too); `extguard pgspot` is pgspot's whole command line.
 
 use std::io::Write;
 
-use super::Report;
 use crate::finding::{Finding, Severity};
 use crate::rules;
+use crate::scan::Outcome;
 
 #[derive(Default)]
 struct Counts {
@@ -44,24 +45,30 @@ fn line(out: &mut dyn Write, f: &Finding, c: &mut Counts) -> std::io::Result<()>
         Severity::Error => c.errors += 1,
         _ => c.warnings += 1,
     }
-    let context = f.object.clone().unwrap_or_default();
-    writeln!(
-        out,
-        "{}: {}: {} at line {}",
-        f.code, f.title, context, f.line
-    )
+    writeln!(out, "{}", finding_line(f))
 }
 
-pub fn write_pgspot(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    let many = r.files.len() > 1;
+/// `CODE: Title: object at line N`, the object as pgspot prints it.
+pub fn finding_line(f: &Finding) -> String {
+    let context = f
+        .pgspot_context
+        .as_deref()
+        .or(f.object.as_deref())
+        .unwrap_or_default();
+    format!("{}: {}: {} at line {}", f.code, f.title, context, f.line)
+}
+
+pub fn write_pgspot(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    let files: Vec<_> = o.units.iter().flat_map(|u| &u.files).collect();
+    let many = files.len() > 1;
     let mut total = Counts::default();
-    for (file, fs) in r.files.iter().zip(r.findings) {
+    for file in files {
         if many {
             writeln!(out, "{}: ", file.path)?;
         }
         let mut c = Counts::default();
-        for f in fs {
-            line(out, f, &mut c)?;
+        for f in &file.findings {
+            line(out, &f.finding, &mut c)?;
         }
         writeln!(out, "\n {c} \n")?;
         total.errors += c.errors;

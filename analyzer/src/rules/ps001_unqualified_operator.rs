@@ -39,4 +39,5 @@ pub fn check(ck: &mut Checker, e: &AExpr) {
         format!("operator '{op}' is resolved through an insecure search_path"),
         Some(op),
     );
+    ck.pgspot_context(|| crate::report::pgspot_text::operator(e));
 }

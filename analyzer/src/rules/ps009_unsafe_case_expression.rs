@@ -34,4 +34,5 @@ pub fn check(ck: &mut Checker, c: &CaseExpr) {
         "simple CASE compares with an '=' operator resolved through an insecure search_path".into(),
         Some("CASE".into()),
     );
+    ck.pgspot_context(|| crate::report::pgspot_text::case(c));
 }

@@ -34,4 +34,14 @@ pub fn check(ck: &mut Checker, s: &CreateSeqStmt) {
         format!("sequence {object} may already exist and be owned by someone else"),
         Some(object),
     );
+    // pgspot prints the sequence's name quoted where SQL would need it
+    ck.pgspot_context(|| {
+        use crate::analysis::functions::quote_ident;
+        [&seq.catalogname, &seq.schemaname, &seq.relname]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| quote_ident(p))
+            .collect::<Vec<_>>()
+            .join(".")
+    });
 }

@@ -59,6 +59,7 @@ pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
         format!("cast to type {name} is resolved through an insecure search_path"),
         Some(name),
     );
+    ck.pgspot_context(|| crate::report::pgspot_text::cast(t));
 }
 
 pub fn check_define(ck: &mut Checker, d: &DefineStmt) {

@@ -47,4 +47,6 @@ pub fn check(ck: &mut Checker, v: &VariableSetStmt) {
         format!("'{value}' is one schema name, not a list"),
         Some(value.to_string()),
     );
+    // pgspot names no object here
+    ck.pgspot_context(String::new);
 }

@@ -88,6 +88,8 @@ pub struct ScanFinding {
     #[serde(flatten)]
     pub finding: Finding,
     pub snippet: Snippet,
+    /// Stays the same when lines move ([`crate::report::fingerprint`]).
+    pub fingerprint: String,
 }
 
 /// One analysed file of a unit.
@@ -382,11 +384,11 @@ impl SourceResult {
 }
 
 /// How paths under a source's root are displayed.
-struct Display {
+pub struct Display {
     /// The root as analysed (temporary directory for archives).
-    root: String,
+    pub root: String,
     /// What replaces it (`archive.zip!`), or `None` to keep paths as they are.
-    shown_as: Option<String>,
+    pub shown_as: Option<String>,
 }
 
 impl Display {
@@ -539,6 +541,29 @@ fn analyse_loose(
     )
 }
 
+/// A unit made of already analysed files (what `extguard check` found), so
+/// that check and scan share one outcome and one set of reports.
+pub fn unit_of_files(
+    name: String,
+    kind: UnitKind,
+    version: Option<String>,
+    source: &str,
+    files: &[SourceFile],
+    findings: Vec<Vec<Finding>>,
+    install_chain: Vec<String>,
+) -> UnitResult {
+    let display = Display {
+        root: String::new(),
+        shown_as: None,
+    };
+    let files = files
+        .iter()
+        .zip(findings)
+        .map(|(f, fs)| file_result(f, fs, &display))
+        .collect();
+    unit(name, kind, version, source, &None, files, install_chain)
+}
+
 fn unit(
     name: String,
     kind: UnitKind,
@@ -568,7 +593,9 @@ const MAX_SPAN_LINES: usize = 12;
 /// Longer lines are cut.
 const MAX_LINE_CHARS: usize = 240;
 
-fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display) -> FileResult {
+/// A file's result as every report carries it: findings with their
+/// snippet and fingerprint, paths as displayed.
+pub fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display) -> FileResult {
     let lines: Vec<&str> = file.text.lines().collect();
     let findings = findings
         .into_iter()
@@ -586,6 +613,7 @@ fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display) -> 
                     .collect(),
             };
             ScanFinding {
+                fingerprint: crate::report::fingerprint::fingerprint(&f, &file.text),
                 finding: f,
                 snippet,
             }
@@ -619,6 +647,7 @@ fn diagnostic(file: &SourceFile, message: &str) -> Finding {
         end_column: 1,
         object: None,
         span: Span::new(0, 0),
+        pgspot_context: None,
     }
 }
 
@@ -637,6 +666,7 @@ pub fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + S
         end_column: 1,
         object: None,
         span: Span::new(0, 0),
+        pgspot_context: None,
     }
 }
 

@@ -4,6 +4,8 @@
 //! region with start/end line and column). Input errors (rejected archives)
 //! become tool execution notifications of the invocation.
 
+use std::path::{Component, Path, PathBuf};
+
 use serde_json::{json, Value};
 
 use super::{Outcome, UnitKind};
@@ -35,80 +37,192 @@ pub fn uri(path: &str) -> String {
     out
 }
 
-/// The SARIF log of a scan.
+/// GitHub code scanning refuses a run with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// Where each rule's documentation is published (`helpUri`): the README's
+/// rule table, which `extguard explain CODE` prints the full text of.
+pub const HELP_URI: &str = "https://github.com/extguard/extguard/blob/main/README.md#rules";
+
+/// GitHub's `security-severity` (a CVSS-like score: 7.0 and up is high).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "7.5",
+        Severity::Warning => "5.0",
+        Severity::Info => "2.0",
+    }
+}
+
+/// A SARIF log, and how many results were left out to stay within [`MAX_RESULTS`].
+pub struct Sarif {
+    pub log: Value,
+    pub left_out: Option<usize>,
+}
+
+/// The SARIF log of a scan, paths as displayed (relative to the current directory).
 pub fn document(o: &Outcome) -> Value {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    document_at(o, &cwd).log
+}
+
+/// A displayed path relative to `base` (absolute), as a URI reference:
+/// `None` when it lies outside `base` (then the absolute path is used).
+fn relative_uri(path: &str, base: &Path) -> (String, bool) {
+    // `archive.zip!/member.sql`: the archive's path decides
+    let (file, member) = match path.find("!/") {
+        Some(i) => (&path[..i], &path[i..]),
+        None => (path, ""),
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let abs = cwd.join(file);
+    let abs = normalise(&abs);
+    match abs.strip_prefix(normalise(base)) {
+        Ok(rel) => (uri(&format!("{}{member}", rel.display())), true),
+        Err(_) => (
+            format!("file://{}", uri(&format!("{}{member}", abs.display()))),
+            false,
+        ),
+    }
+}
+
+/// `a/./b/../c` -> `a/c`, without touching the file system.
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The SARIF log of an outcome, artifact URIs relative to `base` (the
+/// repository root: `originalUriBaseIds.SRCROOT`), at most [`MAX_RESULTS`]
+/// results (the most severe first when some must be left out).
+pub fn document_at(o: &Outcome, base: &Path) -> Sarif {
     let rule_index = |code: &str| rules::ALL.iter().position(|r| r.code == code);
     let driver_rules: Vec<Value> = rules::ALL
         .iter()
         .map(|r| {
             let doc = r.documentation();
+            let origin = if r.code.starts_with("PS") {
+                "pgspot"
+            } else {
+                "extguard"
+            };
             json!({
                 "id": r.code,
                 "name": r.name,
                 "shortDescription": {"text": r.title},
                 "fullDescription": {"text": r.title},
                 "help": {"text": doc, "markdown": doc},
+                "helpUri": HELP_URI,
                 "defaultConfiguration": {"level": level(r.severity)},
-                "properties": {"tags": ["security", "postgresql"]},
+                "properties": {
+                    "tags": ["security", "postgresql", origin],
+                    "security-severity": security_severity(r.severity),
+                    "precision": "high",
+                },
             })
         })
         .collect();
-    let mut results = Vec::new();
-    for u in &o.units {
-        for f in u.findings() {
-            let f_ = &f.finding;
-            let mut result = json!({
-                "ruleId": f_.code,
-                "level": level(f_.severity),
-                "message": {"text": match &f_.object {
-                    Some(obj) => format!("{}: {} ({obj})", f_.title, f_.message),
-                    None => format!("{}: {}", f_.title, f_.message),
-                }},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f_.path)},
-                        "region": {
-                            "startLine": f_.line.max(1),
-                            "startColumn": f_.column.max(1),
-                            "endLine": f_.end_line.max(f_.line).max(1),
-                            "endColumn": f_.end_column.max(1),
-                        },
-                    },
-                }],
-                "properties": {
-                    "extension": u.name,
-                    "unpackaged": u.kind == UnitKind::Unpackaged,
-                    "source": u.source,
-                },
-            });
-            if let Some(i) = rule_index(f_.code) {
-                result["ruleIndex"] = json!(i);
-            }
-            results.push(result);
-        }
+    let all: Vec<(&super::UnitResult, &super::ScanFinding)> = o
+        .units
+        .iter()
+        .flat_map(|u| u.findings().map(move |f| (u, f)))
+        .collect();
+    let mut keep: Vec<usize> = (0..all.len()).collect();
+    let left_out = (all.len() > MAX_RESULTS).then(|| all.len() - MAX_RESULTS);
+    if left_out.is_some() {
+        keep.sort_by_key(|&i| std::cmp::Reverse(all[i].1.finding.severity));
+        keep.truncate(MAX_RESULTS);
+        keep.sort_unstable();
     }
-    let notifications: Vec<Value> = o
+    // the same fingerprint twice in a file gets an occurrence number
+    let mut seen: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    let mut results = Vec::with_capacity(keep.len());
+    for i in keep {
+        let (u, f) = all[i];
+        let f_ = &f.finding;
+        let n = seen.entry((&f_.path, &f.fingerprint)).or_insert(0);
+        *n += 1;
+        let (uri, inside) = relative_uri(&f_.path, base);
+        let mut artifact = json!({"uri": uri});
+        if inside {
+            artifact["uriBaseId"] = json!("SRCROOT");
+        }
+        let mut result = json!({
+            "ruleId": f_.code,
+            "level": level(f_.severity),
+            "message": {"text": match &f_.object {
+                Some(obj) => format!("{}: {} ({obj})", f_.title, f_.message),
+                None => format!("{}: {}", f_.title, f_.message),
+            }},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": {
+                        "startLine": f_.line.max(1),
+                        "startColumn": f_.column.max(1),
+                        "endLine": f_.end_line.max(f_.line).max(1),
+                        "endColumn": f_.end_column.max(1),
+                    },
+                },
+            }],
+            "partialFingerprints": {
+                "extguardFindingHash/v1": format!("{}:{}", f.fingerprint, n),
+            },
+            "properties": {
+                "extension": u.name,
+                "unpackaged": u.kind == UnitKind::Unpackaged,
+                "source": u.source,
+            },
+        });
+        if let Some(i) = rule_index(f_.code) {
+            result["ruleIndex"] = json!(i);
+        }
+        results.push(result);
+    }
+    let mut notifications: Vec<Value> = o
         .errors
         .iter()
         .map(|e| json!({"level": "error", "message": {"text": e}}))
         .collect();
-    json!({
+    if let Some(n) = left_out {
+        notifications.push(json!({"level": "warning", "message": {"text": format!(
+            "{n} of {} results left out: GitHub code scanning accepts at most {MAX_RESULTS} per run; the most severe are kept",
+            all.len()
+        )}}));
+    }
+    let base_uri = format!(
+        "file://{}/",
+        uri(&normalise(base).display().to_string()).trim_end_matches('/')
+    );
+    let log = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {
                 "name": "extguard",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": HELP_URI,
                 "rules": driver_rules,
             }},
             "invocations": [{
                 "executionSuccessful": o.errors.is_empty() && !o.internal_error && !o.interrupted,
                 "toolExecutionNotifications": notifications,
             }],
+            "originalUriBaseIds": {"SRCROOT": {"uri": base_uri}},
             "columnKind": "unicodeCodePoints",
             "results": results,
+            "properties": {"resultsLeftOut": left_out.unwrap_or(0), "resultsTotal": all.len()},
         }],
-    })
+    });
+    Sarif { log, left_out }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod executor;
 pub mod guc_wrap;
+pub mod isolation;
 pub mod object_access;
 pub mod settings_check;
 pub mod shmem;
@@ -286,6 +287,23 @@ pub(crate) fn report(
         top_query: top_query(),
         session: session(),
     };
+    emit(&record);
+    if blocked {
+        ereport!(
+            PgLogLevel::ERROR,
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!("extguard: {} is blocked on this server", vector.id()),
+            format!(
+                "The vector id is listed in extguard.block. Detail: {}",
+                record.detail
+            )
+        );
+    }
+}
+
+/// The one emit path: number and stamp `record`, then write it to the
+/// server log, the shared-memory ring and the audit file (if set).
+pub(crate) fn emit(record: &Record) {
     let seq = shmem::next_seq();
     let stamps = Stamps {
         seq,
@@ -303,17 +321,6 @@ pub(crate) fn report(
         if let Err(e) = sinks::append_line(&file, &json) {
             pgrx::warning!("extguard: could not write audit file \"{file}\": {e}");
         }
-    }
-    if blocked {
-        ereport!(
-            PgLogLevel::ERROR,
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            format!("extguard: {} is blocked on this server", vector.id()),
-            format!(
-                "The vector id is listed in extguard.block. Detail: {}",
-                record.detail
-            )
-        );
     }
 }
 

@@ -87,6 +87,9 @@ unsafe extern "C-unwind" fn shmem_startup() {
         RING = ring;
         LOCK = &raw mut (*pg_sys::GetNamedLWLockTranche(NAME.as_ptr())).lock;
         pg_sys::LWLockRelease(init_lock);
+        if !found {
+            super::isolation::record_at_start();
+        }
     }
 }
 
