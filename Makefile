@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: setup setup-analyzer setup-test run test lint test-rust test-pg test-pg-one pg-config install bench bench-pg bench-scan bench-wasm
+.PHONY: setup setup-analyzer setup-test run test lint test-rust test-pg test-pg-one pg-config install bench bench-pg bench-scan bench-wasm bench-corpus
 
 # PostgreSQL major versions: PG is the one `make pg-config`, `make install`
 # and `make bench-pg` work on; `make test` covers every one in PG_VERSIONS
@@ -90,6 +90,10 @@ bench:
 # extguard scan over a synthetic registry (issue 5)
 bench-scan:
 	./bench/scan.sh
+
+# extguard vs pgspot on 40 real Debian extension packages (fetched into /tmp)
+bench-corpus:
+	./bench/corpus.sh
 
 # Sandbox-level wasm call overhead, compute loop and interrupt latency.
 bench-wasm:

@@ -18,15 +18,19 @@ fn main() {
         .map(|p| SourceFile::new(p.clone(), &std::fs::read(&p).expect("readable file")))
         .collect();
     let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+    let prepared: Vec<String> = files
+        .iter()
+        .map(|f| f.prepared(0, f.text.len()).into_owned())
+        .collect();
     let cfg = Config::default();
     let mut parse_best = Duration::MAX;
     let mut analyze_best = Duration::MAX;
     let mut findings = 0;
     for _ in 0..rounds {
         let t = Instant::now();
-        for f in &files {
+        for text in &prepared {
             // the same text the analyzer parses: placeholders and psql meta-commands neutralised
-            std::hint::black_box(pg_query::parse(&f.prepared).ok());
+            std::hint::black_box(pg_query::parse(text).ok());
         }
         parse_best = parse_best.min(t.elapsed());
         let t = Instant::now();

@@ -57,7 +57,10 @@ fn load(path: PathBuf) -> Source {
     files.sort();
     let prepared: Vec<String> = files
         .iter()
-        .map(|p| SourceFile::new(p.display().to_string(), &std::fs::read(p).unwrap()).prepared)
+        .map(|p| {
+            let f = SourceFile::new(p.display().to_string(), &std::fs::read(p).unwrap());
+            f.prepared(0, f.text.len()).into_owned()
+        })
         .collect();
     let bytes = prepared.iter().map(|t| t.len()).sum();
     Source {

@@ -47,7 +47,8 @@ pub struct Config {
     #[serde(skip)]
     pub inline_ignores: bool,
     /// Also render findings' objects as pgspot prints them
-    /// ([`crate::Finding::pgspot_context`]): `extguard pgspot` only.
+    /// ([`crate::Finding::pgspot_context`]) and keep pgspot's severities
+    /// where extguard's differ: `extguard pgspot` only.
     #[serde(skip)]
     pub pgspot_text: bool,
 }

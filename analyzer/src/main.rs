@@ -11,11 +11,11 @@ use extguard_analyzer::{extension, wasm};
 use extguard_analyzer::{rules, Config, Finding, Severity, SourceFile, State};
 use rayon::prelude::*;
 
+mod isolation_cmd;
 #[path = "cli/output.rs"]
 mod output;
 #[path = "cli/pgspot.rs"]
 mod pgspot_cmd;
-mod isolation_cmd;
 
 use output::{Format, OutputArgs};
 
@@ -372,6 +372,7 @@ fn analyze_extension_isolated(
                     files: vec![file],
                     findings: vec![vec![f]],
                     install_chain: vec![],
+                    links: vec![vec![]],
                 },
                 true,
             )

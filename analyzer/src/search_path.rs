@@ -24,6 +24,10 @@ pub struct State {
     savepoints: Vec<(String, bool)>,
     /// Schemas created by the script (owned by it, so safe in search_path).
     pub created_schemas: HashSet<String>,
+    /// `(schema, name)` of the tables the script created: schema `pg_temp`
+    /// for temporary ones, the first schema of the known search_path for
+    /// unqualified ones.
+    pub created_tables: HashSet<(String, String)>,
     /// Signatures of functions created without OR REPLACE.
     pub created_functions: HashSet<String>,
     /// Signatures of aggregates created without OR REPLACE.
@@ -154,6 +158,44 @@ impl State {
             }
             None => false,
         }
+    }
+
+    /// Record a table the script created.
+    pub fn create_table(&mut self, r: &pg_query::protobuf::RangeVar) {
+        let schema = if r.relpersistence == "t" {
+            "pg_temp".to_string()
+        } else if r.schemaname.is_empty() {
+            match self.path.first() {
+                Some(s) => s.clone(),
+                None => return,
+            }
+        } else {
+            r.schemaname.clone()
+        };
+        self.created_tables.insert((schema, r.relname.clone()));
+    }
+
+    /// Does the unqualified relation `name` resolve to a table the script
+    /// created rather than to pg_catalog? Temporary tables come first unless
+    /// the path lists pg_temp after pg_catalog; other schemas only when the
+    /// path lists them before pg_catalog.
+    pub fn resolves_to_created_table(&self, name: &str) -> bool {
+        let pos = |s: &str| self.path.iter().position(|p| p == s);
+        let temp_first = match (pos("pg_temp"), pos("pg_catalog")) {
+            (Some(t), Some(c)) => t < c,
+            _ => true,
+        };
+        let created = |s: &str| {
+            self.created_tables
+                .contains(&(s.to_string(), name.to_string()))
+        };
+        if temp_first && created("pg_temp") {
+            return true;
+        }
+        let Some(catalog) = pos("pg_catalog") else {
+            return false;
+        };
+        self.path[..catalog].iter().any(|s| created(s))
     }
 
     pub fn apply(&mut self, change: &PathChange) {

@@ -5,16 +5,20 @@ use crate::parse::lexer::{Lexer, Splitter, StmtRange, TokenKind};
 /// A file as the analyzer sees it.
 ///
 /// `text` is what the user wrote (lossily decoded if it was not UTF-8).
-/// `prepared` has exactly the same length: extension-script placeholders
-/// (`@extschema@`, `@extschema:NAME@`, `@extowner@`, `@database_owner@`) are
-/// turned into double-quoted identifiers of the same width and psql
-/// meta-commands are blanked, so every byte offset into `prepared` is also an
-/// offset into `text`.
+/// The text the analyzer parses ([`SourceFile::prepared`]) has exactly the
+/// same length: extension-script placeholders (`@extschema@`,
+/// `@extschema:NAME@`, `@extowner@`, `@database_owner@`) are turned into
+/// double-quoted identifiers of the same width and psql meta-commands,
+/// NUL bytes and a byte-order mark are blanked, so every byte offset into
+/// it is also an offset into `text`. Only the bytes that differ are kept
+/// (a file is held once, not twice).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: String,
     pub text: String,
-    pub prepared: String,
+    /// Where the prepared text differs from `text`: runs of bytes
+    /// (start, end) that all read `byte` there (a space or a `"`).
+    patches: Vec<(usize, usize, u8)>,
     /// The statements of the file (as psql splits them).
     pub statements: Vec<StmtRange>,
     /// `-- extguard: ignore ...` comments: (offsets of the comment, codes).
@@ -67,6 +71,8 @@ impl SourceFile {
             }
         }
         blank_ranges(&mut prepared, &meta);
+        let patches = differences(&text, &prepared);
+        drop(prepared);
         let mut line_starts = vec![0];
         line_starts.extend(
             text.bytes()
@@ -77,7 +83,7 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             text,
-            prepared,
+            patches,
             statements: splitter.finish(),
             directives,
             line_starts,
@@ -103,6 +109,26 @@ impl SourceFile {
             .unwrap_or(&self.text[start..o]);
         let col = line_text.chars().count() + 1;
         (line + 1, col)
+    }
+
+    /// The prepared text of `start..end` (byte offsets of `text`).
+    pub fn prepared(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
+        let first = self.patches.partition_point(|&(_, e, _)| e <= start);
+        let touching = self.patches[first..]
+            .iter()
+            .take_while(|&&(s, _, _)| s < end);
+        let mut bytes: Option<Vec<u8>> = None;
+        for &(s, e, b) in touching {
+            let buf = bytes.get_or_insert_with(|| self.text.as_bytes()[start..end].to_vec());
+            buf[s.max(start) - start..e.min(end) - start].fill(b);
+        }
+        match bytes {
+            None => std::borrow::Cow::Borrowed(&self.text[start..end]),
+            // whole characters were replaced by ASCII bytes
+            Some(b) => std::borrow::Cow::Owned(
+                String::from_utf8(b).expect("patches cover whole characters"),
+            ),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -157,6 +183,20 @@ fn placeholder_end(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
+/// Runs of bytes where `prepared` differs from `text` (same length).
+fn differences(text: &str, prepared: &str) -> Vec<(usize, usize, u8)> {
+    let mut out: Vec<(usize, usize, u8)> = Vec::new();
+    for (i, (a, b)) in text.bytes().zip(prepared.bytes()).enumerate() {
+        if a != b {
+            match out.last_mut() {
+                Some((_, e, byte)) if *e == i && *byte == b => *e = i + 1,
+                _ => out.push((i, i + 1, b)),
+            }
+        }
+    }
+    out
+}
+
 /// Replace byte ranges (whole tokens) by spaces.
 fn blank_ranges(s: &mut String, ranges: &[(usize, usize)]) {
     if ranges.is_empty() {
@@ -196,11 +236,18 @@ mod tests {
             "t.sql",
             b"SELECT @extschema@.f(), @extschema:cube@.g(), @extowner@;\n\\echo x\n",
         );
-        assert_eq!(f.prepared.len(), f.text.len());
-        assert!(f
-            .prepared
-            .starts_with("SELECT \"extschema\".f(), \"extschema:cube\".g(), \"extowner\";"));
-        assert!(f.prepared.ends_with("\n       \n"));
+        let prepared = f.prepared(0, f.text.len());
+        assert_eq!(prepared.len(), f.text.len());
+        assert!(
+            prepared.starts_with("SELECT \"extschema\".f(), \"extschema:cube\".g(), \"extowner\";")
+        );
+        assert!(prepared.ends_with("\n       \n"));
+        // a slice that touches no placeholder is borrowed
+        assert!(matches!(
+            f.prepared(0, 6),
+            std::borrow::Cow::Borrowed("SELECT")
+        ));
+        assert_eq!(f.prepared(8, 19), "extschema\".");
     }
 
     #[test]
@@ -210,10 +257,10 @@ mod tests {
             "\u{feff}SELECT 1;\0SELECT 2; -- extguard: ignore PS016\n\\echo x; y\nSELECT 3"
                 .as_bytes(),
         );
-        let stmts: Vec<&str> = f
+        let stmts: Vec<String> = f
             .statements
             .iter()
-            .map(|r| &f.prepared[r.start..r.end])
+            .map(|r| f.prepared(r.start, r.end).into_owned())
             .collect();
         assert_eq!(stmts, ["SELECT 1", "SELECT 2", "SELECT 3"]);
         assert_eq!(f.directives.len(), 1);

@@ -40,8 +40,18 @@ fn findings(
 fn discovery_groups_scripts_by_control_file() {
     let d = extension::discover(&corpus());
     let names: Vec<&str> = d.extensions.iter().map(|e| e.name.as_str()).collect();
-    assert_eq!(names, ["broken", "definer", "good", "nopath", "trustme"]);
-    let good = &d.extensions[2];
+    assert_eq!(
+        names,
+        [
+            "broken",
+            "definer",
+            "fixedschema",
+            "good",
+            "nopath",
+            "trustme"
+        ]
+    );
+    let good = &d.extensions[3];
     assert_eq!(good.scripts.len(), 2);
     assert!(d.loose_sql.is_empty(), "{:?}", d.loose_sql);
 }
@@ -88,6 +98,17 @@ fn end_of_script_checks_run_at_the_end_of_the_install_chain() {
     // b() only, reported in the base script where b() is created.
     let (_, f) = findings("definer");
     assert_eq!(f, vec![("definer--1.0.sql".into(), "EG117".into(), 3, 46)]);
+}
+
+#[test]
+fn the_control_files_schema_belongs_to_the_extension() {
+    // CREATE OR REPLACE VIEW in the control file's schema is not PS015;
+    // in another schema it is
+    let (_, f) = findings("fixedschema");
+    assert_eq!(
+        f,
+        vec![("fixedschema--1.0.sql".into(), "PS015".into(), 7, 11)]
+    );
 }
 
 #[test]

@@ -25,6 +25,33 @@ fn nesting_past_the_parser_limit_is_a_syntax_error_and_analysis_goes_on() {
     );
 }
 
+/// Long operator chains nest the parse tree one level per operator: deeper
+/// than the protobuf decoder's default limit of 100 messages, they are still
+/// analysed (here on a test thread's 2 MiB stack); past the analyzer's own
+/// bound they are an EG006 (info), never a syntax error.
+#[test]
+fn deep_expressions_are_analysed_or_reported_incomplete() {
+    let chain = |n: usize| vec!["'x'"; n].join(" || ");
+    let sql = format!("SELECT {} || f();{TAIL}", chain(600));
+    let f = check_text("chain.sql", &sql, &Config::default());
+    let found = codes(&f);
+    assert!(found.contains(&("PS016", 1)), "{found:?}");
+    assert!(
+        found.iter().all(|(c, _)| *c != "EG001" && *c != "EG006"),
+        "{found:?}"
+    );
+    // the same inside a PL/pgSQL EXECUTE
+    let sql = format!("DO $$ BEGIN EXECUTE {} || g(); END $$;{TAIL}", chain(600));
+    let f = check_text("chain.sql", &sql, &Config::default());
+    assert!(codes(&f).contains(&("PS016", 1)), "{:?}", codes(&f));
+    assert!(f.iter().all(|f| f.code != "EG001"), "{f:?}");
+
+    let sql = format!("SELECT {};{TAIL}", chain(5_000));
+    let f = check_text("chain.sql", &sql, &Config::default());
+    assert_eq!(codes(&f), [("EG006", 1), ("PS016", 2)]);
+    assert_eq!(f[0].severity, extguard_analyzer::Severity::Info);
+}
+
 #[test]
 fn deep_plpgsql_is_reported_as_too_deep() {
     let sql = format!(

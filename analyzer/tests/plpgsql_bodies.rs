@@ -24,7 +24,8 @@ fn sql_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// PostgreSQL's own scanner; a file it cannot split has none here).
 fn plpgsql_statements(file: &SourceFile) -> Vec<String> {
     let mut out = Vec::new();
-    for text in pg_query::split_with_scanner(&file.prepared).unwrap_or_default() {
+    for text in pg_query::split_with_scanner(&file.prepared(0, file.text.len())).unwrap_or_default()
+    {
         let Ok(tree) = pg_query::parse(text) else {
             continue;
         };

@@ -394,7 +394,7 @@ fn path_traversal_is_rejected() {
 }
 
 #[test]
-fn links_pointing_out_are_rejected_and_inside_links_become_copies() {
+fn links_pointing_out_are_rejected_and_inside_links_are_kept() {
     let s = Scratch::new();
     for (name, entries) in [
         (
@@ -426,7 +426,7 @@ fn links_pointing_out_are_rejected_and_inside_links_become_copies() {
     z.finish().unwrap();
     assert_rejected(&s, "symlink.zip", "points outside the archive", &[]);
 
-    // links inside the archive: copies of their targets
+    // links inside the archive: links to their targets, in their own directories
     let mut entries = files_as_entries(&extension_files("linked", "real/"));
     entries.push(Entry::Symlink(
         b"ext/linked.control".to_vec(),
@@ -452,6 +452,163 @@ fn links_pointing_out_are_rejected_and_inside_links_become_copies() {
         ]
     );
     assert!(codes(&u[0]).contains(&"PS003".to_string()));
+}
+
+/// The layout Debian gives an extension with versioned control files: the
+/// control file is `NAME-3.control` (update-alternatives links NAME.control
+/// to it on installation), the update scripts from old versions are
+/// symbolic links to one `--ANY--` script, and one link goes through
+/// another. `filler` bytes of hard-to-compress comment make the install
+/// script large.
+fn versioned_extension(filler: usize) -> (Vec<Entry>, Vec<String>) {
+    let dir = "./usr/share/postgresql/15/extension/";
+    let mut noise = String::from("-- ");
+    let mut x: u32 = 1;
+    while noise.len() < filler {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        noise.push_str(&format!("{:08x}", x));
+        if noise.len() % 64 < 8 {
+            noise.push_str("\n-- ");
+        }
+    }
+    noise.push('\n');
+    let mut entries = vec![
+        Entry::File(
+            format!("{dir}geo-3.control").into_bytes(),
+            control("2.0").into_bytes(),
+        ),
+        Entry::File(
+            format!("{dir}geo--2.0.sql").into_bytes(),
+            format!("{noise}{}", INSTALL.replace("demo_f", "geo_f")).into_bytes(),
+        ),
+        Entry::File(
+            format!("{dir}geo--ANY--2.0.sql").into_bytes(),
+            b"CREATE FUNCTION @extschema@.g() RETURNS text LANGUAGE sql\n  AS 'SELECT lower(''x'')';\n"
+                .to_vec(),
+        ),
+    ];
+    let mut links = Vec::new();
+    for i in 0..12 {
+        let name = format!("geo--1.{i}--2.0.sql");
+        entries.push(Entry::Symlink(
+            format!("{dir}{name}").into_bytes(),
+            b"geo--ANY--2.0.sql".to_vec(),
+        ));
+        links.push(name);
+    }
+    // a link to a link, and a hard link to the large install script
+    entries.push(Entry::Symlink(
+        format!("{dir}geo--0.0.1--2.0.sql").into_bytes(),
+        b"geo--1.0--2.0.sql".to_vec(),
+    ));
+    links.push("geo--0.0.1--2.0.sql".into());
+    for i in 0..24 {
+        entries.push(Entry::Hardlink(
+            format!("{dir}geo--0.{i}--2.0.sql").into_bytes(),
+            format!("{}geo--2.0.sql", &dir[2..]).into_bytes(),
+        ));
+    }
+    links.sort();
+    (entries, links)
+}
+
+/// The unit of extension `geo`: one install chain, the `--ANY--` script
+/// analysed once with its links listed, its finding reported once.
+fn assert_versioned_extension(unit: &serde_json::Value, prefix: &str, links: &[String]) {
+    assert_eq!(unit["name"], "geo", "{unit}");
+    assert_eq!(unit["kind"], "extension");
+    assert_eq!(unit["version"], "2.0");
+    assert_eq!(
+        unit["install_chain"],
+        serde_json::json!([format!("{prefix}geo--2.0.sql")])
+    );
+    let files = unit["files"].as_array().unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let any = files
+        .iter()
+        .find(|f| f["path"] == format!("{prefix}geo--ANY--2.0.sql"))
+        .unwrap_or_else(|| panic!("{paths:?}"));
+    let expected: Vec<String> = links.iter().map(|l| format!("{prefix}{l}")).collect();
+    assert_eq!(any["links"], serde_json::json!(expected));
+    let lower: Vec<&serde_json::Value> = files
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap())
+        .filter(|f| f["message"].as_str().unwrap().contains("lower("))
+        .collect();
+    assert_eq!(lower.len(), 1, "{lower:?}");
+    assert_eq!(lower[0]["path"], any["path"]);
+    // the install script is analysed in the chain; its hard links (update
+    // scripts from 0.x) are listed with it, not analysed again
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    let install = &files[1];
+    assert_eq!(install["links"].as_array().unwrap().len(), 24, "{install}");
+}
+
+#[test]
+fn versioned_control_files_and_linked_scripts_from_a_tree_and_a_deb() {
+    let s = Scratch::new();
+    let (entries, links) = versioned_extension(1 << 20);
+    let data = tar_bytes(&entries);
+    let deb = xz(&data);
+    make_deb(&s.path("geo.deb"), "data.tar.xz", &deb);
+    // Unpacked as copies, 24 hard links to a 1 MiB script would be 25 MiB
+    // from an archive of about half a MiB: over a ratio of 30. Links cost
+    // nothing.
+    let copies = 25 * (1u64 << 20);
+    assert!(copies / deb.len() as u64 > 30, "{}", deb.len());
+    let o = s.scan(&["--format", "jsonl", "--max-ratio", "30", "geo.deb"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let u = units(&o);
+    assert_eq!(u.len(), 1, "{}", stdout(&o));
+    assert_versioned_extension(&u[0], "geo.deb!/usr/share/postgresql/15/extension/", &links);
+
+    // the same files as a directory tree (symbolic and hard links on disk)
+    let root = s.path("tree");
+    let dir = root.join("extension");
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in &entries {
+        let name = |n: &[u8]| {
+            let n = String::from_utf8(n.to_vec()).unwrap();
+            n.rsplit('/').next().unwrap().to_string()
+        };
+        match e {
+            Entry::File(n, d) => std::fs::write(dir.join(name(n)), d).unwrap(),
+            Entry::Symlink(n, t) => std::os::unix::fs::symlink(name(t), dir.join(name(n))).unwrap(),
+            Entry::Hardlink(n, t) => {
+                std::fs::hard_link(dir.join(name(t)), dir.join(name(n))).unwrap()
+            }
+        }
+    }
+    let o = s.scan(&["--format", "jsonl", "tree"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let u = units(&o);
+    assert_eq!(u.len(), 1, "{}", stdout(&o));
+    assert_versioned_extension(&u[0], "tree/extension/", &links);
+
+    // with the link update-alternatives adds, still one extension, by that name
+    std::os::unix::fs::symlink("geo-3.control", dir.join("geo.control")).unwrap();
+    let o = s.scan(&["--format", "jsonl", "tree"]);
+    let u = units(&o);
+    assert_eq!(u.len(), 1, "{}", stdout(&o));
+    assert_eq!(u[0]["files"][0]["path"], "tree/extension/geo.control");
+    assert_versioned_extension(&u[0], "tree/extension/", &links);
+
+    // `check` analyses the linked script once too
+    let o = Command::new(env!("CARGO_BIN_EXE_extguard"))
+        .args(["check", "--format", "json", "tree"])
+        .current_dir(s.dir.path())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let lower: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["message"].as_str().unwrap().contains("lower("))
+        .collect();
+    assert_eq!(lower.len(), 1, "{lower:?}");
+    assert_eq!(lower[0]["path"], "tree/extension/geo--ANY--2.0.sql");
 }
 
 #[test]

@@ -12,6 +12,9 @@ ALTER FUNCTION s.k() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 -- safe: suppressed inline (the finding is made at the end of the script)
 -- extguard: ignore EG117
 CREATE FUNCTION s.meant_for_everyone() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'SELECT 1';
+-- safe: trigger and event trigger functions cannot be called directly
+CREATE FUNCTION s.audit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ BEGIN RETURN NEW; END $$;
+CREATE FUNCTION s.on_ddl() RETURNS pg_catalog.event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ BEGIN NULL; END $$;
 -- safe: revoked later in the script, by name, ALL, IN SCHEMA, or default privileges
 CREATE FUNCTION s.a() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'SELECT 1';
 CREATE PROCEDURE s.b() LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'SELECT 1';

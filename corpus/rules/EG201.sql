@@ -67,3 +67,11 @@ BEGIN
   EXECUTE 'ANALYZE ' || (SELECT c.relname FROM pg_catalog.pg_class c LIMIT 1);
 --                      ^ EG201
 END $$;
+-- safe: parameters of types that cannot carry SQL, by name or by number
+CREATE FUNCTION s.by_number(o oid, n bigint, t text) RETURNS void LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE 'SELECT ' || $1 || ', ' || $2 || ', ' || o || ', ' || n;
+  EXECUTE 'SELECT ' || $3;
+--                     ^ EG201
+END $$;

@@ -458,7 +458,10 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
                 return false;
             }
             NodeRef::CreateTableAsStmt(c) => {
-                rules::ps007_unsafe_object_creation::check_create_table_as(self, c)
+                rules::ps007_unsafe_object_creation::check_create_table_as(self, c);
+                if let Some(r) = c.into.as_ref().and_then(|i| i.rel.as_ref()) {
+                    self.state.create_table(r);
+                }
             }
             NodeRef::CreateTransformStmt(t) => {
                 rules::ps006_unsafe_transform_creation::check(self, t)
@@ -468,7 +471,12 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
                 self.state.created_schemas.insert(s.schemaname.clone());
             }
             NodeRef::CreateSeqStmt(s) => rules::ps011_unsafe_sequence_creation::check(self, s),
-            NodeRef::CreateStmt(s) => rules::ps012_unsafe_table_creation::check(self, s),
+            NodeRef::CreateStmt(s) => {
+                rules::ps012_unsafe_table_creation::check(self, s);
+                if let Some(r) = &s.relation {
+                    self.state.create_table(r);
+                }
+            }
             NodeRef::CreateForeignServerStmt(s) => {
                 rules::ps013_unsafe_foreign_server_creation::check(self, s);
                 rules::eg106_remote_connection::check_server(self, s);

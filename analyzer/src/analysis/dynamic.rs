@@ -185,6 +185,39 @@ pub fn is_safe_type(typname: &str) -> bool {
     )
 }
 
+/// Functions whose text is SQL the server wrote itself, identifiers quoted
+/// where needed (format_type, the pg_get_*def deparsers), whatever their
+/// arguments.
+fn quotes_its_result(name: &str) -> bool {
+    matches!(
+        name,
+        "format_type"
+            | "pg_get_constraintdef"
+            | "pg_get_expr"
+            | "pg_get_function_arguments"
+            | "pg_get_function_identity_arguments"
+            | "pg_get_function_result"
+            | "pg_get_functiondef"
+            | "pg_get_indexdef"
+            | "pg_get_partkeydef"
+            | "pg_get_ruledef"
+            | "pg_get_serial_sequence"
+            | "pg_get_statisticsobjdef"
+            | "pg_get_triggerdef"
+            | "pg_get_viewdef"
+            | "pg_typeof"
+            | "to_regclass"
+            | "to_regcollation"
+            | "to_regnamespace"
+            | "to_regoper"
+            | "to_regoperator"
+            | "to_regproc"
+            | "to_regprocedure"
+            | "to_regrole"
+            | "to_regtype"
+    )
+}
+
 /// Evaluates expressions of one unit against the variable taints of a state.
 pub struct Evaluator<'a, 'u> {
     unit: &'a Unit<'u>,
@@ -227,7 +260,16 @@ impl<'a, 'u> Evaluator<'a, 'u> {
                 },
                 taint: self.variable(c),
             },
-            Some(NodeEnum::ParamRef(_)) => Eval::raw(),
+            // a parameter by number: as clean as the parameter
+            Some(NodeEnum::ParamRef(p)) => Eval {
+                konst: None,
+                taint: self
+                    .state
+                    .vars
+                    .get(&format!("${}", p.number))
+                    .cloned()
+                    .unwrap_or_default(),
+            },
             // (SELECT x ...), ARRAY(SELECT x ...): as clean as the column x
             Some(NodeEnum::SubLink(l)) => {
                 let target = match l.subselect.as_deref().and_then(|s| s.node.as_ref()) {
@@ -479,6 +521,7 @@ impl<'a, 'u> Evaluator<'a, 'u> {
             // settings can be set by any user; names of the session's objects
             // are whatever their creator chose
             ("current_setting", _) => Eval::raw(),
+            (name, _) if quotes_its_result(name) => Eval::clean(),
             (name, []) => {
                 if matches!(
                     name,
@@ -694,10 +737,13 @@ pub fn sink(cx: &mut Cx, st: &mut State, unit: &Unit, node: &pb::Node) {
         }
     }
     if let Some(text) = ev.konst {
+        let unit = text.into_unit();
         if cx.depth < MAX_DEPTH {
             cx.depth += 1;
-            analyze_statements(cx, st, &text.into_unit(), Sequencing::Script);
+            analyze_statements(cx, st, &unit, Sequencing::Script);
             cx.depth -= 1;
+        } else {
+            cx.nested_too_deeply(&unit);
         }
     }
 }

@@ -89,7 +89,8 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
     }
     let lang_span = language_span(ck, &f.options);
     rules::eg115_untrusted_language_function::check_function(ck, &info, lang_span);
-    if info.security_definer {
+    // trigger functions cannot be called directly, whoever may EXECUTE them
+    if info.security_definer && !returns_trigger(f) {
         let loc = names::def_elem(&f.options, "security").map_or(-1, |d| d.location);
         let span = if loc >= 0 {
             ck.tokens_span(loc, 2)
@@ -129,6 +130,9 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
         return;
     }
     if ck.cx.depth >= MAX_DEPTH {
+        if let Some((body, _)) = body_unit(ck, &f.options) {
+            ck.cx.nested_too_deeply(&body);
+        }
         return;
     }
     let clause_path = info.path_clause.map(clause_schemas).unwrap_or_default();
@@ -137,7 +141,7 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
         .for_body(info.body_secure, clause_path, info.security_definer);
     match info.language.as_str() {
         "sql" => {
-            if let Some(body) = body_unit(ck, &f.options) {
+            if let Some((body, _)) = body_unit(ck, &f.options) {
                 let mut st = body_state;
                 ck.cx.depth += 1;
                 analyze_statements(ck.cx, &mut st, &body, Sequencing::ResolvedUpFront);
@@ -147,10 +151,10 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
         }
         "plpgsql" => {
             if ck.cx.cfg.plpgsql {
-                if let Some(body) = body_unit(ck, &f.options) {
+                if let Some((body, literal)) = body_unit(ck, &f.options) {
                     let mut st = body_state;
                     ck.cx.depth += 1;
-                    plpgsql::analyze(ck.cx, &mut st, ck.unit, &body, &ck.unit.text);
+                    plpgsql::analyze(ck.cx, &mut st, ck.unit, &body, literal);
                     ck.cx.depth -= 1;
                     merge_created(ck.state, &st);
                 }
@@ -172,6 +176,19 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
             );
         }
     }
+}
+
+/// Does the function return `trigger` or `event_trigger` (so only the
+/// server calls it, as a trigger)?
+fn returns_trigger(f: &pb::CreateFunctionStmt) -> bool {
+    f.return_type.as_ref().is_some_and(|t| {
+        !t.setof
+            && t.array_bounds.is_empty()
+            && matches!(
+                names::strings(&t.names).as_slice(),
+                ["trigger" | "event_trigger"] | ["pg_catalog", "trigger" | "event_trigger"]
+            )
+    })
 }
 
 /// ALTER FUNCTION / PROCEDURE / ROUTINE: SECURITY DEFINER hygiene.
@@ -254,20 +271,25 @@ pub fn do_block(ck: &mut Checker, d: &pb::DoStmt) {
         }
         return;
     }
-    if !ck.cx.cfg.plpgsql || ck.cx.depth >= MAX_DEPTH {
+    if !ck.cx.cfg.plpgsql {
         return;
     }
-    if let Some(body) = body_unit(ck, &d.args) {
+    if let Some((body, literal)) = body_unit(ck, &d.args) {
+        if ck.cx.depth >= MAX_DEPTH {
+            ck.cx.nested_too_deeply(&body);
+            return;
+        }
         // A DO block runs now, in this session: it shares the script's state.
         ck.cx.depth += 1;
-        plpgsql::analyze(ck.cx, ck.state, ck.unit, &body, &ck.unit.text);
+        plpgsql::analyze(ck.cx, ck.state, ck.unit, &body, literal);
         ck.cx.depth -= 1;
     }
 }
 
 /// The body of a CREATE FUNCTION / DO as a unit mapped back to the file: the
-/// first string literal after the `AS` item's location.
-fn body_unit(ck: &Checker, options: &[pb::Node]) -> Option<Unit<'static>> {
+/// first string literal after the `AS` item's location; with the literal's
+/// byte range in the statement.
+fn body_unit(ck: &Checker, options: &[pb::Node]) -> Option<(Unit<'static>, (usize, usize))> {
     let def = names::def_elem(options, "as")?;
     let unit = ck.unit;
     let from = def.location.max(0) as usize;
@@ -286,7 +308,10 @@ fn body_unit(ck: &Checker, options: &[pb::Node]) -> Option<Unit<'static>> {
     if expected.first().is_some_and(|e| *e != value.value) {
         return None;
     }
-    Some(Unit::owned(value.value, unit.map.compose(&value.map)))
+    Some((
+        Unit::owned(value.value, unit.map.compose(&value.map)),
+        (tok.start, tok.end),
+    ))
 }
 
 /// `--sql-accepting` functions: their string arguments are SQL. Constant

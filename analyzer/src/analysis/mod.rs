@@ -9,6 +9,7 @@ pub mod checker;
 pub mod dynamic;
 pub mod functions;
 mod plpgsql;
+mod plpgsql_tree;
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -184,6 +185,18 @@ impl<'f> Cx<'f> {
         }
     }
 
+    /// A body (or dynamic SQL) past [`MAX_DEPTH`] of nesting: left unanalysed.
+    pub fn nested_too_deeply(&mut self, unit: &Unit) {
+        let span = unit.span((0, unit.text.len().min(1)));
+        self.report(
+            &rules::EG006,
+            Severity::Info,
+            span,
+            format!("bodies are nested more than {MAX_DEPTH} deep here; this one is not analysed"),
+            None,
+        );
+    }
+
     /// Apply --select/--ignore/--min-severity and inline suppressions; sort by position.
     ///
     /// Without `inline_ignores` (untrusted input) a suppression hides
@@ -270,6 +283,54 @@ pub fn analyze_file_with(
     state: &mut State,
     end_of_script: bool,
 ) -> Vec<Finding> {
+    on_analysis_stack(|| analyze_file_inner(file, cfg, state, end_of_script))
+}
+
+/// Stack of the thread a file is analysed on. Parse trees are decoded and
+/// walked recursively, up to [`crate::parse::MAX_TREE_DEPTH`] levels, and
+/// an unoptimised build needs tens of kilobytes per level; only the pages
+/// used are ever committed.
+const ANALYSIS_STACK: usize = 256 << 20;
+
+/// Run `f` on a thread of its own with [`ANALYSIS_STACK`] (on this thread
+/// if none can be started); its panic goes on in the caller, which isolates
+/// panics per file.
+fn on_analysis_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let cell = std::sync::Mutex::new(Some(f));
+    let run = || {
+        let f = cell.lock().unwrap_or_else(|e| e.into_inner()).take();
+        f.map(|f| f())
+    };
+    let run_here = || {
+        crate::parse::stack_starts_here(ANALYSIS_STACK - (1 << 20));
+        run()
+    };
+    let out = std::thread::scope(|s| {
+        let spawned = std::thread::Builder::new()
+            .name("extguard-analysis".into())
+            .stack_size(ANALYSIS_STACK)
+            .spawn_scoped(s, run_here);
+        match spawned {
+            Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Err(_) => None,
+        }
+    });
+    match out {
+        Some(r) => r,
+        None => {
+            // this thread's stack is of unknown size: assume a small one
+            crate::parse::stack_starts_here(2 << 20);
+            run().expect("the analysis ran on no thread")
+        }
+    }
+}
+
+fn analyze_file_inner(
+    file: &SourceFile,
+    cfg: &Config,
+    state: &mut State,
+    end_of_script: bool,
+) -> Vec<Finding> {
     crate::test_hook::panic_if_requested(&file.path);
     let mut cx = Cx::new(file, cfg);
     if let Some(at) = file.invalid_utf8_at {
@@ -293,7 +354,11 @@ pub fn analyze_file_with(
         }
     }
     for r in &file.statements {
-        let unit = Unit::slice(&file.prepared, r.start, r.end);
+        let unit = Unit {
+            text: file.prepared(r.start, r.end),
+            tokens: OnceCell::new(),
+            map: OffsetMap::Shift(r.start),
+        };
         analyze_statement(&mut cx, state, &unit);
     }
     if end_of_script {
@@ -356,8 +421,10 @@ pub fn analyze_statement(
     cx: &mut Cx,
     state: &mut State,
     unit: &Unit,
-) -> Option<pg_query::protobuf::ParseResult> {
-    match crate::parse::parse(&unit.text) {
+) -> Option<std::rc::Rc<pg_query::protobuf::ParseResult>> {
+    // the rows of a data INSERT after the first cannot matter (see there)
+    let blanked = crate::parse::blank_constant_rows(&unit.text);
+    match crate::parse::parse_shared(blanked.as_deref().unwrap_or(&unit.text)) {
         Ok(tree) => {
             for raw in &tree.stmts {
                 if let Some(stmt) = &raw.stmt {
@@ -366,6 +433,11 @@ pub fn analyze_statement(
                 }
             }
             Some(tree)
+        }
+        Err(e) if e.too_deep => {
+            let span = unit.span((0, unit.text.len()));
+            cx.report(&rules::EG006, Severity::Info, span, e.message, None);
+            None
         }
         Err(e) => {
             let at = e.offset.unwrap_or(0).min(unit.text.len());

@@ -21,6 +21,7 @@ use pg_query::NodeEnum;
 use serde_json::Value;
 
 use super::dynamic::{self, Eval, Evaluator, Taint, Text};
+use super::plpgsql_tree::{self, Outcome};
 use super::{analyze_statement, Cx, Unit};
 use crate::finding::Severity;
 use crate::parse::lexer::{self, TokenKind};
@@ -36,33 +37,24 @@ const MAX_SILENT_NESTING: usize = 4;
 /// elog level of RAISE EXCEPTION (PostgreSQL's ERROR).
 const ERROR_LEVEL: i64 = 21;
 
-/// Analyse a PL/pgSQL body. `stmt_text` is the whole CREATE FUNCTION / DO
-/// statement (what the PL/pgSQL parser needs); `body` is its body literal.
-pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, stmt_text: &str) {
-    let tree = match pg_query::parse_plpgsql(stmt_text) {
-        Ok(v) => v,
-        Err(e) => {
-            let span = body.span((0, body.text.len().min(1)));
-            match e {
-                pg_query::Error::Parse(m) => cx.report(
-                    &rules::EG001,
-                    Severity::Error,
-                    span,
-                    format!("PL/pgSQL body does not parse: {m}"),
-                    None,
-                ),
-                other => cx.report(
-                    &rules::EG006,
-                    Severity::Warning,
-                    span,
-                    format!("PL/pgSQL body is nested too deeply to analyse: {other}"),
-                    None,
-                ),
-            }
+/// Analyse a PL/pgSQL body. `stmt` is the whole CREATE FUNCTION / DO
+/// statement (what the PL/pgSQL parser needs), `body` its body literal,
+/// which is `stmt.text[literal.0..literal.1]`.
+pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, literal: (usize, usize)) {
+    let tree = match plpgsql_tree::parse(&stmt.text, literal, &body.text) {
+        Outcome::Tree(v) => v,
+        Outcome::Syntax { message, line } => {
+            let span = line_span(body, line, &message);
+            cx.report(&rules::EG001, Severity::Error, span, message, None);
+            return;
+        }
+        Outcome::Incomplete { message, line } => {
+            let span = line_span(body, line, &message);
+            cx.report(&rules::EG006, Severity::Info, span, message, None);
             return;
         }
     };
-    let _ = stmt;
+    collect_suppressions(cx, body);
     let mut line_starts = vec![0];
     line_starts.extend(
         body.text
@@ -79,6 +71,7 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, stmt_te
         datums: Vec::new(),
         declared_in: HashMap::new(),
         opened: HashSet::new(),
+        params: 0,
     };
     // the body's variables do not outlive it (a DO block shares the script's state)
     let outer_vars = std::mem::take(&mut state.vars);
@@ -114,6 +107,8 @@ struct Walker<'a, 'c, 'f> {
     declared_in: HashMap<usize, Vec<usize>>,
     /// Bound cursors opened somewhere (their query is analysed at OPEN / FOR).
     opened: HashSet<usize>,
+    /// How many of the first datums are the function's parameters (`$1`...).
+    params: usize,
 }
 
 /// The one key of a `{"Kind": {...}}` node.
@@ -183,19 +178,39 @@ impl Walker<'_, '_, '_> {
     /// Parameters and implicit variables (no line number): raw unless of a
     /// type that cannot carry SQL.
     fn parameters(&mut self, st: &mut State) {
-        for d in &self.datums {
+        // the parameters come first, then the implicit FOUND
+        self.params = self
+            .datums
+            .iter()
+            .rposition(|d| {
+                kind(d).is_some_and(|(_, v)| v.get("lineno").is_none() && refname(v) == "found")
+            })
+            .unwrap_or(0);
+        for (i, d) in self.datums.iter().enumerate() {
             let Some((k, v)) = kind(d) else { continue };
             if v.get("lineno").is_some() || !matches!(k, "PLpgSQL_var" | "PLpgSQL_rec") {
                 continue;
             }
-            let name = refname(v).to_string();
-            st.consts.remove(&name);
-            if k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v)) {
-                st.vars.insert(name, Taint::Clean);
-            } else {
-                st.vars.remove(&name);
+            let safe = k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v));
+            for name in self.names(i, v) {
+                st.consts.remove(&name);
+                if safe {
+                    st.vars.insert(name, Taint::Clean);
+                } else {
+                    st.vars.remove(&name);
+                }
             }
         }
+    }
+
+    /// The names variable `dno` goes by: its own, and `$n` for the n-th parameter.
+    fn names(&self, dno: usize, v: &Value) -> Vec<String> {
+        let mut out = vec![refname(v).to_string()];
+        if dno < self.params {
+            out.push(format!("${}", dno + 1));
+        }
+        out.dedup();
+        out
     }
 
     /// Run the DECLARE section of the block starting at `line`: defaults are
@@ -234,19 +249,20 @@ impl Walker<'_, '_, '_> {
         };
         match k {
             "PLpgSQL_var" | "PLpgSQL_rec" => {
-                let name = refname(v).to_string();
-                st.consts.remove(&name);
-                let taint = if k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v)) {
-                    Taint::Clean
-                } else if partial {
-                    st.vars.get(&name).cloned().unwrap_or_default().join(&taint)
-                } else {
-                    taint
-                };
-                match taint {
-                    Taint::Raw => st.vars.remove(&name),
-                    t => st.vars.insert(name, t),
-                };
+                for name in self.names(dno, v) {
+                    st.consts.remove(&name);
+                    let taint = if k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v)) {
+                        Taint::Clean
+                    } else if partial {
+                        st.vars.get(&name).cloned().unwrap_or_default().join(&taint)
+                    } else {
+                        taint.clone()
+                    };
+                    match taint {
+                        Taint::Raw => st.vars.remove(&name),
+                        t => st.vars.insert(name, t),
+                    };
+                }
             }
             "PLpgSQL_row" => {
                 for f in v
@@ -833,7 +849,10 @@ impl Walker<'_, '_, '_> {
         st: &mut State,
         line: usize,
         anchor: Option<&str>,
-    ) -> Option<(Unit<'static>, Option<pg_query::protobuf::ParseResult>)> {
+    ) -> Option<(
+        Unit<'static>,
+        Option<std::rc::Rc<pg_query::protobuf::ParseResult>>,
+    )> {
         let query = e.get("query").and_then(Value::as_str)?;
         let mode = e.get("parseMode").and_then(Value::as_i64).unwrap_or(0);
         // simple CASE: `"__Case__Variable_N__" IN (a, b)` stands for `WHEN a, b`
@@ -874,10 +893,22 @@ impl Walker<'_, '_, '_> {
         if let Some(p) = at(query) {
             return self.body.map.shifted(p);
         }
-        // PERFORM x becomes "SELECT x": same text after the first word.
+        // PERFORM x becomes "SELECT x": same text after the first word,
+        // which may be written in any case.
         if let Some(rest) = query.strip_prefix("SELECT") {
+            let perform_at = |from: usize| {
+                let mut start = from;
+                while let Some(p) = find_word(text, rest, start) {
+                    let word = p.checked_sub(7).and_then(|w| text.get(w..p));
+                    if word.is_some_and(|w| w.eq_ignore_ascii_case("perform")) {
+                        return Some(p - 7);
+                    }
+                    start = p + rest.chars().next().map_or(1, char::len_utf8);
+                }
+                None
+            };
             if !rest.is_empty() {
-                if let Some(p) = at(&format!("PERFORM{rest}")) {
+                if let Some(p) = perform_at(from).or_else(|| perform_at(0)) {
                     let table: Vec<usize> = (0..6)
                         .map(|i| p + i)
                         .chain((6..=query.len()).map(|i| p + i + 1))
@@ -897,6 +928,128 @@ impl Walker<'_, '_, '_> {
         // Fallback: the start of the statement's line.
         OffsetMap::Table(vec![self.body.map.to_file(from)].into())
     }
+}
+
+/// Where a PL/pgSQL parse error is: the name or token the message quotes
+/// (`at or near "x"`, `"v.f" is not a known variable`), first looked for
+/// from body line `line` (from 1; PostgreSQL's "near line" may be before
+/// the error, never after), else the first token of that line, else of the body.
+fn line_span(body: &Unit, line: Option<usize>, message: &str) -> crate::span::Span {
+    let text = &body.text;
+    let tokens: Vec<&lexer::Token> = body
+        .tokens()
+        .iter()
+        .filter(|t| t.is_significant())
+        .collect();
+    let start = match line {
+        Some(l) if l > 1 => text
+            .match_indices('\n')
+            .nth(l - 2)
+            .map_or(0, |(i, _)| i + 1),
+        _ => 0,
+    };
+    let quoted = match message.split_once("at or near \"") {
+        Some((_, r)) => r.rsplit_once('"').map(|(w, _)| w),
+        None => message
+            .split_once('"')
+            .and_then(|(_, r)| r.split_once('"'))
+            .map(|(w, _)| w),
+    };
+    // the token sequence spelling `name` (`v.f` is three tokens), by position
+    let at = |from: usize, name: &str| {
+        let parts: Vec<&str> = name.split('.').collect();
+        (0..tokens.len()).find_map(|i| {
+            if tokens[i].start < from {
+                return None;
+            }
+            let mut j = i;
+            for (n, part) in parts.iter().enumerate() {
+                if n > 0 {
+                    if tokens.get(j).is_none_or(|t| t.text(text) != ".") {
+                        return None;
+                    }
+                    j += 1;
+                }
+                let t = tokens.get(j)?;
+                let word = t.text(text).trim_matches('"');
+                if !word.eq_ignore_ascii_case(part) {
+                    return None;
+                }
+                j += 1;
+            }
+            Some((tokens[i].start, tokens[j - 1].end))
+        })
+    };
+    let range = quoted
+        .filter(|q| !q.is_empty())
+        .and_then(|q| at(start, q).or_else(|| at(0, q)))
+        .or_else(|| {
+            tokens
+                .iter()
+                .find(|t| t.start >= start)
+                .map(|t| (t.start, t.end))
+        })
+        .unwrap_or((0, text.len().min(1)));
+    body.span(range)
+}
+
+/// Register the `-- extguard: ignore CODE` comments of a PL/pgSQL body:
+/// each covers the statement that follows it, up to the semicolon that ends
+/// it (for IF, CASE, loops and blocks: through their END).
+fn collect_suppressions(cx: &mut Cx, body: &Unit) {
+    let tokens = body.tokens();
+    for (i, t) in tokens.iter().enumerate() {
+        if t.kind != TokenKind::Comment {
+            continue;
+        }
+        let Some(codes) = crate::source::parse_directive(t.text(&body.text)) else {
+            continue;
+        };
+        let rest = &tokens[i + 1..];
+        let Some(first) = rest.iter().find(|t| t.is_significant()) else {
+            continue;
+        };
+        let end = statement_end(&body.text, rest);
+        cx.suppressions.push(super::Suppression {
+            comment: body.map.span(t.start, t.end),
+            covers: body.map.span(first.start, end),
+            codes,
+        });
+    }
+}
+
+/// End offset of the PL/pgSQL statement that starts with `tokens`: its
+/// semicolon outside parentheses and nested IF / CASE / LOOP / BEGIN.
+fn statement_end(text: &str, tokens: &[lexer::Token]) -> usize {
+    let mut parens = 0i32;
+    let mut blocks = 0i32;
+    let words: Vec<&lexer::Token> = tokens.iter().filter(|t| t.is_significant()).collect();
+    for (i, t) in words.iter().enumerate() {
+        let next = words.get(i + 1);
+        let prev = i.checked_sub(1).map(|p| words[p]);
+        match t.kind {
+            TokenKind::Punct if t.is_punct(text, '(') => parens += 1,
+            TokenKind::Punct if t.is_punct(text, ')') => parens -= 1,
+            TokenKind::Punct if t.is_punct(text, ';') && parens <= 0 && blocks <= 0 => {
+                return t.end;
+            }
+            TokenKind::Word if parens <= 0 => {
+                // END IF / END LOOP / END CASE close what END already counted
+                let after_end = prev.is_some_and(|p| p.is_word(text, "end"));
+                let opens = ["loop", "case", "begin"].iter().any(|w| t.is_word(text, w))
+                    || (t.is_word(text, "if")
+                        && !next
+                            .is_some_and(|n| n.is_word(text, "exists") || n.is_word(text, "not")));
+                if t.is_word(text, "end") {
+                    blocks -= 1;
+                } else if opens && !after_end {
+                    blocks += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    tokens.last().map_or(0, |t| t.end)
 }
 
 /// `needle` in `text` at or after `from`, not inside a longer identifier.

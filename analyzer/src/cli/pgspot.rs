@@ -239,7 +239,7 @@ fn analyse(file: &SourceFile, cfg: &Config, state: &mut State, args: &PgspotArgs
                 .iter()
                 .find(|s| s.start <= err.span.start && err.span.start < s.end.max(s.start + 1))
                 .is_none_or(|s| {
-                    extguard_analyzer::parse::parse(&file.prepared[s.start..s.end]).is_err()
+                    extguard_analyzer::parse::parse(&file.prepared(s.start, s.end)).is_err()
                 });
             let index = file.text[..err.span.start.min(file.text.len())]
                 .chars()

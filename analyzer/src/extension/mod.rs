@@ -24,6 +24,28 @@ pub struct Script {
     pub from: Option<String>,
     /// The version it installs or updates to.
     pub to: String,
+    /// The file it names, for scripts that are links to one another.
+    pub file: FileId,
+}
+
+/// What a path names on disk: `same` is (device, inode) after following
+/// symbolic links (`None` when it cannot be read), `is_link` whether the
+/// path itself is a symbolic link. Two scripts with the same `same` are
+/// one file reached by two names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileId {
+    pub same: Option<(u64, u64)>,
+    pub is_link: bool,
+}
+
+impl FileId {
+    pub fn of(path: &Path) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            same: std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino())),
+            is_link: std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()),
+        }
+    }
 }
 
 /// An extension found by its control file.
@@ -45,6 +67,9 @@ pub struct Discovery {
     /// WebAssembly modules (`.wasm`, `.wat`).
     pub wasm: Vec<PathBuf>,
     pub errors: Vec<String>,
+    /// Loose SQL files reached by other names too (links): the name in
+    /// `loose_sql` -> the other names, which are not analysed again.
+    pub links: BTreeMap<PathBuf, Vec<PathBuf>>,
 }
 
 /// Split `name--a--b.sql` / `name--v.sql` into (name, from, to).
@@ -67,15 +92,27 @@ pub fn parse_script_name(file: &str) -> Option<(String, Option<String>, String)>
 /// The tree is walked and the control files are read on the workers of the
 /// current rayon pool (a registry mirror has thousands of directories);
 /// the result does not depend on the number of threads.
+///
+/// A file reached by several names (symbolic or hard links, such as update
+/// scripts shipped as links to one script) is listed under every name with
+/// the same [`FileId`]: each name is a version step CREATE EXTENSION can
+/// take, while the file itself is analysed once ([`analyze`]).
+///
+/// A control file `NAME-N.control` (N a number) that has no scripts of its
+/// own while `NAME--*.sql` scripts sit beside it is extension NAME: Debian
+/// ships versioned control files so and links `NAME.control` to the chosen
+/// one with update-alternatives. When that link is there too, the extension
+/// is found once, by its link.
 pub fn discover(root: &Path) -> Discovery {
     use rayon::prelude::*;
     let mut d = Discovery::default();
     let mut files = collect(root, &mut d.errors, 0, &[]);
     files.sort();
+    let ids: Vec<FileId> = files.par_iter().map(|f| FileId::of(f)).collect();
     // Keyed by name, then directory: a tree can hold the same extension
     // twice (two versions in a registry mirror).
-    let mut controls: BTreeMap<(String, PathBuf), PathBuf> = BTreeMap::new();
-    for f in &files {
+    let mut controls: BTreeMap<(String, PathBuf), usize> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
         if f.extension().is_some_and(|e| e == "control") {
             let stem = f
                 .file_stem()
@@ -85,51 +122,77 @@ pub fn discover(root: &Path) -> Discovery {
             // secondary control files (ext--1.0.control) refine the primary one
             if !stem.contains("--") {
                 let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
-                controls.entry((stem, dir)).or_insert_with(|| f.clone());
+                controls.entry((stem, dir)).or_insert(i);
             }
         }
     }
-    // Files by directory, so finding a control file's scripts does not scan
-    // the whole tree once per extension.
-    let mut by_dir: BTreeMap<&Path, Vec<&PathBuf>> = BTreeMap::new();
-    for f in &files {
-        by_dir
-            .entry(f.parent().unwrap_or(Path::new("")))
-            .or_default()
-            .push(f);
+    // Scripts by directory, so finding a control file's scripts does not
+    // scan the whole tree once per extension.
+    // (index in `files`, extension name, from, to)
+    type Named = (usize, String, Option<String>, String);
+    let mut by_dir: BTreeMap<&Path, Vec<Named>> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        let fname = f.file_name().unwrap_or_default().to_string_lossy();
+        if let Some((n, from, to)) = parse_script_name(&fname) {
+            by_dir
+                .entry(f.parent().unwrap_or(Path::new("")))
+                .or_default()
+                .push((i, n, from, to));
+        }
     }
-    let controls: Vec<((String, PathBuf), PathBuf)> = controls.into_iter().collect();
-    let found: Vec<Result<Extension, String>> = controls
+    let scripts_of = |dir: &Path, name: &str| -> Vec<Script> {
+        by_dir
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .filter(|(_, n, _, _)| n == name)
+            .map(|(i, _, from, to)| Script {
+                path: files[*i].clone(),
+                from: from.clone(),
+                to: to.clone(),
+                file: ids[*i],
+            })
+            .collect()
+    };
+    let controls_list: Vec<((String, PathBuf), usize)> =
+        controls.iter().map(|(k, &i)| (k.clone(), i)).collect();
+    let found: Vec<Option<Result<Extension, String>>> = controls_list
         .into_par_iter()
-        .map(|((name, _), path)| {
+        .map(|((stem, dir), i)| {
+            let path = files[i].clone();
             let text = match std::fs::read(&path) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                Err(e) => return Err(format!("{}: {e}", path.display())),
+                Err(e) => return Some(Err(format!("{}: {e}", path.display()))),
             };
             let control = control::parse(&text);
             let script_dir = script_directory(
                 &path,
                 control.as_ref().ok().and_then(|c| c.directory.as_deref()),
             );
-            let mut scripts = Vec::new();
             // A source checkout keeps the scripts PGXS installs (DATA) in
             // sql/ next to the control file, whatever `directory` says.
             let own = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            for dir in [script_dir.clone(), own.clone(), own.join("sql")] {
-                for &f in by_dir.get(dir.as_path()).into_iter().flatten() {
-                    let fname = f.file_name().unwrap_or_default().to_string_lossy();
-                    if let Some((n, from, to)) = parse_script_name(&fname) {
-                        if n == name {
-                            scripts.push(Script {
-                                path: f.clone(),
-                                from,
-                                to,
-                            });
+            let find = |name: &str| -> Vec<Script> {
+                [script_dir.clone(), own.clone(), own.join("sql")]
+                    .iter()
+                    .map(|d| scripts_of(d, name))
+                    .find(|s| !s.is_empty())
+                    .unwrap_or_default()
+            };
+            let mut name = stem.clone();
+            let mut scripts = find(&stem);
+            if let (true, Some(base)) = (scripts.is_empty(), versioned_base(&stem)) {
+                match controls.get(&(base.to_string(), dir.clone())) {
+                    // NAME.control links to this one: found under that name
+                    Some(&j) if ids[j].same.is_some() && ids[j].same == ids[i].same => return None,
+                    Some(_) => {}
+                    None => {
+                        let base_scripts = find(base);
+                        if !base_scripts.is_empty() {
+                            name = base.to_string();
+                            scripts = base_scripts;
                         }
                     }
-                }
-                if !scripts.is_empty() {
-                    break;
                 }
             }
             // A source checkout whose build copies `sql/NAME.sql` to the
@@ -145,28 +208,29 @@ pub fn discover(root: &Path) -> Discovery {
                     let file = format!("{name}.sql");
                     if let Some(f) = [own.join("sql"), own.clone()]
                         .iter()
-                        .flat_map(|d| by_dir.get(d.as_path()).into_iter().flatten())
-                        .find(|f| f.file_name().is_some_and(|n| n.to_string_lossy() == file))
+                        .map(|d| d.join(&file))
+                        .find(|f| files.binary_search(f).is_ok())
                     {
                         scripts.push(Script {
-                            path: (*f).clone(),
+                            file: FileId::of(&f),
+                            path: f,
                             from: None,
                             to: v,
                         });
                     }
                 }
             }
-            Ok(Extension {
+            Some(Ok(Extension {
                 name,
                 control_path: path,
                 control,
                 control_text: text,
                 scripts,
-            })
+            }))
         })
         .collect();
     let mut claimed = std::collections::HashSet::new();
-    for e in found {
+    for e in found.into_iter().flatten() {
         match e {
             Ok(e) => {
                 claimed.extend(e.scripts.iter().map(|s| s.path.clone()));
@@ -180,11 +244,41 @@ pub fn discover(root: &Path) -> Discovery {
         .filter(|f| crate::wasm::is_wasm_path(f))
         .cloned()
         .collect();
-    d.loose_sql = files
+    // Loose files reached by several names are analysed once, under the
+    // name that is not a symbolic link (or the first).
+    let loose: Vec<(PathBuf, FileId)> = files
         .into_iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "sql") && !claimed.contains(f))
+        .zip(ids)
+        .filter(|(f, _)| f.extension().is_some_and(|e| e == "sql") && !claimed.contains(f))
         .collect();
+    let mut primary: HashMap<(u64, u64), usize> = HashMap::new();
+    for (k, (_, id)) in loose.iter().enumerate() {
+        if let Some(same) = id.same {
+            let p = primary.entry(same).or_insert(k);
+            if loose[*p].1.is_link && !id.is_link {
+                *p = k;
+            }
+        }
+    }
+    let mut kept = Vec::new();
+    for (k, (path, id)) in loose.iter().enumerate() {
+        match id.same.and_then(|s| primary.get(&s)) {
+            Some(&p) if p != k => d
+                .links
+                .entry(loose[p].0.clone())
+                .or_default()
+                .push(path.clone()),
+            _ => kept.push(path.clone()),
+        }
+    }
+    d.loose_sql = kept;
     d
+}
+
+/// `NAME` of a versioned control file name `NAME-N` (N a number).
+fn versioned_base(stem: &str) -> Option<&str> {
+    let (base, n) = stem.rsplit_once('-')?;
+    (!base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(base)
 }
 
 /// Where a control file's scripts are: its `directory` (relative to the
@@ -335,6 +429,9 @@ pub struct ExtensionReport {
     pub findings: Vec<Vec<Finding>>,
     /// Indices into `files` of the CREATE EXTENSION chain.
     pub install_chain: Vec<usize>,
+    /// Per file (same order as `files`): the other names of that file
+    /// (links to it) among the extension's scripts, not analysed again.
+    pub links: Vec<Vec<String>>,
 }
 
 /// The state CREATE EXTENSION runs a script with: `search_path = target
@@ -347,6 +444,9 @@ pub fn script_state(ext_name: &str, control: Option<&Control>, cfg: &Config) -> 
     if let Some(c) = control {
         if let Some(s) = &c.schema {
             st.trusted_schemas.insert(s.clone());
+            // CREATE EXTENSION creates the control file's schema when it
+            // does not exist: objects in it are the extension's own
+            st.created_schemas.insert(s.clone());
         }
         for r in &c.requires {
             st.trusted_schemas.insert(format!("{EXTSCHEMA}:{r}"));
@@ -439,13 +539,60 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
         files.push(file);
         findings.push(fs);
     }
+    let mut links: Vec<Vec<String>> = vec![Vec::new(); files.len()];
     let mut definers = state.privileges.definers.clone();
+    // Every other script is analysed on its own, in parallel; a file
+    // reached by several names once (under the name that is not a link),
+    // the other names listed with it.
+    let mut groups: Vec<(&Script, Vec<&Script>)> = Vec::new();
+    let mut group_of: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut chain_file: HashMap<(u64, u64), usize> = HashMap::new();
+    for (k, s) in chain.iter().enumerate() {
+        if let Some(same) = s.file.same {
+            chain_file.entry(same).or_insert(install_chain[k]);
+        }
+    }
     for s in ext.scripts.iter().filter(|s| !chain.contains(s)) {
-        let mut st = script_state(&ext.name, control, cfg);
-        let (file, fs) = analyze_script(&s.path, cfg, &mut st, true);
+        let Some(same) = s.file.same else {
+            groups.push((s, Vec::new()));
+            continue;
+        };
+        if let Some(&i) = chain_file.get(&same) {
+            links[i].push(s.path.display().to_string());
+        } else if let Some(&g) = group_of.get(&same) {
+            let (primary, others) = &mut groups[g];
+            if primary.file.is_link && !s.file.is_link {
+                others.push(std::mem::replace(primary, s));
+            } else {
+                others.push(s);
+            }
+        } else {
+            group_of.insert(same, groups.len());
+            groups.push((s, Vec::new()));
+        }
+    }
+    groups.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let others: Vec<(SourceFile, Vec<Finding>, Vec<_>)> = {
+        use rayon::prelude::*;
+        groups
+            .par_iter()
+            .map(|(s, _)| {
+                let mut st = script_state(&ext.name, control, cfg);
+                let (file, fs) = analyze_script(&s.path, cfg, &mut st, true);
+                (file, fs, st.privileges.definers)
+            })
+            .collect()
+    };
+    for ((file, fs, defs), (_, names)) in others.into_iter().zip(&groups) {
+        let mut names: Vec<String> = names.iter().map(|s| s.path.display().to_string()).collect();
+        names.sort();
         files.push(file);
         findings.push(fs);
-        definers.extend(st.privileges.definers);
+        links.push(names);
+        definers.extend(defs);
+    }
+    for l in &mut links {
+        l.sort();
     }
     if control.is_some_and(|c| c.trusted) && cfg.enabled(rules::eg121_trusted_extension::RULE.code)
     {
@@ -467,6 +614,7 @@ pub fn analyze(ext: &Extension, cfg: &Config) -> ExtensionReport {
         files,
         findings,
         install_chain,
+        links,
     }
 }
 
@@ -567,6 +715,7 @@ mod tests {
                         path: PathBuf::from(s),
                         from,
                         to,
+                        file: FileId::default(),
                     }
                 })
                 .collect(),
@@ -591,5 +740,17 @@ mod tests {
         assert_eq!(names(e.install_chain("1.2").unwrap()).len(), 2);
         assert!(e.install_chain("9.9").is_none());
         assert_eq!(parse_script_name("a--b--c--d.sql"), None);
+    }
+
+    #[test]
+    fn versioned_control_file_names() {
+        assert_eq!(versioned_base("postgis-3"), Some("postgis"));
+        assert_eq!(
+            versioned_base("address_standardizer_data_us-3"),
+            Some("address_standardizer_data_us")
+        );
+        assert_eq!(versioned_base("uuid-ossp"), None);
+        assert_eq!(versioned_base("-3"), None);
+        assert_eq!(versioned_base("plain"), None);
     }
 }

@@ -92,20 +92,27 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it flags
-    /// A body extguard could not analyse because it exceeds a limit: a
-    /// PL/pgSQL body nested more deeply than its parse tree reader accepts
-    /// (about 60 levels of IF/LOOP/BEGIN), or bodies nested inside bodies
-    /// more than 32 deep.
+    /// A statement or body extguard did not analyse, though PostgreSQL may
+    /// accept it; the span shows where analysis stopped:
+    /// - a PL/pgSQL body whose parsing needs the database's catalog (a
+    ///   cursor passed in an unnamed `refcursor` parameter, `CLOSE $1`);
+    ///   fields of composite and `%ROWTYPE` variables and parameters, and
+    ///   cursors in named parameters, are handled;
+    /// - a PL/pgSQL body nested more deeply than its parse tree reader
+    ///   accepts (about 60 levels of IF/LOOP/BEGIN);
+    /// - a statement whose parse tree is nested more than 2,000 levels
+    ///   (an expression of about 1,000 nested operators or calls);
+    /// - bodies nested inside bodies more than 32 deep.
     ///
     /// ## Why it matters
-    /// Nothing inside that body is checked. The rest of the file is.
+    /// Nothing inside it is checked. The rest of the file is.
     ///
     /// ## Example
     /// A DO block with 200 nested `IF ... THEN` statements.
     ///
     /// ## Fix
-    /// Review the body by hand, or flatten it.
-    pub static EG006 = { code: "EG006", name: "analysis-limit", title: "Too deeply nested to analyse", severity: Warning };
+    /// Review that code by hand (or flatten it).
+    pub static EG006 = { code: "EG006", name: "analysis-incomplete", title: "Analysis incomplete", severity: Info };
 }
 
 declare_rule! {

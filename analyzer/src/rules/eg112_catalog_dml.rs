@@ -9,7 +9,10 @@ declare_rule! {
     /// `INSERT`, `UPDATE`, `DELETE` or `MERGE` whose target is a table in
     /// `pg_catalog`: qualified (`pg_catalog.x`), or unqualified with the
     /// name of a system catalog (`pg_authid`, `pg_proc`, `pg_language`, ...),
-    /// which the server finds in pg_catalog first.
+    /// which the server finds in pg_catalog first. Not a table of that name
+    /// the script created itself where the server finds it first: a
+    /// temporary table, or one in a schema the search_path lists before
+    /// pg_catalog.
     ///
     /// ## Why it is dangerous
     /// Writing the catalogs bypasses every check DDL makes:
@@ -101,7 +104,7 @@ const CATALOGS: &[&str] = &[
 pub fn check(ck: &mut Checker, verb: &str, target: Option<&RangeVar>) {
     let Some(r) = target else { return };
     let in_catalog = if r.schemaname.is_empty() {
-        CATALOGS.contains(&r.relname.as_str())
+        CATALOGS.contains(&r.relname.as_str()) && !ck.state.resolves_to_created_table(&r.relname)
     } else {
         r.schemaname == "pg_catalog"
     };

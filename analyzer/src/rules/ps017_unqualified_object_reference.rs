@@ -12,7 +12,11 @@ declare_rule! {
     /// INSERT/UPDATE/DELETE targets, COPY, ALTER TABLE, CREATE TABLE/INDEX/TRIGGER
     /// ... ON), not counting CTE names; a one-part name in CREATE
     /// OPERATOR/AGGREGATE/TYPE/COLLATION/TEXT SEARCH (warnings); and a cast to
-    /// a one-part type name such as `::text` (an error, as in pgspot).
+    /// a one-part type name such as `::text` (an error, as in pgspot; a
+    /// warning for a type of pg_catalog outside SECURITY DEFINER bodies while
+    /// pg_catalog is not listed after other schemas: then only the session's
+    /// own pg_temp comes before it, which gains its user nothing; always an
+    /// error in `extguard pgspot`).
     ///
     /// ## Why it is dangerous
     /// The name is resolved through the search_path: a table, view or type
@@ -52,9 +56,23 @@ pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
     }
     let span = ck.name_span(tn.location);
     let name = parts[0].to_string();
+    let st = &ck.state;
+    let catalog_first = match st.path.iter().position(|s| s == "pg_catalog") {
+        Some(i) => st.path[..i].iter().all(|s| s == "pg_temp"),
+        None => true,
+    };
+    // (`extguard pgspot` keeps pgspot's severity)
+    let own_session_only = crate::catalog::pg15().is_type(&name)
+        && catalog_first
+        && !st.security_definer
+        && !ck.cx.cfg.pgspot_text;
     ck.report_as(
         &RULE,
-        Severity::Error,
+        if own_session_only {
+            Severity::Warning
+        } else {
+            Severity::Error
+        },
         span,
         format!("cast to type {name} is resolved through an insecure search_path"),
         Some(name),

@@ -3,9 +3,13 @@
 //! Every archive kind goes through the same rules:
 //! - an entry's path must stay inside the temporary directory: absolute
 //!   paths and `..` components reject the whole archive;
-//! - links are never created on disk. A symbolic or hard link whose target
-//!   leaves the archive rejects the archive; one that stays inside becomes a
-//!   copy of its target (when that is a regular file already unpacked);
+//! - a symbolic or hard link whose target leaves the archive rejects the
+//!   archive. One that stays inside and leads (through other links of the
+//!   archive, if need be) to a regular file becomes, once every other entry
+//!   is unpacked, a symbolic link to that file by its absolute path inside
+//!   the temporary directory: nothing is written through it, it costs no
+//!   unpacked bytes, and the scan sees one file under several names. Links
+//!   to anything else (directories, missing targets) are skipped;
 //! - the number of entries, the total unpacked size and the ratio of unpacked
 //!   size to archive size are capped ([`Limits`]), checked while writing, so
 //!   a compression bomb stops after at most one buffer past the cap;
@@ -62,7 +66,7 @@ pub struct Limits {
     /// Entries (files, directories, links...) in one archive.
     pub max_entries: u64,
     /// Unpacked bytes per byte of archive, checked once more than
-    /// [`Limits::ratio_floor`] bytes have been written.
+    /// [`Limits::ratio_floor`] bytes have been written (links cost none).
     pub max_ratio: u64,
     /// Below this many unpacked bytes the ratio is not checked (small
     /// archives of repetitive SQL compress very well and are harmless).
@@ -296,9 +300,27 @@ impl Writer {
         Ok(())
     }
 
+    /// Create the links, last: every regular file and directory exists by
+    /// now, so no later write can pass through one. A link to a link is
+    /// followed (lexically, inside the root) to the file it ends at.
     fn materialise_links(&mut self) -> Result<(), String> {
-        for link in std::mem::take(&mut self.links) {
-            let src = self.root.join(&link.target);
+        let links = std::mem::take(&mut self.links);
+        let by_name: std::collections::HashMap<&Path, &Path> = links
+            .iter()
+            .map(|l| (l.at.as_path(), l.target.as_path()))
+            .collect();
+        for link in &links {
+            let mut target = link.target.as_path();
+            let mut hops = 0;
+            while let Some(next) = by_name.get(target) {
+                hops += 1;
+                if hops > 40 {
+                    break;
+                }
+                target = next;
+            }
+            let src = self.root.join(target);
+            // (symlink_metadata: nothing on disk is a link yet)
             let is_file = std::fs::symlink_metadata(&src).is_ok_and(|m| m.is_file());
             if !is_file {
                 self.skipped.push(format!(
@@ -308,8 +330,21 @@ impl Writer {
                 ));
                 continue;
             }
-            let mut f = File::open(&src).map_err(|e| format!("{}: {e}", link.name))?;
-            self.file(&link.at, &mut f)?;
+            let dest = self.root.join(&link.at);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", link.name))?;
+            }
+            match std::fs::symlink_metadata(&dest) {
+                Ok(m) if m.is_dir() => {
+                    self.skipped
+                        .push(format!("{}: a directory of that name exists", link.name));
+                    continue;
+                }
+                // a later entry of the same name replaces the earlier one
+                Ok(_) => std::fs::remove_file(&dest).map_err(|e| format!("{}: {e}", link.name))?,
+                Err(_) => {}
+            }
+            std::os::unix::fs::symlink(&src, &dest).map_err(|e| format!("{}: {e}", link.name))?;
         }
         Ok(())
     }

@@ -99,6 +99,9 @@ pub struct FileResult {
     pub path: String,
     pub bytes: usize,
     pub lines: usize,
+    /// Other names of this file in the unit (symbolic or hard links to
+    /// it), which were not analysed again.
+    pub links: Vec<String>,
     pub findings: Vec<ScanFinding>,
 }
 
@@ -192,7 +195,14 @@ pub fn scan_here(paths: &[PathBuf], opts: &Options) -> Outcome {
                 let sizes: Vec<u64> = found
                     .extensions
                     .par_iter()
-                    .map(|e| e.scripts.iter().map(|s| file_size(&s.path)).sum())
+                    .map(|e| {
+                        let mut seen = std::collections::HashSet::new();
+                        e.scripts
+                            .iter()
+                            .filter(|s| s.file.same.is_none_or(|id| seen.insert(id)))
+                            .map(|s| file_size(&s.path))
+                            .sum()
+                    })
                     .collect();
                 for (j, bytes) in sizes.into_iter().enumerate() {
                     tasks.push((Task::Extension(i, j), bytes));
@@ -301,7 +311,7 @@ fn run_task(
         }
         Task::Loose(i) => {
             if let Some(found) = &trees[i] {
-                let u = analyse_loose(&found.loose_sql, &label, &None, &display, opts);
+                let u = analyse_loose(found, &label, &None, &display, opts);
                 r.add(u);
             }
         }
@@ -441,13 +451,7 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
         .map(|e| (!cancelled()).then(|| analyse_extension(e, label, &package, &display, opts)))
         .collect();
     if !found.loose_sql.is_empty() && !cancelled() {
-        units.push(Some(analyse_loose(
-            &found.loose_sql,
-            label,
-            &package,
-            &display,
-            opts,
-        )));
+        units.push(Some(analyse_loose(&found, label, &package, &display, opts)));
     }
     for u in units.into_iter().flatten() {
         r.add(u);
@@ -464,18 +468,25 @@ fn analyse_extension(
     let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         extension::analyze(ext, &opts.config)
     }));
-    let (files, findings, chain, version) = match report {
+    let (files, findings, chain, version, links) = match report {
         Ok(rep) => (
             rep.files,
             rep.findings,
             rep.install_chain,
             rep.default_version,
+            rep.links,
         ),
         Err(p) => {
             let path = ext.control_path.display().to_string();
             let file = SourceFile::new(path.clone(), ext.control_text.as_bytes());
             let f = internal_error(&path, &format!("extension {}", ext.name), p);
-            (vec![file], vec![vec![f]], Vec::new(), None)
+            (
+                vec![file],
+                vec![vec![f]],
+                Vec::new(),
+                None,
+                vec![Vec::new()],
+            )
         }
     };
     let install_chain = chain
@@ -485,7 +496,8 @@ fn analyse_extension(
     let files: Vec<FileResult> = files
         .iter()
         .zip(findings)
-        .map(|(f, fs)| file_result(f, fs, display))
+        .zip(links)
+        .map(|((f, fs), links)| file_result(f, fs, &links, display))
         .collect();
     unit(
         ext.name.clone(),
@@ -499,22 +511,30 @@ fn analyse_extension(
 }
 
 fn analyse_loose(
-    paths: &[PathBuf],
+    found: &extension::Discovery,
     label: &str,
     package: &Option<Package>,
     display: &Display,
     opts: &Options,
 ) -> UnitResult {
-    let files: Vec<FileResult> = paths
+    let files: Vec<FileResult> = found
+        .loose_sql
         .par_iter()
         .map(|p| {
+            let links: Vec<String> = found
+                .links
+                .get(p)
+                .into_iter()
+                .flatten()
+                .map(|l| l.display().to_string())
+                .collect();
             let shown = p.display().to_string();
             let bytes = match std::fs::read(p) {
                 Ok(b) => b,
                 Err(e) => {
                     let file = SourceFile::new(shown.clone(), b"");
                     let f = diagnostic(&file, &format!("cannot read file: {e}"));
-                    return file_result(&file, vec![f], display);
+                    return file_result(&file, vec![f], &links, display);
                 }
             };
             let file = SourceFile::new(shown.clone(), &bytes);
@@ -523,7 +543,7 @@ fn analyse_loose(
                 analyze_file(&file, &opts.config, &mut state)
             }))
             .unwrap_or_else(|p| vec![internal_error(&shown, "this file", p)]);
-            file_result(&file, fs, display)
+            file_result(&file, fs, &links, display)
         })
         .collect();
     let name = match package.as_ref().and_then(|p| p.name.clone()) {
@@ -559,7 +579,7 @@ pub fn unit_of_files(
     let files = files
         .iter()
         .zip(findings)
-        .map(|(f, fs)| file_result(f, fs, &display))
+        .map(|(f, fs)| file_result(f, fs, &[], &display))
         .collect();
     unit(name, kind, version, source, &None, files, install_chain)
 }
@@ -594,8 +614,14 @@ const MAX_SPAN_LINES: usize = 12;
 const MAX_LINE_CHARS: usize = 240;
 
 /// A file's result as every report carries it: findings with their
-/// snippet and fingerprint, paths as displayed.
-pub fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display) -> FileResult {
+/// snippet and fingerprint, paths as displayed; `links` are the file's
+/// other names (not analysed again).
+pub fn file_result(
+    file: &SourceFile,
+    findings: Vec<Finding>,
+    links: &[String],
+    display: &Display,
+) -> FileResult {
     let lines: Vec<&str> = file.text.lines().collect();
     let findings = findings
         .into_iter()
@@ -623,6 +649,7 @@ pub fn file_result(file: &SourceFile, findings: Vec<Finding>, display: &Display)
         path: display.show(&file.path),
         bytes: file.text.len(),
         lines: file.line_count(),
+        links: links.iter().map(|l| display.show(l)).collect(),
         findings,
     }
 }
