@@ -197,10 +197,11 @@ pub fn check_version_syntax(cx: &mut crate::analysis::Cx) {
     for (at, _) in file.text.match_indices("@extschema:") {
         // Recognised as a placeholder: source.rs turned it into a quoted
         // identifier of the same width, ending in `"`.
-        if !file.prepared[at..].starts_with("\"extschema:") {
+        let rest = file.prepared(at, file.text.len());
+        if !rest.starts_with("\"extschema:") {
             continue;
         }
-        let Some(len) = file.prepared[at + 1..].find('"') else {
+        let Some(len) = rest[1..].find('"') else {
             continue;
         };
         spans.push(crate::span::Span::new(at, at + len + 2));

@@ -62,7 +62,7 @@ pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
         None => true,
     };
     // (`extguard pgspot` keeps pgspot's severity)
-    let own_session_only = crate::catalog::pg15().is_type(&name)
+    let own_session_only = crate::catalog::for_version(ck.cx.cfg.pg_version()).is_type(&name)
         && catalog_first
         && !st.security_definer
         && !ck.cx.cfg.pgspot_text;
