@@ -227,6 +227,18 @@ pub fn selector_matches(selector: &str, code: &str) -> bool {
             && code[..selector.len()].eq_ignore_ascii_case(selector))
 }
 
+/// `Ok` for a major version the analyzer knows (15 to 18).
+pub fn check_pg_version(v: u32) -> Result<u32, String> {
+    if crate::catalog::VERSIONS.contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "PostgreSQL {v} is not supported (supported: {})",
+            crate::catalog::VERSIONS.map(|v| v.to_string()).join(", ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,17 +300,5 @@ mod tests {
             ..Config::default()
         };
         assert!(c.validate_selectors().is_err());
-    }
-}
-
-/// `Ok` for a major version the analyzer knows (15 to 18).
-pub fn check_pg_version(v: u32) -> Result<u32, String> {
-    if crate::catalog::VERSIONS.contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!(
-            "PostgreSQL {v} is not supported (supported: {})",
-            crate::catalog::VERSIONS.map(|v| v.to_string()).join(", ")
-        ))
     }
 }
