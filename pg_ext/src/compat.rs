@@ -69,6 +69,7 @@ pub(crate) struct RelationUse {
 pub(crate) struct CheckPermsArgs {
     pub range_table: *mut pg_sys::List,
     /// The RTEPermissionInfo list (NULL on PostgreSQL 15).
+    #[cfg_attr(feature = "pg15", allow(dead_code))]
     pub perm_infos: *mut pg_sys::List,
     pub ereport: bool,
 }
