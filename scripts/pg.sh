@@ -217,8 +217,10 @@ case "$N" in
   *) die "usage: scripts/pg.sh N with N in 15 16 17 18 (got '${N}')" ;;
 esac
 
-mkdir -p "$DL"
-chmod 755 "$ROOT" "$(dirname "$ROOT")" 2>/dev/null || true
+# Created with mode 755 whatever the caller's umask (the postgres user
+# must reach the installs); existing directories are left as they are: the
+# cache may be put under a shared directory such as /tmp.
+( umask 022 && mkdir -p "$DL" )
 exec 9>"$ROOT/.lock-$N"
 flock 9
 dest="$ROOT/$N"
