@@ -152,6 +152,54 @@ pub fn install() {
     replication::install();
 }
 
+/// Run the ProcessUtility hook installed before ours (a raw C pointer:
+/// called inside the FFI boundary), or the standard implementation when
+/// there is none (a pgrx binding, already guarded; wrapping it again would
+/// let the panic it raises cross the sigsetjmp trampoline).
+///
+/// # Safety
+/// The arguments are those PostgreSQL passed to a ProcessUtility hook.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn chain_process_utility(
+    prev: pg_sys::ProcessUtility_hook_type,
+    pstmt: *mut pg_sys::PlannedStmt,
+    query_string: *const std::ffi::c_char,
+    read_only_tree: bool,
+    context: pg_sys::ProcessUtilityContext::Type,
+    params: pg_sys::ParamListInfo,
+    query_env: *mut pg_sys::QueryEnvironment,
+    dest: *mut pg_sys::DestReceiver,
+    qc: *mut pg_sys::QueryCompletion,
+) {
+    // SAFETY: per caller.
+    unsafe {
+        match prev {
+            Some(prev) => pg_sys::ffi::pg_guard_ffi_boundary(|| {
+                prev(
+                    pstmt,
+                    query_string,
+                    read_only_tree,
+                    context,
+                    params,
+                    query_env,
+                    dest,
+                    qc,
+                )
+            }),
+            None => pg_sys::standard_ProcessUtility(
+                pstmt,
+                query_string,
+                read_only_tree,
+                context,
+                params,
+                query_env,
+                dest,
+                qc,
+            ),
+        }
+    }
+}
+
 /// Drop guard that restores a backend-local cell; runs on unwind too.
 pub(crate) struct Restore<T: Copy + 'static> {
     cell: &'static Cell<T>,

@@ -1105,34 +1105,19 @@ unsafe extern "C-unwind" fn process_utility(
         }
     }
     let _depth = super::enter_depth();
-    // SAFETY: chain to the previous hook (a raw C pointer: wrapped in the
-    // FFI boundary) or to the standard implementation (a pgrx binding, which
-    // is already guarded; wrapping it again would let the panic it raises
-    // cross the sigsetjmp trampoline).
+    // SAFETY: PREV is the hook installed before ours; the arguments are
+    // PostgreSQL's, passed on unchanged.
     unsafe {
-        match PREV {
-            Some(prev) => pg_sys::ffi::pg_guard_ffi_boundary(|| {
-                prev(
-                    pstmt,
-                    query_string,
-                    read_only_tree,
-                    context,
-                    params,
-                    query_env,
-                    dest,
-                    qc,
-                )
-            }),
-            None => pg_sys::standard_ProcessUtility(
-                pstmt,
-                query_string,
-                read_only_tree,
-                context,
-                params,
-                query_env,
-                dest,
-                qc,
-            ),
-        }
+        super::chain_process_utility(
+            PREV,
+            pstmt,
+            query_string,
+            read_only_tree,
+            context,
+            params,
+            query_env,
+            dest,
+            qc,
+        )
     }
 }

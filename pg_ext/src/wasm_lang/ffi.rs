@@ -140,34 +140,20 @@ unsafe extern "C-unwind" fn process_utility(
     if unsafe { resets_session((*pstmt).utilityStmt) } {
         super::discard_all();
     }
-    // SAFETY: chain to the previous hook (a raw C pointer: wrapped in the
-    // FFI boundary) or to the standard implementation (a pgrx binding,
-    // already guarded).
+    // SAFETY: PREV_UTILITY is the hook installed before ours; the
+    // arguments are PostgreSQL's, passed on unchanged.
     unsafe {
-        match PREV_UTILITY {
-            Some(prev) => pg_sys::ffi::pg_guard_ffi_boundary(|| {
-                prev(
-                    pstmt,
-                    query_string,
-                    read_only_tree,
-                    context,
-                    params,
-                    query_env,
-                    dest,
-                    qc,
-                )
-            }),
-            None => pg_sys::standard_ProcessUtility(
-                pstmt,
-                query_string,
-                read_only_tree,
-                context,
-                params,
-                query_env,
-                dest,
-                qc,
-            ),
-        }
+        crate::hooks::chain_process_utility(
+            PREV_UTILITY,
+            pstmt,
+            query_string,
+            read_only_tree,
+            context,
+            params,
+            query_env,
+            dest,
+            qc,
+        )
     }
 }
 
