@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use crate::finding::Severity;
-use crate::scan::Outcome;
+use crate::outcome::Outcome;
 
 /// Escape a message (`%`, CR and LF) as the runner expects.
 fn data(s: &str) -> String {

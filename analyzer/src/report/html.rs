@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::{top_codes, totals_per_rule, Outcome, UnitKind};
+use crate::outcome::{top_codes, totals_per_rule, Outcome, UnitKind};
 use crate::rules;
 
 /// Escape text for HTML element content and attribute values.
