@@ -965,7 +965,7 @@ fn html_report_renders_and_sorts_in_headless_chromium() {
         dom.contains("data-ready=\"1\""),
         "the script did not run: {dom}"
     );
-    assert!(dom.contains("<title>extguard scan report</title>"));
+    assert!(dom.contains("<title>extguard report</title>"));
     assert_eq!(
         column(&dom, 0),
         ["alpha", "bravo", "charlie", "(unpackaged)"]
