@@ -41,7 +41,7 @@ pub struct OutputArgs {
     /// Colour of the human format.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Directory SARIF paths are made relative to [default: the git root, else the current directory].
+    /// Directory SARIF and github paths are made relative to [default: the git root, else the current directory].
     #[arg(long, value_name = "DIR")]
     pub base_dir: Option<PathBuf>,
     /// Where the rules' documentation is published: SARIF's helpUri is URL#code
@@ -60,10 +60,16 @@ pub struct OutputArgs {
 /// only for the human format, as `--color` and NO_COLOR say).
 fn destination(args: &OutputArgs, format: Format) -> Result<Box<dyn WriteColor>, String> {
     Ok(match &args.output_file {
-        Some(p) => Box::new(NoColor::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
-        ))),
+        Some(p) => {
+            // as ruff does: missing parent directories are created
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            Box::new(NoColor::new(std::io::BufWriter::with_capacity(
+                1 << 16,
+                std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
+            )))
+        }
         None if format == Format::Human && !args.statistics => {
             Box::new(BufferedStandardStream::stdout(color_choice(args)))
         }
@@ -118,7 +124,10 @@ pub fn emit(
     let opts = report::Options {
         quiet: args.quiet,
         table,
-        base_dir: base_dir(args),
+        base_dir: match format {
+            Format::Sarif | Format::Github => base_dir(args),
+            _ => PathBuf::new(),
+        },
         help_base: args
             .help_uri_base
             .clone()

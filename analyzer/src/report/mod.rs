@@ -55,7 +55,8 @@ pub struct Options<'a> {
     pub quiet: bool,
     /// Print the summary table before the findings (human).
     pub table: bool,
-    /// SARIF's artifact URIs are relative to this directory (absolute).
+    /// SARIF's artifact URIs and GitHub annotations' paths are relative to
+    /// this directory (absolute).
     pub base_dir: PathBuf,
     /// Where the rules' documentation is published (SARIF `helpUri`):
     /// each rule's URI is this with `#code` appended.
@@ -79,7 +80,7 @@ pub fn write(
             writeln!(out)?;
         }
         Format::Pgspot => write_pgspot(o, out)?,
-        Format::Github => write_github(o, out)?,
+        Format::Github => write_github(o, &opts.base_dir, out)?,
         Format::Table => out.write_all(table(o).as_bytes())?,
         Format::Jsonl => match opts.pool {
             Some(pool) => jsonl(o, out, pool)?,

@@ -71,20 +71,25 @@ pub struct Sarif {
 /// A displayed path relative to `base` (absolute), as a URI reference:
 /// `None` when it lies outside `base` (then the absolute path is used).
 fn relative_uri(path: &str, base: &Path) -> (String, bool) {
-    // `archive.zip!/member.sql`: the archive's path decides
+    match relative_path(path, base) {
+        Ok(rel) => (uri(&rel), true),
+        Err(abs) => (format!("file://{}", uri(&abs)), false),
+    }
+}
+
+/// A displayed path (relative to the current directory, or absolute)
+/// relative to `base` (absolute), or the absolute path when it lies
+/// outside `base`. `archive.zip!/member.sql`: the archive's path decides.
+pub fn relative_path(path: &str, base: &Path) -> Result<String, String> {
     let (file, member) = match path.find("!/") {
         Some(i) => (&path[..i], &path[i..]),
         None => (path, ""),
     };
     let cwd = std::env::current_dir().unwrap_or_default();
-    let abs = cwd.join(file);
-    let abs = normalise(&abs);
+    let abs = normalise(&cwd.join(file));
     match abs.strip_prefix(normalise(base)) {
-        Ok(rel) => (uri(&format!("{}{member}", rel.display())), true),
-        Err(_) => (
-            format!("file://{}", uri(&format!("{}{member}", abs.display()))),
-            false,
-        ),
+        Ok(rel) => Ok(format!("{}{member}", rel.display())),
+        Err(_) => Err(format!("{}{member}", abs.display())),
     }
 }
 
