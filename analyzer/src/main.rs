@@ -145,7 +145,7 @@ struct AnalysisArgs {
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
-    /// Largest total size one archive may unpack to, in bytes [default: 2 GiB].
+    /// Largest total size one archive may unpack to, in bytes [default: 1 GiB].
     #[arg(long, value_name = "BYTES")]
     max_unpacked_size: Option<u64>,
     /// Most entries one archive may have [default: 100000].
