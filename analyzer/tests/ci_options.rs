@@ -48,6 +48,19 @@ fn codes(doc: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The files `extguard CMD ARGS PATH` analysed, from its JSON output.
+fn files_analysed(cmd: &str, args: &[&str], path: &str, dir: &Path) -> Vec<String> {
+    let mut a = vec![cmd, "--format", "json"];
+    a.extend(args);
+    a.push(path);
+    json(&run(&a, dir))["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect()
+}
+
 /// PS016, PS001 and EG101 in one file.
 const MIXED: &str = "SELECT f(1);\nSELECT 1 = 2 FROM s.t;\nCOPY s.t TO PROGRAM 'gzip > /tmp/x';\n";
 
@@ -376,18 +389,7 @@ fn excludes_and_paths_without_sql() {
     write(d.path(), "ext/sql/a.sql", "SELECT f();\n");
     write(d.path(), "ext/test/sql/t.sql", "SELECT g();\n");
     write(d.path(), "ext/sql/old/o.sql", "SELECT h();\n");
-    let files = |args: &[&str]| -> Vec<String> {
-        let mut a = vec!["check", "--format", "json"];
-        a.extend(args);
-        a.push("ext");
-        let doc = json(&run(&a, d.path()));
-        doc["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap().to_string())
-            .collect()
-    };
+    let files = |args: &[&str]| files_analysed("check", args, "ext", d.path());
     assert_eq!(files(&[]), ["ext/sql/a.sql", "ext/sql/old/o.sql"]);
     assert_eq!(
         files(&["--extend-exclude", "sql/old/**"]),
@@ -532,18 +534,7 @@ fn scan_honours_check_options_and_refuses_append_and_stdin() {
     write(d.path(), "reg/a/x.sql", "SELECT f(1);\n");
     write(d.path(), "reg/test/t.sql", "SELECT g(1);\n");
     write(d.path(), "reg/vendor/v.sql", "SELECT h(1);\n");
-    let files = |args: &[&str]| -> Vec<String> {
-        let mut a = vec!["scan", "--format", "json"];
-        a.extend(args);
-        a.push("reg");
-        let doc = json(&run(&a, d.path()));
-        doc["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap().to_string())
-            .collect()
-    };
+    let files = |args: &[&str]| files_analysed("scan", args, "reg", d.path());
     // a package is scanned whole by default: a directory named test may be installed
     assert_eq!(
         files(&[]),

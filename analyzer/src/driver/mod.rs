@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::analysis::analyze_file;
 use crate::config::Config;
 use crate::extension::{self, Extension};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::outcome::{file_result, Display, FileResult, Outcome, UnitKind, UnitResult};
 use crate::rules;
 use crate::search_path::State;
@@ -559,7 +559,8 @@ fn analyse_loose(
     state: &mut State,
 ) -> UnitResult {
     let paths: Vec<&PathBuf> = found.loose_sql.iter().chain(&found.wasm).collect();
-    let one = |p: &PathBuf, state: &mut State| {
+    let one = |p: &&PathBuf, state: &mut State| {
+        let p: &PathBuf = p;
         let links: Vec<String> = found
             .links
             .get(p)
@@ -577,19 +578,7 @@ fn analyse_loose(
             }
         }
     };
-    let files: Vec<FileResult> = if opts.config.append {
-        paths.iter().map(|p| one(p, state)).collect()
-    } else {
-        paths
-            .par_iter()
-            .map(|p| {
-                one(
-                    p,
-                    &mut State::new(opts.config.trusted_schema.iter().cloned()),
-                )
-            })
-            .collect()
-    };
+    let files = each_file(&paths, opts, state, one);
     let name = match package.as_ref().and_then(|p| p.name.clone()) {
         Some(n) => format!("{n} (unpackaged)"),
         None => "(unpackaged)".to_string(),
@@ -646,27 +635,37 @@ fn analyse_files(
         }
         Err(e) => Err(e),
     };
-    let results: Vec<Result<FileResult, String>> = if opts.config.append {
-        sources.iter().map(|s| one(s, state)).collect()
-    } else {
-        sources
-            .par_iter()
-            .map(|s| {
-                one(
-                    s,
-                    &mut State::new(opts.config.trusted_schema.iter().cloned()),
-                )
-            })
-            .collect()
-    };
     let mut files = Vec::new();
-    for r in results {
+    for r in each_file(sources, opts, state, one) {
         match r {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
         }
     }
     files
+}
+
+/// `f` over a group's files: in order with `state` under `--append`, else
+/// in parallel, each from a fresh state.
+fn each_file<T: Sync, R: Send>(
+    items: &[T],
+    opts: &Options,
+    state: &mut State,
+    f: impl Fn(&T, &mut State) -> R + Sync,
+) -> Vec<R> {
+    if opts.config.append {
+        items.iter().map(|i| f(i, state)).collect()
+    } else {
+        items
+            .par_iter()
+            .map(|i| {
+                f(
+                    i,
+                    &mut State::new(opts.config.trusted_schema.iter().cloned()),
+                )
+            })
+            .collect()
+    }
 }
 
 /// Analyse one file's bytes (a Wasm module for its imports, anything else
@@ -699,31 +698,27 @@ fn analyse_bytes(
     file_result(&file, fs, links, display)
 }
 
+/// An EG005 finding at the start of a file.
 fn diagnostic(file: &SourceFile, message: &str) -> Finding {
-    Finding {
-        code: rules::EG005.code,
-        severity: Severity::Error,
-        title: rules::EG005.title,
-        message: message.to_string(),
-        path: file.path.clone(),
-        line: 1,
-        column: 1,
-        end_line: 1,
-        end_column: 1,
-        object: None,
-        span: Span::new(0, 0),
-        pgspot_context: None,
-    }
+    at_file_start(&rules::EG005, &file.path, message.to_string())
 }
 
 /// The EG003 finding for a panic caught while analysing `what` (a file, an extension).
 pub fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + Send>) -> Finding {
     let msg = panic_message(payload.as_ref());
+    at_file_start(
+        &rules::EG003,
+        path,
+        format!("internal error while analysing {what}: {msg}"),
+    )
+}
+
+fn at_file_start(rule: &rules::Rule, path: &str, message: String) -> Finding {
     Finding {
-        code: rules::EG003.code,
-        severity: Severity::Error,
-        title: rules::EG003.title,
-        message: format!("internal error while analysing {what}: {msg}"),
+        code: rule.code,
+        severity: rule.severity,
+        title: rule.title,
+        message,
         path: path.to_string(),
         line: 1,
         column: 1,
