@@ -183,13 +183,18 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
     }
     let bar = progress_bar(opts.progress, tasks.len());
     let append = opts.config.append;
-    let state = std::sync::Mutex::new(State::new(opts.config.trusted_schema.iter().cloned()));
+    let work = Work {
+        sources: &sources,
+        trees: &trees,
+        opts,
+        state: std::sync::Mutex::new(State::new(opts.config.trusted_schema.iter().cloned())),
+    };
     let run = |task: &Task| {
         if append && task.is_files() {
             // run in input order below, after the parallel tasks
             return SourceResult::default();
         }
-        let r = run_isolated(task, &sources, &trees, opts, &state);
+        let r = run_isolated(task, &work);
         bar.inc(1);
         bar.set_message(sources[task.source()].path().display().to_string());
         r
@@ -198,7 +203,7 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
     if append {
         for ((task, _), r) in tasks.iter().zip(results.iter_mut()) {
             if task.is_files() {
-                *r = run_isolated(task, &sources, &trees, opts, &state);
+                *r = run_isolated(task, &work);
                 bar.inc(1);
             }
         }
@@ -296,29 +301,30 @@ fn file_size(p: &Path) -> u64 {
 /// their own panics (EG003); this catches the rest (unpacking, discovery
 /// inside an archive), so that one source cannot take the other sources'
 /// results down.
-fn run_isolated(
-    task: &Task,
-    sources: &[Source],
-    trees: &[Option<extension::Discovery>],
-    opts: &Options,
-    state: &std::sync::Mutex<State>,
-) -> SourceResult {
+fn run_isolated(task: &Task, w: &Work) -> SourceResult {
     if cancelled() {
         return SourceResult::default();
     }
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_task(task, sources, trees, opts, state)
-    }))
-    .unwrap_or_else(|p| SourceResult::panicked(sources[task.source()].path(), p))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_task(task, w)))
+        .unwrap_or_else(|p| SourceResult::panicked(w.sources[task.source()].path(), p))
 }
 
-fn run_task(
-    task: &Task,
-    sources: &[Source],
-    trees: &[Option<extension::Discovery>],
-    opts: &Options,
-    state: &std::sync::Mutex<State>,
-) -> SourceResult {
+/// What every task reads: the sources, their trees, the options, and the
+/// state `--append` carries.
+struct Work<'a> {
+    sources: &'a [Source],
+    trees: &'a [Option<extension::Discovery>],
+    opts: &'a Options,
+    state: std::sync::Mutex<State>,
+}
+
+fn run_task(task: &Task, w: &Work) -> SourceResult {
+    let Work {
+        sources,
+        trees,
+        opts,
+        state,
+    } = w;
     let source = &sources[task.source()];
     let label = source.path().display().to_string();
     let mut r = SourceResult::default();
