@@ -636,3 +636,35 @@ fn sarif_help_uris_point_at_each_rules_section() {
     );
     assert_eq!(flag[0].1, "https://x.test/d#ps001");
 }
+
+/// A finding far to the right on a long line: the snippet keeps the part
+/// of the line around it (`column_offset` characters left out, shown as
+/// `…`), and the human format puts the caret under it with its real column.
+#[test]
+fn long_lines_are_shown_around_the_finding() {
+    let d = tempfile::tempdir().unwrap();
+    let sql = format!("SELECT {}f(1);\n", "1 AS c, ".repeat(40));
+    write(d.path(), "long.sql", &sql);
+    let o = run(&["check", "--color", "never", "long.sql"], d.path());
+    let text = out(&o);
+    assert!(text.contains("┌─ long.sql:1:328\n"), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("1 │ …")).unwrap();
+    let caret = lines[at + 1].chars().position(|c| c == '^').unwrap();
+    let source: Vec<char> = lines[at].chars().collect();
+    assert_eq!(
+        source[caret..caret + 4].iter().collect::<String>(),
+        "f(1)",
+        "{text}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(
+        out(&run(&["scan", "--format", "jsonl", "long.sql"], d.path()))
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let snippet = &doc["files"][0]["findings"][0]["snippet"];
+    assert_eq!(snippet["column_offset"], 287);
+    assert!(snippet["lines"][0].as_str().unwrap().starts_with("…"));
+}
