@@ -306,6 +306,24 @@ pub fn classify_setting(name: &str) -> Option<Vector> {
     }
 }
 
+/// The `log_min_messages` a walsender keeps, given the configured one:
+/// replication commands are recorded from their LOG message, which
+/// `fatal` and `panic` would suppress.
+pub fn walsender_log_level(configured: &str) -> &str {
+    if configured.eq_ignore_ascii_case("fatal") || configured.eq_ignore_ascii_case("panic") {
+        "log"
+    } else {
+        configured
+    }
+}
+
+/// Whether setting `name` to `value` (as a check hook shows it) would stop
+/// a walsender logging the commands it receives.
+pub fn silences_replication_log(name: &str, value: &str) -> bool {
+    (name.eq_ignore_ascii_case("log_min_messages") && walsender_log_level(value) != value)
+        || (name.eq_ignore_ascii_case("log_replication_commands") && value == "false")
+}
+
 /// The kind of process a hook runs in, as far as exemption goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProcessKind {
@@ -436,6 +454,31 @@ mod unit {
         );
         assert_eq!(classify_internal_symbol("pg_drop_replication_slot"), None);
         assert_eq!(classify_internal_symbol("int4pl"), None);
+    }
+
+    #[test]
+    fn walsenders_log_replication_commands() {
+        assert_eq!(walsender_log_level("panic"), "log");
+        assert_eq!(walsender_log_level("FATAL"), "log");
+        assert_eq!(walsender_log_level("warning"), "warning");
+        assert_eq!(walsender_log_level("log"), "log");
+        assert_eq!(walsender_log_level("debug1"), "debug1");
+    }
+
+    #[test]
+    fn settings_that_silence_walsender_commands() {
+        assert!(silences_replication_log("log_min_messages", "panic"));
+        assert!(silences_replication_log("LOG_MIN_MESSAGES", "fatal"));
+        assert!(!silences_replication_log("log_min_messages", "error"));
+        assert!(silences_replication_log(
+            "log_replication_commands",
+            "false"
+        ));
+        assert!(!silences_replication_log(
+            "log_replication_commands",
+            "true"
+        ));
+        assert!(!silences_replication_log("log_statement", "none"));
     }
 
     #[test]
