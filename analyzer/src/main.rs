@@ -60,7 +60,7 @@ enum Command {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Directory trees, archives (.zip, .tar.gz/.tgz, .deb; archives inside directories are scanned too) and SQL files.
+    /// Directory trees, archives (.zip, .tar.gz/.tgz, .deb, .trunk; archives inside directories are scanned too) and SQL files.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     #[command(flatten)]

@@ -11,7 +11,10 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 mod cli_support;
-use cli_support::{make_zip, stderr, stdout, Scratch};
+use cli_support::{
+    files_as_entries, gzip, make_zip, stderr, stdout, tar_bytes, write_tree, xz, zstd, Entry,
+    Scratch,
+};
 
 /// An install script with findings (SECURITY DEFINER without search_path,
 /// unqualified call) and a clean update script.
@@ -44,68 +47,6 @@ fn extension_files(name: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
             UPDATE.as_bytes().to_vec(),
         ),
     ]
-}
-
-fn write_tree(root: &Path, files: &[(String, Vec<u8>)]) {
-    for (name, data) in files {
-        let p = root.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, data).unwrap();
-    }
-}
-
-/// A tar entry: a name written as raw bytes (so hostile names survive),
-/// and either file data or a link.
-enum Entry {
-    File(Vec<u8>, Vec<u8>),
-    Symlink(Vec<u8>, Vec<u8>),
-    Hardlink(Vec<u8>, Vec<u8>),
-}
-
-fn tar_bytes(entries: &[Entry]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for e in entries {
-        let mut h = tar::Header::new_old();
-        let (name, data, kind, link): (&[u8], &[u8], _, Option<&[u8]>) = match e {
-            Entry::File(n, d) => (n, d, tar::EntryType::Regular, None),
-            Entry::Symlink(n, t) => (n, b"", tar::EntryType::Symlink, Some(t)),
-            Entry::Hardlink(n, t) => (n, b"", tar::EntryType::Link, Some(t)),
-        };
-        h.as_old_mut().name[..name.len()].copy_from_slice(name);
-        if let Some(t) = link {
-            h.as_old_mut().linkname[..t.len()].copy_from_slice(t);
-        }
-        h.set_entry_type(kind);
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append(&h, data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
-fn files_as_entries(files: &[(String, Vec<u8>)]) -> Vec<Entry> {
-    files
-        .iter()
-        .map(|(n, d)| Entry::File(n.clone().into_bytes(), d.clone()))
-        .collect()
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn xz(data: &[u8]) -> Vec<u8> {
-    let mut w =
-        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
-    w.write_all(data).unwrap();
-    w.finish().unwrap()
-}
-
-fn zstd(data: &[u8]) -> Vec<u8> {
-    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
 }
 
 /// A .deb: debian-binary, control.tar.gz, then `data` named `data_name`.

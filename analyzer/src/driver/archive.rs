@@ -32,6 +32,8 @@ pub enum ArchiveKind {
     TarGz,
     /// A Debian binary package (`ar` archive with `data.tar.*`).
     Deb,
+    /// A PGXN binary package (`.trunk`): a zip, or a gzip-compressed tar.
+    Trunk,
 }
 
 impl ArchiveKind {
@@ -44,6 +46,8 @@ impl ArchiveKind {
             Some(ArchiveKind::TarGz)
         } else if name.ends_with(".deb") {
             Some(ArchiveKind::Deb)
+        } else if name.ends_with(".trunk") {
+            Some(ArchiveKind::Trunk)
         } else {
             None
         }
@@ -54,6 +58,7 @@ impl ArchiveKind {
             ArchiveKind::Zip => "zip",
             ArchiveKind::TarGz => "tar.gz",
             ArchiveKind::Deb => "deb",
+            ArchiveKind::Trunk => "trunk",
         }
     }
 }
@@ -178,12 +183,28 @@ pub fn unpack_in(
         ArchiveKind::Zip => unpack_zip(file, &mut out)?,
         ArchiveKind::TarGz => unpack_tar(flate2::read::GzDecoder::new(file), &mut out, |_| true)?,
         ArchiveKind::Deb => unpack_deb(file, &mut out)?,
+        ArchiveKind::Trunk => {
+            if starts_with(archive, b"PK\x03\x04")? {
+                unpack_zip(file, &mut out)?
+            } else if starts_with(archive, &[0x1f, 0x8b])? {
+                unpack_tar(flate2::read::GzDecoder::new(file), &mut out, |_| true)?
+            } else {
+                return Err("neither a zip nor a gzip-compressed tar archive".into());
+            }
+        }
     }
     out.materialise_links()?;
     Ok(Unpacked {
         dir,
         skipped: out.skipped,
     })
+}
+
+/// Does the file begin with `magic`?
+fn starts_with(path: &Path, magic: &[u8]) -> Result<bool, String> {
+    let mut head = vec![0u8; magic.len()];
+    let mut f = File::open(path).map_err(|e| e.to_string())?;
+    Ok(f.read_exact(&mut head).is_ok() && head == magic)
 }
 
 /// Counts what has been written and refuses to go past the [`Limits`].

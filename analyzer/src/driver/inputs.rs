@@ -83,7 +83,7 @@ pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<Strin
             out.push(Source::File(p.clone()));
         } else if p.exists() {
             errors.push(format!(
-                "{}: not a directory, .zip, .tar.gz, .tgz or .deb archive, SQL file or Wasm module",
+                "{}: not a directory, .zip, .tar.gz, .tgz, .deb or .trunk archive, SQL file or Wasm module",
                 p.display()
             ));
         } else {

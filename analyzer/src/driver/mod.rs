@@ -15,6 +15,7 @@
 
 pub mod archive;
 pub mod inputs;
+pub mod trunk;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -464,18 +465,42 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
             .iter()
             .map(|s| format!("{label}: skipped {s}")),
     );
-    let package = match inputs::read_package(unpacked.root()) {
-        Ok(p) => p,
-        Err(e) => {
-            r.errors.push(format!("{label}: {e}"));
-            None
-        }
-    };
     let display = Display {
         root: unpacked.root().display().to_string(),
         shown_as: Some(label.to_string()),
     };
-    let mut found = extension::discover(unpacked.root());
+    let mut scan_root = unpacked.root().to_path_buf();
+    let package = if let Some(dir) = trunk::package_dir(unpacked.root()) {
+        // a PGXN binary package: files checked against digests, extensions under pgsql/share
+        let (file, findings) = trunk::verify(&dir);
+        let package = trunk::read_package(&dir)
+            .map_err(|e| r.errors.push(format!("{label}: {e}")))
+            .ok();
+        if !findings.is_empty() {
+            let name = package.as_ref().and_then(|p| p.name.clone());
+            r.add(UnitResult::new(
+                format!("{} (package)", name.as_deref().unwrap_or("(unnamed)")),
+                UnitKind::Unpackaged,
+                package.as_ref().and_then(|p| p.version.clone()),
+                label,
+                &package,
+                vec![file_result(&file, findings, &[], &display)],
+                Vec::new(),
+            ));
+        }
+        let share = dir.join("pgsql/share");
+        scan_root = if share.is_dir() { share } else { dir };
+        package
+    } else {
+        match inputs::read_package(unpacked.root()) {
+            Ok(p) => p,
+            Err(e) => {
+                r.errors.push(format!("{label}: {e}"));
+                None
+            }
+        }
+    };
+    let mut found = extension::discover(&scan_root);
     exclude(&mut found, unpacked.root(), &opts.config);
     r.errors
         .extend(found.errors.iter().map(|e| display.show(e)));
@@ -697,6 +722,15 @@ fn analyse_bytes(
         vec![internal_error(shown, "this file", p)]
     });
     file_result(&file, fs, links, display)
+}
+
+/// Is this file a shared library (native code a package installs)?
+pub fn is_shared_library(p: &Path) -> bool {
+    let name = p.file_name().unwrap_or_default().to_string_lossy();
+    name.ends_with(".so")
+        || name.contains(".so.")
+        || name.ends_with(".dylib")
+        || name.ends_with(".dll")
 }
 
 fn diagnostic(file: &SourceFile, message: &str) -> Finding {

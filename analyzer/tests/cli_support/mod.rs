@@ -57,6 +57,68 @@ pub fn make_zip(path: &Path, files: &[(String, Vec<u8>)]) {
     z.finish().unwrap();
 }
 
+pub fn write_tree(root: &Path, files: &[(String, Vec<u8>)]) {
+    for (name, data) in files {
+        let p = root.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+}
+
+/// A tar entry: a name written as raw bytes (so hostile names survive),
+/// and either file data or a link.
+pub enum Entry {
+    File(Vec<u8>, Vec<u8>),
+    Symlink(Vec<u8>, Vec<u8>),
+    Hardlink(Vec<u8>, Vec<u8>),
+}
+
+pub fn tar_bytes(entries: &[Entry]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for e in entries {
+        let mut h = tar::Header::new_old();
+        let (name, data, kind, link): (&[u8], &[u8], _, Option<&[u8]>) = match e {
+            Entry::File(n, d) => (n, d, tar::EntryType::Regular, None),
+            Entry::Symlink(n, t) => (n, b"", tar::EntryType::Symlink, Some(t)),
+            Entry::Hardlink(n, t) => (n, b"", tar::EntryType::Link, Some(t)),
+        };
+        h.as_old_mut().name[..name.len()].copy_from_slice(name);
+        if let Some(t) = link {
+            h.as_old_mut().linkname[..t.len()].copy_from_slice(t);
+        }
+        h.set_entry_type(kind);
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+pub fn files_as_entries(files: &[(String, Vec<u8>)]) -> Vec<Entry> {
+    files
+        .iter()
+        .map(|(n, d)| Entry::File(n.clone().into_bytes(), d.clone()))
+        .collect()
+}
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+pub fn xz(data: &[u8]) -> Vec<u8> {
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
 /// A validator of the SARIF 2.1.0 schema (tests/data, the version GitHub
 /// code scanning documents).
 pub fn sarif_validator() -> jsonschema::Validator {

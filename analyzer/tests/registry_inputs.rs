@@ -1,0 +1,206 @@
+//! End-to-end tests of the registry inputs `extguard scan` reads besides
+//! directories, PGXN zips, Trunk tarballs and .debs: PGXN binary packages
+//! (`.trunk`), pg_tle packages, RPMs and OCI images. Every package is built
+//! here (RPMs with the real `rpmbuild`); every run gets its own TMPDIR,
+//! checked empty afterwards.
+
+use std::process::{Command, Output, Stdio};
+
+use sha2::{Digest, Sha256};
+
+mod cli_support;
+use cli_support::{files_as_entries, gzip, make_zip, stderr, stdout, tar_bytes, Scratch};
+
+const CONTROL: &str = "default_version = '1.0'\nrelocatable = true\n";
+/// SECURITY DEFINER without search_path (PS003, on line 3).
+const INSTALL: &str = "\
+-- pair extension
+CREATE FUNCTION @extschema@.pair_f(x int) RETURNS int
+  LANGUAGE sql SECURITY DEFINER
+  AS 'SELECT abs(x)';
+";
+
+impl Scratch {
+    fn scan(&self, args: &[&str]) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_extguard"))
+            .arg("scan")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TMPDIR", self.tmp())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        self.assert_no_temp_left();
+        out
+    }
+}
+
+fn units(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn findings(unit: &serde_json::Value) -> Vec<&serde_json::Value> {
+    unit["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap().iter())
+        .collect()
+}
+
+fn codes(unit: &serde_json::Value) -> Vec<&str> {
+    findings(unit)
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The files of a PGXN binary package of `pair`, with `digests` listing
+/// every one of them (before `tamper` changes the list of files).
+fn trunk_files(tamper: impl Fn(&mut Vec<(String, Vec<u8>)>)) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "trunk.json".into(),
+            br#"{"trunk":"0.1.0","package":{"name":"pair","version":"1.0.0","language":"c","license":"PostgreSQL"},"postgres":{"version":"15.0","pg_config":{}},"platform":"linux-amd64"}"#.to_vec(),
+        ),
+        ("pgsql/share/extension/pair.control".into(), CONTROL.into()),
+        ("pgsql/share/extension/pair--1.0.sql".into(), INSTALL.into()),
+        ("pgsql/pkglib/pair.so".into(), b"\x7fELF not really".to_vec()),
+        // outside pgsql/share: not searched for SQL
+        ("pgsql/doc/example.sql".into(), b"SELECT f(1);\n".to_vec()),
+    ];
+    let digests: String = files
+        .iter()
+        .map(|(n, d)| format!("{}  {n}\n", sha256_hex(d)))
+        .collect();
+    files.push(("digests".into(), digests.into_bytes()));
+    tamper(&mut files);
+    files
+}
+
+#[test]
+fn pgxn_trunk_packages_are_verified_and_scanned() {
+    let s = Scratch::new();
+    // as a zip, inside a top-level directory
+    let zipped: Vec<(String, Vec<u8>)> = trunk_files(|_| {})
+        .into_iter()
+        .map(|(n, d)| (format!("pair-1.0.0+pg15-linux-amd64/{n}"), d))
+        .collect();
+    make_zip(&s.path("pair-1.0.0+pg15-linux-amd64.trunk"), &zipped);
+    // as a gzip-compressed tar, at the root
+    std::fs::write(
+        s.path("pair-tar.trunk"),
+        gzip(&tar_bytes(&files_as_entries(&trunk_files(|_| {})))),
+    )
+    .unwrap();
+    for name in ["pair-1.0.0+pg15-linux-amd64.trunk", "pair-tar.trunk"] {
+        let o = s.scan(&["--format", "jsonl", name]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_eq!(stderr(&o), "");
+        let u = units(&o);
+        assert_eq!(u.len(), 1, "{u:?}");
+        assert_eq!(u[0]["name"], "pair");
+        assert_eq!(u[0]["package"]["registry"], "pgxn-trunk");
+        assert_eq!(u[0]["package"]["version"], "1.0.0");
+        let so = u[0]["package"]["shared_objects"][0].as_str().unwrap();
+        assert!(so.ends_with("pgsql/pkglib/pair.so"), "{so}");
+        assert!(codes(&u[0]).contains(&"PS003"), "{:?}", codes(&u[0]));
+        let f = findings(&u[0])
+            .into_iter()
+            .find(|f| f["code"] == "PS003")
+            .unwrap();
+        assert!(
+            f["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{name}!/")),
+            "{f}"
+        );
+        assert_eq!(f["line"], 3);
+    }
+}
+
+#[test]
+fn trunk_files_that_do_not_match_digests_are_findings_naming_the_file() {
+    let s = Scratch::new();
+    let files = trunk_files(|files| {
+        // altered after the digests were written
+        files[2].1 = INSTALL.replace("abs(x)", "abs(x) + 1").into_bytes();
+        // not listed
+        files.push((
+            "pgsql/share/extension/extra.sql".into(),
+            b"SELECT 1;\n".to_vec(),
+        ));
+        // listed, but missing
+        files.retain(|(n, _)| n != "pgsql/doc/example.sql");
+    });
+    make_zip(&s.path("pair.trunk"), &files);
+    let o = s.scan(&["--format", "jsonl", "pair.trunk"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let u = units(&o);
+    let pkg = u.iter().find(|u| u["name"] == "pair (package)").unwrap();
+    let fs = findings(pkg);
+    assert!(fs.iter().all(|f| f["code"] == "EG010"), "{fs:?}");
+    assert!(
+        fs.iter().all(|f| f["path"] == "pair.trunk!/digests"),
+        "{fs:?}"
+    );
+    let messages: Vec<&str> = fs.iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(fs.len(), 3, "{messages:?}");
+    let altered = fs
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("pgsql/share/extension/pair--1.0.sql: SHA-256 is ")
+        })
+        .unwrap_or_else(|| panic!("{messages:?}"));
+    // the digests line listing the altered file (the third file)
+    assert_eq!(altered["line"], 3);
+    assert!(messages
+        .contains(&"pgsql/share/extension/extra.sql is in the package but not listed in digests"));
+    assert!(messages.contains(&"pgsql/doc/example.sql is listed in digests but not in the package"));
+    // the altered script is still analysed
+    assert!(u.iter().any(|u| u["name"] == "pair"));
+
+    // no digests at all
+    let files = trunk_files(|files| files.retain(|(n, _)| n != "digests"));
+    make_zip(&s.path("nodigests.trunk"), &files);
+    let o = s.scan(&["--format", "jsonl", "nodigests.trunk"]);
+    let u = units(&o);
+    let pkg = u.iter().find(|u| u["name"] == "pair (package)").unwrap();
+    assert_eq!(codes(pkg), ["EG010"]);
+    assert_eq!(findings(pkg)[0]["path"], "nodigests.trunk!/trunk.json");
+}
+
+#[test]
+fn truncated_and_unknown_trunk_files_are_input_errors() {
+    let s = Scratch::new();
+    make_zip(&s.path("good.trunk"), &trunk_files(|_| {}));
+    let bytes = std::fs::read(s.path("good.trunk")).unwrap();
+    std::fs::write(s.path("cut.trunk"), &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(s.path("junk.trunk"), b"not an archive at all").unwrap();
+    let o = s.scan(&["--format", "jsonl", "cut.trunk", "junk.trunk", "good.trunk"]);
+    let err = stderr(&o);
+    assert!(err.contains("cut.trunk: "), "{err}");
+    assert!(
+        err.contains(
+            "junk.trunk: neither a zip nor a gzip-compressed tar archive; archive skipped"
+        ),
+        "{err}"
+    );
+    // the run goes on
+    assert!(units(&o).iter().any(|u| u["name"] == "pair"));
+    assert_eq!(o.status.code(), Some(2), "{err}");
+}
