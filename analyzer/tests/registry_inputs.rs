@@ -204,3 +204,131 @@ fn truncated_and_unknown_trunk_files_are_input_errors() {
     assert!(units(&o).iter().any(|u| u["name"] == "pair"));
     assert_eq!(o.status.code(), Some(2), "{err}");
 }
+
+/// The text between two 1-based (line, column) positions, columns in characters.
+fn slice(text: &str, (l1, c1): (usize, usize), (l2, c2): (usize, usize)) -> String {
+    let offset = |l: usize, c: usize| {
+        let start: usize = text.split_inclusive('\n').take(l - 1).map(str::len).sum();
+        let line = &text[start..];
+        start
+            + line
+                .char_indices()
+                .nth(c - 1)
+                .map_or(line.len(), |(i, _)| i)
+    };
+    text[offset(l1, c1)..offset(l2, c2)].to_string()
+}
+
+fn position(f: &serde_json::Value, start: bool) -> (usize, usize) {
+    let (l, c) = if start {
+        ("line", "column")
+    } else {
+        ("end_line", "end_column")
+    };
+    (
+        f[l].as_u64().unwrap() as usize,
+        f[c].as_u64().unwrap() as usize,
+    )
+}
+
+const TLE_INSTALL: &str = "
+CREATE FUNCTION tle_f(x int) RETURNS int
+  LANGUAGE sql SECURITY DEFINER
+  AS 'SELECT abs(x)';
+CREATE TABLE tle_t(a int);
+";
+/// As written inside a plain literal, and as it reads decoded.
+const TLE_UPDATE_QUOTED: &str = "CREATE FUNCTION tle_g() RETURNS int LANGUAGE sql SECURITY DEFINER AS ''SELECT now()::int'';\nGRANT ALL ON tle_t TO PUBLIC;";
+
+fn tle_file() -> String {
+    format!(
+        "-- a pg_tle package
+SELECT pgtle.install_extension(
+  'tle_demo',
+  '1.0',
+  'demo package',
+$_pgtle_${TLE_INSTALL}$_pgtle_$
+);
+SELECT pgtle.install_update_path('tle_demo', '1.0', '1.1',
+  '{TLE_UPDATE_QUOTED}');
+SELECT pgtle.set_default_version('tle_demo', '1.1');
+"
+    )
+}
+
+#[test]
+fn pg_tle_packages_are_analysed_as_extensions_with_spans_in_the_literals() {
+    let s = Scratch::new();
+    let text = tle_file();
+    std::fs::create_dir(s.path("tle")).unwrap();
+    std::fs::write(s.path("tle/tle_demo.sql"), &text).unwrap();
+    let o = s.scan(&["--format", "jsonl", "tle"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let u = units(&o);
+    let tle = u.iter().find(|u| u["name"] == "tle_demo").unwrap();
+    assert_eq!(tle["kind"], "extension");
+    assert_eq!(tle["version"], "1.1");
+    // install script, then the update, each by the line its literal starts on
+    assert_eq!(
+        tle["install_chain"],
+        serde_json::json!(["tle/tle_demo.sql:6", "tle/tle_demo.sql:14"])
+    );
+
+    // The same extension written out as files.
+    let update = TLE_UPDATE_QUOTED.replace("''", "'");
+    std::fs::create_dir(s.path("tree")).unwrap();
+    for (name, data) in [
+        (
+            "tle_demo.control",
+            "default_version = '1.1'\ncomment = 'demo package'\nrelocatable = false\nsuperuser = false\ntrusted = false\n",
+        ),
+        ("tle_demo--1.0.sql", TLE_INSTALL),
+        ("tle_demo--1.0--1.1.sql", update.as_str()),
+    ] {
+        std::fs::write(s.path("tree").join(name), data).unwrap();
+    }
+    let o = s.scan(&["--format", "jsonl", "tree"]);
+    let tree = units(&o).remove(0);
+    let mut want: Vec<(String, String, String)> = Vec::new();
+    for f in tree["files"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap();
+        let content = std::fs::read_to_string(s.path(path)).unwrap();
+        for x in f["findings"].as_array().unwrap() {
+            want.push((
+                x["code"].as_str().unwrap().into(),
+                x["message"].as_str().unwrap().into(),
+                slice(&content, position(x, true), position(x, false)),
+            ));
+        }
+    }
+    let mut got: Vec<(String, String, String)> = findings(tle)
+        .iter()
+        .map(|x| {
+            assert_eq!(x["path"], "tle/tle_demo.sql");
+            let spanned = slice(&text, position(x, true), position(x, false));
+            (
+                x["code"].as_str().unwrap().into(),
+                x["message"].as_str().unwrap().into(),
+                // the update's literal doubles its quotes
+                spanned.replace("''", "'"),
+            )
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert!(want.iter().any(|w| w.0 == "PS003"), "{want:?}");
+    // inside the body inside the doubled quotes of the update's literal
+    assert!(
+        want.iter().any(|w| w.0 == "PS016" && w.2 == "now"),
+        "{want:?}"
+    );
+    assert_eq!(got, want);
+    // PS003 of the install script: the SECURITY DEFINER line inside the dollar quotes
+    let ps003 = findings(tle)
+        .into_iter()
+        .filter(|f| f["code"] == "PS003")
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect::<Vec<_>>();
+    assert!(ps003.contains(&8), "{ps003:?}");
+    assert!(ps003.contains(&14), "{ps003:?}");
+}

@@ -113,7 +113,7 @@ pub struct TempDir {
 }
 
 impl TempDir {
-    fn new_in(parent: &Path) -> std::io::Result<TempDir> {
+    pub(crate) fn new_in(parent: &Path) -> std::io::Result<TempDir> {
         let inner = tempfile::Builder::new()
             .prefix("extguard-scan-")
             .tempdir_in(parent)?;

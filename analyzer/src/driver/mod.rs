@@ -15,6 +15,7 @@
 
 pub mod archive;
 pub mod inputs;
+pub mod pgtle;
 pub mod trunk;
 
 use std::path::{Path, PathBuf};
@@ -337,6 +338,14 @@ fn run_task(
                     analyse_loose(found, &label, &None, &Display::PLAIN, opts, st)
                 });
                 r.add(u);
+                tle_units(
+                    &found.loose_sql,
+                    &label,
+                    &None,
+                    &Display::PLAIN,
+                    opts,
+                    &mut r,
+                );
             }
         }
         Task::Archive(_) => {
@@ -359,6 +368,12 @@ fn run_task(
                     Vec::new(),
                 ));
             }
+            let named: Vec<PathBuf> = sources[start..end]
+                .iter()
+                .filter(|s| matches!(s, Source::File(_)))
+                .map(|s| s.path().to_path_buf())
+                .collect();
+            tle_units(&named, ".", &None, &Display::PLAIN, opts, &mut r);
         }
     }
     r
@@ -518,6 +533,61 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
     }
     for u in units.into_iter().flatten() {
         r.add(u);
+    }
+    tle_units(&found.loose_sql, label, &package, &display, opts, r);
+}
+
+/// The pg_tle packages defined in `paths` (SQL files already analysed as
+/// such): one extension unit each, after the file's own results.
+fn tle_units(
+    paths: &[PathBuf],
+    label: &str,
+    package: &Option<inputs::Package>,
+    display: &Display,
+    opts: &Options,
+    r: &mut SourceResult,
+) {
+    for p in paths {
+        if cancelled() || wasm::is_wasm_path(p) {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(p) else {
+            continue; // reported when the file was analysed
+        };
+        let file = SourceFile::new(p.display().to_string(), &bytes);
+        if !pgtle::may_hold_packages(&file.text) {
+            continue;
+        }
+        let units = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let packages = pgtle::find_packages(&file.text);
+            pgtle::analyse(
+                &file,
+                &packages,
+                label,
+                package,
+                display,
+                &opts.config,
+                &std::env::temp_dir(),
+            )
+        }));
+        match units {
+            Ok(Ok(units)) => units.into_iter().for_each(|u| r.add(u)),
+            Ok(Err(e)) => r
+                .errors
+                .push(format!("{}: pg_tle package: {e}", display.show(&file.path))),
+            Err(panic) => {
+                let f = internal_error(&file.path, "its pg_tle packages", panic);
+                r.add(UnitResult::new(
+                    "(pg_tle)".into(),
+                    UnitKind::Unpackaged,
+                    None,
+                    label,
+                    package,
+                    vec![file_result(&file, vec![f], &[], display)],
+                    Vec::new(),
+                ));
+            }
+        }
     }
 }
 
