@@ -276,53 +276,24 @@ fn pg_tle_packages_are_analysed_as_extensions_with_spans_in_the_literals() {
 
     // The same extension written out as files.
     let update = TLE_UPDATE_QUOTED.replace("''", "'");
-    std::fs::create_dir(s.path("tree")).unwrap();
-    for (name, data) in [
-        (
-            "tle_demo.control",
-            "default_version = '1.1'\ncomment = 'demo package'\nrelocatable = false\nsuperuser = false\ntrusted = false\n",
-        ),
-        ("tle_demo--1.0.sql", TLE_INSTALL),
-        ("tle_demo--1.0--1.1.sql", update.as_str()),
-    ] {
-        std::fs::write(s.path("tree").join(name), data).unwrap();
-    }
-    let o = s.scan(&["--format", "jsonl", "tree"]);
-    let tree = units(&o).remove(0);
-    let mut want: Vec<(String, String, String)> = Vec::new();
-    for f in tree["files"].as_array().unwrap() {
-        let path = f["path"].as_str().unwrap();
-        let content = std::fs::read_to_string(s.path(path)).unwrap();
-        for x in f["findings"].as_array().unwrap() {
-            want.push((
-                x["code"].as_str().unwrap().into(),
-                x["message"].as_str().unwrap().into(),
-                slice(&content, position(x, true), position(x, false)),
-            ));
-        }
-    }
-    let mut got: Vec<(String, String, String)> = findings(tle)
-        .iter()
-        .map(|x| {
-            assert_eq!(x["path"], "tle/tle_demo.sql");
-            let spanned = slice(&text, position(x, true), position(x, false));
-            (
-                x["code"].as_str().unwrap().into(),
-                x["message"].as_str().unwrap().into(),
-                // the update's literal doubles its quotes
-                spanned.replace("''", "'"),
-            )
-        })
-        .collect();
-    want.sort();
-    got.sort();
+    let want = same_findings_as_files(
+        &s,
+        tle,
+        &text,
+        // the update's literal doubles its quotes
+        |spanned| spanned.replace("''", "'"),
+        &[
+            ("tle_demo--1.0.sql", TLE_INSTALL),
+            ("tle_demo--1.0--1.1.sql", update.as_str()),
+        ],
+        "default_version = '1.1'\ncomment = 'demo package'\n",
+    );
     assert!(want.iter().any(|w| w.0 == "PS003"), "{want:?}");
     // inside the body inside the doubled quotes of the update's literal
     assert!(
         want.iter().any(|w| w.0 == "PS016" && w.2 == "now"),
         "{want:?}"
     );
-    assert_eq!(got, want);
     // PS003 of the install script: the SECURITY DEFINER line inside the dollar quotes
     let ps003 = findings(tle)
         .into_iter()
@@ -331,4 +302,142 @@ fn pg_tle_packages_are_analysed_as_extensions_with_spans_in_the_literals() {
         .collect::<Vec<_>>();
     assert!(ps003.contains(&8), "{ps003:?}");
     assert!(ps003.contains(&14), "{ps003:?}");
+}
+
+type Record = (String, String, String);
+
+/// Scan the extension written out as files (`scripts`, and a control file
+/// of `control` plus what pg_tle adds) and check that the pg_tle unit `tle`
+/// has the same findings (code, message, text spanned: `decode` turns
+/// the text spanned in `outer` into what it is in the script). Returns them.
+fn same_findings_as_files(
+    s: &Scratch,
+    tle: &serde_json::Value,
+    outer: &str,
+    decode: impl Fn(&str) -> String,
+    scripts: &[(&str, &str)],
+    control: &str,
+) -> Vec<Record> {
+    let name = tle["name"].as_str().unwrap();
+    let dir = s.path(&format!("files-{name}"));
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.control")),
+        format!("{control}relocatable = false\nsuperuser = false\ntrusted = false\n"),
+    )
+    .unwrap();
+    for (file, data) in scripts {
+        std::fs::write(dir.join(file), data).unwrap();
+    }
+    let o = s.scan(&["--format", "jsonl", dir.to_str().unwrap()]);
+    let tree = units(&o).remove(0);
+    assert_eq!(tree["version"], tle["version"]);
+    let mut want: Vec<Record> = Vec::new();
+    for f in tree["files"].as_array().unwrap() {
+        let content = std::fs::read_to_string(f["path"].as_str().unwrap()).unwrap();
+        for x in f["findings"].as_array().unwrap() {
+            want.push((
+                x["code"].as_str().unwrap().into(),
+                x["message"].as_str().unwrap().into(),
+                slice(&content, position(x, true), position(x, false)),
+            ));
+        }
+    }
+    let mut got: Vec<Record> = findings(tle)
+        .iter()
+        .map(|x| {
+            let spanned = slice(outer, position(x, true), position(x, false));
+            (
+                x["code"].as_str().unwrap().into(),
+                x["message"].as_str().unwrap().into(),
+                decode(&spanned),
+            )
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    want
+}
+
+#[test]
+fn database_dev_json_packages_are_analysed_with_spans_in_the_json_strings() {
+    let s = Scratch::new();
+    let install_10 = "CREATE FUNCTION dd_f(x text) RETURNS text\n  LANGUAGE sql SECURITY DEFINER\n  AS $$ SELECT upper(x) $$;\n";
+    let install_11 = "CREATE FUNCTION dd_f(x text) RETURNS text\n  LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp\n  AS $$ SELECT pg_catalog.upper(x) $$;\nSELECT \"quoted\" FROM t;\n";
+    let upgrade = "ALTER FUNCTION dd_f(text) SET search_path = pg_catalog, pg_temp;\nCOPY t FROM PROGRAM 'id';\n";
+    let json = format!(
+        r#"{{
+  "package_name": "acme-dd",
+  "package_versions": [
+    {{"package_name": "acme-dd", "version": "1.0", "control_description": "demo", "control_requires": [], "sql": {}}},
+    {{"package_name": "acme-dd", "version": "1.1", "control_description": "demo", "control_requires": ["pgcrypto"], "sql": {}}}
+  ],
+  "package_upgrades": [
+    {{"package_name": "acme-dd", "from_version": "1.0", "to_version": "1.1", "sql": {}}}
+  ]
+}}
+"#,
+        serde_json::to_string(install_10).unwrap(),
+        serde_json::to_string(install_11).unwrap(),
+        serde_json::to_string(upgrade).unwrap(),
+    );
+    std::fs::create_dir(s.path("dd")).unwrap();
+    std::fs::write(s.path("dd/acme-dd.json"), &json).unwrap();
+    // not a package: left alone
+    std::fs::write(s.path("dd/other.json"), br#"{"name": "x"}"#).unwrap();
+    let o = s.scan(&["--format", "jsonl", "dd"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let u = units(&o);
+    assert_eq!(u.len(), 1, "{u:?}");
+    assert_eq!(u[0]["name"], "acme-dd");
+    assert_eq!(u[0]["version"], "1.1");
+    let want = same_findings_as_files(
+        &s,
+        &u[0],
+        &json,
+        |spanned| serde_json::from_str(&format!("\"{spanned}\"")).unwrap(),
+        &[
+            ("acme-dd--1.0.sql", install_10),
+            ("acme-dd--1.1.sql", install_11),
+            ("acme-dd--1.0--1.1.sql", upgrade),
+        ],
+        "default_version = '1.1'\ncomment = 'demo'\nrequires = 'pgcrypto'\n",
+    );
+    assert!(want.iter().any(|w| w.0 == "EG101"), "{want:?}");
+    // all on line 4-7 of the JSON file, the line of each sql string
+    for f in findings(&u[0]) {
+        let line = f["line"].as_u64().unwrap();
+        assert!((4..=8).contains(&line), "{f}");
+    }
+
+    // hostile and broken JSON: an input error, the scan goes on
+    std::fs::write(
+        s.path("deep.json"),
+        format!(
+            "{}\"sql\" \"name\"{}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    std::fs::write(s.path("cut.json"), &json[..json.len() / 2]).unwrap();
+    let o = s.scan(&[
+        "--format",
+        "jsonl",
+        "deep.json",
+        "cut.json",
+        "dd/acme-dd.json",
+    ]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("deep.json: not a readable JSON package: nested more than 64 levels"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cut.json: not a readable JSON package: "),
+        "{err}"
+    );
+    assert_eq!(units(&o).len(), 1);
 }

@@ -22,12 +22,14 @@ pub enum Source {
     File(PathBuf),
     /// Standard input (`-`), SQL.
     Stdin,
+    /// A database.dev-style JSON package of pg_tle scripts.
+    TleJson(PathBuf),
 }
 
 impl Source {
     pub fn path(&self) -> &Path {
         match self {
-            Source::Dir(p, _) | Source::Archive(p, _) | Source::File(p) => p,
+            Source::Dir(p, _) | Source::Archive(p, _) | Source::File(p) | Source::TleJson(p) => p,
             Source::Stdin => Path::new("-"),
         }
     }
@@ -67,17 +69,18 @@ pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<Strin
                 archives.sort();
             }
             out.push(Source::Dir(p.clone(), archives.len()));
-            out.extend(
-                archives
-                    .into_iter()
-                    .filter_map(|a| ArchiveKind::of(&a).map(|k| Source::Archive(a, k))),
-            );
+            out.extend(archives.into_iter().map(|a| match ArchiveKind::of(&a) {
+                Some(k) => Source::Archive(a, k),
+                None => Source::TleJson(a),
+            }));
         } else if let Some(kind) = ArchiveKind::of(p) {
             if p.is_file() {
                 out.push(Source::Archive(p.clone(), kind));
             } else {
                 errors.push(format!("{}: no such file", p.display()));
             }
+        } else if !check && p.extension().is_some_and(|e| e == "json") && p.is_file() {
+            out.push(Source::TleJson(p.clone()));
         } else if check || (p.exists() && is_sql_or_wasm(p)) {
             // check: any file is SQL; unreadable ones are reported when read
             out.push(Source::File(p.clone()));
@@ -97,6 +100,16 @@ fn is_sql_or_wasm(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "sql") || crate::wasm::is_wasm_path(p)
 }
 
+/// A `.json` file shaped like a database.dev package (read only when it
+/// is at most 64 MiB).
+fn is_json_package(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "json")
+        && std::fs::metadata(p).is_ok_and(|m| m.len() <= 64 << 20)
+        && std::fs::read(p)
+            .is_ok_and(|b| super::pgtle::may_be_json_package(&String::from_utf8_lossy(&b)))
+}
+
+/// Archives and JSON packages under `dir`.
 fn find_archives(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>, depth: usize) {
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     if depth > 64 || seen.contains(&canon) {
@@ -108,7 +121,7 @@ fn find_archives(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>, de
             let p = e.path();
             if p.is_dir() {
                 find_archives(&p, out, seen, depth + 1);
-            } else if ArchiveKind::of(&p).is_some() && p.is_file() {
+            } else if (ArchiveKind::of(&p).is_some() || is_json_package(&p)) && p.is_file() {
                 out.push(p);
             }
         }

@@ -167,6 +167,10 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
                 }
                 i += 1;
             }
+            (Source::TleJson(p), _) => {
+                tasks.push((Task::Json(i), file_size(p)));
+                i += 1;
+            }
             // Compressed: weigh it as a few times its size.
             (Source::Archive(p, _), _) => {
                 tasks.push((Task::Archive(i), file_size(p) * 4));
@@ -273,6 +277,8 @@ enum Task {
     Extension(usize, usize),
     Loose(usize),
     Archive(usize),
+    /// A JSON package of pg_tle scripts.
+    Json(usize),
     /// Files named on the command line: sources `.0..1`.
     Files(usize, usize),
 }
@@ -280,7 +286,11 @@ enum Task {
 impl Task {
     fn source(&self) -> usize {
         match *self {
-            Task::Extension(i, _) | Task::Loose(i) | Task::Archive(i) | Task::Files(i, _) => i,
+            Task::Extension(i, _)
+            | Task::Loose(i)
+            | Task::Archive(i)
+            | Task::Json(i)
+            | Task::Files(i, _) => i,
         }
     }
 
@@ -351,6 +361,33 @@ fn run_task(
         Task::Archive(_) => {
             if let Source::Archive(path, kind) = source {
                 scan_archive(path, *kind, &label, opts, &mut r);
+            }
+        }
+        Task::Json(_) => {
+            let file = match std::fs::read(source.path()) {
+                Ok(b) => SourceFile::new(label.clone(), &b),
+                Err(e) => {
+                    r.errors.push(format!("{label}: {e}"));
+                    return r;
+                }
+            };
+            let units = pgtle::find_json_packages(&file.text).and_then(|p| {
+                pgtle::analyse(
+                    &file,
+                    &p,
+                    &label,
+                    &None,
+                    &Display::PLAIN,
+                    &opts.config,
+                    &std::env::temp_dir(),
+                )
+            });
+            match units {
+                Ok(u) if u.is_empty() => r.errors.push(format!(
+                    "{label}: no pg_tle package here (no object with a name, a version or from/to versions, and sql)"
+                )),
+                Ok(u) => u.into_iter().for_each(|u| r.add(u)),
+                Err(e) => r.errors.push(format!("{label}: not a readable JSON package: {e}")),
             }
         }
         Task::Files(start, end) => {

@@ -402,3 +402,322 @@ mod tests {
         assert_eq!(&text[q..q + 2], "''");
     }
 }
+
+/// A JSON value with the source position of every string byte.
+#[derive(Debug)]
+enum Json {
+    Str(StringValue),
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
+    Other,
+}
+
+impl Json {
+    fn get(&self, keys: &[&str]) -> Option<&Json> {
+        match self {
+            Json::Obj(fields) => keys
+                .iter()
+                .find_map(|k| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v)),
+            _ => None,
+        }
+    }
+
+    fn text(&self, keys: &[&str]) -> Option<String> {
+        match self.get(keys)? {
+            Json::Str(v) => Some(v.value.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Nesting deeper than this is not a package (and must not overflow the stack).
+const MAX_JSON_DEPTH: usize = 64;
+
+struct JsonParser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl JsonParser<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Json, String> {
+        if depth > MAX_JSON_DEPTH {
+            return Err(format!("nested more than {MAX_JSON_DEPTH} levels"));
+        }
+        self.ws();
+        match self.s.get(self.i) {
+            Some(b'"') => self.string().map(Json::Str),
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                    return Ok(Json::Arr(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.ws();
+                    match self.s.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Json::Arr(items));
+                        }
+                        _ => return Err(self.expected("',' or ']'")),
+                    }
+                }
+            }
+            Some(b'{') => {
+                self.i += 1;
+                let mut fields = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                    return Ok(Json::Obj(fields));
+                }
+                loop {
+                    self.ws();
+                    if self.s.get(self.i) != Some(&b'"') {
+                        return Err(self.expected("a key"));
+                    }
+                    let key = self.string()?.value;
+                    self.ws();
+                    if self.s.get(self.i) != Some(&b':') {
+                        return Err(self.expected("':'"));
+                    }
+                    self.i += 1;
+                    fields.push((key, self.value(depth + 1)?));
+                    self.ws();
+                    match self.s.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Json::Obj(fields));
+                        }
+                        _ => return Err(self.expected("',' or '}'")),
+                    }
+                }
+            }
+            Some(_) => {
+                // numbers, true, false, null
+                let start = self.i;
+                while self.i < self.s.len()
+                    && (self.s[self.i].is_ascii_alphanumeric() || b"+-.".contains(&self.s[self.i]))
+                {
+                    self.i += 1;
+                }
+                if self.i == start {
+                    return Err(self.expected("a value"));
+                }
+                Ok(Json::Other)
+            }
+            None => Err("unexpected end of file".into()),
+        }
+    }
+
+    fn expected(&self, what: &str) -> String {
+        format!("expected {what} at byte {}", self.i)
+    }
+
+    /// A string at `self.i` (on its opening quote), decoded with its map.
+    fn string(&mut self) -> Result<StringValue, String> {
+        let mut value = Vec::new();
+        let mut map = Vec::new();
+        self.i += 1;
+        loop {
+            let at = self.i;
+            match self.s.get(self.i) {
+                None => return Err("unterminated string".into()),
+                Some(b'"') => {
+                    self.i += 1;
+                    map.push(at);
+                    let value =
+                        String::from_utf8(value).map_err(|_| "invalid UTF-8".to_string())?;
+                    return Ok(StringValue { value, map });
+                }
+                Some(b'\\') => {
+                    let c = *self.s.get(self.i + 1).ok_or("unterminated string")?;
+                    self.i += 2;
+                    let ch = match c {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let mut cp = self.hex4()?;
+                            if (0xd800..0xdc00).contains(&cp)
+                                && self.s.get(self.i..self.i + 2) == Some(b"\\u")
+                            {
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                cp = 0x10000
+                                    + ((cp - 0xd800) << 10)
+                                    + (lo.wrapping_sub(0xdc00) & 0x3ff);
+                            }
+                            char::from_u32(cp).unwrap_or('\u{fffd}')
+                        }
+                        _ => return Err(format!("bad escape at byte {at}")),
+                    };
+                    let mut buf = [0u8; 4];
+                    let bytes = ch.encode_utf8(&mut buf).as_bytes();
+                    value.extend_from_slice(bytes);
+                    map.extend(std::iter::repeat_n(at, bytes.len()));
+                }
+                Some(&b) => {
+                    value.push(b);
+                    map.push(at);
+                    self.i += 1;
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, String> {
+        let h = self
+            .s
+            .get(self.i..self.i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .ok_or_else(|| format!("bad \\u escape at byte {}", self.i))?;
+        self.i += 4;
+        Ok(h)
+    }
+}
+
+/// Is this JSON text shaped like a database.dev package (a `sql` field
+/// next to `package_name` or `name`)? A cheap test before parsing.
+pub fn may_be_json_package(text: &str) -> bool {
+    text.contains("\"sql\"") && (text.contains("\"package_name\"") || text.contains("\"name\""))
+}
+
+/// The pg_tle packages of a database.dev-style JSON file: objects with
+/// `package_name` (or `name`), `version`, `sql`, `control_description`,
+/// `control_requires` (install scripts) or `from_version`, `to_version`,
+/// `sql` (update scripts), given as one object, an array of them, or an
+/// object whose `package_versions`/`versions` and
+/// `package_upgrades`/`upgrades` arrays hold them. `default_version` may
+/// be given on any of them. An error names what is wrong with the JSON.
+pub fn find_json_packages(text: &str) -> Result<Vec<TlePackage>, String> {
+    let mut p = JsonParser {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    let root = p.value(0)?;
+    p.ws();
+    if p.i != text.len() {
+        return Err(p.expected("the end of the file"));
+    }
+    let mut objects: Vec<&Json> = Vec::new();
+    let mut outer_name = None;
+    let keys = [
+        "package_versions",
+        "versions",
+        "package_upgrades",
+        "upgrades",
+    ];
+    if root.get(&keys).is_some() {
+        outer_name = root.text(&["package_name", "name"]);
+        for k in keys {
+            if let Some(j) = root.get(&[k]) {
+                members(j, &mut objects);
+            }
+        }
+    } else {
+        members(&root, &mut objects);
+    }
+    let mut by_name: BTreeMap<String, TlePackage> = BTreeMap::new();
+    let mut explicit_default: BTreeMap<String, String> = BTreeMap::new();
+    let mut order = Vec::new();
+    for o in objects {
+        let Some(name) = o.text(&["package_name", "name"]).or(outer_name.clone()) else {
+            continue;
+        };
+        let Some(Json::Str(sql)) = o.get(&["sql"]) else {
+            continue;
+        };
+        // the opening quote of the sql string
+        let at = Span::new(sql.map[0].saturating_sub(1), sql.map[0]);
+        let pkg = by_name.entry(name.clone()).or_insert_with(|| {
+            order.push(name.clone());
+            TlePackage {
+                name: name.clone(),
+                at,
+                description: None,
+                default_version: None,
+                requires: Vec::new(),
+                schema: None,
+                scripts: Vec::new(),
+            }
+        });
+        if let Some(v) = o
+            .text(&["default_version"])
+            .or(root.text(&["default_version"]))
+        {
+            explicit_default.insert(name.clone(), v);
+        }
+        match (o.text(&["from_version"]), o.text(&["to_version"])) {
+            (Some(a), Some(b)) => pkg.scripts.push(TleScript {
+                from: Some(a),
+                to: b,
+                sql: sql.clone(),
+            }),
+            _ => {
+                let Some(v) = o.text(&["version"]) else {
+                    continue;
+                };
+                // the last install script is the default unless one is named
+                pkg.default_version = Some(v.clone());
+                if let Some(d) = o.text(&["control_description", "description"]) {
+                    pkg.description = Some(d);
+                }
+                match o.get(&["control_requires", "requires"]) {
+                    Some(Json::Arr(items)) => {
+                        pkg.requires = items
+                            .iter()
+                            .filter_map(|i| match i {
+                                Json::Str(s) => Some(s.value.clone()),
+                                _ => None,
+                            })
+                            .collect()
+                    }
+                    Some(Json::Str(s)) => pkg.requires = Arg::Text(s.clone()).names(),
+                    _ => {}
+                }
+                pkg.scripts.push(TleScript {
+                    from: None,
+                    to: v,
+                    sql: sql.clone(),
+                });
+            }
+        }
+    }
+    for (name, v) in explicit_default {
+        if let Some(p) = by_name.get_mut(&name) {
+            p.default_version = Some(v);
+        }
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|n| by_name.remove(&n))
+        .filter(|p| !p.scripts.is_empty())
+        .collect())
+}
+
+/// The objects of `j`: itself, or the items of an array.
+fn members<'a>(j: &'a Json, out: &mut Vec<&'a Json>) {
+    match j {
+        Json::Arr(items) => out.extend(items.iter().filter(|i| matches!(i, Json::Obj(_)))),
+        Json::Obj(_) => out.push(j),
+        _ => {}
+    }
+}
