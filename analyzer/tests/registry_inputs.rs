@@ -441,3 +441,179 @@ fn database_dev_json_packages_are_analysed_with_spans_in_the_json_strings() {
     );
     assert_eq!(units(&o).len(), 1);
 }
+
+/// Build an RPM of extension `pair` for PostgreSQL 15 with the real
+/// rpmbuild, its payload compressed with `payload` (`w6.xzdio`, ...):
+/// control file, install script, an update script that is a symbolic link
+/// and one that is a hard link, a library, and a file outside PostgreSQL's
+/// directories. Returns its path.
+fn rpmbuild(s: &Scratch, name: &str, payload: &str) -> std::path::PathBuf {
+    let top = s.path(&format!("rpm-{name}"));
+    let src = top.join("SOURCES");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("pair.control"), CONTROL).unwrap();
+    std::fs::write(src.join("pair--1.0.sql"), INSTALL).unwrap();
+    std::fs::write(src.join("pair.so"), b"not really ELF").unwrap();
+    let spec = format!(
+        "Name: {name}
+Version: 1.0
+Release: 3
+Summary: pair for PostgreSQL 15
+License: PostgreSQL
+BuildArch: noarch
+%define _binary_payload {payload}
+%define debug_package %{{nil}}
+%define __os_install_post %{{nil}}
+%description
+test fixture
+%install
+e=%{{buildroot}}/usr/pgsql-15/share/extension
+mkdir -p $e %{{buildroot}}/usr/pgsql-15/lib %{{buildroot}}/usr/bin
+cp %{{_sourcedir}}/pair.control %{{_sourcedir}}/pair--1.0.sql $e/
+ln -s pair--1.0.sql $e/pair--0.9--1.0.sql
+ln $e/pair--1.0.sql $e/pair--0.8--0.9.sql
+cp %{{_sourcedir}}/pair.so %{{buildroot}}/usr/pgsql-15/lib/
+echo 'SELECT f(1);' > %{{buildroot}}/usr/bin/not-postgres.sql
+%files
+/usr/pgsql-15/share/extension/*
+/usr/pgsql-15/lib/pair.so
+/usr/bin/not-postgres.sql
+"
+    );
+    std::fs::write(top.join("pair.spec"), spec).unwrap();
+    let out = Command::new("rpmbuild")
+        .args(["-bb", "--quiet"])
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg(top.join("pair.spec"))
+        .output()
+        .expect("rpmbuild (Debian package rpm; `make setup-test` installs it)");
+    assert!(
+        out.status.success(),
+        "rpmbuild: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rpm = top.join(format!("RPMS/noarch/{name}-1.0-3.noarch.rpm"));
+    let dest = s.path(&format!("{name}.rpm"));
+    std::fs::rename(rpm, &dest).unwrap();
+    dest
+}
+
+#[test]
+fn rpm_packages_with_gzip_xz_and_zstd_payloads() {
+    let s = Scratch::new();
+    for (name, payload) in [
+        ("pair15-gz", "w9.gzdio"),
+        ("pair15-xz", "w2.xzdio"),
+        ("pair15-zst", "w3.zstdio"),
+    ] {
+        let rpm = rpmbuild(&s, name, payload);
+        let o = s.scan(&["--format", "jsonl", rpm.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{name}");
+        let u = units(&o);
+        assert_eq!(u.len(), 1, "{name}: {u:?}");
+        assert_eq!(u[0]["name"], "pair");
+        assert_eq!(u[0]["package"]["registry"], "rpm");
+        assert_eq!(u[0]["package"]["name"], name);
+        assert_eq!(u[0]["package"]["version"], "1.0-3");
+        assert_eq!(
+            u[0]["package"]["shared_objects"],
+            serde_json::json!(["usr/pgsql-15/lib/pair.so"])
+        );
+        let ps003: Vec<String> = findings(&u[0])
+            .into_iter()
+            .filter(|f| f["code"] == "PS003")
+            .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["line"]))
+            .collect();
+        let shown = rpm.display().to_string();
+        assert!(
+            ps003.contains(&format!(
+                "{shown}!/usr/pgsql-15/share/extension/pair--1.0.sql:3"
+            )),
+            "{ps003:?}"
+        );
+        // the links are the same file, listed once with its other names
+        let files = u[0]["files"].as_array().unwrap();
+        let install = files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with("/pair--1.0.sql"))
+            .unwrap();
+        let links: Vec<&str> = install["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(
+            links,
+            ["pair--0.8--0.9.sql", "pair--0.9--1.0.sql"],
+            "{install}"
+        );
+    }
+}
+
+#[test]
+fn truncated_hostile_and_foreign_rpms_are_input_errors() {
+    let s = Scratch::new();
+    let good = rpmbuild(&s, "pair15", "w9.gzdio");
+    let bytes = std::fs::read(&good).unwrap();
+    let payload_at = {
+        let mut r = std::io::BufReader::new(&bytes[..]);
+        rpm::PackageMetadata::parse(&mut r)
+            .unwrap()
+            .get_package_segment_offsets()
+            .payload as usize
+    };
+    // cut inside the headers, and inside the payload
+    std::fs::write(s.path("cut-head.rpm"), &bytes[..200]).unwrap();
+    std::fs::write(s.path("cut-payload.rpm"), &bytes[..payload_at + 40]).unwrap();
+    // a signature header declaring 4 GiB of data
+    let mut huge = bytes.clone();
+    huge[96 + 12..96 + 16].copy_from_slice(&u32::MAX.to_be_bytes());
+    std::fs::write(s.path("huge-header.rpm"), &huge).unwrap();
+    // the payload replaced by a cpio archive whose entry climbs out
+    let mut evil = bytes[..payload_at].to_vec();
+    let mut cpio = Vec::new();
+    {
+        let w = cpio::newc::Builder::new("./usr/pgsql-15/../../../etc/evil.sql")
+            .mode(0o100644)
+            .write(&mut cpio, 6);
+        let mut w = w;
+        std::io::Write::write_all(&mut w, b"SELECT").unwrap();
+        w.finish().unwrap();
+        cpio::newc::trailer(&mut cpio).unwrap();
+    }
+    evil.extend(gzip(&cpio));
+    std::fs::write(s.path("traversal.rpm"), &evil).unwrap();
+    std::fs::write(s.path("foreign.rpm"), b"PK\x03\x04 a zip, named .rpm").unwrap();
+    let o = s.scan(&[
+        "--format",
+        "jsonl",
+        "cut-head.rpm",
+        "cut-payload.rpm",
+        "huge-header.rpm",
+        "traversal.rpm",
+        "foreign.rpm",
+        "pair15.rpm",
+    ]);
+    let err = stderr(&o);
+    for (file, says) in [
+        ("cut-head.rpm", "truncated before its headers end"),
+        ("cut-payload.rpm", "cpio payload"),
+        ("huge-header.rpm", "more than rpm accepts"),
+        ("traversal.rpm", "'..' component (path traversal)"),
+        ("foreign.rpm", "not an RPM"),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(&format!("{file}: ")))
+            .unwrap_or_else(|| panic!("no error for {file}: {err}"));
+        assert!(line.contains(says), "{file}: {line}");
+        assert!(line.ends_with("; archive skipped"), "{line}");
+    }
+    assert!(!s.path("etc").exists());
+    // the run goes on with the good one
+    assert_eq!(units(&o).len(), 1, "{err}");
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -543,6 +543,16 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
         let share = dir.join("pgsql/share");
         scan_root = if share.is_dir() { share } else { dir };
         package
+    } else if let Some(mut p) = unpacked.metadata.clone() {
+        // an RPM's headers, an image's config: the native libraries are its files
+        let mut files = Vec::new();
+        trunk::files_under(unpacked.root(), Path::new(""), &mut files);
+        p.shared_objects = files
+            .into_iter()
+            .filter(|f| is_shared_library(f))
+            .map(|f| f.display().to_string())
+            .collect();
+        Some(p)
     } else {
         match inputs::read_package(unpacked.root()) {
             Ok(p) => p,

@@ -50,7 +50,7 @@ pub fn read_package(dir: &Path) -> Result<Package, String> {
             .map(str::to_string)
     };
     let mut files = Vec::new();
-    walk(dir, Path::new(""), &mut files);
+    files_under(dir, Path::new(""), &mut files);
     Ok(Package {
         registry: "pgxn-trunk",
         name: field("name"),
@@ -67,7 +67,7 @@ pub fn read_package(dir: &Path) -> Result<Package, String> {
 
 /// Regular files under `dir/rel` (following the links the unpacker made),
 /// relative to `dir`, sorted.
-fn walk(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+pub fn files_under(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir.join(rel)) else {
         return;
     };
@@ -77,7 +77,7 @@ fn walk(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
         let r = rel.join(e.file_name());
         let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
         match std::fs::metadata(e.path()) {
-            Ok(m) if m.is_dir() && !is_link => walk(dir, &r, out),
+            Ok(m) if m.is_dir() && !is_link => files_under(dir, &r, out),
             Ok(m) if m.is_file() => out.push(r),
             _ => {}
         }
@@ -152,7 +152,7 @@ pub fn verify(dir: &Path) -> (SourceFile, Vec<Finding>) {
         }
     }
     let mut files = Vec::new();
-    walk(dir, Path::new(""), &mut files);
+    files_under(dir, Path::new(""), &mut files);
     for rel in files {
         let name = rel.display().to_string();
         if name == "digests" {
