@@ -9,7 +9,9 @@ use std::process::{Command, Output, Stdio};
 use sha2::{Digest, Sha256};
 
 mod cli_support;
-use cli_support::{files_as_entries, gzip, make_zip, stderr, stdout, tar_bytes, Scratch};
+use std::path::Path;
+
+use cli_support::{files_as_entries, gzip, make_zip, stderr, stdout, tar_bytes, Entry, Scratch};
 
 const CONTROL: &str = "default_version = '1.0'\nrelocatable = true\n";
 /// SECURITY DEFINER without search_path (PS003, on line 3).
@@ -616,4 +618,288 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
     // the run goes on with the good one
     assert_eq!(units(&o).len(), 1, "{err}");
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A layer: a tar of `entries`.
+fn layer(entries: &[Entry]) -> Vec<u8> {
+    tar_bytes(entries)
+}
+
+fn file(name: &str, data: &str) -> Entry {
+    Entry::File(name.as_bytes().to_vec(), data.as_bytes().to_vec())
+}
+
+const EXT: &str = "usr/share/postgresql/15/extension";
+
+/// The image of a Debian-based PostgreSQL with extension `pair`, in two
+/// layers: the second deletes an update script, a whole extension and
+/// (opaque directory) the contents of `old/` of the first, keeping the
+/// files it adds there itself.
+fn pair_image_layers() -> Vec<Vec<u8>> {
+    let l1 = layer(&[
+        file(&format!("{EXT}/pair.control"), CONTROL),
+        file(&format!("{EXT}/pair--1.0.sql"), INSTALL),
+        file(
+            &format!("{EXT}/pair--1.0--1.1.sql"),
+            "COPY (SELECT 1) TO PROGRAM 'id';\n",
+        ),
+        file(&format!("{EXT}/gone.control"), CONTROL),
+        file(&format!("{EXT}/gone--1.0.sql"), INSTALL),
+        file(&format!("{EXT}/old/old.control"), CONTROL),
+        file(&format!("{EXT}/old/old--1.0.sql"), INSTALL),
+        file("usr/lib/postgresql/15/lib/pair.so", "ELF"),
+        file("etc/passwd", "root:x:0:0::/root:/bin/sh\n"),
+        // absolute target: inside the image
+        Entry::Symlink(
+            format!("{EXT}/pair--0.9--1.0.sql").into_bytes(),
+            format!("/{EXT}/pair--1.0.sql").into_bytes(),
+        ),
+    ]);
+    let l2 = layer(&[
+        file(&format!("{EXT}/.wh.pair--1.0--1.1.sql"), ""),
+        file(&format!("{EXT}/.wh.gone.control"), ""),
+        file(&format!("{EXT}/.wh.gone--1.0.sql"), ""),
+        file(&format!("{EXT}/old/new.control"), CONTROL),
+        file(&format!("{EXT}/old/new--1.0.sql"), INSTALL),
+        file(&format!("{EXT}/old/.wh..wh..opq"), ""),
+    ]);
+    vec![gzip(&l1), l2]
+}
+
+/// A CloudNativePG-style extension image: `share/extension` and `lib` at its root.
+fn vec_image_layers() -> Vec<Vec<u8>> {
+    vec![zstd_bytes(&layer(&[
+        file("share/extension/vec.control", CONTROL),
+        file("share/extension/vec--1.0.sql", INSTALL),
+        file("lib/vec.so", "ELF"),
+    ]))]
+}
+
+fn zstd_bytes(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+fn digest(data: &[u8]) -> String {
+    format!("sha256:{}", sha256_hex(data))
+}
+
+/// Write an OCI image layout of `images` (name, layers) into `dir`.
+fn oci_layout(dir: &Path, images: &[(&str, Vec<Vec<u8>>)]) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |data: &[u8]| {
+        let d = digest(data);
+        std::fs::write(blobs.join(&d[7..]), data).unwrap();
+        serde_json::json!({"digest": d, "size": data.len()})
+    };
+    let mut manifests = Vec::new();
+    for (name, layers) in images {
+        let config = put(
+            br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#,
+        );
+        let layers: Vec<serde_json::Value> = layers
+            .iter()
+            .map(|l| {
+                let mut d = put(l);
+                d["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
+                d
+            })
+            .collect();
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config,
+            "layers": layers,
+        });
+        let mut m = put(manifest.to_string().as_bytes());
+        m["mediaType"] = "application/vnd.oci.image.manifest.v1+json".into();
+        m["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": name});
+        manifests.push(m);
+    }
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": manifests});
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// A `docker save` tar of `images` (tag, layers): manifest.json, ID/layer.tar.
+fn docker_save(path: &Path, images: &[(&str, Vec<Vec<u8>>)]) {
+    let mut entries = Vec::new();
+    let mut manifest = Vec::new();
+    for (tag, layers) in images {
+        let config = format!("{}.json", &sha256_hex(tag.as_bytes()));
+        entries.push(file(&config, "{}"));
+        let names: Vec<String> = layers
+            .iter()
+            .map(|l| {
+                let name = format!("{}/layer.tar", sha256_hex(l));
+                entries.push(Entry::File(name.clone().into_bytes(), l.clone()));
+                name
+            })
+            .collect();
+        manifest.push(serde_json::json!({"Config": config, "RepoTags": [tag], "Layers": names}));
+    }
+    entries.push(file(
+        "manifest.json",
+        &serde_json::Value::from(manifest).to_string(),
+    ));
+    std::fs::write(path, tar_bytes(&entries)).unwrap();
+}
+
+fn unit_names(u: &[serde_json::Value]) -> Vec<String> {
+    u.iter()
+        .map(|u| u["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn oci_layouts_and_docker_save_tars_apply_layers_with_whiteouts() {
+    let s = Scratch::new();
+    let images = [
+        ("registry.example/pg:15", pair_image_layers()),
+        ("registry.example/vec:1.0", vec_image_layers()),
+    ];
+    std::fs::create_dir(s.path("layout")).unwrap();
+    oci_layout(&s.path("layout"), &images);
+    docker_save(&s.path("saved.tar"), &images);
+    // the layout as a tar, as `skopeo copy ... oci-archive:` writes it
+    let mut as_tar = Vec::new();
+    for e in walkdir(&s.path("layout")) {
+        let rel = e.strip_prefix(s.path("layout")).unwrap();
+        as_tar.push(Entry::File(
+            rel.to_str().unwrap().as_bytes().to_vec(),
+            std::fs::read(&e).unwrap(),
+        ));
+    }
+    std::fs::write(s.path("layout.tar"), tar_bytes(&as_tar)).unwrap();
+    for input in ["layout", "saved.tar", "layout.tar"] {
+        let o = s.scan(&["--format", "jsonl", input]);
+        assert_eq!(o.status.code(), Some(1), "{input}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{input}");
+        let u = units(&o);
+        // whiteouts: no update script with EG101, no `gone`, `old` emptied but `new` kept
+        assert_eq!(unit_names(&u), ["new", "pair", "vec"], "{input}");
+        assert_eq!(u[1]["package"]["registry"], "oci");
+        assert_eq!(
+            u[1]["package"]["provides"],
+            serde_json::json!(["registry.example/pg:15", "registry.example/vec:1.0"])
+        );
+        assert!(
+            !codes(&u[1]).contains(&"EG101"),
+            "{input}: {:?}",
+            codes(&u[1])
+        );
+        let paths: Vec<&str> = u[1]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                format!("{input}!/image-1/{EXT}/pair.control"),
+                format!("{input}!/image-1/{EXT}/pair--1.0.sql"),
+            ],
+            "{input}"
+        );
+        // the absolute symbolic link is the install script under another name
+        assert!(u[1]["files"][1]["links"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("pair--0.9--1.0.sql"));
+        assert_eq!(
+            u[2]["files"][0]["path"],
+            format!("{input}!/image-2/share/extension/vec.control")
+        );
+        let libs = &u[1]["package"]["shared_objects"];
+        assert_eq!(
+            libs,
+            &serde_json::json!([
+                "image-1/usr/lib/postgresql/15/lib/pair.so",
+                "image-2/lib/vec.so"
+            ]),
+            "{input}"
+        );
+    }
+}
+
+/// Regular files under `dir`, sorted.
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn hostile_images_are_rejected() {
+    let s = Scratch::new();
+    let cases: [(&str, Vec<Vec<u8>>, &str); 4] = [
+        (
+            "traversal",
+            vec![layer(&[file(
+                "usr/share/postgresql/../../../../etc/x.sql",
+                "x",
+            )])],
+            "'..' component (path traversal)",
+        ),
+        (
+            "link-out",
+            vec![layer(&[Entry::Symlink(
+                format!("{EXT}/x.sql").into_bytes(),
+                b"/../../../../etc/passwd".to_vec(),
+            )])],
+            "points outside the archive",
+        ),
+        (
+            "bomb",
+            // 64 MiB of zeros in a file that is not even kept
+            vec![gzip(&layer(&[Entry::File(
+                b"var/big".to_vec(),
+                vec![0; 64 << 20],
+            )]))],
+            "compression bomb",
+        ),
+        (
+            "truncated",
+            vec![gzip(&layer(&[file(&format!("{EXT}/a.control"), CONTROL)]))[..30].to_vec()],
+            "layer blobs/sha256/",
+        ),
+    ];
+    for (name, layers, says) in cases {
+        let dir = s.path(name);
+        std::fs::create_dir(&dir).unwrap();
+        oci_layout(&dir, &[(name, layers)]);
+        let o = s.scan(&["--format", "jsonl", name]);
+        let err = stderr(&o);
+        assert!(err.contains(says), "{name}: {err}");
+        assert!(err.contains("; archive skipped"), "{name}: {err}");
+        assert_eq!(o.status.code(), Some(2), "{name}");
+    }
+    // a layer altered after the manifest was written (still a valid tar)
+    oci_layout(&s.path("layout"), &[("pg", pair_image_layers())]);
+    let blob = walkdir(&s.path("layout/blobs"))
+        .into_iter()
+        .find(|p| std::fs::read(p).unwrap().starts_with(EXT.as_bytes()))
+        .unwrap();
+    let mut data = std::fs::read(&blob).unwrap();
+    let at = data
+        .windows(15)
+        .position(|w| w == b"default_version")
+        .unwrap();
+    data[at] = b'D';
+    std::fs::write(&blob, data).unwrap();
+    let err = stderr(&s.scan(&["layout"]));
+    assert!(err.contains(": SHA-256 is "), "{err}");
+    assert!(err.contains(", the manifest says sha256:"), "{err}");
+    assert!(!s.path("etc").exists());
 }

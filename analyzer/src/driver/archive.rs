@@ -36,6 +36,11 @@ pub enum ArchiveKind {
     Trunk,
     /// An RPM package: headers, then a cpio archive (gzip, xz or zstd).
     Rpm,
+    /// A plain tar: a container image as `docker save` / `podman save`
+    /// write it, an OCI image layout, or any other tree.
+    Tar,
+    /// A directory holding an OCI image layout (`oci-layout`, `index.json`, `blobs/`).
+    OciDir,
 }
 
 impl ArchiveKind {
@@ -52,6 +57,8 @@ impl ArchiveKind {
             Some(ArchiveKind::Trunk)
         } else if name.ends_with(".rpm") {
             Some(ArchiveKind::Rpm)
+        } else if name.ends_with(".tar") {
+            Some(ArchiveKind::Tar)
         } else {
             None
         }
@@ -64,6 +71,8 @@ impl ArchiveKind {
             ArchiveKind::Deb => "deb",
             ArchiveKind::Trunk => "trunk",
             ArchiveKind::Rpm => "rpm",
+            ArchiveKind::Tar => "tar",
+            ArchiveKind::OciDir => "oci-layout",
         }
     }
 }
@@ -169,7 +178,15 @@ pub fn unpack_in(
     limits: &Limits,
     parent: &Path,
 ) -> Result<Unpacked, String> {
-    let len = std::fs::metadata(archive).map_err(|e| e.to_string())?.len();
+    let blobs = match kind {
+        ArchiveKind::OciDir => Some(super::oci::Blobs::Dir(archive.to_path_buf())),
+        ArchiveKind::Tar => Some(super::oci::Blobs::index_tar(archive)?),
+        _ => None,
+    };
+    let len = match &blobs {
+        Some(b) => b.total_len(),
+        None => std::fs::metadata(archive).map_err(|e| e.to_string())?.len(),
+    };
     let dir =
         TempDir::new_in(parent).map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     // (after the directory exists: a panic must still remove it)
@@ -186,6 +203,22 @@ pub fn unpack_in(
         skipped: Vec::new(),
         metadata: None,
     };
+    if let Some(blobs) = blobs {
+        if blobs.is_image() {
+            super::oci::unpack_images(&blobs, &mut out)?;
+        } else if kind == ArchiveKind::Tar {
+            let file = File::open(archive).map_err(|e| e.to_string())?;
+            unpack_tar(file, &mut out, |_| true)?;
+        } else {
+            return Err("no index.json: not an OCI image layout".into());
+        }
+        out.materialise_links()?;
+        return Ok(Unpacked {
+            dir,
+            skipped: out.skipped,
+            metadata: out.metadata,
+        });
+    }
     let file = File::open(archive).map_err(|e| e.to_string())?;
     match kind {
         ArchiveKind::Zip => unpack_zip(file, &mut out)?,
@@ -201,6 +234,7 @@ pub fn unpack_in(
                 return Err("neither a zip nor a gzip-compressed tar archive".into());
             }
         }
+        ArchiveKind::Tar | ArchiveKind::OciDir => unreachable!("read as images above"),
     }
     out.materialise_links()?;
     Ok(Unpacked {
@@ -218,15 +252,16 @@ fn starts_with(path: &Path, magic: &[u8]) -> Result<bool, String> {
 }
 
 /// Counts what has been written and refuses to go past the [`Limits`].
-struct Budget {
-    limits: Limits,
+#[derive(Clone)]
+pub(super) struct Budget {
+    pub(super) limits: Limits,
     archive_len: u64,
-    written: u64,
+    pub(super) written: u64,
     entries: u64,
 }
 
 impl Budget {
-    fn entry(&mut self) -> Result<(), String> {
+    pub(super) fn entry(&mut self) -> Result<(), String> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
             return Err(format!(
@@ -237,7 +272,7 @@ impl Budget {
         Ok(())
     }
 
-    fn bytes(&mut self, n: u64) -> Result<(), String> {
+    pub(super) fn bytes(&mut self, n: u64) -> Result<(), String> {
         self.written += n;
         if self.written > self.limits.max_total_bytes {
             return Err(format!(
@@ -267,20 +302,20 @@ struct Link {
 }
 
 /// Writes entries under `root`, enforcing the rules of this module.
-struct Writer {
-    root: PathBuf,
-    budget: Budget,
+pub(super) struct Writer {
+    pub(super) root: PathBuf,
+    pub(super) budget: Budget,
     links: Vec<Link>,
-    skipped: Vec<String>,
-    metadata: Option<super::Package>,
+    pub(super) skipped: Vec<String>,
+    pub(super) metadata: Option<super::Package>,
 }
 
 impl Writer {
-    fn dir(&mut self, rel: &Path) -> Result<(), String> {
+    pub(super) fn dir(&mut self, rel: &Path) -> Result<(), String> {
         std::fs::create_dir_all(self.root.join(rel)).map_err(|e| format!("{}: {e}", rel.display()))
     }
 
-    fn file(&mut self, rel: &Path, data: &mut dyn Read) -> Result<(), String> {
+    pub(super) fn file(&mut self, rel: &Path, data: &mut dyn Read) -> Result<(), String> {
         let dest = self.root.join(rel);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", rel.display()))?;
@@ -310,7 +345,7 @@ impl Writer {
 
     /// Record a link `rel` whose target is `target`, resolved from the
     /// link's directory (symbolic) or from the root (hard).
-    fn link(&mut self, rel: &Path, target: &Path, symbolic: bool) -> Result<(), String> {
+    pub(super) fn link(&mut self, rel: &Path, target: &Path, symbolic: bool) -> Result<(), String> {
         let base = if symbolic {
             rel.parent().unwrap_or(Path::new(""))
         } else {
@@ -330,6 +365,12 @@ impl Writer {
             target: resolved,
         });
         Ok(())
+    }
+
+    /// Drop the pending links at `rel` or under it (an image's later layer
+    /// replaced or deleted them).
+    pub(super) fn forget_links(&mut self, rel: &Path) {
+        self.links.retain(|l| !l.at.starts_with(rel));
     }
 
     /// Create the links, last: every regular file and directory exists by
@@ -523,7 +564,10 @@ pub fn is_postgres_path(p: &Path) -> bool {
 
 /// A decompressing reader for a stream that starts with `head` (gzip, xz,
 /// zstd, or nothing: uncompressed).
-fn decompress<'a, R: Read + 'a>(head: &[u8], r: R) -> Result<Box<dyn Read + 'a>, String> {
+pub(super) fn decompress<'a, R: Read + 'a>(
+    head: &[u8],
+    r: R,
+) -> Result<Box<dyn Read + 'a>, String> {
     Ok(if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(flate2::read::GzDecoder::new(r))
     } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {

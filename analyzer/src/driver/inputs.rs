@@ -60,6 +60,8 @@ pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<Strin
                         .into(),
                 );
             }
+        } else if !check && is_oci_layout(p) {
+            out.push(Source::Archive(p.clone(), ArchiveKind::OciDir));
         } else if p.is_dir() {
             let mut archives = Vec::new();
             if !check {
@@ -70,6 +72,7 @@ pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<Strin
             }
             out.push(Source::Dir(p.clone(), archives.len()));
             out.extend(archives.into_iter().map(|a| match ArchiveKind::of(&a) {
+                _ if a.is_dir() => Source::Archive(a, ArchiveKind::OciDir),
                 Some(k) => Source::Archive(a, k),
                 None => Source::TleJson(a),
             }));
@@ -100,6 +103,11 @@ fn is_sql_or_wasm(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "sql") || crate::wasm::is_wasm_path(p)
 }
 
+/// A directory holding an OCI image layout.
+pub fn is_oci_layout(p: &Path) -> bool {
+    p.is_dir() && p.join("oci-layout").is_file() && p.join("index.json").is_file()
+}
+
 /// A `.json` file shaped like a database.dev package (read only when it
 /// is at most 64 MiB).
 fn is_json_package(p: &Path) -> bool {
@@ -119,7 +127,9 @@ fn find_archives(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>, de
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
+            if is_oci_layout(&p) {
+                out.push(p);
+            } else if p.is_dir() {
                 find_archives(&p, out, seen, depth + 1);
             } else if (ArchiveKind::of(&p).is_some() || is_json_package(&p)) && p.is_file() {
                 out.push(p);

@@ -15,6 +15,7 @@
 
 pub mod archive;
 pub mod inputs;
+pub mod oci;
 pub mod pgtle;
 pub mod trunk;
 
