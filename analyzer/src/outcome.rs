@@ -42,6 +42,15 @@ pub struct Snippet {
     /// Line number of `lines[0]`.
     pub start_line: usize,
     pub lines: Vec<String>,
+    /// Characters left out at the start of every line, each then starting
+    /// with `…`: the finding lies far to the right on a long line. Only
+    /// written when not 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub column_offset: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A finding with its snippet and fingerprint.
@@ -195,12 +204,18 @@ pub fn file_result(
             let last = (f.end_line.max(f.line) + CONTEXT_LINES)
                 .min(f.line + MAX_SPAN_LINES)
                 .min(lines.len());
+            // a finding past the cut keeps some of the line before it
+            let column_offset = match f.column.saturating_sub(1) {
+                c if c + 20 > MAX_LINE_CHARS => c - 40,
+                _ => 0,
+            };
             let snippet = Snippet {
                 start_line: first,
                 lines: (first..=last)
                     .filter_map(|n| lines.get(n - 1))
-                    .map(|l| cut(l))
+                    .map(|l| window(l, column_offset))
                     .collect(),
+                column_offset,
             };
             ReportedFinding {
                 fingerprint: crate::report::fingerprint::fingerprint(&f, &file.text),
@@ -218,10 +233,23 @@ pub fn file_result(
     }
 }
 
-fn cut(line: &str) -> String {
-    match line.char_indices().nth(MAX_LINE_CHARS) {
+/// At most [`MAX_LINE_CHARS`] characters of `line` from character `from`
+/// on, `…` marking what was left out.
+fn window(line: &str, from: usize) -> String {
+    let line = match from {
+        0 => line,
+        _ => line
+            .char_indices()
+            .nth(from)
+            .map_or("", |(i, _)| &line[i..]),
+    };
+    let cut = match line.char_indices().nth(MAX_LINE_CHARS) {
         Some((i, _)) => format!("{}…", &line[..i]),
         None => line.to_string(),
+    };
+    match from {
+        0 => cut,
+        _ => format!("…{cut}"),
     }
 }
 

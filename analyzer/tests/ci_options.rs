@@ -48,6 +48,19 @@ fn codes(doc: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The files `extguard CMD ARGS PATH` analysed, from its JSON output.
+fn files_analysed(cmd: &str, args: &[&str], path: &str, dir: &Path) -> Vec<String> {
+    let mut a = vec![cmd, "--format", "json"];
+    a.extend(args);
+    a.push(path);
+    json(&run(&a, dir))["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect()
+}
+
 /// PS016, PS001 and EG101 in one file.
 const MIXED: &str = "SELECT f(1);\nSELECT 1 = 2 FROM s.t;\nCOPY s.t TO PROGRAM 'gzip > /tmp/x';\n";
 
@@ -376,18 +389,7 @@ fn excludes_and_paths_without_sql() {
     write(d.path(), "ext/sql/a.sql", "SELECT f();\n");
     write(d.path(), "ext/test/sql/t.sql", "SELECT g();\n");
     write(d.path(), "ext/sql/old/o.sql", "SELECT h();\n");
-    let files = |args: &[&str]| -> Vec<String> {
-        let mut a = vec!["check", "--format", "json"];
-        a.extend(args);
-        a.push("ext");
-        let doc = json(&run(&a, d.path()));
-        doc["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap().to_string())
-            .collect()
-    };
+    let files = |args: &[&str]| files_analysed("check", args, "ext", d.path());
     assert_eq!(files(&[]), ["ext/sql/a.sql", "ext/sql/old/o.sql"]);
     assert_eq!(
         files(&["--extend-exclude", "sql/old/**"]),
@@ -532,18 +534,7 @@ fn scan_honours_check_options_and_refuses_append_and_stdin() {
     write(d.path(), "reg/a/x.sql", "SELECT f(1);\n");
     write(d.path(), "reg/test/t.sql", "SELECT g(1);\n");
     write(d.path(), "reg/vendor/v.sql", "SELECT h(1);\n");
-    let files = |args: &[&str]| -> Vec<String> {
-        let mut a = vec!["scan", "--format", "json"];
-        a.extend(args);
-        a.push("reg");
-        let doc = json(&run(&a, d.path()));
-        doc["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap().to_string())
-            .collect()
-    };
+    let files = |args: &[&str]| files_analysed("scan", args, "reg", d.path());
     // a package is scanned whole by default: a directory named test may be installed
     assert_eq!(
         files(&[]),
@@ -644,4 +635,36 @@ fn sarif_help_uris_point_at_each_rules_section() {
         &[("EXTGUARD_HELP_URI_BASE", "https://example.org/r.md")],
     );
     assert_eq!(flag[0].1, "https://x.test/d#ps001");
+}
+
+/// A finding far to the right on a long line: the snippet keeps the part
+/// of the line around it (`column_offset` characters left out, shown as
+/// `…`), and the human format puts the caret under it with its real column.
+#[test]
+fn long_lines_are_shown_around_the_finding() {
+    let d = tempfile::tempdir().unwrap();
+    let sql = format!("SELECT {}f(1);\n", "1 AS c, ".repeat(40));
+    write(d.path(), "long.sql", &sql);
+    let o = run(&["check", "--color", "never", "long.sql"], d.path());
+    let text = out(&o);
+    assert!(text.contains("┌─ long.sql:1:328\n"), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("1 │ …")).unwrap();
+    let caret = lines[at + 1].chars().position(|c| c == '^').unwrap();
+    let source: Vec<char> = lines[at].chars().collect();
+    assert_eq!(
+        source[caret..caret + 4].iter().collect::<String>(),
+        "f(1)",
+        "{text}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(
+        out(&run(&["scan", "--format", "jsonl", "long.sql"], d.path()))
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let snippet = &doc["files"][0]["findings"][0]["snippet"];
+    assert_eq!(snippet["column_offset"], 287);
+    assert!(snippet["lines"][0].as_str().unwrap().starts_with("…"));
 }

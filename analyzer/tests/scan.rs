@@ -174,6 +174,15 @@ fn pgxn_zip_uses_meta_json() {
         "pair-0.1.2.zip!/pair-0.1.2/sql/pair--1.0.sql"
     );
     assert!(codes(&u[0]).contains(&"PS003".to_string()));
+    // `check` of the archive: the same driver unpacks it, same result
+    let check = Command::new(env!("CARGO_BIN_EXE_extguard"))
+        .args(["check", "--format", "jsonl", "pair-0.1.2.zip"])
+        .current_dir(s.dir.path())
+        .env("TMPDIR", s.tmp())
+        .output()
+        .unwrap();
+    s.assert_no_temp_left();
+    assert_eq!(stdout(&check), stdout(&o));
 }
 
 #[test]

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use crate::analysis::analyze_file;
 use crate::config::Config;
 use crate::extension::{self, Extension};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::outcome::{file_result, Display, FileResult, Outcome, UnitKind, UnitResult};
 use crate::rules;
 use crate::search_path::State;
@@ -190,13 +190,18 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
     }
     let bar = progress_bar(opts.progress, tasks.len());
     let append = opts.config.append;
-    let state = std::sync::Mutex::new(State::new(opts.config.trusted_schema.iter().cloned()));
+    let work = Work {
+        sources: &sources,
+        trees: &trees,
+        opts,
+        state: std::sync::Mutex::new(State::new(opts.config.trusted_schema.iter().cloned())),
+    };
     let run = |task: &Task| {
         if append && task.is_files() {
             // run in input order below, after the parallel tasks
             return SourceResult::default();
         }
-        let r = run_isolated(task, &sources, &trees, opts, &state);
+        let r = run_isolated(task, &work);
         bar.inc(1);
         bar.set_message(sources[task.source()].path().display().to_string());
         r
@@ -205,7 +210,7 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
     if append {
         for ((task, _), r) in tasks.iter().zip(results.iter_mut()) {
             if task.is_files() {
-                *r = run_isolated(task, &sources, &trees, opts, &state);
+                *r = run_isolated(task, &work);
                 bar.inc(1);
             }
         }
@@ -309,29 +314,30 @@ fn file_size(p: &Path) -> u64 {
 /// their own panics (EG003); this catches the rest (unpacking, discovery
 /// inside an archive), so that one source cannot take the other sources'
 /// results down.
-fn run_isolated(
-    task: &Task,
-    sources: &[Source],
-    trees: &[Option<extension::Discovery>],
-    opts: &Options,
-    state: &std::sync::Mutex<State>,
-) -> SourceResult {
+fn run_isolated(task: &Task, w: &Work) -> SourceResult {
     if cancelled() {
         return SourceResult::default();
     }
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_task(task, sources, trees, opts, state)
-    }))
-    .unwrap_or_else(|p| SourceResult::panicked(sources[task.source()].path(), p))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_task(task, w)))
+        .unwrap_or_else(|p| SourceResult::panicked(w.sources[task.source()].path(), p))
 }
 
-fn run_task(
-    task: &Task,
-    sources: &[Source],
-    trees: &[Option<extension::Discovery>],
-    opts: &Options,
-    state: &std::sync::Mutex<State>,
-) -> SourceResult {
+/// What every task reads: the sources, their trees, the options, and the
+/// state `--append` carries.
+struct Work<'a> {
+    sources: &'a [Source],
+    trees: &'a [Option<extension::Discovery>],
+    opts: &'a Options,
+    state: std::sync::Mutex<State>,
+}
+
+fn run_task(task: &Task, w: &Work) -> SourceResult {
+    let Work {
+        sources,
+        trees,
+        opts,
+        state,
+    } = w;
     let source = &sources[task.source()];
     let label = source.path().display().to_string();
     let mut r = SourceResult::default();
@@ -702,7 +708,8 @@ fn analyse_loose(
     state: &mut State,
 ) -> UnitResult {
     let paths: Vec<&PathBuf> = found.loose_sql.iter().chain(&found.wasm).collect();
-    let one = |p: &PathBuf, state: &mut State| {
+    let one = |p: &&PathBuf, state: &mut State| {
+        let p: &PathBuf = p;
         let links: Vec<String> = found
             .links
             .get(p)
@@ -720,19 +727,7 @@ fn analyse_loose(
             }
         }
     };
-    let files: Vec<FileResult> = if opts.config.append {
-        paths.iter().map(|p| one(p, state)).collect()
-    } else {
-        paths
-            .par_iter()
-            .map(|p| {
-                one(
-                    p,
-                    &mut State::new(opts.config.trusted_schema.iter().cloned()),
-                )
-            })
-            .collect()
-    };
+    let files = each_file(&paths, opts, state, one);
     let name = match package.as_ref().and_then(|p| p.name.clone()) {
         Some(n) => format!("{n} (unpackaged)"),
         None => "(unpackaged)".to_string(),
@@ -789,27 +784,37 @@ fn analyse_files(
         }
         Err(e) => Err(e),
     };
-    let results: Vec<Result<FileResult, String>> = if opts.config.append {
-        sources.iter().map(|s| one(s, state)).collect()
-    } else {
-        sources
-            .par_iter()
-            .map(|s| {
-                one(
-                    s,
-                    &mut State::new(opts.config.trusted_schema.iter().cloned()),
-                )
-            })
-            .collect()
-    };
     let mut files = Vec::new();
-    for r in results {
+    for r in each_file(sources, opts, state, one) {
         match r {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
         }
     }
     files
+}
+
+/// `f` over a group's files: in order with `state` under `--append`, else
+/// in parallel, each from a fresh state.
+fn each_file<T: Sync, R: Send>(
+    items: &[T],
+    opts: &Options,
+    state: &mut State,
+    f: impl Fn(&T, &mut State) -> R + Sync,
+) -> Vec<R> {
+    if opts.config.append {
+        items.iter().map(|i| f(i, state)).collect()
+    } else {
+        items
+            .par_iter()
+            .map(|i| {
+                f(
+                    i,
+                    &mut State::new(opts.config.trusted_schema.iter().cloned()),
+                )
+            })
+            .collect()
+    }
 }
 
 /// Analyse one file's bytes (a Wasm module for its imports, anything else
@@ -851,31 +856,27 @@ pub fn is_shared_library(p: &Path) -> bool {
         || name.ends_with(".dll")
 }
 
+/// An EG005 finding at the start of a file.
 fn diagnostic(file: &SourceFile, message: &str) -> Finding {
-    Finding {
-        code: rules::EG005.code,
-        severity: Severity::Error,
-        title: rules::EG005.title,
-        message: message.to_string(),
-        path: file.path.clone(),
-        line: 1,
-        column: 1,
-        end_line: 1,
-        end_column: 1,
-        object: None,
-        span: Span::new(0, 0),
-        pgspot_context: None,
-    }
+    at_file_start(&rules::EG005, &file.path, message.to_string())
 }
 
 /// The EG003 finding for a panic caught while analysing `what` (a file, an extension).
 pub fn internal_error(path: &str, what: &str, payload: Box<dyn std::any::Any + Send>) -> Finding {
     let msg = panic_message(payload.as_ref());
+    at_file_start(
+        &rules::EG003,
+        path,
+        format!("internal error while analysing {what}: {msg}"),
+    )
+}
+
+fn at_file_start(rule: &rules::Rule, path: &str, message: String) -> Finding {
     Finding {
-        code: rules::EG003.code,
-        severity: Severity::Error,
-        title: rules::EG003.title,
-        message: format!("internal error while analysing {what}: {msg}"),
+        code: rule.code,
+        severity: rule.severity,
+        title: rule.title,
+        message,
         path: path.to_string(),
         line: 1,
         column: 1,

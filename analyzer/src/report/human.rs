@@ -90,6 +90,8 @@ struct SnippetFile<'a> {
     /// Byte offset of each line in `text`.
     starts: Vec<usize>,
     first_line: usize,
+    /// The snippet's `column_offset`.
+    shift: usize,
 }
 
 impl<'a> SnippetFile<'a> {
@@ -111,6 +113,7 @@ impl<'a> SnippetFile<'a> {
             text,
             starts,
             first_line: f.snippet.start_line.max(1),
+            shift: f.snippet.column_offset,
         }
     }
 
@@ -125,10 +128,15 @@ impl<'a> SnippetFile<'a> {
         };
         let end = self.starts.get(i + 1).map_or(self.text.len(), |&e| e - 1);
         let line_text = &self.text[start..end];
+        // with a shift, character 0 is the `…` standing for `shift` characters
+        let index = match self.shift {
+            0 => column.saturating_sub(1),
+            s => (column.saturating_sub(1) + 1).saturating_sub(s),
+        };
         start
             + line_text
                 .char_indices()
-                .nth(column.saturating_sub(1))
+                .nth(index)
                 .map_or(line_text.len(), |(b, _)| b)
     }
 
@@ -165,6 +173,22 @@ impl<'a> Files<'a> for SnippetFile<'_> {
 
     fn line_number(&'a self, _: (), line_index: usize) -> Result<usize, Error> {
         Ok(self.first_line + line_index)
+    }
+
+    fn column_number(
+        &'a self,
+        id: (),
+        line_index: usize,
+        byte_index: usize,
+    ) -> Result<usize, Error> {
+        let range = self.line_range(id, line_index)?;
+        let k = self.text[range.start..byte_index.clamp(range.start, range.end)]
+            .chars()
+            .count();
+        Ok(match self.shift {
+            0 => k + 1,
+            s => k + s,
+        })
     }
 
     fn line_range(&'a self, _: (), line_index: usize) -> Result<Range<usize>, Error> {
