@@ -450,6 +450,11 @@ fn database_dev_json_packages_are_analysed_with_spans_in_the_json_strings() {
 /// and one that is a hard link, a library, and a file outside PostgreSQL's
 /// directories. Returns its path.
 fn rpmbuild(s: &Scratch, name: &str, payload: &str) -> std::path::PathBuf {
+    rpmbuild_with(s, name, payload, true)
+}
+
+/// [`rpmbuild`], with or without the file outside PostgreSQL's directories.
+fn rpmbuild_with(s: &Scratch, name: &str, payload: &str, foreign: bool) -> std::path::PathBuf {
     let top = s.path(&format!("rpm-{name}"));
     let src = top.join("SOURCES");
     std::fs::create_dir_all(&src).unwrap();
@@ -475,12 +480,22 @@ cp %{{_sourcedir}}/pair.control %{{_sourcedir}}/pair--1.0.sql $e/
 ln -s pair--1.0.sql $e/pair--0.9--1.0.sql
 ln $e/pair--1.0.sql $e/pair--0.8--0.9.sql
 cp %{{_sourcedir}}/pair.so %{{buildroot}}/usr/pgsql-15/lib/
-echo 'SELECT f(1);' > %{{buildroot}}/usr/bin/not-postgres.sql
+{}
 %files
 /usr/pgsql-15/share/extension/*
 /usr/pgsql-15/lib/pair.so
-/usr/bin/not-postgres.sql
-"
+{}
+",
+        if foreign {
+            "echo 'SELECT f(1);' > %{buildroot}/usr/bin/not-postgres.sql"
+        } else {
+            ""
+        },
+        if foreign {
+            "/usr/bin/not-postgres.sql"
+        } else {
+            ""
+        }
     );
     std::fs::write(top.join("pair.spec"), spec).unwrap();
     let out = Command::new("rpmbuild")
@@ -902,4 +917,134 @@ fn hostile_images_are_rejected() {
     assert!(err.contains(": SHA-256 is "), "{err}");
     assert!(err.contains(", the manifest says sha256:"), "{err}");
     assert!(!s.path("etc").exists());
+}
+
+/// What a scan reports, independent of where the files were: per unit its
+/// name, kind, version, files and findings (code, message, line, column),
+/// paths relative to the package (`pkgs/x.rpm!/usr/...` and
+/// `trees/x.rpm/usr/...` are both `x.rpm/usr/...`), sorted.
+fn records(o: &Output) -> Vec<String> {
+    let rel = |p: &str| {
+        p.trim_start_matches("pkgs/")
+            .trim_start_matches("trees/")
+            .replace("!/", "/")
+    };
+    let mut out = Vec::new();
+    for u in units(o) {
+        let head = format!("{} {} {}", u["name"], u["kind"], u["version"]);
+        for f in u["files"].as_array().unwrap() {
+            out.push(format!("{head} file {}", rel(f["path"].as_str().unwrap())));
+            for x in f["findings"].as_array().unwrap() {
+                out.push(format!(
+                    "{head} {} {}:{}:{} {}",
+                    x["code"],
+                    rel(x["path"].as_str().unwrap()),
+                    x["line"],
+                    x["column"],
+                    x["message"]
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn one_package_of_each_format_gives_the_records_of_its_unpacked_tree() {
+    let s = Scratch::new();
+    let pkgs = s.path("pkgs");
+    let trees = s.path("trees");
+    std::fs::create_dir_all(&pkgs).unwrap();
+    std::fs::create_dir_all(&trees).unwrap();
+    let put = |root: &Path, rel: &str, data: &[u8]| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    };
+    // .trunk (without a file outside pgsql/share, which it does not search)
+    let trunk = trunk_files(|f| f.retain(|(n, _)| n != "pgsql/doc/example.sql"));
+    // digests would list the removed file: rebuilt
+    let digests: String = trunk
+        .iter()
+        .filter(|(n, _)| n != "digests")
+        .map(|(n, d)| format!("{}  {n}\n", sha256_hex(d)))
+        .collect();
+    let trunk: Vec<(String, Vec<u8>)> = trunk
+        .into_iter()
+        .map(|(n, d)| {
+            if n == "digests" {
+                (n, digests.clone().into_bytes())
+            } else {
+                (n, d)
+            }
+        })
+        .collect();
+    make_zip(&pkgs.join("pair.trunk"), &trunk);
+    for (n, d) in &trunk {
+        put(&trees.join("pair.trunk"), n, d);
+    }
+    // .rpm
+    let rpm = rpmbuild_with(&s, "pair15", "w2.xzdio", false);
+    std::fs::rename(rpm, pkgs.join("pair15.rpm")).unwrap();
+    let ext = trees.join("pair15.rpm/usr/pgsql-15/share/extension");
+    put(&ext, "pair.control", CONTROL.as_bytes());
+    put(&ext, "pair--1.0.sql", INSTALL.as_bytes());
+    std::os::unix::fs::symlink("pair--1.0.sql", ext.join("pair--0.9--1.0.sql")).unwrap();
+    std::fs::hard_link(ext.join("pair--1.0.sql"), ext.join("pair--0.8--0.9.sql")).unwrap();
+    put(
+        &trees.join("pair15.rpm/usr/pgsql-15/lib"),
+        "pair.so",
+        b"not really ELF",
+    );
+    // docker save tar and OCI layout of the same two images; their trees
+    // are the images' files after the whiteouts
+    let images = [
+        ("registry.example/pg:15", pair_image_layers()),
+        ("registry.example/vec:1.0", vec_image_layers()),
+    ];
+    docker_save(&pkgs.join("images.tar"), &images);
+    std::fs::create_dir(pkgs.join("layout")).unwrap();
+    oci_layout(&pkgs.join("layout"), &images);
+    for name in ["images.tar", "layout"] {
+        let img1 = trees.join(name).join("image-1");
+        let e = img1.join(EXT);
+        put(&e, "pair.control", CONTROL.as_bytes());
+        put(&e, "pair--1.0.sql", INSTALL.as_bytes());
+        std::os::unix::fs::symlink("pair--1.0.sql", e.join("pair--0.9--1.0.sql")).unwrap();
+        put(&e, "old/new.control", CONTROL.as_bytes());
+        put(&e, "old/new--1.0.sql", INSTALL.as_bytes());
+        put(&img1, "usr/lib/postgresql/15/lib/pair.so", b"ELF");
+        let img2 = trees.join(name).join("image-2");
+        put(&img2, "share/extension/vec.control", CONTROL.as_bytes());
+        put(&img2, "share/extension/vec--1.0.sql", INSTALL.as_bytes());
+        put(&img2, "lib/vec.so", b"ELF");
+    }
+    // pg_tle: a SQL file and a JSON package are their own unpacked form
+    for root in [&pkgs, &trees] {
+        put(root, "tle.sql", tle_file().as_bytes());
+        put(
+            root,
+            "dd.json",
+            br#"{"package_name":"dd","package_versions":[{"version":"1.0","sql":"CREATE FUNCTION dd_f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT abs(1)';"}]}"#,
+        );
+    }
+    let packed = s.scan(&["--format", "jsonl", "pkgs"]);
+    assert_eq!(packed.status.code(), Some(1), "{}", stderr(&packed));
+    assert_eq!(stderr(&packed), "");
+    let unpacked = s.scan(&["--format", "jsonl", "trees"]);
+    assert_eq!(unpacked.status.code(), Some(1), "{}", stderr(&unpacked));
+    let (a, b) = (records(&packed), records(&unpacked));
+    // every format is there
+    for name in [
+        "pair.trunk/",
+        "pair15.rpm/",
+        "images.tar/image-2/",
+        "layout/image-1/",
+        "tle.sql",
+        "dd.json",
+    ] {
+        assert!(a.iter().any(|r| r.contains(name)), "{name} missing: {a:#?}");
+    }
+    assert_eq!(a, b);
 }
