@@ -74,6 +74,8 @@ pub enum Mode {
     /// Packages (`extguard scan`): directories are searched for archives
     /// too; named files must be archives, SQL files or Wasm modules.
     Scan,
+    /// Two versions of packages (`extguard diff`), each read as [`Mode::Scan`] reads it.
+    Diff,
 }
 
 /// How to run.

@@ -205,6 +205,30 @@ declare_rule! {
     pub static EG010 = { code: "EG010", name: "package-digest-mismatch", title: "File does not match the package's digests", severity: Error };
 }
 
+declare_rule! {
+    /// ## What it flags
+    /// Reported by `extguard diff OLD NEW` only: what the new version of an
+    /// extension changes for security. A warning for a SECURITY DEFINER
+    /// function, C or internal function, library, GRANT/REVOKE or event
+    /// trigger that is new or whose definition changed, and for a control
+    /// file whose `trusted`, `superuser` or `schema` changed (info when
+    /// `trusted` or `superuser` became false); info for what the new version
+    /// removed and for a finding of the old version it no longer has.
+    /// Findings the new version adds keep their own codes.
+    ///
+    /// ## Why it matters
+    /// An upgrade is reviewed as a difference: these are the changes a
+    /// reviewer must read, whatever the rest of the diff.
+    ///
+    /// ## Example
+    /// Version 1.1 adds `CREATE FUNCTION f() ... SECURITY DEFINER` and
+    /// sets `trusted = true`.
+    ///
+    /// ## Fix
+    /// Review each change; none is wrong in itself.
+    pub static EG011 = { code: "EG011", name: "security-change", title: "Security-relevant change between versions", severity: Warning };
+}
+
 /// EG009 for a whole file: every `@extschema:NAME@` placeholder when the
 /// version analysed for is older than 16.
 pub fn check_version_syntax(cx: &mut crate::analysis::Cx) {
