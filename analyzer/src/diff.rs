@@ -383,9 +383,8 @@ pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
                 f.finding.code, f.finding.message
             );
             let files = &mut per_unit.entry(k.0.clone()).or_default().1;
-            match old_files.get(f.finding.path.as_str()) {
-                Some(file) => slot(files, file).push(g),
-                None => {}
+            if let Some(file) = old_files.get(f.finding.path.as_str()) {
+                slot(files, file).push(g);
             }
         }
     }

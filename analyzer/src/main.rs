@@ -41,7 +41,7 @@ enum Command {
     },
     /// Print a rule's documentation.
     Explain { code: String },
-    /// Scan an extension registry: directories, PGXN .zip, Trunk .tar.gz and .deb files.
+    /// Scan an extension registry: directories, PGXN .zip and .trunk, Trunk .tar.gz, .deb, .rpm, container images (.tar, OCI layouts), pg_tle packages.
     Scan(ScanArgs),
     /// What a new version of an extension changes for security: findings new and gone
     /// (by fingerprint), SECURITY DEFINER and C functions, libraries, grants, event triggers,
@@ -64,7 +64,7 @@ enum Command {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Directory trees, archives (.zip, .tar.gz/.tgz, .deb, .trunk; archives inside directories are scanned too) and SQL files.
+    /// Directory trees, packages (.zip, .tar.gz/.tgz, .deb, .trunk, .rpm, .tar, OCI layout directories, pg_tle .json; those inside directories are scanned too) and SQL files.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     #[command(flatten)]

@@ -693,7 +693,10 @@ fn missing_and_unknown_inputs_are_errors_and_the_scan_goes_on() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("nope.zip: no such file"), "{err}");
-    assert!(err.contains("notes.txt: not a directory, .zip"), "{err}");
+    assert!(
+        err.contains("notes.txt: not a directory, package (.zip"),
+        "{err}"
+    );
     assert!(err.contains("gone: no such file or directory"), "{err}");
     assert_eq!(units(&o)[0]["name"], "ok");
 }

@@ -89,7 +89,7 @@ pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<Strin
             out.push(Source::File(p.clone()));
         } else if p.exists() {
             errors.push(format!(
-                "{}: not a directory, .zip, .tar.gz, .tgz, .deb or .trunk archive, SQL file or Wasm module",
+                "{}: not a directory, package (.zip, .tar.gz, .tgz, .deb, .trunk, .rpm, .tar, .json), SQL file or Wasm module",
                 p.display()
             ));
         } else {

@@ -1,9 +1,10 @@
 //! The one driver of `check` and `scan`: command-line paths in, an
 //! [`Outcome`] out, which every [`crate::report`] format reads.
 //!
-//! Paths (SQL files, stdin, directory trees, PGXN `.zip`, Trunk `.tar.gz`,
-//! Debian `.deb`, and with [`Mode::Scan`] archives found inside
-//! directories) become [`inputs::Source`]s. Each source is read (archives
+//! Paths (SQL files, stdin, directory trees, packages: PGXN `.zip` and
+//! `.trunk`, Trunk `.tar.gz`, Debian `.deb`, `.rpm`, container images,
+//! pg_tle JSON; with [`Mode::Scan`] those found inside directories too)
+//! become [`inputs::Source`]s. Each source is read (archives
 //! are [`archive::unpack`]ed safely into a temporary directory that lives
 //! only while that source is analysed), split into units (one per
 //! extension, with its install chain and every update script, plus one
