@@ -460,6 +460,15 @@ pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
             slot(files, &r).extend(r.findings);
         }
     }
+    // --select, --ignore and --min-severity apply to EG011 too
+    for (_, files) in per_unit.values_mut() {
+        for f in files.iter_mut() {
+            f.findings.retain(|x| {
+                opts.config.enabled(x.finding.code)
+                    && x.finding.severity >= opts.config.min_severity
+            });
+        }
+    }
     let label = format!("{} -> {}", old.display(), new.display());
     for (name, (version, files)) in per_unit {
         if files.iter().all(|f| f.findings.is_empty()) {

@@ -534,7 +534,8 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
     let mut scan_root = unpacked.root().to_path_buf();
     let package = if let Some(dir) = trunk::package_dir(unpacked.root()) {
         // a PGXN binary package: files checked against digests, extensions under pgsql/share
-        let (file, findings) = trunk::verify(&dir);
+        let (file, mut findings) = trunk::verify(&dir);
+        findings.retain(|f| opts.config.enabled(f.code) && f.severity >= opts.config.min_severity);
         let package = trunk::read_package(&dir)
             .map_err(|e| r.errors.push(format!("{label}: {e}")))
             .ok();
