@@ -439,22 +439,14 @@ pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
         for (inv, item, severity, message) in changes {
             let file = &inv.files[item.at.0];
             let span = item.at.1;
-            let (line, column) = file.line_col(span.start);
-            let (end_line, end_column) = file.line_col(span.end);
-            let f = Finding {
-                code: rules::EG011.code,
-                severity,
-                title: rules::EG011.title,
-                message,
-                path: file.path.clone(),
-                line,
-                column,
-                end_line,
-                end_column,
-                object: Some(item.object.clone()),
+            let mut f = Finding::at(
+                file,
+                &rules::EG011,
                 span,
-                pgspot_context: None,
-            };
+                message,
+                Some(item.object.clone()),
+            );
+            f.severity = severity;
             let r = file_result(file, vec![f], &[], &inv.display);
             let files = &mut per_unit.entry(name.clone()).or_default().1;
             slot(files, &r).extend(r.findings);

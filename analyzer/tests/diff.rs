@@ -4,22 +4,13 @@
 //! local installation).
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 mod cli_support;
 use cli_support::{make_zip, sarif_validator, stderr, stdout, Scratch};
 
 fn diff(s: &Scratch, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_extguard"))
-        .arg("diff")
-        .args(args)
-        .current_dir(s.dir.path())
-        .env("TMPDIR", s.tmp())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    s.assert_no_temp_left();
-    out
+    s.extguard("diff", args)
 }
 
 /// (code, severity, message, path, line) of every finding of `--format json`.

@@ -4,7 +4,7 @@
 //! here (RPMs with the real `rpmbuild`); every run gets its own TMPDIR,
 //! checked empty afterwards.
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
@@ -24,16 +24,7 @@ CREATE FUNCTION @extschema@.pair_f(x int) RETURNS int
 
 impl Scratch {
     fn scan(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_extguard"))
-            .arg("scan")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("TMPDIR", self.tmp())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        self.assert_no_temp_left();
-        out
+        self.extguard("scan", args)
     }
 }
 

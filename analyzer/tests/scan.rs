@@ -73,20 +73,8 @@ fn make_deb(path: &Path, data_name: &str, data: &[u8]) {
 }
 
 impl Scratch {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_extguard"));
-        c.arg("scan")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("TMPDIR", self.tmp())
-            .stdin(Stdio::null());
-        c
-    }
-    /// Run a scan and check that it left no temporary directory behind.
     fn scan(&self, args: &[&str]) -> Output {
-        let out = self.command(args).output().unwrap();
-        self.assert_no_temp_left();
-        out
+        self.extguard("scan", args)
     }
 }
 
@@ -948,7 +936,7 @@ fn ctrl_c_and_sigterm_remove_temporary_directories() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     for signal in ["-INT", "-TERM"] {
         let child = s
-            .command(&args)
+            .command("scan", &args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

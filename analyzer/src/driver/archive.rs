@@ -480,13 +480,7 @@ fn unpack_zip(file: File, out: &mut Writer) -> Result<(), String> {
         if entry.is_dir() {
             out.dir(&rel)?;
         } else if entry.is_symlink() {
-            let mut target = Vec::new();
-            (&mut entry)
-                .take(4096)
-                .read_to_end(&mut target)
-                .map_err(|e| format!("entry '{name}': {e}"))?;
-            let target = PathBuf::from(String::from_utf8_lossy(&target).into_owned());
-            out.link(&rel, &target, true)?;
+            out.link(&rel, &link_target(&mut entry, &name)?, true)?;
         } else {
             // The declared size is only a hint (the writer counts real bytes),
             // but it lets an obvious bomb fail before any decompression.
@@ -501,6 +495,16 @@ fn unpack_zip(file: File, out: &mut Writer) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The target of a symbolic link stored as the entry's data (zip, cpio).
+fn link_target(entry: &mut dyn Read, name: &str) -> Result<PathBuf, String> {
+    let mut target = Vec::new();
+    entry
+        .take(4096)
+        .read_to_end(&mut target)
+        .map_err(|e| format!("entry '{name}': {e}"))?;
+    Ok(PathBuf::from(String::from_utf8_lossy(&target).into_owned()))
 }
 
 /// Unpack a tar stream, keeping the entries whose (safe) path `keep` accepts.
@@ -691,15 +695,7 @@ fn unpack_cpio<R: Read>(
         match (rel, mode & S_IFMT) {
             (Some(rel), _) if !keep(&rel) => {}
             (Some(rel), S_IFDIR) => out.dir(&rel)?,
-            (Some(rel), S_IFLNK) => {
-                let mut target = Vec::new();
-                (&mut entry)
-                    .take(4096)
-                    .read_to_end(&mut target)
-                    .map_err(|e| format!("entry '{name}': {e}"))?;
-                let target = PathBuf::from(String::from_utf8_lossy(&target).into_owned());
-                out.link(&rel, &target, true)?;
-            }
+            (Some(rel), S_IFLNK) => out.link(&rel, &link_target(&mut entry, &name)?, true)?,
             (Some(rel), S_IFREG) if size == 0 && nlink > 1 => {
                 pending.entry(key).or_default().push(rel);
             }

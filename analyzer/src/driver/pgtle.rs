@@ -42,6 +42,20 @@ pub struct TlePackage {
     pub scripts: Vec<TleScript>,
 }
 
+impl TlePackage {
+    fn new(name: String, at: Span) -> TlePackage {
+        TlePackage {
+            name,
+            at,
+            description: None,
+            default_version: None,
+            requires: Vec::new(),
+            schema: None,
+            scripts: Vec::new(),
+        }
+    }
+}
+
 /// A quick test before lexing: could `text` hold pg_tle calls?
 pub fn may_hold_packages(text: &str) -> bool {
     memmem_ci(text.as_bytes(), b"pgtle")
@@ -117,15 +131,7 @@ pub fn find_packages(text: &str) -> Vec<TlePackage> {
         };
         let pkg = by_name.entry(name.clone()).or_insert_with(|| {
             order.push(name.clone());
-            TlePackage {
-                name: name.clone(),
-                at,
-                description: None,
-                default_version: None,
-                requires: Vec::new(),
-                schema: None,
-                scripts: Vec::new(),
-            }
+            TlePackage::new(name.clone(), at)
         });
         let text_at = |k: usize| args.get(k).and_then(Arg::text).map(str::to_string);
         let sql_at = |k: usize| match args.get(k) {
@@ -649,15 +655,7 @@ pub fn find_json_packages(text: &str) -> Result<Vec<TlePackage>, String> {
         let at = Span::new(sql.map[0].saturating_sub(1), sql.map[0]);
         let pkg = by_name.entry(name.clone()).or_insert_with(|| {
             order.push(name.clone());
-            TlePackage {
-                name: name.clone(),
-                at,
-                description: None,
-                default_version: None,
-                requires: Vec::new(),
-                schema: None,
-                scripts: Vec::new(),
-            }
+            TlePackage::new(name.clone(), at)
         });
         if let Some(v) = o
             .text(&["default_version"])

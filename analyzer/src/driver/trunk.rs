@@ -186,22 +186,7 @@ pub fn verify(dir: &Path) -> (SourceFile, Vec<Finding>) {
 }
 
 fn finding(file: &SourceFile, span: Span, message: String) -> Finding {
-    let (line, column) = file.line_col(span.start);
-    let (end_line, end_column) = file.line_col(span.end);
-    Finding {
-        code: rules::EG010.code,
-        severity: rules::EG010.severity,
-        title: rules::EG010.title,
-        message,
-        path: file.path.clone(),
-        line,
-        column,
-        end_line,
-        end_column,
-        object: None,
-        span,
-        pgspot_context: None,
-    }
+    Finding::at(file, &rules::EG010, span, message, None)
 }
 
 #[cfg(test)]

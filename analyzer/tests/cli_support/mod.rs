@@ -30,6 +30,25 @@ impl Scratch {
         self.path("tmp")
     }
 
+    /// `extguard SUBCOMMAND ARGS` run in the scratch directory with its own
+    /// TMPDIR and no stdin.
+    pub fn command(&self, subcommand: &str, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_extguard"));
+        c.arg(subcommand)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TMPDIR", self.tmp())
+            .stdin(std::process::Stdio::null());
+        c
+    }
+
+    /// Run [`Scratch::command`] and check that it left no temporary directory behind.
+    pub fn extguard(&self, subcommand: &str, args: &[&str]) -> Output {
+        let out = self.command(subcommand, args).output().unwrap();
+        self.assert_no_temp_left();
+        out
+    }
+
     /// Fail if a run left anything in the scanner's TMPDIR.
     pub fn assert_no_temp_left(&self) {
         let left: Vec<_> = std::fs::read_dir(self.tmp()).unwrap().flatten().collect();
