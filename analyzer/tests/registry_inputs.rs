@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 mod cli_support;
 use std::path::Path;
 
-use cli_support::{files_as_entries, gzip, make_zip, stderr, stdout, tar_bytes, Entry, Scratch};
+use cli_support::{files_as_entries, gzip, make_zip, stderr, tar_bytes, units, Entry, Scratch};
 
 const CONTROL: &str = "default_version = '1.0'\nrelocatable = true\n";
 /// SECURITY DEFINER without search_path (PS003, on line 3).
@@ -21,19 +21,6 @@ CREATE FUNCTION @extschema@.pair_f(x int) RETURNS int
   LANGUAGE sql SECURITY DEFINER
   AS 'SELECT abs(x)';
 ";
-
-impl Scratch {
-    fn scan(&self, args: &[&str]) -> Output {
-        self.extguard("scan", args)
-    }
-}
-
-fn units(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 fn findings(unit: &serde_json::Value) -> Vec<&serde_json::Value> {
     unit["files"]

@@ -8,12 +8,12 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 mod cli_support;
 use cli_support::{
-    files_as_entries, gzip, make_zip, stderr, stdout, tar_bytes, write_tree, xz, zstd, Entry,
-    Scratch,
+    files_as_entries, gzip, make_zip, stderr, stdout, tar_bytes, units, write_tree, xz, zstd,
+    Entry, Scratch,
 };
 
 /// An install script with findings (SECURITY DEFINER without search_path,
@@ -70,20 +70,6 @@ fn make_deb(path: &Path, data_name: &str, data: &[u8]) {
         )
         .unwrap();
     }
-}
-
-impl Scratch {
-    fn scan(&self, args: &[&str]) -> Output {
-        self.extguard("scan", args)
-    }
-}
-
-/// Parse `--format jsonl` output.
-fn units(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn codes(unit: &serde_json::Value) -> Vec<String> {

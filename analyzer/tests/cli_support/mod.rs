@@ -49,11 +49,24 @@ impl Scratch {
         out
     }
 
+    /// `extguard scan ARGS` (see [`Scratch::extguard`]).
+    pub fn scan(&self, args: &[&str]) -> Output {
+        self.extguard("scan", args)
+    }
+
     /// Fail if a run left anything in the scanner's TMPDIR.
     pub fn assert_no_temp_left(&self) {
         let left: Vec<_> = std::fs::read_dir(self.tmp()).unwrap().flatten().collect();
         assert!(left.is_empty(), "temporary files left behind: {left:?}");
     }
+}
+
+/// The units of `--format jsonl` output.
+pub fn units(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 pub fn stdout(o: &Output) -> String {
