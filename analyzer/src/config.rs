@@ -37,7 +37,7 @@ pub struct Config {
     pub plpgsql: bool,
     /// Lowest severity reported.
     pub min_severity: Severity,
-    /// Output format (`human`, `json`, `pgspot`).
+    /// Output format (any of `--format`'s).
     pub format: Option<String>,
     /// PostgreSQL major version the SQL is for (15 to 18): its catalog and
     /// version-specific semantics. None: the newest.

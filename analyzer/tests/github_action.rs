@@ -508,6 +508,31 @@ fn the_composite_action_runs_lints_writes_github_ready_sarif_and_fails_right() {
         .collect();
     assert_eq!(ids, ["PS010"]);
 
+    // more findings than GitHub takes in a run: the log keeps 25,000 (the
+    // most severe), says so, and still validates
+    let big = d.path().join("big");
+    let mut sql = String::from("COPY s.t TO PROGRAM 'x';\n");
+    for i in 0..25_100 {
+        sql.push_str(&format!("SELECT f{i}();\n"));
+    }
+    write(&big, "many.sql", &sql);
+    let r = run_action(&action, &big, &[]);
+    assert!(!r.success);
+    assert!(
+        r.log.contains("SARIF: 101 result(s) left out"),
+        "{}",
+        &r.log[..2000.min(r.log.len())]
+    );
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(big.join("extguard.sarif")).unwrap())
+            .unwrap();
+    assert!(cli_support::sarif_validator().is_valid(&sarif));
+    assert_eq!(github_problems(&sarif), Vec::<String>::new());
+    let run0 = &sarif["runs"][0];
+    assert_eq!(run0["results"].as_array().unwrap().len(), 25_000);
+    assert_eq!(run0["properties"]["resultsLeftOut"], 101);
+    assert_eq!(run0["results"][0]["ruleId"], "EG101");
+
     // a clean tree passes, and its empty log is still uploaded
     let clean = d.path().join("clean");
     write(&clean, "ok.sql", "SELECT pg_catalog.now();\n");
