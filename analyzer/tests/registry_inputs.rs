@@ -581,6 +581,19 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
     }
     evil.extend(gzip(&cpio));
     std::fs::write(s.path("traversal.rpm"), &evil).unwrap();
+    // the payload replaced by a well-formed one: only its digest tells
+    let mut swapped = bytes[..payload_at].to_vec();
+    let mut cpio = Vec::new();
+    {
+        let mut w = cpio::newc::Builder::new("./usr/pgsql-15/share/extension/x.sql")
+            .mode(0o100644)
+            .write(&mut cpio, 6);
+        std::io::Write::write_all(&mut w, b"SELECT").unwrap();
+        w.finish().unwrap();
+        cpio::newc::trailer(&mut cpio).unwrap();
+    }
+    swapped.extend(gzip(&cpio));
+    std::fs::write(s.path("swapped.rpm"), &swapped).unwrap();
     std::fs::write(s.path("foreign.rpm"), b"PK\x03\x04 a zip, named .rpm").unwrap();
     let o = s.scan(&[
         "--format",
@@ -589,6 +602,7 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
         "cut-payload.rpm",
         "huge-header.rpm",
         "traversal.rpm",
+        "swapped.rpm",
         "foreign.rpm",
         "pair15.rpm",
     ]);
@@ -598,6 +612,7 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
         ("cut-payload.rpm", "cpio payload"),
         ("huge-header.rpm", "more than rpm accepts"),
         ("traversal.rpm", "'..' component (path traversal)"),
+        ("swapped.rpm", ", the header says "),
         ("foreign.rpm", "not an RPM"),
     ] {
         let line = err

@@ -647,9 +647,26 @@ fn unpack_rpm(mut file: File, out: &mut Writer) -> Result<(), String> {
         version,
         ..super::Package::default()
     });
-    let head = reader.fill_buf().map_err(|e| e.to_string())?.to_vec();
-    let payload = decompress(&head, reader)?;
-    unpack_cpio(payload, out, is_postgres_path)
+    // SHA-256 of the compressed payload, which rpm 4.14 and later record
+    let want = meta
+        .header
+        .get_entry_data_as_string_array(rpm::IndexTag::RPMTAG_PAYLOADSHA256)
+        .ok()
+        .and_then(|v| v.first().map(|h| h.to_ascii_lowercase()));
+    let mut hashing = super::oci::Hashing::new(reader);
+    {
+        let mut peek = std::io::BufReader::new(&mut hashing);
+        let head = peek.fill_buf().map_err(|e| e.to_string())?.to_vec();
+        let payload = decompress(&head, peek)?;
+        unpack_cpio(payload, out, is_postgres_path)?;
+    }
+    let got = hashing.finish().map_err(|e| e.to_string())?;
+    match want {
+        Some(want) if want != got => Err(format!(
+            "payload SHA-256 is {got}, the header says {want} (altered after it was built)"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A newc (`070701`/`070702`) cpio stream, keeping the entries whose

@@ -247,9 +247,29 @@ pub fn keep(rel: &Path) -> bool {
 }
 
 /// A reader that hashes what passes through it.
-struct Hashing<R> {
+pub(super) struct Hashing<R> {
     inner: R,
     hash: Sha256,
+}
+
+impl<R: Read> Hashing<R> {
+    pub(super) fn new(inner: R) -> Hashing<R> {
+        Hashing {
+            inner,
+            hash: Sha256::new(),
+        }
+    }
+
+    /// Read what is left, and the SHA-256 of everything read, in hex.
+    pub(super) fn finish(mut self) -> std::io::Result<String> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        Ok(self
+            .hash
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect())
+    }
 }
 
 impl<R: Read> Read for Hashing<R> {
@@ -318,10 +338,7 @@ fn apply_layer(
     out: &mut Writer,
     read: &std::rc::Rc<std::cell::RefCell<Budget>>,
 ) -> Result<(), String> {
-    let mut hashing = Hashing {
-        inner: BufReader::new(blobs.open(&layer.name)?),
-        hash: Sha256::new(),
-    };
+    let mut hashing = Hashing::new(BufReader::new(blobs.open(&layer.name)?));
     {
         let mut peek = BufReader::new(&mut hashing);
         let head = peek.fill_buf().map_err(|e| e.to_string())?.to_vec();
@@ -411,14 +428,8 @@ fn apply_layer(
         }
     }
     // the digest covers the whole blob, padding included
-    std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| e.to_string())?;
+    let got = hashing.finish().map_err(|e| e.to_string())?;
     if let Some(want) = &layer.digest {
-        let got: String = hashing
-            .hash
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         if want.strip_prefix("sha256:").is_some_and(|w| w != got) {
             return Err(format!("SHA-256 is {got}, the manifest says {want}"));
         }
