@@ -392,6 +392,11 @@ fn database_dev_json_packages_are_analysed_with_spans_in_the_json_strings() {
         assert!((4..=8).contains(&line), "{f}");
     }
 
+    // check reads a JSON package named on its command line the same way
+    let o = s.extguard("check", &["--format", "jsonl", "dd/acme-dd.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(codes(&units(&o)[0]), codes(&u[0]));
+
     // hostile and broken JSON: an input error, the scan goes on
     std::fs::write(
         s.path("deep.json"),

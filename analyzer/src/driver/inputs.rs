@@ -82,7 +82,10 @@ pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<Strin
             } else {
                 errors.push(format!("{}: no such file", p.display()));
             }
-        } else if !check && p.extension().is_some_and(|e| e == "json") && p.is_file() {
+        } else if p.extension().is_some_and(|e| e == "json")
+            && p.is_file()
+            && (!check || is_json_package(p))
+        {
             out.push(Source::TleJson(p.clone()));
         } else if check || (p.exists() && is_sql_or_wasm(p)) {
             // check: any file is SQL; unreadable ones are reported when read
