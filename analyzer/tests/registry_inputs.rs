@@ -1046,3 +1046,63 @@ fn one_package_of_each_format_gives_the_records_of_its_unpacked_tree() {
     }
     assert_eq!(a, b);
 }
+
+/// Run a tool the test set-up installs (`make setup-test`).
+fn tool(dir: &Path, program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (make setup-test installs it)"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_oci_layout_made_by_umoci_with_its_own_whiteouts() {
+    let s = Scratch::new();
+    let d = s.dir.path();
+    tool(d, "umoci", &["init", "--layout", "img"]);
+    tool(d, "umoci", &["new", "--image", "img:pg"]);
+    // layer 1: an extension, a script to delete, a directory to replace
+    tool(d, "umoci", &["unpack", "--image", "img:pg", "b1"]);
+    let ext = d.join("b1/rootfs").join(EXT);
+    std::fs::create_dir_all(ext.join("old")).unwrap();
+    std::fs::write(ext.join("pair.control"), CONTROL).unwrap();
+    std::fs::write(ext.join("pair--1.0.sql"), INSTALL).unwrap();
+    std::fs::write(ext.join("gone.control"), CONTROL).unwrap();
+    std::fs::write(ext.join("gone--1.0.sql"), INSTALL).unwrap();
+    std::fs::write(ext.join("old/old.sql"), "SELECT f(1);\n").unwrap();
+    tool(d, "umoci", &["repack", "--image", "img:pg", "b1"]);
+    // layer 2, as umoci computes it: whiteouts for what was removed
+    tool(d, "umoci", &["unpack", "--image", "img:pg", "b2"]);
+    let ext = d.join("b2/rootfs").join(EXT);
+    std::fs::remove_file(ext.join("gone.control")).unwrap();
+    std::fs::remove_file(ext.join("gone--1.0.sql")).unwrap();
+    std::fs::remove_dir_all(ext.join("old")).unwrap();
+    std::fs::create_dir(ext.join("old")).unwrap();
+    std::fs::write(ext.join("old/new.sql"), "SELECT g(1);\n").unwrap();
+    tool(d, "umoci", &["repack", "--image", "img:pg", "b2"]);
+    let o = s.scan(&["--format", "jsonl", "img"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let u = units(&o);
+    let files: Vec<String> = u
+        .iter()
+        .flat_map(|u| u["files"].as_array().unwrap())
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            format!("img!/image-1/{EXT}/pair.control"),
+            format!("img!/image-1/{EXT}/pair--1.0.sql"),
+            format!("img!/image-1/{EXT}/old/new.sql"),
+        ]
+    );
+    assert_eq!(u[0]["package"]["provides"], serde_json::json!(["pg"]));
+    assert!(codes(&u[0]).contains(&"PS003"));
+}
