@@ -180,7 +180,7 @@ pub fn unpack_in(
 ) -> Result<Unpacked, String> {
     let blobs = match kind {
         ArchiveKind::OciDir => Some(super::oci::Blobs::Dir(archive.to_path_buf())),
-        ArchiveKind::Tar => Some(super::oci::Blobs::index_tar(archive)?),
+        ArchiveKind::Tar => Some(super::oci::Blobs::index_tar(archive, limits.max_entries)?),
         _ => None,
     };
     let len = match &blobs {

@@ -29,18 +29,23 @@ pub enum Blobs {
 }
 
 impl Blobs {
-    /// Index the members of a tar (headers only, nothing is unpacked).
-    pub fn index_tar(path: &Path) -> Result<Blobs, String> {
+    /// Index the members of a tar (headers only, nothing is unpacked), at
+    /// most `max_entries` of them.
+    pub fn index_tar(path: &Path, max_entries: u64) -> Result<Blobs, String> {
         let f = File::open(path).map_err(|e| e.to_string())?;
         let mut archive = tar::Archive::new(BufReader::new(f));
         let mut members = HashMap::new();
+        let mut seen = 0u64;
         for entry in archive
             .entries()
             .map_err(|e| format!("not a readable tar archive: {e}"))?
         {
             let entry = entry.map_err(|e| format!("corrupt or truncated tar archive: {e}"))?;
-            if members.len() > 100_000 {
-                return Err("more than 100000 members in the image tar".into());
+            seen += 1;
+            if seen > max_entries {
+                return Err(format!(
+                    "more than {max_entries} members in the tar (--max-entries)"
+                ));
             }
             let name = entry
                 .path()
