@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 mod cli_support;
 use std::path::Path;
 
-use cli_support::{files_as_entries, gzip, make_zip, stderr, tar_bytes, units, Entry, Scratch};
+use cli_support::{
+    files_as_entries, gzip, make_deb, make_zip, stderr, tar_bytes, units, xz, Entry, Scratch,
+};
 
 const CONTROL: &str = "default_version = '1.0'\nrelocatable = true\n";
 /// SECURITY DEFINER without search_path (PS003, on line 3).
@@ -1017,6 +1019,36 @@ fn one_package_of_each_format_gives_the_records_of_its_unpacked_tree() {
         put(&img2, "share/extension/vec.control", CONTROL.as_bytes());
         put(&img2, "share/extension/vec--1.0.sql", INSTALL.as_bytes());
         put(&img2, "lib/vec.so", b"ELF");
+    }
+    // the older formats: PGXN zip, Trunk tar.gz, .deb (xz)
+    let ext_files = |prefix: &str| -> Vec<(String, Vec<u8>)> {
+        vec![
+            (format!("{prefix}pair.control"), CONTROL.into()),
+            (format!("{prefix}pair--1.0.sql"), INSTALL.into()),
+        ]
+    };
+    let pgxn = ext_files("pair-1.0/sql/");
+    make_zip(&pkgs.join("pair-1.0.zip"), &pgxn);
+    let trunk_v1 = ext_files("extension/");
+    std::fs::write(
+        pkgs.join("pair-pg15.tar.gz"),
+        gzip(&tar_bytes(&files_as_entries(&trunk_v1))),
+    )
+    .unwrap();
+    let deb = ext_files("./usr/share/postgresql/15/extension/");
+    make_deb(
+        &pkgs.join("pair.deb"),
+        "data.tar.xz",
+        &xz(&tar_bytes(&files_as_entries(&deb))),
+    );
+    for (dir, files) in [
+        ("pair-1.0.zip", &pgxn),
+        ("pair-pg15.tar.gz", &trunk_v1),
+        ("pair.deb", &deb),
+    ] {
+        for (n, d) in files {
+            put(&trees.join(dir), n.trim_start_matches("./"), d);
+        }
     }
     // pg_tle: a SQL file and a JSON package are their own unpacked form
     for root in [&pkgs, &trees] {

@@ -7,13 +7,12 @@
 //! directories are removed on every exit path).
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 mod cli_support;
 use cli_support::{
-    files_as_entries, gzip, make_zip, stderr, stdout, tar_bytes, units, write_tree, xz, zstd,
-    Entry, Scratch,
+    files_as_entries, gzip, make_deb, make_zip, stderr, stdout, tar_bytes, units, write_tree, xz,
+    zstd, Entry, Scratch,
 };
 
 /// An install script with findings (SECURITY DEFINER without search_path,
@@ -47,29 +46,6 @@ fn extension_files(name: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
             UPDATE.as_bytes().to_vec(),
         ),
     ]
-}
-
-/// A .deb: debian-binary, control.tar.gz, then `data` named `data_name`.
-fn make_deb(path: &Path, data_name: &str, data: &[u8]) {
-    let mut ar = ar::Builder::new(std::fs::File::create(path).unwrap());
-    let members: [(&str, Vec<u8>); 3] = [
-        ("debian-binary", b"2.0\n".to_vec()),
-        (
-            "control.tar.gz",
-            gzip(&tar_bytes(&[Entry::File(
-                b"./control".to_vec(),
-                b"Package: postgresql-15-demo\n".to_vec(),
-            )])),
-        ),
-        (data_name, data.to_vec()),
-    ];
-    for (name, bytes) in members {
-        ar.append(
-            &ar::Header::new(name.as_bytes().to_vec(), bytes.len() as u64),
-            bytes.as_slice(),
-        )
-        .unwrap();
-    }
 }
 
 fn codes(unit: &serde_json::Value) -> Vec<String> {

@@ -151,6 +151,29 @@ pub fn zstd(data: &[u8]) -> Vec<u8> {
     ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
 }
 
+/// A .deb: debian-binary, control.tar.gz, then `data` named `data_name`.
+pub fn make_deb(path: &Path, data_name: &str, data: &[u8]) {
+    let mut ar = ar::Builder::new(std::fs::File::create(path).unwrap());
+    let members: [(&str, Vec<u8>); 3] = [
+        ("debian-binary", b"2.0\n".to_vec()),
+        (
+            "control.tar.gz",
+            gzip(&tar_bytes(&[Entry::File(
+                b"./control".to_vec(),
+                b"Package: postgresql-15-demo\n".to_vec(),
+            )])),
+        ),
+        (data_name, data.to_vec()),
+    ];
+    for (name, bytes) in members {
+        ar.append(
+            &ar::Header::new(name.as_bytes().to_vec(), bytes.len() as u64),
+            bytes.as_slice(),
+        )
+        .unwrap();
+    }
+}
+
 /// A validator of the SARIF 2.1.0 schema (tests/data, the version GitHub
 /// code scanning documents).
 pub fn sarif_validator() -> jsonschema::Validator {
