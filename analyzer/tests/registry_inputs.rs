@@ -366,8 +366,18 @@ fn database_dev_json_packages_are_analysed_with_spans_in_the_json_strings() {
     );
     std::fs::create_dir(s.path("dd")).unwrap();
     std::fs::write(s.path("dd/acme-dd.json"), &json).unwrap();
-    // not a package: left alone
+    // not packages: left alone (in a tree; named, each is an input error)
     std::fs::write(s.path("dd/other.json"), br#"{"name": "x"}"#).unwrap();
+    std::fs::write(
+        s.path("dd/config.json"),
+        br#"{"name": "x", "sql": "SELECT 1"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        s.path("dd/broken.json"),
+        br#"{"package_name": "x", "sql": "#,
+    )
+    .unwrap();
     let o = s.scan(&["--format", "jsonl", "dd"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");

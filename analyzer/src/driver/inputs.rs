@@ -111,13 +111,16 @@ pub fn is_oci_layout(p: &Path) -> bool {
     p.is_dir() && p.join("oci-layout").is_file() && p.join("index.json").is_file()
 }
 
-/// A `.json` file shaped like a database.dev package (read only when it
-/// is at most 64 MiB).
+/// A `.json` file of at most 64 MiB that is a database.dev package (other
+/// JSON files found in a tree, broken ones included, are not inputs).
 fn is_json_package(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "json")
         && std::fs::metadata(p).is_ok_and(|m| m.len() <= 64 << 20)
-        && std::fs::read(p)
-            .is_ok_and(|b| super::pgtle::may_be_json_package(&String::from_utf8_lossy(&b)))
+        && std::fs::read(p).is_ok_and(|b| {
+            let text = String::from_utf8_lossy(&b);
+            super::pgtle::may_be_json_package(&text)
+                && super::pgtle::find_json_packages(&text).is_ok_and(|p| !p.is_empty())
+        })
 }
 
 /// Archives and JSON packages under `dir`.
