@@ -34,7 +34,7 @@ use crate::span::Span;
 /// One object of an extension that matters for security.
 #[derive(Debug, Clone)]
 struct Item {
-    /// `security-definer`, `c-function`, `library`, `grant`, `event-trigger`, `control`.
+    /// `security-definer`, `c-function`, `library`, `privileges` (GRANT/REVOKE), `event-trigger`, `control`.
     kind: &'static str,
     /// Its name (a function's signature, a library, a grant's text, ...).
     object: String,
@@ -269,7 +269,10 @@ fn statement(
         }
         NodeEnum::GrantStmt(_) | NodeEnum::GrantRoleStmt(_) => {
             let t = collapse(text);
-            add(items, item("grant", t.to_ascii_lowercase(), t.clone(), t));
+            add(
+                items,
+                item("privileges", t.to_ascii_lowercase(), t.clone(), t),
+            );
         }
         NodeEnum::CreateEventTrigStmt(e) => {
             let name = e.trigname.clone();

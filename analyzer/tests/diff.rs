@@ -107,7 +107,7 @@ fn two_versions_of_a_fixture_extension() {
         "changed security-definer: demo.g()",
         "new c-function: demo.native(integer)",
         "new library: $libdir/demo",
-        "new grant: GRANT EXECUTE ON FUNCTION demo.h(text) TO PUBLIC",
+        "new privileges: GRANT EXECUTE ON FUNCTION demo.h(text) TO PUBLIC",
         "new event-trigger: demo_ddl",
     ] {
         assert!(has("EG011", "warning", msg, script), "{msg}: {fs:#?}");
@@ -193,7 +193,7 @@ fn two_contrib_versions_of_pg_stat_statements() {
         "{messages:#?}"
     );
     assert!(
-        has("warning new/pg_stat_statements--1.8--1.9.sql:18 new grant: GRANT SELECT ON pg_stat_statements_info TO PUBLIC"),
+        has("warning new/pg_stat_statements--1.8--1.9.sql:18 new privileges: GRANT SELECT ON pg_stat_statements_info TO PUBLIC"),
         "{messages:#?}"
     );
     assert!(
