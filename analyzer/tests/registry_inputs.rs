@@ -672,6 +672,11 @@ fn pair_image_layers() -> Vec<Vec<u8>> {
         file(&format!("{EXT}/gone--1.0.sql"), INSTALL),
         file(&format!("{EXT}/old/old.control"), CONTROL),
         file(&format!("{EXT}/old/old--1.0.sql"), INSTALL),
+        // a link the opaque directory of layer 2 removes before it is made
+        Entry::Symlink(
+            format!("{EXT}/old/old--0.9--1.0.sql").into_bytes(),
+            b"old--1.0.sql".to_vec(),
+        ),
         file("usr/lib/postgresql/15/lib/pair.so", "ELF"),
         file("etc/passwd", "root:x:0:0::/root:/bin/sh\n"),
         // absolute target: inside the image

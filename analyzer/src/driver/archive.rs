@@ -367,6 +367,11 @@ impl Writer {
         Ok(())
     }
 
+    /// Where the pending links are (relative to the root).
+    pub(super) fn pending_links(&self) -> Vec<PathBuf> {
+        self.links.iter().map(|l| l.at.clone()).collect()
+    }
+
     /// Drop the pending links at `rel` or under it (an image's later layer
     /// replaced or deleted them).
     pub(super) fn forget_links(&mut self, rel: &Path) {

@@ -374,10 +374,21 @@ fn apply_layer(
             if let Some(hidden) = file_name.strip_prefix(".wh.") {
                 let dir = rel.parent().unwrap_or(Path::new(""));
                 if hidden == ".wh..opq" {
-                    // empty the directory of the layers below
+                    // empty the directory of the layers below: what is on
+                    // disk, and links not made yet
                     let d = out.root.join(base).join(dir);
-                    for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                        let child = dir.join(e.file_name());
+                    let mut children: Vec<PathBuf> = std::fs::read_dir(&d)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .map(|e| dir.join(e.file_name()))
+                        .collect();
+                    let under = base.join(dir);
+                    children.extend(out.pending_links().into_iter().filter_map(|l| {
+                        let rest = l.strip_prefix(&under).ok()?;
+                        Some(dir.join(rest.components().next()?))
+                    }));
+                    for child in children {
                         if !mine.iter().any(|m| m.starts_with(&child)) {
                             remove(out, &base.join(&child));
                         }
