@@ -367,6 +367,11 @@ impl Writer {
         Ok(())
     }
 
+    /// Drop a pending link at exactly `rel` (a later layer put a directory there).
+    pub(super) fn forget_link_at(&mut self, rel: &Path) {
+        self.links.retain(|l| l.at != rel);
+    }
+
     /// Where the pending links are (relative to the root).
     pub(super) fn pending_links(&self) -> Vec<PathBuf> {
         self.links.iter().map(|l| l.at.clone()).collect()

@@ -412,6 +412,7 @@ fn apply_layer(
                     if std::fs::symlink_metadata(out.root.join(&at)).is_ok_and(|m| !m.is_dir()) {
                         remove(out, &at);
                     }
+                    out.forget_link_at(&at);
                     out.dir(&at)?;
                 }
             } else if kind.is_symlink() || kind.is_hard_link() {
