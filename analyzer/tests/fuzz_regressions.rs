@@ -158,4 +158,37 @@ fn new_reader_targets_pass_on_seeds_and_built_packages() {
         "tar",
         &image,
     );
+
+    // hostile variants of both: cut at many lengths, one byte changed at
+    // many places, each through the same checks
+    let trunk = {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("trunk.json", opts).unwrap();
+        zip.write_all(b"{}").unwrap();
+        zip.start_file("pgsql/share/extension/x.control", opts)
+            .unwrap();
+        zip.write_all(b"default_version = '1'").unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    let mut variants = 0;
+    for (bytes, check) in [
+        (&trunk, fuzz_support::check_trunk as fn(&[u8])),
+        (&image, |d: &[u8]| {
+            fuzz_support::check_archive_of(
+                extguard_analyzer::driver::archive::ArchiveKind::Tar,
+                "tar",
+                d,
+            )
+        }),
+    ] {
+        let n = bytes.len();
+        for i in (0..n).step_by((n / 40).max(1)) {
+            check(&bytes[..i]);
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x5a;
+            check(&flipped);
+            variants += 2;
+        }
+    }
+    assert!(variants >= 120, "{variants}");
 }

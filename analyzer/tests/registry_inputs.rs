@@ -640,6 +640,25 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
         assert!(line.ends_with("; archive skipped"), "{line}");
     }
     assert!(!s.path("etc").exists());
+    // cut at many lengths and one byte changed at many places: an error or
+    // a tree, never a panic, and nothing left behind
+    use extguard_analyzer::driver::archive::{unpack_in, ArchiveKind, Limits};
+    let variant = s.path("variant.rpm");
+    let n = bytes.len();
+    for i in (0..n).step_by(n / 40) {
+        let mut flipped = bytes.clone();
+        flipped[i] ^= 0x5a;
+        for data in [&bytes[..i], &flipped[..]] {
+            std::fs::write(&variant, data).unwrap();
+            drop(unpack_in(
+                &variant,
+                ArchiveKind::Rpm,
+                &Limits::default(),
+                &s.tmp(),
+            ));
+            s.assert_no_temp_left();
+        }
+    }
     // the run goes on with the good one
     assert_eq!(units(&o).len(), 1, "{err}");
     assert_eq!(o.status.code(), Some(2));
