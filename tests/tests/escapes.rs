@@ -9,13 +9,17 @@
 //! library or user is a failure, never a skip.
 
 use extguard_analyzer::audit_mac;
-use extguard_e2e::pg_config;
+use extguard_e2e::{pg_config, pg_major};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const PORT: &str = "5497";
+/// Port of the throw-away server: 5482 + the major version (5497 for 15),
+/// so the battery of each version has its own.
+fn port() -> String {
+    (5482 + pg_major().expect("pg_config reports a version")).to_string()
+}
 
 /// A server in a temp dir on a unix socket only; stopped on drop.
 struct Server {
@@ -71,9 +75,10 @@ impl Server {
             String::from_utf8_lossy(&out.stderr)
         );
         let opts = format!(
-            "-c shared_preload_libraries=extguard -c listen_addresses='' -k {} -p {PORT} \
+            "-c shared_preload_libraries=extguard -c listen_addresses='' -k {} -p {} \
              -c extguard.audit_file={} -c fsync=off",
             s.dir.path().display(),
+            port(),
             s.audit_file().display()
         );
         // RUST_BACKTRACE=1 in the server's environment: no error a client
@@ -110,7 +115,7 @@ impl Server {
         }
         c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-h"])
             .arg(self.dir.path())
-            .args(["-p", PORT, "-U", user, "-d", db])
+            .args(["-p", &port(), "-U", user, "-d", db])
             .args(args)
             .output()
             .unwrap()
@@ -173,6 +178,8 @@ struct Expect {
     fields: Vec<String>,
     /// Database to run in and its encoding (created if missing).
     database: Option<(String, String)>,
+    /// `-- versions: 16-`: the PostgreSQL major versions the file runs on.
+    versions: Option<String>,
 }
 
 /// Whether some record's field matches `spec` (`key=value` or `key~=text`).
@@ -197,13 +204,47 @@ fn field_matches(recs: &[Value], spec: &str) -> bool {
     })
 }
 
-fn parse_expect(sql: &str) -> Expect {
+/// Whether `major` is in a version range: `16`, `16-`, `-17`, `15-16`.
+fn in_versions(spec: &str, major: u32) -> bool {
+    let parse = |s: &str, default: u32| -> u32 {
+        let s = s.trim();
+        if s.is_empty() {
+            default
+        } else {
+            s.parse()
+                .unwrap_or_else(|_| panic!("bad version range {spec:?}"))
+        }
+    };
+    match spec.split_once('-') {
+        Some((lo, hi)) => (parse(lo, 0)..=parse(hi, u32::MAX)).contains(&major),
+        None => parse(spec, 0) == major,
+    }
+}
+
+/// Parse the annotations for server version `major`: lines of the form
+/// `-- expect(16-): ...` (any annotation key with a version range in
+/// parentheses) apply only to those versions.
+fn parse_expect(sql: &str, major: u32) -> Expect {
     let mut e = Expect::default();
     for line in sql.lines() {
-        let Some(rest) = line.strip_prefix("-- ") else {
+        let Some(mut rest) = line.strip_prefix("-- ") else {
             continue;
         };
-        if let Some(v) = rest.strip_prefix("expect: ") {
+        let scoped;
+        if let Some((key, tail)) = rest.split_once("): ") {
+            if let Some((key, range)) = key.split_once('(') {
+                if !key.contains(' ') {
+                    if !in_versions(range, major) {
+                        continue;
+                    }
+                    scoped = format!("{key}: {tail}");
+                    rest = &scoped;
+                }
+            }
+        }
+        if let Some(v) = rest.strip_prefix("versions: ") {
+            e.versions = Some(v.trim().to_string());
+        } else if let Some(v) = rest.strip_prefix("expect: ") {
             let mut parts = v.split_whitespace();
             let (id, outcome) = (parts.next().unwrap(), parts.next().unwrap());
             // optional repeat count: `x3`
@@ -289,6 +330,7 @@ fn environment() -> Option<PathBuf> {
 #[test]
 fn escape_battery() {
     let Some(bindir) = environment() else { return };
+    let major = pg_major().expect("pg_config reports a version");
     let server = Server::start(bindir);
     server.sql("CREATE EXTENSION extguard");
     server.sql("CREATE ROLE eg_alice LOGIN");
@@ -312,7 +354,13 @@ fn escape_battery() {
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         let sql = std::fs::read_to_string(file).unwrap();
-        let exp = parse_expect(&sql);
+        let exp = parse_expect(&sql, major);
+        if let Some(v) = &exp.versions {
+            if !in_versions(v, major) {
+                eprintln!("{name}: not for PostgreSQL {major} (versions: {v})");
+                continue;
+            }
+        }
         let role = exp.role.clone().unwrap_or_else(|| "postgres".into());
         let db = match &exp.database {
             Some((name, encoding)) => {
@@ -668,7 +716,7 @@ fn crash_restart_starts_a_new_seq_epoch() {
         .arg(server.dir.path())
         .args([
             "-p",
-            PORT,
+            &port(),
             "-U",
             "postgres",
             "-d",
@@ -750,7 +798,7 @@ fn pgbench(server: &Server, app: &str, args: &[&str]) -> u64 {
         .env("PGAPPNAME", app)
         .args(["-n", "-h"])
         .arg(server.dir.path())
-        .args(["-p", PORT, "-U", "postgres", "-f"])
+        .args(["-p", &port(), "-U", "postgres", "-f"])
         .arg(&copy)
         .args(args)
         .arg("postgres")
@@ -982,7 +1030,7 @@ fn spawn_psql(server: &Server, app: &str, sql: &str) -> std::process::Child {
         .env("PGAPPNAME", app)
         .args(["-X", "-h"])
         .arg(server.dir.path())
-        .args(["-p", PORT, "-U", "postgres", "-d", "postgres", "-c", sql])
+        .args(["-p", &port(), "-U", "postgres", "-d", "postgres", "-c", sql])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -1087,8 +1135,9 @@ fn replication_connections_are_recorded() {
     let before = server.last_seq();
     let conninfo = |user: &str, replication: &str| {
         format!(
-            "host={} port={PORT} user={user} dbname=postgres replication={replication}",
-            server.dir.path().display()
+            "host={} port={} user={user} dbname=postgres replication={replication}",
+            server.dir.path().display(),
+            port()
         )
     };
     let repl_psql = |user: &str, replication: &str, cmd: &str| {
@@ -1141,7 +1190,7 @@ fn replication_connections_are_recorded() {
         .arg(&backup)
         .args(["-X", "none", "-c", "fast", "--no-sync", "-h"])
         .arg(server.dir.path())
-        .args(["-p", PORT, "-U", "postgres"])
+        .args(["-p", &port(), "-U", "postgres"])
         .output()
         .unwrap();
     assert!(
@@ -1292,4 +1341,21 @@ fn extension_script_library_paths() {
         "{}",
         recs[0]
     );
+}
+
+#[test]
+fn version_ranges_and_scoped_annotations() {
+    assert!(in_versions("16", 16) && !in_versions("16", 17));
+    assert!(in_versions("16-", 18) && !in_versions("16-", 15));
+    assert!(in_versions("-16", 15) && !in_versions("-16", 17));
+    assert!(in_versions("15-16", 16) && !in_versions("15-16", 17));
+    let sql = "-- versions: 16-\n-- expect: load attempted\n-- expect(17-): set_role attempted\n\
+               -- expect-error(-16): permission denied\nSELECT 1;\n";
+    let e16 = parse_expect(sql, 16);
+    assert_eq!(e16.versions.as_deref(), Some("16-"));
+    assert_eq!(e16.records, vec!["load attempted"]);
+    assert_eq!(e16.errors, vec!["permission denied"]);
+    let e18 = parse_expect(sql, 18);
+    assert_eq!(e18.records, vec!["load attempted", "set_role attempted"]);
+    assert!(e18.errors.is_empty());
 }
