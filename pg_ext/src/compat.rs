@@ -9,6 +9,7 @@
 //! | ExecutorCheckPerms hook | `(range_table, ereport)`; privileges in each RangeTblEntry | `(range_table, rte_perm_infos, ereport)`; privileges in RTEPermissionInfo, found by the entry's `perminfoindex` | as 16 |
 //! | ExecutorRun hook | `(query_desc, direction, count, execute_once)` | same | no `execute_once` |
 //! | GUC table | `get_guc_variables()` array + `GetNumConfigOptions()` | `get_guc_variables(&n)` returns a palloc'd array (the table became a hash) | as 16 |
+//! | `AclMode` | 32 bits | 64 bits | as 16 |
 //! | GRANT role options | `admin_opt` flag | `opt` list: `ADMIN`, `INHERIT`, `SET` with values | as 16 |
 //! | local transaction id | `MyProc->lxid` | 16: as 15; 17: `MyProc->vxid.lxid` | as 17 |
 //! | client Port | pgrx's `Port` | 16: as 15; 17: no `canAcceptConnections` (pgrx 0.18's Port still has it, so it is read here through a layout of 17's own) | `local_host` added (pgrx's Port is right) |
