@@ -1,5 +1,7 @@
 //! Runs the SQL battery in `corpus/escapes/` against a throw-away
-//! PostgreSQL 15 server with `extguard` preloaded, and checks the records.
+//! PostgreSQL server with `extguard` preloaded, and checks the records. The
+//! server is `$EXTGUARD_PG_CONFIG`'s (`make test-pg` runs this once per
+//! version, 15 to 18), else the `pg_config` on PATH.
 //!
 //! Needs the extension freshly installed in the server's directories
 //! (`cargo pgrx install`, done by `make test-pg` just before) and a

@@ -1,5 +1,6 @@
-//! `LANGUAGE wasm` against a hostile non-superuser, on a real PostgreSQL 15
-//! server with extguard preloaded: compile bombs (bounded time and memory,
+//! `LANGUAGE wasm` against a hostile non-superuser, on a real PostgreSQL
+//! server (`$EXTGUARD_PG_CONFIG`'s: each version 15 to 18 in `make
+//! test-pg`) with extguard preloaded: compile bombs (bounded time and memory,
 //! cancel / terminate / timeout / disconnect while compiling), the
 //! per-backend memory budget under many functions and create/drop cycles,
 //! state across roles (SET ROLE, SECURITY DEFINER, DISCARD ALL), bounded
