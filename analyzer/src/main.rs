@@ -595,8 +595,8 @@ fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
         .unwrap_or(Format::Human);
     let mut io_errors = Vec::new();
     install_panic_hook();
-    let run = analyze_inputs(&args, &cfg, &mut io_errors);
-    let mut outcome = outcome_of_run(&run);
+    let mut run = analyze_inputs(&args, &cfg, &mut io_errors);
+    let mut outcome = outcome_of_run(&mut run);
     let sources = output::Sources {
         files: &run.files,
         extensions: &run.extensions,
@@ -615,12 +615,16 @@ fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
 
 /// A check run as the outcome every report reads: each extension one unit,
 /// each run of loose files between them one unpackaged group, in input order.
-fn outcome_of_run(run: &Run) -> extguard_analyzer::scan::Outcome {
+/// The findings move into the outcome (`run` keeps the files).
+fn outcome_of_run(run: &mut Run) -> extguard_analyzer::scan::Outcome {
     use extguard_analyzer::scan::{self, UnitKind};
     let mut outcome = scan::Outcome {
         internal_error: run.internal_error,
         ..Default::default()
     };
+    fn take(findings: &mut [Vec<Finding>]) -> Vec<Vec<Finding>> {
+        findings.iter_mut().map(std::mem::take).collect()
+    }
     let mut i = 0;
     let mut exts = run.extensions.iter().peekable();
     while i < run.files.len() {
@@ -636,7 +640,7 @@ fn outcome_of_run(run: &Run) -> extguard_analyzer::scan::Outcome {
                     e.default_version.clone(),
                     &source,
                     &run.files[e.files.clone()],
-                    run.findings[e.files.clone()].to_vec(),
+                    take(&mut run.findings[e.files.clone()]),
                     e.install_chain
                         .iter()
                         .map(|&k| run.files[k].path.clone())
@@ -653,7 +657,7 @@ fn outcome_of_run(run: &Run) -> extguard_analyzer::scan::Outcome {
                     None,
                     ".",
                     &run.files[i..end],
-                    run.findings[i..end].to_vec(),
+                    take(&mut run.findings[i..end]),
                     Vec::new(),
                 ));
                 i = end;
