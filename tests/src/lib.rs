@@ -73,4 +73,43 @@ pub fn fetch_debian_corpus() -> Option<PathBuf> {
     Some(tree)
 }
 
+/// `extguard scan` (extension-aware, default options, all cores) of every
+/// package directory of the Debian corpus `tree`; no scan errors.
+pub fn scan_debian_packages(tree: &std::path::Path) -> extguard_analyzer::scan::Outcome {
+    use extguard_analyzer::{scan, Config};
+    let mut packages: Vec<PathBuf> = std::fs::read_dir(tree)
+        .unwrap_or_else(|e| panic!("{}: {e}", tree.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    packages.sort();
+    assert!(
+        packages.len() >= 40,
+        "{}: only {} packages",
+        tree.display(),
+        packages.len()
+    );
+    let opts = scan::Options {
+        config: Config::default(),
+        limits: scan::Limits::default(),
+        jobs: 0,
+        progress: false,
+    };
+    let out = scan::scan(&packages, &opts).expect("worker threads");
+    assert!(out.errors.is_empty(), "scan errors: {:?}", out.errors);
+    out
+}
+
+/// The extensions of the local PostgreSQL's extension directory (contrib).
+pub fn contrib_extensions() -> Vec<extguard_analyzer::extension::Extension> {
+    let d = extguard_analyzer::extension::discover(&extension_dir());
+    assert!(
+        d.extensions.len() > 30,
+        "expected PostgreSQL contrib, found {} extensions",
+        d.extensions.len()
+    );
+    d.extensions
+}
+
 pub mod pg;

@@ -13,8 +13,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use extguard_analyzer::{scan, Config};
-
 const EXPECTED: &str = "corpus/debian-expected-counts.tsv";
 const REGENERATE: &str = "UPDATE_SNAPSHOTS=1 cargo test -p extguard-e2e --test debian_corpus";
 
@@ -24,27 +22,7 @@ fn repo_root() -> PathBuf {
 
 /// `package<TAB>code<TAB>count` lines, sorted, with a header.
 fn counts(tree: &Path) -> String {
-    let mut packages: Vec<PathBuf> = std::fs::read_dir(tree)
-        .unwrap_or_else(|e| panic!("{}: {e}", tree.display()))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    packages.sort();
-    assert!(
-        packages.len() >= 40,
-        "{}: only {} packages",
-        tree.display(),
-        packages.len()
-    );
-    let opts = scan::Options {
-        config: Config::default(),
-        limits: scan::Limits::default(),
-        jobs: 0,
-        progress: false,
-    };
-    let out = scan::scan(&packages, &opts).expect("worker threads");
-    assert!(out.errors.is_empty(), "scan errors: {:?}", out.errors);
+    let out = extguard_e2e::scan_debian_packages(tree);
     let mut n: BTreeMap<(String, &str), usize> = BTreeMap::new();
     for u in &out.units {
         let package = Path::new(&u.source)

@@ -8,8 +8,8 @@
 //! unreachable).
 
 use extguard_analyzer::parse::{self, ParsePath};
-use extguard_analyzer::{extension, scan, Config};
-use extguard_e2e::extension_dir;
+use extguard_analyzer::{extension, Config};
+use extguard_e2e::contrib_extensions;
 
 fn assert_no_mismatch(what: &str, parses_before: usize) {
     let m = parse::path_mismatches();
@@ -29,14 +29,8 @@ fn both_parse_paths_give_the_same_trees_on_contrib_and_the_debian_corpus() {
     parse::set_parse_path(ParsePath::Compare);
 
     let before = parse::compared_parses();
-    let d = extension::discover(&extension_dir());
-    assert!(
-        d.extensions.len() > 30,
-        "expected PostgreSQL contrib, found {} extensions",
-        d.extensions.len()
-    );
     let cfg = Config::default();
-    for e in &d.extensions {
+    for e in &contrib_extensions() {
         extension::analyze(e, &cfg);
     }
     assert_no_mismatch("contrib", before);
@@ -45,20 +39,6 @@ fn both_parse_paths_give_the_same_trees_on_contrib_and_the_debian_corpus() {
         return;
     };
     let before = parse::compared_parses();
-    let mut packages: Vec<_> = std::fs::read_dir(&tree)
-        .unwrap_or_else(|e| panic!("{}: {e}", tree.display()))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    packages.sort();
-    let opts = scan::Options {
-        config: Config::default(),
-        limits: scan::Limits::default(),
-        jobs: 0,
-        progress: false,
-    };
-    let out = scan::scan(&packages, &opts).expect("worker threads");
-    assert!(out.errors.is_empty(), "scan errors: {:?}", out.errors);
+    extguard_e2e::scan_debian_packages(&tree);
     assert_no_mismatch("Debian corpus", before);
 }
