@@ -8,7 +8,7 @@
 -- expect: untrusted_language attempted
 -- expect: server_control attempted
 -- expect: server_control attempted
--- expect-field: backend_type=background worker
+-- expect-field: backend_type=parallel worker
 -- expect-field: backend_type=client backend
 -- expect-field: hook=function_execute
 -- errors-ok

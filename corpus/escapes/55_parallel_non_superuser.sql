@@ -2,7 +2,7 @@
 -- A login role's parallel worker records too: an alias of pg_read_file
 -- a superuser left callable, wrapped in a PARALLEL SAFE function.
 -- expect: file_read attempted
--- expect-field: backend_type=background worker
+-- expect-field: backend_type=parallel worker
 -- expect-detail: eg_par_innocent (internal pg_read_file_off_len)
 SET force_parallel_mode = on;
 SET parallel_setup_cost = 0;

@@ -8,12 +8,12 @@
 -- expect: file_read attempted
 -- expect: file_read attempted
 -- expect: file_read attempted
--- expect-field: statement=COPY (SELECT 1) TO PROGRAM 'true'
+-- expect-field: statement=COPY (SELECT 1) TO PROGRAM 'cat > /dev/null'
 -- expect-field: statement~=pg_read_file('postgresql.conf', 0, 1)
 -- expect-detail: args: postgresql.conf
 -- expect-detail: args: pg_hba.conf
 -- expect-detail: args: pg_ident.conf
-DO $$ BEGIN EXECUTE repeat(' ', 700) || repeat('/* padding */ ', 100) || '-- x' || chr(10) || 'COPY (SELECT 1) TO PROGRAM ''true'''; END $$;
+DO $$ BEGIN EXECUTE repeat(' ', 700) || repeat('/* padding */ ', 100) || '-- x' || chr(10) || 'COPY (SELECT 1) TO PROGRAM ''cat > /dev/null'''; END $$;
 SELECT length(pg_read_file('postgresql' || '.' || 'conf', 0, 1));
 SELECT length(pg_read_file(f, 0, 1)) FROM (SELECT 'pg_' || 'hba.conf' AS f) s;
 DO $$ DECLARE f text := 'pg_ident' || '.conf'; n int; BEGIN

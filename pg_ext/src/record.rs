@@ -44,7 +44,8 @@ pub struct Session {
     pub nesting_level: i32,
     pub in_extension_script: bool,
     /// Process type (`client backend`, `parallel worker`, `walsender`,
-    /// `autovacuum worker`, `background worker`, ...).
+    /// `autovacuum worker`, a background worker's own type such as
+    /// `logical replication worker`, ...).
     pub backend_type: String,
     /// Pid of the leader when this process is a parallel worker.
     pub leader_pid: Option<i32>,

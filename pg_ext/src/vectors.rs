@@ -173,6 +173,20 @@ pub fn classify_internal_symbol(prosrc: &str) -> Option<Vector> {
         | "pg_ls_logicalsnapdir"
         | "pg_ls_logicalmapdir"
         | "pg_ls_replslotdir" => Some(Vector::FileList),
+        // Logical decoding loads the slot's output plugin, a library named
+        // by the caller (a path when `output_plugin_libraries` allows it),
+        // and a slot keeps WAL from being removed.
+        "pg_create_logical_replication_slot"
+        | "pg_copy_logical_replication_slot_a"
+        | "pg_copy_logical_replication_slot_b"
+        | "pg_copy_logical_replication_slot_c"
+        | "pg_logical_slot_get_changes"
+        | "pg_logical_slot_peek_changes"
+        | "pg_logical_slot_get_binary_changes"
+        | "pg_logical_slot_peek_binary_changes"
+        | "pg_create_physical_replication_slot"
+        | "pg_copy_physical_replication_slot_a"
+        | "pg_copy_physical_replication_slot_b" => Some(Vector::Replication),
         "pg_reload_conf"
         | "pg_terminate_backend"
         | "pg_promote"
@@ -278,6 +292,7 @@ pub fn classify_setting(name: &str) -> Option<Vector> {
         | "allow_system_table_mods"
         | "lo_compat_privileges"
         | "jit_provider"
+        | "output_plugin_libraries"
         | "archive_command"
         | "archive_library"
         | "restore_command"
@@ -288,6 +303,47 @@ pub fn classify_setting(name: &str) -> Option<Vector> {
         | "ignore_system_indexes" => Some(Vector::SensitiveSetting),
         n if n.starts_with("log_") || n.starts_with("pgaudit.") => Some(Vector::SensitiveSetting),
         _ => None,
+    }
+}
+
+/// The `log_min_messages` a walsender keeps, given the configured one:
+/// replication commands are recorded from their LOG message, which
+/// `fatal` and `panic` would suppress.
+pub fn walsender_log_level(configured: &str) -> &str {
+    if configured.eq_ignore_ascii_case("fatal") || configured.eq_ignore_ascii_case("panic") {
+        "log"
+    } else {
+        configured
+    }
+}
+
+/// Whether setting `name` to `value` (as a check hook shows it) would stop
+/// a walsender logging the commands it receives.
+pub fn silences_replication_log(name: &str, value: &str) -> bool {
+    (name.eq_ignore_ascii_case("log_min_messages") && walsender_log_level(value) != value)
+        || (name.eq_ignore_ascii_case("log_replication_commands") && value == "false")
+}
+
+/// The kind of process a hook runs in, as far as exemption goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessKind {
+    /// A client backend.
+    Client,
+    /// A replication connection (a login like a client's).
+    WalSender,
+    /// A parallel worker: it acts for its leader, with the leader's identity.
+    ParallelWorker,
+    /// Autovacuum, logical replication and other background workers: they
+    /// run code that others planted (index expressions, replica triggers,
+    /// jobs) under an owner's identity, not a login of their own.
+    Background,
+}
+
+impl ProcessKind {
+    /// Whether `extguard.exempt_roles` may apply: only to a login (and the
+    /// workers acting for it), never to a process nobody logged in to.
+    pub fn may_be_exempt(self) -> bool {
+        self != ProcessKind::Background
     }
 }
 
@@ -388,7 +444,57 @@ mod unit {
             classify_internal_symbol("pg_ls_waldir"),
             Some(Vector::FileList)
         );
+        assert_eq!(
+            classify_internal_symbol("pg_create_logical_replication_slot"),
+            Some(Vector::Replication)
+        );
+        assert_eq!(
+            classify_internal_symbol("pg_logical_slot_peek_binary_changes"),
+            Some(Vector::Replication)
+        );
+        assert_eq!(classify_internal_symbol("pg_drop_replication_slot"), None);
         assert_eq!(classify_internal_symbol("int4pl"), None);
+    }
+
+    #[test]
+    fn walsenders_log_replication_commands() {
+        assert_eq!(walsender_log_level("panic"), "log");
+        assert_eq!(walsender_log_level("FATAL"), "log");
+        assert_eq!(walsender_log_level("warning"), "warning");
+        assert_eq!(walsender_log_level("log"), "log");
+        assert_eq!(walsender_log_level("debug1"), "debug1");
+    }
+
+    #[test]
+    fn settings_that_silence_walsender_commands() {
+        assert!(silences_replication_log("log_min_messages", "panic"));
+        assert!(silences_replication_log("LOG_MIN_MESSAGES", "fatal"));
+        assert!(!silences_replication_log("log_min_messages", "error"));
+        assert!(silences_replication_log(
+            "log_replication_commands",
+            "false"
+        ));
+        assert!(!silences_replication_log(
+            "log_replication_commands",
+            "true"
+        ));
+        assert!(!silences_replication_log("log_statement", "none"));
+    }
+
+    #[test]
+    fn only_logins_can_be_exempt() {
+        assert!(ProcessKind::Client.may_be_exempt());
+        assert!(ProcessKind::WalSender.may_be_exempt());
+        assert!(ProcessKind::ParallelWorker.may_be_exempt());
+        assert!(!ProcessKind::Background.may_be_exempt());
+    }
+
+    #[test]
+    fn output_plugin_libraries_is_sensitive() {
+        assert_eq!(
+            classify_setting("Output_Plugin_Libraries"),
+            Some(Vector::SensitiveSetting)
+        );
     }
 
     #[test]

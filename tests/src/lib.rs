@@ -75,8 +75,9 @@ pub fn fetch_debian_corpus() -> Option<PathBuf> {
 
 /// `extguard scan` (extension-aware, default options, all cores) of every
 /// package directory of the Debian corpus `tree`; no scan errors.
-pub fn scan_debian_packages(tree: &std::path::Path) -> extguard_analyzer::scan::Outcome {
-    use extguard_analyzer::{scan, Config};
+pub fn scan_debian_packages(tree: &std::path::Path) -> extguard_analyzer::outcome::Outcome {
+    use extguard_analyzer::driver::{self, Mode, Options};
+    use extguard_analyzer::Config;
     let mut packages: Vec<PathBuf> = std::fs::read_dir(tree)
         .unwrap_or_else(|e| panic!("{}: {e}", tree.display()))
         .flatten()
@@ -90,13 +91,8 @@ pub fn scan_debian_packages(tree: &std::path::Path) -> extguard_analyzer::scan::
         tree.display(),
         packages.len()
     );
-    let opts = scan::Options {
-        config: Config::default(),
-        limits: scan::Limits::default(),
-        jobs: 0,
-        progress: false,
-    };
-    let out = scan::scan(&packages, &opts).expect("worker threads");
+    let opts = Options::new(Config::default(), Mode::Scan);
+    let out = driver::run(&packages, &opts).expect("worker threads");
     assert!(out.errors.is_empty(), "scan errors: {:?}", out.errors);
     out
 }

@@ -240,7 +240,15 @@ impl Session {
     }
 
     /// Kills the psql client (the connection drops without a goodbye).
+    /// The child is `runuser`, which forks psql and waits for it: killing
+    /// runuser alone would leave psql, and the connection, alive.
     pub fn kill_client(&mut self) {
+        let runuser = self.child.id();
+        let children = std::fs::read_to_string(format!("/proc/{runuser}/task/{runuser}/children"))
+            .unwrap_or_default();
+        for pid in children.split_whitespace() {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

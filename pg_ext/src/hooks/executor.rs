@@ -7,6 +7,7 @@ use super::{report, BackendLocal};
 use crate::vectors::Vector;
 use pgrx::pg_sys::{self, NodeTag};
 use std::cell::Cell;
+use std::ffi::c_char;
 
 /// Plan being set up by ExecutorStart (NULL outside it).
 static CURRENT_PLAN: BackendLocal<Cell<*mut pg_sys::PlannedStmt>> =
@@ -319,7 +320,8 @@ pub(crate) unsafe fn const_args_of_expr(expr: *mut pg_sys::Node) -> Option<Strin
     (!texts.is_empty()).then(|| texts.join(", "))
 }
 
-/// Text of a non-NULL `text` constant.
+/// Text of a non-NULL `text` or `name` constant (file names, connection
+/// strings, slot and output plugin names).
 ///
 /// # Safety
 /// `node` must be NULL or a valid expression node.
@@ -328,14 +330,21 @@ unsafe fn const_text(node: *mut pg_sys::Node) -> Option<String> {
         return None;
     }
     // SAFETY: tag checked; a text Const holds a (possibly toasted) varlena,
-    // which text_to_cstring detoasts.
+    // which text_to_cstring detoasts; a name Const points to a
+    // NUL-terminated NAMEDATALEN buffer.
     unsafe {
         let c = &*node.cast::<pg_sys::Const>();
-        if c.constisnull || c.consttype != pg_sys::TEXTOID {
+        if c.constisnull {
             return None;
         }
-        Some(super::cstr(pg_sys::text_to_cstring(
-            c.constvalue.cast_mut_ptr(),
-        )))
+        if c.consttype == pg_sys::TEXTOID {
+            Some(super::cstr(pg_sys::text_to_cstring(
+                c.constvalue.cast_mut_ptr(),
+            )))
+        } else if c.consttype == pg_sys::NAMEOID {
+            Some(super::cstr(c.constvalue.cast_mut_ptr::<c_char>()))
+        } else {
+            None
+        }
     }
 }

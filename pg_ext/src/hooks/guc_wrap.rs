@@ -63,6 +63,15 @@ macro_rules! slot_pool {
                 // SAFETY: guc.c passes a valid pointer to the proposed value.
                 let shown: String = unsafe { $show };
                 record_session_change(source, &name, &shown);
+                if source == pg_sys::GucSource::PGC_S_SESSION && silences_walsender(&name, &shown) {
+                    // SAFETY: guc.c reads (and frees with its context) this palloc'd string.
+                    unsafe {
+                        pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(
+                            c"extguard: a walsender keeps logging its replication commands (they are audited from that message)".as_ptr(),
+                        )
+                    };
+                    return false;
+                }
                 match prev {
                     // SAFETY: the original C check hook, inside the FFI boundary.
                     Some(prev) => unsafe { pg_sys::ffi::pg_guard_ffi_boundary(|| prev(newval, extra, source)) },
@@ -111,6 +120,16 @@ slot_pool!(
     |p, _s| cstr(*p),
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
 );
+
+/// In a walsender, whether `SET name = value` would silence the
+/// replication-command messages the audit records commands from (the
+/// connection's own options and per-role settings are outranked at
+/// authentication; SET in a database walsender would still win).
+fn silences_walsender(name: &str, value: &str) -> bool {
+    // SAFETY: plain read of a backend global.
+    let walsender = unsafe { pg_sys::am_walsender };
+    walsender && vectors::silences_replication_log(name, value)
+}
 
 /// Whether a session can choose this setting at all: SET / set_config,
 /// or at connection start (connection options, per-role / per-database

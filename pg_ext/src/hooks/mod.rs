@@ -20,7 +20,7 @@ pub mod utility;
 use crate::audit_mac;
 use crate::record::{Outcome, Record, Session, Stamps, LOG_PREFIX};
 use crate::redact::redact;
-use crate::vectors::{self, Vector};
+use crate::vectors::{self, ProcessKind, Vector};
 use crate::{settings, sinks};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
@@ -277,12 +277,41 @@ fn role_name(oid: pg_sys::Oid) -> String {
     unsafe { cstr(pg_sys::GetUserNameFromId(oid, true)) }
 }
 
-/// Process type and, in a parallel worker, the leader's pid.
+/// What kind of process runs the hook (see `vectors::ProcessKind`).
+fn process_kind() -> ProcessKind {
+    // SAFETY: MyBackendType and ParallelWorkerNumber are process globals,
+    // set before any hook can run.
+    let (backend, parallel) = unsafe { (pg_sys::MyBackendType, pg_sys::ParallelWorkerNumber >= 0) };
+    if backend == pg_sys::BackendType::B_BACKEND {
+        ProcessKind::Client
+    } else if backend == pg_sys::BackendType::B_WAL_SENDER {
+        ProcessKind::WalSender
+    } else if backend == pg_sys::BackendType::B_BG_WORKER && parallel {
+        ProcessKind::ParallelWorker
+    } else {
+        ProcessKind::Background
+    }
+}
+
+/// Process type and, in a parallel worker, the leader's pid. A background
+/// worker is named by its own type ("parallel worker", "logical
+/// replication worker", an extension's worker), not the generic
+/// "background worker".
 fn process_facts() -> (String, Option<i32>) {
     // SAFETY: MyBackendType and MyProc are set for every process that runs
-    // hooks; lockGroupLeader points into the shared PGPROC array.
+    // hooks; lockGroupLeader points into the shared PGPROC array;
+    // MyBgworkerEntry is NULL or this worker's registration, whose
+    // bgw_type is a NUL-terminated fixed-size array.
     unsafe {
-        let backend_type = cstr(pg_sys::GetBackendTypeDesc(pg_sys::MyBackendType));
+        let mut backend_type = cstr(pg_sys::GetBackendTypeDesc(pg_sys::MyBackendType));
+        if pg_sys::MyBackendType == pg_sys::BackendType::B_BG_WORKER {
+            if let Some(entry) = pg_sys::MyBgworkerEntry.as_ref() {
+                let own = cstr(entry.bgw_type.as_ptr());
+                if !own.is_empty() {
+                    backend_type = own;
+                }
+            }
+        }
         let leader = if pg_sys::ParallelWorkerNumber >= 0 && !pg_sys::MyProc.is_null() {
             (*pg_sys::MyProc).lockGroupLeader.as_ref().map(|l| l.pid)
         } else {
@@ -329,9 +358,23 @@ fn current_statement() -> String {
     }
 }
 
+/// The client's query; in a process without one (autovacuum, background
+/// workers), what the process reports as its activity
+/// (`autovacuum: ANALYZE public.t`), so a record says what was running.
 fn top_query() -> String {
     // SAFETY: debug_query_string is NULL or the current client query.
-    unsafe { cstr(pg_sys::debug_query_string) }
+    let query = unsafe { cstr(pg_sys::debug_query_string) };
+    if !query.is_empty() {
+        return query;
+    }
+    // SAFETY: MyBEEntry is NULL or this process's own status entry, which
+    // only this process writes; st_activity_raw is NUL-terminated there.
+    unsafe {
+        pg_sys::MyBEEntry
+            .as_ref()
+            .map(|e| cstr(e.st_activity_raw))
+            .unwrap_or_default()
+    }
 }
 
 fn timestamp(t: pg_sys::TimestampTz) -> String {
@@ -357,7 +400,15 @@ fn should_record(vector: Vector) -> bool {
 /// an exempt role (SET SESSION AUTHORIZATION, SET ROLE, a SECURITY DEFINER
 /// function it owns) does not make a session exempt, and an exempt
 /// session running someone else's SECURITY DEFINER code is recorded.
+///
+/// Only a client session (and its parallel workers and walsender) can be
+/// exempt: autovacuum and background workers run code someone else may
+/// have planted (an index expression, a replica trigger, a job) under the
+/// table's or subscription's owner, so they always record.
 fn is_exempt() -> bool {
+    if !process_kind().may_be_exempt() {
+        return false;
+    }
     let list = settings::exempt_roles();
     if list.is_empty() {
         return false;

@@ -6,9 +6,10 @@
 //!   connection is recorded before it can send a command (and refused
 //!   there when `replication` is blocked);
 //! - the walsender then logs each command before running it, at LOG:
-//!   `log_replication_commands` is forced on for walsenders (override
-//!   source: a session cannot turn it off), and `emit_log_hook` records
-//!   the command from that message.
+//!   `log_replication_commands` is forced on for walsenders and
+//!   `log_min_messages` kept at `log` or below (override source: neither
+//!   connection options, per-role settings nor SET can silence it), and
+//!   `emit_log_hook` records the command from that message.
 //!
 //! A walsender for physical replication has no database and runs commands
 //! outside a transaction: the records carry the facts of the connection
@@ -94,8 +95,11 @@ unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int
     let Some(port) = (unsafe { port.as_ref() }) else {
         return;
     };
-    // SAFETY: SetConfigOption with static C strings; an override source
-    // outranks session and client settings.
+    // SAFETY: GetConfigOption returns the setting's current text (from
+    // the configuration file here: connection options and per-role
+    // settings are applied after authentication); SetConfigOption with
+    // NUL-terminated strings. An override source outranks the connection
+    // options, per-role/database settings and SET that come later.
     unsafe {
         pg_sys::SetConfigOption(
             c"log_replication_commands".as_ptr(),
@@ -103,6 +107,19 @@ unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int
             pg_sys::GucContext::PGC_SUSET,
             pg_sys::GucSource::PGC_S_OVERRIDE,
         );
+        let level = cstr(pg_sys::GetConfigOption(
+            c"log_min_messages".as_ptr(),
+            true,
+            false,
+        ));
+        if let Ok(level) = std::ffi::CString::new(vectors::walsender_log_level(&level)) {
+            pg_sys::SetConfigOption(
+                c"log_min_messages".as_ptr(),
+                level.as_ptr(),
+                pg_sys::GucContext::PGC_SUSET,
+                pg_sys::GucSource::PGC_S_OVERRIDE,
+            );
+        }
     }
     // SAFETY: the startup packet's strings; InitPostgres runs this hook in
     // a transaction, so pg_authid (a shared catalog) can be read.

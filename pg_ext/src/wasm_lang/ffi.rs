@@ -6,6 +6,7 @@
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::path::PathBuf;
 use std::sync::Once;
+use std::time::{Duration, Instant};
 
 use extguard_sandbox::{Arg, SandboxError, Signature, Value, ValueType};
 use pgrx::pg_sys::{self, NodeTag};
@@ -66,6 +67,44 @@ fn interrupts_pending() -> bool {
             && std::ptr::read_volatile(&raw const pg_sys::InterruptHoldoffCount) == 0
             && std::ptr::read_volatile(&raw const pg_sys::CritSectionCount) == 0
     }
+}
+
+extern "C-unwind" {
+    /// pqcomm.c (PostgreSQL 14 and later): false once the client's socket
+    /// is closed. Not in pgrx's bindings.
+    fn pq_check_connection() -> bool;
+}
+
+/// How often a compile wait looks at the client's socket.
+const CONNECTION_CHECK_EVERY: Duration = Duration::from_millis(100);
+
+/// Whether the client of this backend has gone away (a client backend
+/// talking to a remote client; other processes have no socket to check).
+/// On a lost client it marks the connection lost, as PostgreSQL's own
+/// connection check does, so the next `CHECK_FOR_INTERRUPTS()` ends the
+/// backend with "connection to client lost".
+fn client_gone() -> bool {
+    // SAFETY: plain reads of backend globals.
+    let remote = unsafe {
+        !pg_sys::MyProcPort.is_null()
+            && pg_sys::whereToSendOutput == pg_sys::CommandDest::DestRemote
+    };
+    if !remote {
+        return false;
+    }
+    // SAFETY: polls the backend's own client socket through its wait event
+    // set, with no timeout, from the backend's thread; an ERROR inside
+    // becomes a Rust panic at the guard, never a longjmp through Rust.
+    let connected = unsafe { pg_sys::ffi::pg_guard_ffi_boundary(|| pq_check_connection()) };
+    if !connected {
+        // SAFETY: the flags PostgreSQL's connection check sets, read by
+        // ProcessInterrupts in this thread.
+        unsafe {
+            std::ptr::write_volatile(&raw mut pg_sys::ClientConnectionLost, 1);
+            std::ptr::write_volatile(&raw mut pg_sys::InterruptPending, 1);
+        }
+    }
+    !connected
 }
 
 /// `$PGDATA/extguard_wasm_cache`: compiled code shared by the server's
@@ -294,8 +333,21 @@ fn raise_load(name: &str, err: SandboxError) -> ! {
 fn compile(proc: &ProcInfo) -> extguard_sandbox::Function {
     let signature = signature_of(proc);
     let source = proc.source.as_deref().unwrap_or_default();
+    // Whatever client_connection_check_interval says, a client that leaves
+    // during a compile ends the wait (and the backend).
+    let last_check = std::cell::Cell::new(Instant::now());
+    let stop = || {
+        if interrupts_pending() {
+            return true;
+        }
+        if last_check.get().elapsed() < CONNECTION_CHECK_EVERY {
+            return false;
+        }
+        last_check.set(Instant::now());
+        client_gone()
+    };
     let module = loop {
-        match sandbox().load_interruptible(source, &interrupts_pending) {
+        match sandbox().load_interruptible(source, &stop) {
             // PostgreSQL raises its own error here for a cancel, terminate,
             // statement timeout or lost client; any other interrupt is
             // served and the wait goes on (the compile never stopped).
