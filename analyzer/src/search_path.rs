@@ -276,15 +276,31 @@ impl State {
     /// Merge only the variable taints of another path (a value is clean only
     /// if clean on both).
     pub fn join_vars(&mut self, other: &State) {
-        let names: HashSet<String> = self.vars.keys().chain(other.vars.keys()).cloned().collect();
-        for n in names {
-            let a = self.vars.get(&n).cloned().unwrap_or_default();
-            let b = other.vars.get(&n).cloned().unwrap_or_default();
-            match a.join(&b) {
-                Taint::Raw => self.vars.remove(&n),
-                t => self.vars.insert(n, t),
+        // an absent variable has the default taint (names cloned only for
+        // variables this path does not have)
+        let only_other: Vec<(String, Taint)> = other
+            .vars
+            .iter()
+            .filter(|(n, _)| !self.vars.contains_key(*n))
+            .filter_map(|(n, b)| match Taint::default().join(b) {
+                Taint::Raw => None,
+                t => Some((n.clone(), t)),
+            })
+            .collect();
+        self.vars.retain(|n, a| {
+            let joined = match other.vars.get(n) {
+                Some(b) => a.join(b),
+                None => a.join(&Taint::default()),
             };
-        }
+            match joined {
+                Taint::Raw => false,
+                t => {
+                    *a = t;
+                    true
+                }
+            }
+        });
+        self.vars.extend(only_other);
         self.consts.retain(|n, t| other.consts.get(n) == Some(t));
     }
 }

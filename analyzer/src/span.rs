@@ -78,8 +78,10 @@ impl OffsetMap {
     pub fn shifted(&self, offset: usize) -> OffsetMap {
         match self {
             OffsetMap::Shift(base) => OffsetMap::Shift(base + offset),
-            OffsetMap::Table(t) => OffsetMap::Table(t[offset.min(t.len())..].into()),
-            OffsetMap::Prefixed { .. } => OffsetMap::Prefixed {
+            OffsetMap::Table(t) if offset >= t.len() => OffsetMap::Table(Rc::new([])),
+            // the table is shared, not copied: a body's table would otherwise
+            // be copied once per expression in it
+            OffsetMap::Table(_) | OffsetMap::Prefixed { .. } => OffsetMap::Prefixed {
                 prefix_len: 0,
                 offset,
                 parent: Rc::new(self.clone()),

@@ -8,18 +8,12 @@
 use std::path::Path;
 
 use extguard_analyzer::{extension, Config};
-use extguard_e2e::extension_dir;
+use extguard_e2e::contrib_extensions;
 
 fn current() -> String {
-    let d = extension::discover(&extension_dir());
-    assert!(
-        d.extensions.len() > 30,
-        "expected PostgreSQL contrib, found {} extensions",
-        d.extensions.len()
-    );
     let cfg = Config::default();
     let mut lines = Vec::new();
-    for e in d.extensions.iter().filter(|e| e.name != "extguard") {
+    for e in contrib_extensions().iter().filter(|e| e.name != "extguard") {
         let r = extension::analyze(e, &cfg);
         for (file, fs) in r.files.iter().zip(&r.findings) {
             let name = Path::new(&file.path)

@@ -12,10 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use extguard_analyzer::driver::{self, Mode, Options};
-use extguard_analyzer::Config;
 
 const EXPECTED: &str = "corpus/debian-expected-counts.tsv";
 const REGENERATE: &str = "UPDATE_SNAPSHOTS=1 cargo test -p extguard-e2e --test debian_corpus";
@@ -24,48 +20,9 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `shared/corpus/fetch-debian.sh` beside the checkout (CI: `../shared`
-/// from the repository root) or beside one of its parent directories
-/// (worktrees); `EXTGUARD_FETCH_DEBIAN` overrides.
-fn fetch_script() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("EXTGUARD_FETCH_DEBIAN") {
-        return Some(PathBuf::from(p));
-    }
-    let root = repo_root().canonicalize().ok()?;
-    root.ancestors()
-        .map(|a| a.join("shared/corpus/fetch-debian.sh"))
-        .find(|p| p.is_file())
-}
-
-/// Can Debian's package registry be reached at all?
-fn registry_reachable() -> bool {
-    use std::net::{TcpStream, ToSocketAddrs};
-    let Ok(addrs) = ("deb.debian.org", 80).to_socket_addrs() else {
-        return false;
-    };
-    addrs
-        .into_iter()
-        .any(|a| TcpStream::connect_timeout(&a, std::time::Duration::from_secs(5)).is_ok())
-}
-
 /// `package<TAB>code<TAB>count` lines, sorted, with a header.
 fn counts(tree: &Path) -> String {
-    let mut packages: Vec<PathBuf> = std::fs::read_dir(tree)
-        .unwrap_or_else(|e| panic!("{}: {e}", tree.display()))
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    packages.sort();
-    assert!(
-        packages.len() >= 40,
-        "{}: only {} packages",
-        tree.display(),
-        packages.len()
-    );
-    let opts = Options::new(Config::default(), Mode::Scan);
-    let out = driver::run(&packages, &opts).expect("worker threads");
-    assert!(out.errors.is_empty(), "scan errors: {:?}", out.errors);
+    let out = extguard_e2e::scan_debian_packages(tree);
     let mut n: BTreeMap<(String, &str), usize> = BTreeMap::new();
     for u in &out.units {
         let package = Path::new(&u.source)
@@ -85,27 +42,9 @@ fn counts(tree: &Path) -> String {
 
 #[test]
 fn debian_corpus_counts_match_the_committed_file() {
-    let Some(script) = fetch_script() else {
-        panic!("shared/corpus/fetch-debian.sh not found beside the checkout (set EXTGUARD_FETCH_DEBIAN)");
+    let Some(tree) = extguard_e2e::fetch_debian_corpus() else {
+        return;
     };
-    let tree = std::env::temp_dir().join("extguard-debian-test/tree");
-    let fetched = Command::new("bash")
-        .arg(&script)
-        .arg(&tree)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
-    if !fetched.status.success() {
-        let stderr = String::from_utf8_lossy(&fetched.stderr);
-        if !registry_reachable() {
-            eprintln!(
-                "SKIPPED: Debian's package registry (deb.debian.org) is unreachable; \
-                 {} failed: {stderr}",
-                script.display()
-            );
-            return;
-        }
-        panic!("{} failed: {stderr}", script.display());
-    }
     let now = counts(&tree);
     let path = repo_root().join(EXPECTED);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {

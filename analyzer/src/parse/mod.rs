@@ -1,5 +1,6 @@
 //! Parsing: the lexer, statement splitting, pg_query calls and tree walking.
 
+mod from_c;
 pub mod lexer;
 pub mod names;
 pub mod walk;
@@ -57,21 +58,132 @@ fn depth_budget() -> usize {
     (left / STACK_PER_LEVEL).min(MAX_TREE_DEPTH)
 }
 
+/// How [`parse`] gets its trees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParsePath {
+    /// libpg_query's C parse tree, read directly ([`parse_c`]): the default.
+    C,
+    /// libpg_query's protobuf output, decoded by prost ([`parse_protobuf`]);
+    /// `EXTGUARD_PARSE=protobuf` in the environment.
+    Protobuf,
+    /// Both, keeping the C path's result and recording every text on which
+    /// they differ ([`path_mismatches`]); `EXTGUARD_PARSE=compare`.
+    Compare,
+}
+
+/// 0: not chosen yet, else 1 + the `ParsePath` as chosen.
+static PATH: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+static MISMATCHES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+static COMPARED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Choose how [`parse`] gets its trees (the environment is not read then).
+pub fn set_parse_path(p: ParsePath) {
+    PATH.store(1 + p as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn parse_path() -> ParsePath {
+    match PATH.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => ParsePath::C,
+        2 => ParsePath::Protobuf,
+        3 => ParsePath::Compare,
+        _ => {
+            let p = match std::env::var("EXTGUARD_PARSE").as_deref() {
+                Ok("protobuf") => ParsePath::Protobuf,
+                Ok("compare") => ParsePath::Compare,
+                _ => ParsePath::C,
+            };
+            set_parse_path(p);
+            p
+        }
+    }
+}
+
+/// The texts on which the two parse paths gave different results (with
+/// [`ParsePath::Compare`]), each with both results, since the last call.
+pub fn path_mismatches() -> Vec<String> {
+    std::mem::take(&mut *MISMATCHES.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// How many texts were parsed with [`ParsePath::Compare`] so far.
+pub fn compared_parses() -> usize {
+    COMPARED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Parse one statement's text (or several) with PostgreSQL's grammar.
 ///
 /// This calls libpg_query directly rather than `pg_query::parse`: that
 /// function also walks the whole tree to list tables and functions, which
-/// the analyzer never uses, and drops the error's cursor position.
+/// the analyzer never uses, and drops the error's cursor position. The
+/// tree is read from libpg_query's C structs ([`ParsePath`]).
 pub fn parse(text: &str) -> Result<protobuf::ParseResult, ParseError> {
-    use prost::Message;
-    let Ok(c) = std::ffi::CString::new(text) else {
-        let offset = text.find('\0');
-        return Err(ParseError {
-            message: "the statement contains a NUL byte".into(),
-            offset,
+    match parse_path() {
+        ParsePath::C => parse_c(text),
+        ParsePath::Protobuf => parse_protobuf(text),
+        ParsePath::Compare => {
+            COMPARED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let c = parse_c(text);
+            let p = parse_protobuf(text);
+            let same = match (&c, &p) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(a), Err(b)) => {
+                    a.message == b.message && a.offset == b.offset && a.too_deep == b.too_deep
+                }
+                _ => false,
+            };
+            if !same {
+                MISMATCHES
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!("{text}\n  C: {c:?}\n  protobuf: {p:?}"));
+            }
+            c
+        }
+    }
+}
+
+/// [`parse`] through libpg_query's C parse tree, read directly.
+pub fn parse_c(text: &str) -> Result<protobuf::ParseResult, ParseError> {
+    let c = c_string(text)?;
+    let budget = depth_budget();
+    match from_c::parse(&c, budget) {
+        from_c::Raw::Tree(tree) => Ok(tree),
+        from_c::Raw::TooDeep => Err(too_deep(budget)),
+        from_c::Raw::Error { message, cursorpos } => Err(ParseError {
+            message,
+            // cursorpos counts characters from 1; 0 means "no position".
+            offset: (cursorpos > 0).then(|| char_to_byte(text, cursorpos as usize - 1)),
             too_deep: false,
-        });
-    };
+        }),
+    }
+}
+
+fn c_string(text: &str) -> Result<std::ffi::CString, ParseError> {
+    std::ffi::CString::new(text).map_err(|_| ParseError {
+        message: "the statement contains a NUL byte".into(),
+        offset: text.find('\0'),
+        too_deep: false,
+    })
+}
+
+fn too_deep(budget: usize) -> ParseError {
+    ParseError {
+        message: if budget == MAX_TREE_DEPTH {
+            format!("the statement's parse tree is nested more than {budget} levels deep")
+        } else {
+            format!(
+                "the statement's parse tree is nested more than {budget} levels deep, \
+                 all the stack left inside the bodies around it allows"
+            )
+        },
+        offset: None,
+        too_deep: true,
+    }
+}
+
+/// [`parse`] through libpg_query's protobuf output, decoded by prost.
+pub fn parse_protobuf(text: &str) -> Result<protobuf::ParseResult, ParseError> {
+    use prost::Message;
+    let c = c_string(text)?;
     // SAFETY: `c` is a valid NUL-terminated string that outlives the call;
     // the result is only read through the pointers libpg_query returned
     // (the tree as `len` bytes at `data`, the error's C strings) and freed
@@ -83,20 +195,7 @@ pub fn parse(text: &str) -> Result<protobuf::ParseResult, ParseError> {
             let budget = depth_budget();
             let depth = message_depth(data, budget);
             if depth > budget {
-                Err(ParseError {
-                    message: if budget == MAX_TREE_DEPTH {
-                        format!(
-                            "the statement's parse tree is nested more than {budget} levels deep"
-                        )
-                    } else {
-                        format!(
-                            "the statement's parse tree is nested more than {budget} levels deep, \
-                             all the stack left inside the bodies around it allows"
-                        )
-                    },
-                    offset: None,
-                    too_deep: true,
-                })
+                Err(too_deep(budget))
             } else {
                 protobuf::ParseResult::decode(data).map_err(|e| ParseError {
                     message: format!("cannot decode the parse tree: {e}"),
