@@ -83,6 +83,9 @@ pub enum SandboxError {
         /// Why it is needed.
         reason: String,
     },
+    /// The module declares an ABI version this host does not run, declares
+    /// two, or the SQL signature needs a newer version than it declares.
+    AbiVersion(String),
     /// The export exists but its wasm type does not match the ABI.
     WrongSignature {
         /// Export name.
@@ -194,6 +197,7 @@ impl fmt::Display for SandboxError {
                 sanitize(name, NAME_CHARS),
                 sanitize(found, MESSAGE_CHARS)
             ),
+            AbiVersion(m) => write!(f, "wasm ABI version: {}", sanitize(m, MESSAGE_CHARS)),
             BadArguments(m) => write!(f, "bad arguments for wasm function: {}", sanitize(m, MESSAGE_CHARS)),
             BadResult(m) => write!(f, "wasm function returned an invalid result: {}", sanitize(m, MESSAGE_CHARS)),
             MemoryLimitExceeded { requested, limit } => write!(

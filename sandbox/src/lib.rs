@@ -35,7 +35,10 @@ use wasmtime::{
     UpdateDeadline, Val, WasmBacktrace, WasmFeatures,
 };
 
-pub use abi::{Arg, Signature, Value, ValueType};
+pub use abi::{
+    Arg, ArrayValue, ElemType, Signature, Value, ValueType, ABI_EXPORT_PREFIX, ABI_VERSION,
+    MIN_ABI_VERSION,
+};
 pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
 pub use pool::{Pool, INSTANCE_OVERHEAD};
 pub use source::CompileLimits;
@@ -409,10 +412,13 @@ impl Sandbox {
                 kind: "import",
             });
         }
+        let abi_version = abi::declared_version(compiled.exports().map(|e| e.name()))
+            .map_err(SandboxError::AbiVersion)?;
         let module = Module {
             inner: compiled,
             hash,
             size: binary_len,
+            abi_version,
         };
         self.lock_cache().insert(
             module.clone(),
@@ -456,6 +462,7 @@ pub struct Module {
     inner: wasmtime::Module,
     hash: [u8; 32],
     size: usize,
+    abi_version: u32,
 }
 
 impl fmt::Debug for Module {
@@ -483,6 +490,12 @@ impl Module {
         self.size
     }
 
+    /// The ABI version the module declares (an `extguard_abi_N` export;
+    /// 1 without one).
+    pub fn abi_version(&self) -> u32 {
+        self.abi_version
+    }
+
     /// Bytes of memory the compiled code image occupies.
     pub fn code_bytes(&self) -> u64 {
         let range = self.inner.image_range();
@@ -502,21 +515,51 @@ impl Module {
     /// `signature` maps to under the ABI, and that `memory` / `alloc` /
     /// `reset` exist with the right types when varlena values are involved.
     pub fn function(&self, name: &str, signature: &Signature) -> Result<Function, SandboxError> {
-        let expected_params: Vec<WasmType> = signature
-            .params
-            .iter()
-            .flat_map(|p| p.wasm_params().iter().copied())
-            .collect();
-        let expected_result = signature.result.wasm_result();
+        let needed = signature.since_version();
+        if needed > self.abi_version {
+            return Err(SandboxError::AbiVersion(format!(
+                "the SQL signature needs ABI version {needed} (numeric, arrays or sets), \
+                 the module targets version {}: export a function named {ABI_EXPORT_PREFIX}{needed}",
+                self.abi_version
+            )));
+        }
+        if signature.returns_set && signature.result.as_elem().is_none() {
+            return Err(SandboxError::Unsupported(format!(
+                "a set of {} (sets of arrays are not in the ABI)",
+                signature.result
+            )));
+        }
+        let mut expected_params = signature.wasm_params();
+        // Version 2: a trailing i64 parameter receives the NULL mask.
+        let null_mask = self.abi_version >= 2
+            && matches!(self.inner.get_export(name), Some(ExternType::Func(ty))
+                if ty.params().len() == expected_params.len() + 1
+                    && ty.params().last().as_ref().and_then(WasmType::of) == Some(WasmType::I64));
+        if null_mask {
+            if signature.params.len() > 64 {
+                return Err(SandboxError::Unsupported(format!(
+                    "a NULL mask for {} arguments (at most 64)",
+                    signature.params.len()
+                )));
+            }
+            expected_params.push(WasmType::I64);
+        }
+        let expected_result = signature.wasm_result();
+        let mut expected_type = signature.wasm_type();
+        if null_mask {
+            expected_type = expected_type
+                .replacen(") ->", ", i64) ->", 1)
+                .replacen("(, ", "(", 1);
+        }
         self.check_func(
             name,
             &expected_params,
             &[expected_result],
-            &signature.wasm_type(),
+            &expected_type,
             "the function to call",
         )?;
         let passes_varlena = signature.params.iter().any(|p| p.is_varlena());
-        let uses_memory = passes_varlena || signature.result.is_varlena();
+        let uses_memory = passes_varlena || signature.result.is_varlena() || signature.returns_set;
         if uses_memory {
             match self.inner.get_export("memory") {
                 Some(ExternType::Memory(_)) => {}
@@ -551,6 +594,7 @@ impl Module {
             signature: Arc::new(signature.clone()),
             passes_varlena,
             has_reset,
+            null_mask,
         })
     }
 
@@ -615,9 +659,16 @@ pub struct Function {
     signature: Arc<Signature>,
     passes_varlena: bool,
     has_reset: bool,
+    null_mask: bool,
 }
 
 impl Function {
+    /// True when the export takes the NULL mask (ABI version 2), so
+    /// [`Arg::Null`] may be passed.
+    pub fn accepts_nulls(&self) -> bool {
+        self.null_mask
+    }
+
     /// The export name.
     pub fn name(&self) -> &str {
         &self.name
@@ -806,6 +857,12 @@ impl Instance {
             )));
         }
         for (i, (arg, want)) in args.iter().zip(&signature.params).enumerate() {
+            if matches!(arg, Arg::Null(_)) && !self.function.null_mask {
+                return Err(SandboxError::BadArguments(format!(
+                    "argument {} is NULL and the export takes no NULL mask",
+                    i + 1
+                )));
+            }
             if arg.value_type() != *want {
                 return Err(SandboxError::BadArguments(format!(
                     "argument {} is {}, expected {}",
@@ -936,8 +993,31 @@ impl Instance {
                 }
             }
         }
-        for arg in args {
+        let mut nulls = 0i64;
+        for (i, arg) in args.iter().enumerate() {
             match *arg {
+                Arg::Null(ty) => {
+                    nulls |= 1 << i;
+                    for w in ty.wasm_params() {
+                        params.push(match w {
+                            WasmType::I32 => Val::I32(0),
+                            WasmType::I64 => Val::I64(0),
+                            WasmType::F32 => Val::F32(0),
+                            WasmType::F64 => Val::F64(0),
+                        });
+                    }
+                }
+                Arg::Numeric(s) => {
+                    let ptr = copy_in(live, &self.limits, s.as_bytes())?;
+                    params.push(Val::I32(ptr as i32));
+                    params.push(Val::I32(s.len() as i32));
+                }
+                Arg::Array(a) => {
+                    let bytes = a.encode();
+                    let ptr = copy_in(live, &self.limits, &bytes)?;
+                    params.push(Val::I32(ptr as i32));
+                    params.push(Val::I32(bytes.len() as i32));
+                }
                 Arg::Int2(v) => params.push(Val::I32(v as i32)),
                 Arg::Int4(v) => params.push(Val::I32(v)),
                 Arg::Int8(v) => params.push(Val::I64(v)),
@@ -956,13 +1036,16 @@ impl Instance {
                 }
             }
         }
+        if self.function.null_mask {
+            params.push(Val::I64(nulls));
+        }
         let mut results = [Val::I32(0)];
         if let Err(e) = live.func.call(&mut live.store, params, &mut results) {
             return Err(classify(&live.store, &self.limits, e));
         }
         convert_result(
             live,
-            self.function.signature.result,
+            &self.function,
             &results[0],
             self.limits.max_result_bytes,
         )
@@ -1001,10 +1084,50 @@ fn copy_in(live: &mut Live, limits: &CallLimits, bytes: &[u8]) -> Result<u32, Sa
 
 fn convert_result(
     live: &Live,
-    ty: ValueType,
+    function: &Function,
     val: &Val,
     max_result_bytes: u64,
 ) -> Result<Value, SandboxError> {
+    let signature = &function.signature;
+    let ty = signature.result;
+    let through_memory = ty.is_varlena() || signature.returns_set;
+    if let (true, Val::I64(packed)) = (through_memory, val) {
+        if *packed == abi::NULL_RESULT && function.module.abi_version >= 2 {
+            return Ok(Value::Null(ty));
+        }
+        let bytes = result_bytes(live, *packed, max_result_bytes)?;
+        if signature.returns_set {
+            let elem = ty.as_elem().expect("checked when the function was made");
+            return ArrayValue::decode(elem, &bytes)
+                .map(Value::Array)
+                .map_err(|m| SandboxError::BadResult(format!("set of {ty}: {m}")));
+        }
+        return Ok(match ty {
+            ValueType::Bytea => Value::Bytea(bytes),
+            ValueType::Array(elem) => ArrayValue::decode(elem, &bytes)
+                .map(Value::Array)
+                .map_err(|m| SandboxError::BadResult(format!("{ty} result: {m}")))?,
+            _ => {
+                let text = String::from_utf8(bytes).map_err(|e| {
+                    SandboxError::BadResult(format!(
+                        "{} result is not valid UTF-8 ({e})",
+                        ty.sql_name()
+                    ))
+                })?;
+                if text.contains('\0') {
+                    return Err(SandboxError::BadResult(format!(
+                        "{} result contains a NUL byte",
+                        ty.sql_name()
+                    )));
+                }
+                match ty {
+                    ValueType::Jsonb => Value::Jsonb(text),
+                    ValueType::Numeric => Value::Numeric(text),
+                    _ => Value::Text(text),
+                }
+            }
+        });
+    }
     let value = match (ty, val) {
         (ValueType::Int2, Val::I32(v)) => Value::Int2(i16::try_from(*v).map_err(|_| {
             SandboxError::BadResult(format!("{v} is out of range for type smallint"))
@@ -1014,49 +1137,6 @@ fn convert_result(
         (ValueType::Int8, Val::I64(v)) => Value::Int8(*v),
         (ValueType::Float4, Val::F32(v)) => Value::Float4(f32::from_bits(*v)),
         (ValueType::Float8, Val::F64(v)) => Value::Float8(f64::from_bits(*v)),
-        (ValueType::Text | ValueType::Bytea | ValueType::Jsonb, Val::I64(packed)) => {
-            let (ptr, len) = abi::unpack_ptr_len(*packed);
-            if len as u64 > max_result_bytes {
-                return Err(SandboxError::ResultTooLarge {
-                    len: len as u64,
-                    limit: max_result_bytes,
-                });
-            }
-            let memory = live.memory.expect("checked when the function was made");
-            let data = memory.data(&live.store);
-            let bytes = (ptr as usize)
-                .checked_add(len as usize)
-                .and_then(|end| data.get(ptr as usize..end))
-                .ok_or_else(|| {
-                    SandboxError::BadResult(format!(
-                        "(ptr {ptr}, len {len}) lies outside the module's memory of {} bytes",
-                        data.len()
-                    ))
-                })?
-                .to_vec();
-            match ty {
-                ValueType::Bytea => Value::Bytea(bytes),
-                _ => {
-                    let text = String::from_utf8(bytes).map_err(|e| {
-                        SandboxError::BadResult(format!(
-                            "{} result is not valid UTF-8 ({e})",
-                            ty.sql_name()
-                        ))
-                    })?;
-                    if text.contains('\0') {
-                        return Err(SandboxError::BadResult(format!(
-                            "{} result contains a NUL byte",
-                            ty.sql_name()
-                        )));
-                    }
-                    if ty == ValueType::Jsonb {
-                        Value::Jsonb(text)
-                    } else {
-                        Value::Text(text)
-                    }
-                }
-            }
-        }
         (ty, other) => {
             return Err(SandboxError::Engine(format!(
                 "result {other:?} does not match {ty}"
@@ -1064,6 +1144,30 @@ fn convert_result(
         }
     };
     Ok(value)
+}
+
+/// Copies the bytes a packed `(ptr, len)` result names out of the guest's
+/// memory, checking the range and the length cap.
+fn result_bytes(live: &Live, packed: i64, max_result_bytes: u64) -> Result<Vec<u8>, SandboxError> {
+    let (ptr, len) = abi::unpack_ptr_len(packed);
+    if len as u64 > max_result_bytes {
+        return Err(SandboxError::ResultTooLarge {
+            len: len as u64,
+            limit: max_result_bytes,
+        });
+    }
+    let memory = live.memory.expect("checked when the function was made");
+    let data = memory.data(&live.store);
+    (ptr as usize)
+        .checked_add(len as usize)
+        .and_then(|end| data.get(ptr as usize..end))
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| {
+            SandboxError::BadResult(format!(
+                "(ptr {ptr}, len {len}) lies outside the module's memory of {} bytes",
+                data.len()
+            ))
+        })
 }
 
 /// Frames of the wasm backtrace on one line, innermost first: function

@@ -16,3 +16,4 @@ pub fn extension_dir() -> PathBuf {
     PathBuf::from(pg_config("--sharedir").expect("pg_config runs")).join("extension")
 }
 pub mod pg;
+pub mod wasm;

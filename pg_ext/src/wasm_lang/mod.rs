@@ -143,7 +143,26 @@ pub struct Compiled {
     /// SQL name, sanitised for messages.
     pub name: String,
     /// Argument types.
-    pub params: Vec<ValueType>,
+    pub params: Vec<SqlType>,
+    /// Result type (of each row, for a set).
+    pub result: SqlType,
+    /// `RETURNS SETOF` / `RETURNS TABLE` of one column.
+    pub returns_set: bool,
+    /// The export takes the NULL mask (ABI version 2).
+    pub accepts_nulls: bool,
+}
+
+/// A SQL type as the ABI sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlType {
+    /// How values cross the boundary.
+    pub abi: ValueType,
+    /// The declared type: a domain's constraints are checked on results.
+    pub declared: u32,
+    /// True when `declared` is a domain.
+    pub domain: bool,
+    /// For arrays: the element type of the (base) array type, else 0.
+    pub elem: u32,
 }
 
 /// Wasm state of this backend.
@@ -305,7 +324,8 @@ pub fn call_error_detail(err: &SandboxError) -> Option<String> {
     }
 }
 
-/// ABI type of a built-in type OID, if it has one.
+/// ABI type of a built-in scalar type OID, if it has one (domains and
+/// arrays are resolved by the caller to their base and element types).
 pub fn abi_type(oid: u32) -> Option<ValueType> {
     use pgrx::pg_sys::*;
     let oid = Oid::from(oid);
@@ -319,6 +339,9 @@ pub fn abi_type(oid: u32) -> Option<ValueType> {
         TEXTOID => ValueType::Text,
         BYTEAOID => ValueType::Bytea,
         JSONBOID => ValueType::Jsonb,
+        NUMERICOID => ValueType::Numeric,
+        // Binary-compatible with text: the same bytes cross the boundary.
+        VARCHAROID | BPCHAROID => ValueType::Text,
         _ => return None,
     })
 }
