@@ -155,6 +155,7 @@ fn arrays_numeric_domains_nulls_and_sets() {
          CREATE DOMAIN ints AS int[] CHECK (cardinality(VALUE) < 4);
          CREATE DOMAIN code AS varchar(8) CHECK (VALUE ~ '^[a-z]+$');",
     );
+    ok(&mut t, "DROP FUNCTION pick(int, int);");
     ok(&mut t, &create_sql("pick(pos, int) RETURNS pos", &m));
     assert_eq!(ok(&mut t, "SELECT pick(5, 1), pick(NULL, 2);"), "5|2");
     expect_error(
@@ -204,6 +205,7 @@ fn arrays_numeric_domains_nulls_and_sets() {
         "1000000|500000500000"
     );
     assert_eq!(ok(&mut t, "SELECT count(*) FROM series(0);"), "0");
+    ok(&mut t, "DROP FUNCTION series(int);");
     ok(
         &mut t,
         &create_sql("series(n int) RETURNS TABLE (x pos) STRICT", &m),
@@ -235,13 +237,13 @@ fn arrays_numeric_domains_nulls_and_sets() {
     // Type errors at CREATE FUNCTION.
     expect_error(
         &mut t,
-        &create_sql("series(int) RETURNS SETOF int[]", &m),
+        &create_sql("rows_of(int) RETURNS SETOF int[]", &m),
         "0A000",
         "set of arrays",
     );
     expect_error(
         &mut t,
-        &create_sql("series(int) RETURNS TABLE (a int, b int)", &m),
+        &create_sql("rows_of(int) RETURNS TABLE (a int, b int)", &m),
         "0A000",
         "cannot use type record",
     );
