@@ -13,10 +13,11 @@ if [ "${EXTGUARD_SETUP_PGRX:-1}" = "1" ]; then
 fi
 # Tools only the tests need: headless Chromium renders the `extguard scan
 # --html` report in tests/scan.rs; bubblewrap sandboxes a server for the
-# isolation self-check (analyzer/tests/isolation_e2e.rs). `make test` sets
+# isolation self-check (analyzer/tests/isolation_e2e.rs); lld gives clang
+# the wasm-ld that builds the C guest SDK examples (tests/wasm_sdk.rs). `make test` sets
 # EXTGUARD_SETUP_TEST=1.
 if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ]; then
-  need_pkgs+=(chromium bubblewrap)
+  need_pkgs+=(chromium bubblewrap lld)
 fi
 if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
