@@ -60,7 +60,7 @@ test-pg:
 	cd pg_ext && $(CARGO) pgrx install --pg-config /usr/bin/pg_config --features pg15
 	# same package set as test-rust, so nothing is rebuilt with other features
 	EXTGUARD_E2E=1 $(CARGO) test --test escapes --test isolation_e2e -- --test-threads=1
-	EXTGUARD_E2E=1 $(CARGO) test --test wasm_containment --test wasm_types --test wasm_sdk -- --test-threads=1
+	EXTGUARD_E2E=1 $(CARGO) test --test wasm_containment --test wasm_types --test wasm_sdk --test wasm_spi -- --test-threads=1
 
 bench-pg:
 	./bench/pg_ext_pgbench.sh

@@ -19,6 +19,7 @@ pub mod abi;
 pub mod bombs;
 mod compile;
 mod error;
+pub mod host;
 mod pool;
 mod source;
 mod ticker;
@@ -40,6 +41,7 @@ pub use abi::{
     MIN_ABI_VERSION,
 };
 pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
+pub use host::{Host, HostError, HOST_ERROR_BIT, HOST_IMPORTS, HOST_MODULE};
 pub use pool::{Pool, INSTANCE_OVERHEAD};
 pub use source::CompileLimits;
 
@@ -129,6 +131,9 @@ pub struct SandboxConfig {
     pub limits: CallLimits,
     /// Checked on every epoch tick while wasm runs.
     pub interrupt_check: Option<InterruptCheck>,
+    /// What the host imports ([`HOST_IMPORTS`]) call; `None` refuses every
+    /// import.
+    pub host: Option<Arc<dyn Host>>,
 }
 
 impl Default for SandboxConfig {
@@ -148,6 +153,7 @@ impl Default for SandboxConfig {
             max_tables: 4,
             limits: CallLimits::default(),
             interrupt_check: None,
+            host: None,
         }
     }
 }
@@ -169,6 +175,7 @@ impl fmt::Debug for SandboxConfig {
             .field("max_tables", &self.max_tables)
             .field("limits", &self.limits)
             .field("interrupt_check", &self.interrupt_check.is_some())
+            .field("host", &self.host.is_some())
             .finish()
     }
 }
@@ -362,6 +369,15 @@ impl Sandbox {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The (module, name) pairs modules may import: none without a host.
+    fn offered_imports(&self) -> Vec<(&'static str, &'static str)> {
+        if self.shared.config.host.is_some() {
+            HOST_IMPORTS.iter().map(|(m, n, _)| (*m, *n)).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Decodes, checks and compiles a module given as WAT text, a wasm
     /// binary, or base64 of a binary. Compiled modules are cached by the
     /// SHA-256 of the binary, so loading the same module again is cheap.
@@ -394,6 +410,7 @@ impl Sandbox {
                 max_table_elements: config.limits.max_table_elements,
                 max_tables: config.max_tables,
                 compile: &config.compile,
+                host_imports: &self.offered_imports(),
             },
         )?;
         let binary_len = binary.len();
@@ -404,13 +421,35 @@ impl Sandbox {
             config.max_compile_time,
             interrupted,
         )?;
-        if let Some(import) = compiled.imports().next() {
-            // prescan already rejects imports; keep the rule in one more place.
-            return Err(SandboxError::ForbiddenImport {
-                module: import.module().to_string(),
-                name: import.name().to_string(),
-                kind: "import",
-            });
+        for import in compiled.imports() {
+            // prescan already rejects other imports; keep the rule in one
+            // more place, and check the offered ones' types.
+            let offered = HOST_IMPORTS
+                .iter()
+                .find(|(m, n, _)| *m == import.module() && *n == import.name())
+                .filter(|_| config.host.is_some());
+            let Some((_, name, ty)) = offered else {
+                return Err(SandboxError::ForbiddenImport {
+                    module: import.module().to_string(),
+                    name: import.name().to_string(),
+                    kind: "import",
+                });
+            };
+            let ok = match import.ty() {
+                ExternType::Func(f) => {
+                    let params: Vec<_> = f.params().map(|t| WasmType::of(&t)).collect();
+                    let results: Vec<_> = f.results().map(|t| WasmType::of(&t)).collect();
+                    params == [Some(WasmType::I32); 4] && results == [Some(WasmType::I64)]
+                }
+                _ => false,
+            };
+            if !ok {
+                return Err(SandboxError::WrongSignature {
+                    name: format!("{HOST_MODULE}.{name}"),
+                    expected: (*ty).to_string(),
+                    found: format!("{:?}", import.ty()),
+                });
+            }
         }
         let abi_version = abi::declared_version(compiled.exports().map(|e| e.name()))
             .map_err(SandboxError::AbiVersion)?;
@@ -692,6 +731,7 @@ enum Stop {
     TimeLimit,
     Memory { requested: u64 },
     Table { requested: u64 },
+    HostAborted,
 }
 
 /// Store data: the limits of the current call and why it was stopped.
@@ -704,6 +744,8 @@ struct CallState {
     memory_bytes: u64,
     /// Elements of all its tables.
     table_elements: u64,
+    /// Behind the host imports.
+    host: Option<Arc<dyn Host>>,
 }
 
 impl ResourceLimiter for CallState {
@@ -896,6 +938,7 @@ impl Instance {
                 stop: None,
                 memory_bytes: 0,
                 table_elements: 0,
+                host: shared.config.host.clone(),
             },
         );
         store.limiter(|state| state);
@@ -911,7 +954,13 @@ impl Instance {
 
     fn instantiate(&self, deadline: Option<Instant>) -> Result<Live, SandboxError> {
         let mut store = self.new_store(deadline)?;
-        let instance = match wasmtime::Instance::new(&mut store, &self.function.module.inner, &[]) {
+        let module = &self.function.module.inner;
+        let instantiated = if module.imports().len() == 0 {
+            wasmtime::Instance::new(&mut store, module, &[])
+        } else {
+            host_linker(&self.shared.engine).instantiate(&mut store, module)
+        };
+        let instance = match instantiated {
             Ok(instance) => instance,
             Err(e) => return Err(self.classify(&store, e)),
         };
@@ -1218,6 +1267,7 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
                 limit: limits.max_table_elements,
             }
         }
+        Some(Stop::HostAborted) => return SandboxError::HostAborted,
         None => {}
     }
     let message = trap_detail(&e);
@@ -1255,4 +1305,72 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
         format!("{trap}; {message}")
     };
     SandboxError::Trap { kind, message }
+}
+
+/// A linker offering the host imports ([`HOST_IMPORTS`]).
+fn host_linker(engine: &Engine) -> wasmtime::Linker<CallState> {
+    let mut linker = wasmtime::Linker::new(engine);
+    linker
+        .func_wrap(HOST_MODULE, "spi_query", spi_query)
+        .expect("one definition per name");
+    linker
+}
+
+/// `extguard.spi_query`: reads the query and its parameters from guest
+/// memory, asks the host, and writes the JSON rows (or the error text)
+/// back through the guest's `alloc`.
+fn spi_query(
+    mut caller: wasmtime::Caller<'_, CallState>,
+    sql_ptr: i32,
+    sql_len: i32,
+    params_ptr: i32,
+    params_len: i32,
+) -> wasmtime::Result<i64> {
+    let memory = caller
+        .get_export("memory")
+        .and_then(|e| e.into_memory())
+        .ok_or_else(|| wasmtime::Error::msg("spi_query needs the exported memory"))?;
+    let (sql, params) = {
+        let data = memory.data(&caller);
+        let range = |ptr: i32, len: i32| {
+            (ptr as u32 as usize)
+                .checked_add(len as u32 as usize)
+                .and_then(|end| data.get(ptr as u32 as usize..end))
+                .ok_or_else(|| wasmtime::Error::msg("spi_query: a range outside memory"))
+        };
+        let sql = std::str::from_utf8(range(sql_ptr, sql_len)?)
+            .map_err(|_| wasmtime::Error::msg("spi_query: the query is not UTF-8"))?
+            .to_string();
+        let params = match ArrayValue::decode(ElemType::Text, range(params_ptr, params_len)?) {
+            Ok(ArrayValue::Text(p)) => p,
+            Ok(_) => Vec::new(),
+            Err(m) => return Err(wasmtime::Error::msg(format!("spi_query parameters: {m}"))),
+        };
+        (sql, params)
+    };
+    let host = caller
+        .data()
+        .host
+        .clone()
+        .ok_or_else(|| wasmtime::Error::msg("no host"))?;
+    let (text, bit) = match host.spi_query(&sql, &params) {
+        Ok(rows) => (rows, 0),
+        Err(HostError::Failed(message)) => (message, HOST_ERROR_BIT),
+        Err(HostError::Abort) => {
+            caller.data_mut().stop = Some(Stop::HostAborted);
+            return Err(wasmtime::Error::msg("stopped by the host"));
+        }
+    };
+    let len = i32::try_from(text.len())
+        .map_err(|_| wasmtime::Error::msg("spi_query: result too large"))?;
+    let alloc = caller
+        .get_export("alloc")
+        .and_then(|e| e.into_func())
+        .ok_or_else(|| wasmtime::Error::msg("spi_query needs the exported alloc"))?
+        .typed::<i32, i32>(&caller)?;
+    let ptr = alloc.call(&mut caller, len)? as u32;
+    memory
+        .write(&mut caller, ptr as usize, text.as_bytes())
+        .map_err(|_| wasmtime::Error::msg("spi_query: alloc returned a range outside memory"))?;
+    Ok(abi::pack_ptr_len(ptr, len as u32) | bit)
 }

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use extguard_sandbox::{Arg, ArrayValue, ElemType, SandboxError, Signature, Value, ValueType};
+use extguard_sandbox::{
+    Arg, ArrayValue, ElemType, Host, HostError, SandboxError, Signature, Value, ValueType,
+};
 use pgrx::pg_sys::{self, NodeTag};
 use pgrx::prelude::*;
 use pgrx::{direct_function_call, direct_function_call_as_datum, fcinfo};
@@ -414,6 +416,13 @@ fn compile(proc: &ProcInfo) -> extguard_sandbox::Function {
 /// Raises the PostgreSQL error for a failed call. Runs after wasmtime has
 /// returned, so raising (a longjmp in C terms) is safe here.
 fn raise_call(function: &str, err: SandboxError) -> ! {
+    if let Some((code, message)) = ABORTED.with(|a| a.borrow_mut().take()) {
+        // A cancel, timeout or terminate that arrived during a query of
+        // the guest: PostgreSQL's own error, raised again now that wasm
+        // has returned.
+        pgrx::check_for_interrupts!();
+        fail(code, message, None);
+    }
     if err == SandboxError::Interrupted {
         // Let PostgreSQL raise its own error ("canceling statement due to
         // user request / statement timeout", or terminate the backend).
@@ -1070,3 +1079,273 @@ COMMENT ON LANGUAGE wasm IS
 "#,
     name = "wasm_language"
 );
+
+thread_local! {
+    /// The error that ended a wasm call from inside a host call (a cancel
+    /// during `spi_query`), raised again once wasm has returned.
+    static ABORTED: std::cell::RefCell<Option<(PgSqlErrorCode, String)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The host behind the sandbox's imports: SPI as the calling role.
+pub(super) struct PgHost;
+
+impl Host for PgHost {
+    fn spi_query(&self, sql: &str, params: &[String]) -> Result<String, HostError> {
+        // SAFETY: the sandbox calls this on the backend's thread, inside a
+        // wasm call the handler made; spi_query catches every PostgreSQL
+        // error and Rust panic, so nothing unwinds into wasmtime.
+        unsafe { spi_query(sql, params) }
+    }
+}
+
+/// SQLSTATE and message of a caught PostgreSQL error (pgrx turns a
+/// longjmp into a `CaughtError` panic, an ERROR raised from Rust into an
+/// `ErrorReportWithLevel` one) or of a Rust panic.
+fn describe_panic(payload: Box<dyn std::any::Any + Send>) -> (PgSqlErrorCode, String) {
+    use pg_sys::panic::{CaughtError, ErrorReport, ErrorReportWithLevel};
+    let payload = match payload.downcast::<CaughtError>() {
+        Ok(caught) => {
+            return match *caught {
+                CaughtError::PostgresError(e)
+                | CaughtError::ErrorReport(e)
+                | CaughtError::RustPanic { ereport: e, .. } => {
+                    (e.sql_error_code(), e.message().to_string())
+                }
+            }
+        }
+        Err(other) => other,
+    };
+    if let Some(e) = payload.downcast_ref::<ErrorReportWithLevel>() {
+        return (e.sql_error_code(), e.message().to_string());
+    }
+    if let Some(e) = payload.downcast_ref::<ErrorReport>() {
+        return (PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, e.message().to_string());
+    }
+    let text = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    (
+        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+        format!("internal error in spi_query {text}").trim_end().to_string(),
+    )
+}
+
+/// Errors that must end the wasm call instead of reaching the guest.
+fn ends_the_call(code: PgSqlErrorCode) -> bool {
+    use PgSqlErrorCode::*;
+    matches!(
+        code,
+        ERRCODE_QUERY_CANCELED
+            | ERRCODE_ADMIN_SHUTDOWN
+            | ERRCODE_CRASH_SHUTDOWN
+            | ERRCODE_CANNOT_CONNECT_NOW
+            | ERRCODE_OUT_OF_MEMORY
+    )
+}
+
+/// The SQLSTATE's five characters.
+fn sqlstate_text(code: PgSqlErrorCode) -> String {
+    let mut v = code as i32;
+    (0..5)
+        .map(|_| {
+            let c = ((v & 0x3f) as u8 + b'0') as char;
+            v >>= 6;
+            c
+        })
+        .collect()
+}
+
+/// Runs a read-only query in a subtransaction, as PL/Python does: an
+/// error rolls the subtransaction back (its SPI connection, snapshot,
+/// locks, memory) and comes back as a value; a cancel or terminate is
+/// kept to be raised again after wasm returns.
+///
+/// # Safety
+/// Must run on the backend's thread inside a function call (a
+/// transaction is open), with only Rust frames (and wasmtime's) between
+/// here and the handler.
+unsafe fn spi_query(sql: &str, params: &[String]) -> Result<String, HostError> {
+    let max_rows = super::spi_max_rows();
+    let max_bytes = current_limits().max_memory_bytes;
+    // SAFETY: plain reads of backend globals.
+    let (old_cxt, old_owner, read_only) = unsafe {
+        (
+            pg_sys::CurrentMemoryContext,
+            pg_sys::CurrentResourceOwner,
+            pg_sys::XactReadOnly,
+        )
+    };
+    let begun = std::cell::Cell::new(false);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: a subtransaction inside the running transaction; every
+        // PostgreSQL error below becomes a Rust panic at pgrx's guard.
+        unsafe {
+            pg_sys::BeginInternalSubTransaction(std::ptr::null());
+            begun.set(true);
+            pg_sys::MemoryContextSwitchTo(old_cxt);
+            // Writes fail as in a READ ONLY transaction, also inside
+            // functions the query calls.
+            pg_sys::XactReadOnly = true;
+            let rows = run_query(sql, params, max_rows, max_bytes);
+            pg_sys::XactReadOnly = read_only;
+            pg_sys::ReleaseCurrentSubTransaction();
+            begun.set(false);
+            pg_sys::MemoryContextSwitchTo(old_cxt);
+            pg_sys::CurrentResourceOwner = old_owner;
+            rows
+        }
+    }));
+    let payload = match outcome {
+        Ok(rows) => return Ok(rows),
+        Err(payload) => payload,
+    };
+    // SAFETY: undoes the subtransaction begun above (pgrx has already
+    // copied and flushed the error), restoring memory context and
+    // resource owner as they were.
+    unsafe {
+        pg_sys::XactReadOnly = read_only;
+        pg_sys::MemoryContextSwitchTo(old_cxt);
+        if begun.get() {
+            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+        }
+        pg_sys::MemoryContextSwitchTo(old_cxt);
+        pg_sys::CurrentResourceOwner = old_owner;
+    }
+    let (code, message) = describe_panic(payload);
+    if ends_the_call(code) || cancel_requested() {
+        ABORTED.with(|a| *a.borrow_mut() = Some((code, message)));
+        return Err(HostError::Abort);
+    }
+    Err(HostError::Failed(format!(
+        "{}: {}",
+        sqlstate_text(code),
+        message
+    )))
+}
+
+/// Executes `sql` through SPI (read-only, as the current user) and
+/// returns its rows as a JSON array of objects, each column's value as
+/// its text output or null. Raises (a Rust panic the caller catches) on
+/// any problem.
+///
+/// # Safety
+/// Inside the subtransaction [`spi_query`] opened.
+unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64) -> String {
+    let limit =
+        |what: String| -> ! { fail(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, what, None) };
+    let cstring = |text: &str| {
+        CString::new(utf8_to_server(text.to_string())).unwrap_or_else(|_| {
+            fail(
+                PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+                "spi_query: text contains NUL".into(),
+                None,
+            )
+        })
+    };
+    let query = cstring(sql);
+    let nargs = c_int::try_from(params.len())
+        .ok()
+        .filter(|n| *n <= 100)
+        .unwrap_or_else(|| {
+            limit(format!(
+                "spi_query: {} parameters (at most 100)",
+                params.len()
+            ))
+        });
+    let mut types = vec![pg_sys::TEXTOID; params.len()];
+    let mut values: Vec<pg_sys::Datum> = params
+        .iter()
+        .map(|p| {
+            let c = cstring(p);
+            // SAFETY: copies the bytes into a palloc'd text.
+            unsafe {
+                pg_sys::Datum::from(pg_sys::cstring_to_text_with_len(
+                    c.as_ptr(),
+                    c_int::try_from(c.as_bytes().len()).unwrap_or(c_int::MAX),
+                ))
+            }
+        })
+        .collect();
+    // SAFETY: SPI in the caller's subtransaction; `types` and `values`
+    // hold `nargs` entries; no NULLs (nulls = NULL).
+    unsafe {
+        if pg_sys::SPI_connect() < 0 {
+            fail(
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                "SPI_connect failed".into(),
+                None,
+            );
+        }
+        let rc = pg_sys::SPI_execute_with_args(
+            query.as_ptr(),
+            nargs,
+            types.as_mut_ptr(),
+            values.as_mut_ptr(),
+            std::ptr::null(),
+            true,
+            max_rows.saturating_add(1).min(i64::MAX as u64) as _,
+        );
+        if rc < 0 {
+            fail(
+                PgSqlErrorCode::ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION,
+                format!("spi_query: SPI_execute failed ({rc})"),
+                None,
+            );
+        }
+        let processed = pg_sys::SPI_processed;
+        if processed > max_rows {
+            limit(format!(
+                "spi_query returned more than {max_rows} rows (extguard.wasm_spi_max_rows)"
+            ));
+        }
+        let table = pg_sys::SPI_tuptable;
+        let mut out = String::from("[");
+        if !table.is_null() {
+            let desc = (*table).tupdesc;
+            let natts = (*desc).natts.max(0);
+            let names: Vec<String> = (1..=natts)
+                .map(|i| {
+                    let name = pg_sys::SPI_fname(desc, i);
+                    let s = server_to_utf8(CStr::from_ptr(name).to_bytes()).into_owned();
+                    serde_json::to_string(&String::from_utf8_lossy(&s)).unwrap_or_default()
+                })
+                .collect();
+            for row in 0..processed as usize {
+                let tuple = *(*table).vals.add(row);
+                out.push_str(if row == 0 { "{" } else { ",{" });
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(name);
+                    out.push(':');
+                    let value = pg_sys::SPI_getvalue(tuple, desc, i as c_int + 1);
+                    if value.is_null() {
+                        out.push_str("null");
+                    } else {
+                        let s = server_to_utf8(CStr::from_ptr(value).to_bytes()).into_owned();
+                        out.push_str(
+                            &serde_json::to_string(&String::from_utf8_lossy(&s))
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                out.push('}');
+                if out.len() as u64 > max_bytes {
+                    limit(format!(
+                        "spi_query rows exceed {max_bytes} bytes (extguard.wasm_max_memory)"
+                    ));
+                }
+                if row % 1024 == 1023 {
+                    pgrx::check_for_interrupts!();
+                }
+            }
+        }
+        out.push(']');
+        pg_sys::SPI_finish();
+        out
+    }
+}

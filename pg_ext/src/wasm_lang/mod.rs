@@ -51,6 +51,8 @@ static MAX_TIME_MS: GucSetting<i32> = GucSetting::<i32>::new(5000);
 static MAX_BACKEND_MEMORY_KB: GucSetting<i32> = GucSetting::<i32>::new(256 * 1024);
 /// `extguard.wasm_max_compile_time`, in ms.
 static MAX_COMPILE_TIME_MS: GucSetting<i32> = GucSetting::<i32>::new(10_000);
+/// `extguard.wasm_spi_max_rows`: rows one `spi_query` may return.
+static SPI_MAX_ROWS: GucSetting<i32> = GucSetting::<i32>::new(10_000);
 
 /// Registers the `extguard.wasm_*` settings. Idempotent; `_PG_init` calls
 /// it (through [`init`]) before the `extguard` prefix is reserved. The
@@ -99,6 +101,16 @@ pub fn define_settings() {
             GucContext::Suset,
             GucFlags::UNIT_MS,
         );
+        GucRegistry::define_int_guc(
+            c"extguard.wasm_spi_max_rows",
+            c"Rows one spi_query call of a LANGUAGE wasm function may return.",
+            c"A query returning more fails with 54000 (the guest gets the error).",
+            &SPI_MAX_ROWS,
+            0,
+            i32::MAX,
+            GucContext::Suset,
+            GucFlags::default(),
+        );
     });
 }
 
@@ -109,6 +121,10 @@ fn current_limits() -> CallLimits {
         max_time: (time > 0).then(|| Duration::from_millis(time as u64)),
         ..CallLimits::default()
     }
+}
+
+fn spi_max_rows() -> u64 {
+    SPI_MAX_ROWS.get().max(0) as u64
 }
 
 fn backend_budget() -> u64 {
@@ -252,6 +268,7 @@ fn sandbox() -> &'static Sandbox {
             max_compile_time: (compile_time > 0)
                 .then(|| Duration::from_millis(compile_time as u64)),
             cache_dir: ffi::cache_dir(),
+            host: Some(Arc::new(ffi::PgHost)),
             ..SandboxConfig::default()
         };
         Sandbox::new(config).unwrap_or_else(|e| {
