@@ -106,6 +106,10 @@ fn spi_runs_as_the_caller_read_only_and_bounded() {
         "t\noff"
     );
     assert_eq!(ok(&mut t, "SELECT count(*) FROM mine;"), "1");
+    // A wasm function called from a guest's query fails cleanly (the
+    // backend's wasm state is in use), the session goes on.
+    let nested = ok(&mut t, "SELECT q('SELECT q(''SELECT 1'')');");
+    assert!(nested.starts_with("55006: "), "{nested}");
     // Bounded: rows and bytes.
     let many = ok(&mut t, "SELECT q('SELECT generate_series(1, 20000)');");
     assert!(

@@ -736,6 +736,14 @@ fn as_arg<'a>(held: &'a Held<'_>, what: &dyn Fn() -> String, name: &str) -> Arg<
 /// `fcinfo` must be the valid call info PostgreSQL passed to the handler.
 unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
     define_settings();
+    if super::in_call() {
+        fail(
+            PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
+            "a LANGUAGE wasm function cannot be called from a query of another wasm function"
+                .into(),
+            None,
+        );
+    }
     watch_pg_proc();
     // SAFETY: a valid fcinfo has a valid flinfo.
     let fn_oid = unsafe { (*(*fcinfo).flinfo).fn_oid };
@@ -811,7 +819,7 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
         .collect();
     let limits = current_limits();
     // The only place wasm runs. Nothing in here calls PostgreSQL.
-    let value = with_backend(|b| b.pool().call(&key, &args, limits))
+    let value = super::calling(|| with_backend(|b| b.pool().call(&key, &args, limits)))
         .unwrap_or_else(|e| raise_call(&name, e));
     drop(args);
     drop(held);
@@ -1120,7 +1128,10 @@ fn describe_panic(payload: Box<dyn std::any::Any + Send>) -> (PgSqlErrorCode, St
         return (e.sql_error_code(), e.message().to_string());
     }
     if let Some(e) = payload.downcast_ref::<ErrorReport>() {
-        return (PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, e.message().to_string());
+        return (
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            e.message().to_string(),
+        );
     }
     let text = payload
         .downcast_ref::<String>()
@@ -1129,7 +1140,9 @@ fn describe_panic(payload: Box<dyn std::any::Any + Send>) -> (PgSqlErrorCode, St
         .unwrap_or_default();
     (
         PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-        format!("internal error in spi_query {text}").trim_end().to_string(),
+        format!("internal error in spi_query {text}")
+            .trim_end()
+            .to_string(),
     )
 }
 

@@ -194,8 +194,30 @@ struct Pending {
 }
 
 thread_local! {
+    static IN_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static BACKEND: RefCell<Option<Backend>> = const { RefCell::new(None) };
     static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
+}
+
+/// True while a wasm call runs in this backend (its queries through
+/// `spi_query` cannot call wasm functions: the backend's wasm state is in
+/// use).
+pub fn in_call() -> bool {
+    IN_CALL.with(|c| c.get())
+}
+
+/// Runs `f` (a wasm call) marked as [`in_call`], unmarked afterwards
+/// whether it returns or unwinds.
+pub fn calling<R>(f: impl FnOnce() -> R) -> R {
+    struct Unmark;
+    impl Drop for Unmark {
+        fn drop(&mut self) {
+            IN_CALL.with(|c| c.set(false));
+        }
+    }
+    IN_CALL.with(|c| c.set(true));
+    let _unmark = Unmark;
+    f()
 }
 
 /// Notes a pg_proc invalidation (0: everything). Only records it: the
