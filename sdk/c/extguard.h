@@ -142,6 +142,23 @@ static inline int eg_elems_next(eg_elems *e, const char **ptr, uint32_t *len) {
     return 1;
 }
 
+/* ---- SPI: extguard.spi_query (ABI.md, "SPI") ---- */
+
+__attribute__((import_module("extguard"), import_name("spi_query"))) int64_t
+eg_spi_query_raw(const char *sql, uint32_t sql_len, const void *params, uint32_t params_len);
+
+/* Runs a read-only query as the calling role; params is the flat text[]
+ * encoding (build it with eg_buf_put_elem, or pass an empty eg_buf).
+ * On success *failed is 0 and the result is the rows as JSON text; on
+ * failure *failed is 1 and the result is "SQLSTATE: message". */
+static inline eg_result eg_spi_query(const char *sql, uint32_t sql_len, const eg_buf *params,
+                                     int *failed) {
+    int64_t r = eg_spi_query_raw(sql, sql_len, params ? params->data : 0,
+                                 params ? params->len : 0);
+    *failed = r < 0;
+    return r & INT64_MAX;
+}
+
 /* Stops the call with a trap (PostgreSQL: 38000, the wasm backtrace as
  * detail). */
 #define EG_FAIL() __builtin_trap()

@@ -2,8 +2,8 @@
 //! is compiled from source with clang for wasm32 (wasm-ld from lld),
 //! created as a `LANGUAGE wasm` function by a non-superuser and checked
 //! on a real PostgreSQL 15 server: a hash over bytea, a text parser
-//! returning jsonb (non-strict, NULL mask), a set-returning split, and
-//! array functions.
+//! returning jsonb (non-strict, NULL mask), a set-returning split, array
+//! functions and an SPI query with a parameter.
 //!
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`); clang and wasm-ld are then
 //! required (`make setup-test` installs lld).
@@ -72,6 +72,7 @@ fn c_sdk_examples_compile_and_run() {
     let kv = build(dir.path(), "kv");
     let split = build(dir.path(), "split");
     let stats = build(dir.path(), "stats");
+    let lookup = build(dir.path(), "lookup");
 
     let s = server(PORT, &[], &[]);
     let mut t = s.session("tenant", "postgres");
@@ -93,6 +94,19 @@ fn c_sdk_examples_compile_and_run() {
         &create_sql("top_n(int[], int) RETURNS int[] STRICT", &stats),
     );
 
+    ok(
+        &mut t,
+        &create_sql("columns_of(text) RETURNS jsonb STRICT", &lookup),
+    );
+    ok(&mut t, "CREATE TABLE pts (x int, label varchar(10));");
+    assert_eq!(
+        ok(&mut t, "SELECT columns_of('pts')::text;"),
+        r#"[{"name": "x", "type": "integer"}, {"name": "label", "type": "character varying(10)"}]"#
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT columns_of('nope')::text;"),
+        r#""42P01: relation \"nope\" does not exist""#
+    );
     assert_eq!(
         ok(&mut t, "SELECT fnv1a('hello'::bytea), fnv1a(''::bytea);"),
         format!("{}|{}", fnv1a(b"hello"), fnv1a(b""))
