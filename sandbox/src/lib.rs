@@ -7,8 +7,9 @@
 //!   memory, a bounded wasm stack. It caches compiled modules by the SHA-256
 //!   of their binary.
 //! * [`Sandbox::load`] turns WAT text, a wasm binary or base64 of a binary
-//!   into a [`Module`], rejecting anything that imports (the sandbox offers
-//!   no imports at all: no WASI, no host calls).
+//!   into a [`Module`], rejecting anything that imports, except the host
+//!   functions of [`host`] when the embedder configured a [`Host`] (no
+//!   WASI, no other host calls).
 //! * [`Module::function`] checks an export against a SQL [`Signature`] and
 //!   gives a [`Function`]; [`Sandbox::instantiate`] gives an [`Instance`]
 //!   whose [`Instance::call`] runs it under [`CallLimits`].

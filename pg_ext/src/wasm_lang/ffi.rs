@@ -1083,7 +1083,7 @@ CREATE TRUSTED LANGUAGE wasm
     HANDLER wasm_call_handler
     VALIDATOR wasm_validator;
 COMMENT ON LANGUAGE wasm IS
-    'WebAssembly functions in the extguard sandbox (no imports, memory and time limits)';
+    'WebAssembly functions in the extguard sandbox (read-only SPI only, memory and time limits)';
 "#,
     name = "wasm_language"
 );
