@@ -540,7 +540,7 @@ impl ArrayValue {
     /// UTF-8 or holds NUL).
     pub fn decode(elem: ElemType, bytes: &[u8]) -> Result<ArrayValue, String> {
         if let Some(width) = elem.width() {
-            if bytes.len() % width != 0 {
+            if !bytes.len().is_multiple_of(width) {
                 return Err(format!(
                     "{} bytes is not a whole number of {}-byte {} elements",
                     bytes.len(),
