@@ -31,7 +31,8 @@ use std::time::{Duration, Instant};
 mod bench_util;
 use bench_util::sql_files;
 
-use extguard_analyzer::scan::{self, archive, ArchiveKind, Limits, Options};
+use extguard_analyzer::driver::{self, archive, ArchiveKind, Limits, Mode, Options};
+use extguard_analyzer::report;
 use extguard_analyzer::{Config, SourceFile};
 
 struct Source {
@@ -71,9 +72,9 @@ fn load(path: PathBuf) -> Source {
 }
 
 fn scan_one(s: &Source, opts: &Options, own: &rayon::ThreadPool) {
-    let outcome = own.install(|| scan::scan_here(std::slice::from_ref(&s.path), opts));
+    let outcome = own.install(|| driver::run_here(std::slice::from_ref(&s.path), opts));
     let mut buf = Vec::new();
-    scan::jsonl(&outcome, &mut buf, own).expect("writing to memory");
+    report::jsonl(&outcome, &mut buf, own).expect("writing to memory");
     std::hint::black_box(buf.len());
 }
 
@@ -169,10 +170,8 @@ fn main() {
     let mut order: Vec<usize> = (0..sources.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sources[i].bytes));
     let opts = Options {
-        config: Config::default(),
-        limits: Limits::default(),
         jobs: 1,
-        progress: false,
+        ..Options::new(Config::default(), Mode::Scan)
     };
     let mut ratios = Vec::new();
     for round in 0..rounds {

@@ -37,7 +37,7 @@ pub struct Config {
     pub plpgsql: bool,
     /// Lowest severity reported.
     pub min_severity: Severity,
-    /// Output format (`human`, `json`, `pgspot`).
+    /// Output format (any of `--format`'s).
     pub format: Option<String>,
     /// PostgreSQL major version the SQL is for (15 to 18): its catalog and
     /// version-specific semantics. None: the newest.
@@ -174,15 +174,7 @@ impl Config {
     /// (`test`, `*.generated.sql`); one with `/` matches the whole relative
     /// path, `**` standing for any number of directories (`sql/old/**`).
     pub fn excluded(&self, rel: &str) -> bool {
-        let defaults: Vec<String>;
-        let base = match &self.exclude {
-            Some(v) => v.as_slice(),
-            None => {
-                defaults = DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect();
-                defaults.as_slice()
-            }
-        };
-        base.iter().chain(&self.extend_exclude).any(|g| {
+        self.exclude_globs().any(|g| {
             let g = g.trim_end_matches('/');
             if g.contains('/') {
                 glob_path(g, rel)
@@ -190,6 +182,25 @@ impl Config {
                 rel.split('/').any(|c| glob(g.as_bytes(), c.as_bytes()))
             }
         })
+    }
+
+    /// Is `path`, found by searching the directory `root`, excluded?
+    pub fn excluded_under(&self, root: &Path, path: &Path) -> bool {
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        self.excluded(&rel.join("/"))
+    }
+
+    /// Every exclude glob: `exclude` (or [`DEFAULT_EXCLUDE`]), then `extend-exclude`.
+    pub fn exclude_globs(&self) -> impl Iterator<Item = String> + '_ {
+        let base: Vec<String> = match &self.exclude {
+            Some(v) => v.clone(),
+            None => DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect(),
+        };
+        base.into_iter().chain(self.extend_exclude.iter().cloned())
     }
 }
 

@@ -3,7 +3,8 @@
 //! The pipeline: [`source`] (decode, neutralise placeholders) →
 //! [`parse`] (lex, split, pg_query) → [`analysis`] (walk with search_path
 //! [`search_path::State`], call [`rules`]) → [`finding::Finding`]s →
-//! [`report`] (human, json, pgspot).
+//! [`driver`] (inputs, extensions, archives, in parallel) →
+//! [`outcome::Outcome`] → [`report`] (every output format).
 
 pub mod analysis;
 /// Sealing and verification of extguard audit records: the very file the
@@ -12,12 +13,13 @@ pub mod analysis;
 pub mod audit_mac;
 pub mod catalog;
 pub mod config;
+pub mod driver;
 pub mod extension;
 pub mod finding;
+pub mod outcome;
 pub mod parse;
 pub mod report;
 pub mod rules;
-pub mod scan;
 pub mod search_path;
 pub mod source;
 pub mod span;

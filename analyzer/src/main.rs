@@ -1,15 +1,12 @@
 //! The `extguard` command line.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use extguard_analyzer::analysis::analyze_file;
-use extguard_analyzer::report;
-use extguard_analyzer::{extension, wasm};
-use extguard_analyzer::{rules, Config, Finding, Severity, SourceFile, State};
-use rayon::prelude::*;
+use extguard_analyzer::driver::{self, Mode};
+use extguard_analyzer::report::Format;
+use extguard_analyzer::{rules, Config, Severity};
 
 mod isolation_cmd;
 #[path = "cli/output.rs"]
@@ -17,7 +14,7 @@ mod output;
 #[path = "cli/pgspot.rs"]
 mod pgspot_cmd;
 
-use output::{Format, OutputArgs};
+use output::OutputArgs;
 
 #[derive(Parser)]
 #[command(
@@ -63,61 +60,37 @@ enum Command {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Directory trees and archives (.zip, .tar.gz/.tgz, .deb); archives inside directories are scanned too.
+    /// Directory trees, archives (.zip, .tar.gz/.tgz, .deb; archives inside directories are scanned too) and SQL files.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
-    /// Worker threads [default: all cores].
-    #[arg(long, short = 'j', value_name = "N")]
-    jobs: Option<usize>,
-    /// Largest total size one archive may unpack to, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = extguard_analyzer::scan::Limits::default().max_total_bytes)]
-    max_unpacked_size: u64,
-    /// Most entries one archive may have.
-    #[arg(long, value_name = "N", default_value_t = extguard_analyzer::scan::Limits::default().max_entries)]
-    max_entries: u64,
-    /// Highest ratio of unpacked size to archive size (checked past 4 MiB unpacked).
-    #[arg(long, value_name = "N", default_value_t = extguard_analyzer::scan::Limits::default().max_ratio)]
-    max_ratio: u64,
-    /// No progress bar (it is drawn only when stderr is a terminal anyway).
-    #[arg(long)]
-    no_progress: bool,
-    /// Do not report these rules: codes or prefixes (PS016, EG1), repeatable or comma-separated.
-    #[arg(long, value_name = "CODE")]
-    ignore: Vec<String>,
-    /// Report only these rules: codes or prefixes (PS, EG1, ALL); replaces the configuration's `select`.
-    #[arg(long, value_name = "CODE")]
-    select: Vec<String>,
-    /// Report these rules too, on top of `select`.
-    #[arg(long, value_name = "CODE")]
-    extend_select: Vec<String>,
-    /// Schema accepted as secure in a search_path (repeatable).
-    #[arg(long, value_name = "NAME")]
-    trusted_schema: Vec<String>,
-    /// Lowest severity to report: info, warning or error.
-    #[arg(long, value_name = "LEVEL")]
-    min_severity: Option<Severity>,
-    /// PostgreSQL major version the SQL is for: 15, 16, 17 or 18 [default: the version of pg_config on PATH, else 18].
-    #[arg(long, value_name = "N", value_parser = parse_pg_version)]
-    pg_version: Option<u32>,
-    /// Configuration file [default: ./extguard.toml if present].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum RulesFormat {
     Text,
+    /// The rule table of the README.
     Markdown,
+    /// Every rule's documentation: docs/rules.md.
+    Docs,
 }
 
 #[derive(Args, Default)]
 struct CheckArgs {
-    /// Files, directories or - for stdin (default: stdin).
+    /// Files, directories, archives or - for stdin (default: stdin).
     paths: Vec<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+}
+
+/// The analysis options of `check` and `scan` (a scan refuses `--append`).
+#[derive(Args, Default)]
+struct AnalysisArgs {
     /// Do not report these rules: codes or prefixes (PS016, EG1), repeatable or comma-separated.
     #[arg(long, value_name = "CODE")]
     ignore: Vec<String>,
@@ -139,21 +112,22 @@ struct CheckArgs {
     /// Schema accepted as secure in a search_path (repeatable).
     #[arg(long, value_name = "NAME")]
     trusted_schema: Vec<String>,
-    /// Carry one analysis state across all files, in order.
+    /// Carry one analysis state across all files, in order (check only).
     #[arg(long)]
     append: bool,
     /// Do not analyse PL/pgSQL bodies and DO blocks.
     #[arg(long)]
     no_plpgsql: bool,
-    /// Globs of paths skipped when searching directories; replaces the
-    /// defaults (.git, test, expected, results, tmp_check). Repeatable.
+    /// Globs of paths skipped when searching directories and archives;
+    /// replaces the defaults (check: .git, test, expected, results,
+    /// tmp_check; scan: none). Repeatable.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
     /// Globs skipped on top of --exclude (or the defaults). Repeatable.
     #[arg(long, value_name = "GLOB")]
     extend_exclude: Vec<String>,
     /// The input is not yours (a package to review): `-- extguard: ignore`
-    /// comments in it are not obeyed, and each is reported (EG007).
+    /// comments in it are not obeyed, and each is reported (EG007). Always so for scan.
     #[arg(long)]
     untrusted: bool,
     /// Do not obey `-- extguard: ignore` comments (each is reported as EG007).
@@ -168,6 +142,21 @@ struct CheckArgs {
     /// Configuration file [default: ./extguard.toml if present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Largest total size one archive may unpack to, in bytes [default: 1 GiB].
+    #[arg(long, value_name = "BYTES")]
+    max_unpacked_size: Option<u64>,
+    /// Most entries one archive may have [default: 100000].
+    #[arg(long, value_name = "N")]
+    max_entries: Option<u64>,
+    /// Highest ratio of unpacked size to archive size, checked past 4 MiB unpacked [default: 200].
+    #[arg(long, value_name = "N")]
+    max_ratio: Option<u64>,
+    /// No progress bar (it is drawn only when stderr is a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
 }
 
 fn main() -> ExitCode {
@@ -175,8 +164,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Rules { format }) => print_rules(format),
         Some(Command::Explain { code }) => explain(&code),
-        Some(Command::Check(args)) => check(args, false),
-        Some(Command::Scan(args)) => scan(args),
+        Some(Command::Check(args)) => {
+            run(args.paths, args.output, args.analysis, Mode::Check, false)
+        }
+        Some(Command::Scan(args)) => run(args.paths, args.output, args.analysis, Mode::Scan, true),
         Some(Command::VerifyAudit { file, key }) => verify_audit(&file, &key),
         Some(Command::Pgspot(args)) => pgspot_cmd::run(args),
         Some(Command::Isolation(args)) => isolation_cmd::run(args),
@@ -252,6 +243,7 @@ fn print_rules(format: RulesFormat) -> Result<ExitCode, String> {
             }
         }
         RulesFormat::Markdown => out.push_str(&rules_markdown()),
+        RulesFormat::Docs => out.push_str(&rules::docs_markdown()),
     }
     print!("{out}");
     Ok(ExitCode::SUCCESS)
@@ -287,7 +279,7 @@ fn explain(code: &str) -> Result<ExitCode, String> {
 }
 
 /// Build the configuration: extguard.toml (or --config), then the flags over it.
-fn config(args: &CheckArgs) -> Result<Config, String> {
+fn config(args: &AnalysisArgs, mode: Mode) -> Result<Config, String> {
     let mut cfg = match &args.config {
         Some(p) => Config::load(p)?,
         None if Path::new("extguard.toml").is_file() => Config::load(Path::new("extguard.toml"))?,
@@ -317,6 +309,15 @@ fn config(args: &CheckArgs) -> Result<Config, String> {
     if args.untrusted || args.no_inline_ignores {
         cfg.inline_ignores = false;
     }
+    if mode == Mode::Scan {
+        if cfg.append {
+            return Err("--append carries one analysis state across files, which only `check` does: a scan analyses each package on its own".into());
+        }
+        // scanned packages are never trusted to suppress their own findings
+        cfg.inline_ignores = false;
+        // nor to hide SQL in a directory named like a test
+        cfg.exclude.get_or_insert_with(Vec::new);
+    }
     if let Some(s) = args.min_severity {
         cfg.min_severity = s;
     }
@@ -340,17 +341,6 @@ fn parse_pg_version(s: &str) -> Result<u32, String> {
     extguard_analyzer::config::check_pg_version(v)
 }
 
-fn read_input(path: &Option<PathBuf>) -> std::io::Result<Vec<u8>> {
-    match path {
-        Some(p) => std::fs::read(p),
-        None => {
-            let mut v = Vec::new();
-            std::io::stdin().read_to_end(&mut v)?;
-            Ok(v)
-        }
-    }
-}
-
 /// Replace the default panic message (and its backtrace hint) with one line
 /// on stderr: a panic while analysing a file or an extension is caught and
 /// becomes an EG003 finding, so the line only says where it happened.
@@ -362,340 +352,71 @@ fn install_panic_hook() {
             .unwrap_or_default();
         eprintln!(
             "extguard: internal error{at}: {}",
-            extguard_analyzer::scan::panic_message(info.payload())
+            extguard_analyzer::driver::panic_message(info.payload())
         );
     }));
 }
 
-/// Analyse one file, turning a panic into an internal-error finding.
-fn analyze_isolated(file: &SourceFile, cfg: &Config, state: &mut State) -> (Vec<Finding>, bool) {
-    let snapshot = state.clone();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze_file(file, cfg, state)
-    })) {
-        Ok(f) => (f, false),
-        Err(p) => {
-            *state = snapshot;
-            (
-                vec![extguard_analyzer::scan::internal_error(
-                    &file.path,
-                    "this file",
-                    p,
-                )],
-                true,
-            )
-        }
-    }
-}
-
-/// What one run analysed: files in output order, their findings, and the extensions they form.
-#[derive(Default)]
-struct Run {
-    files: Vec<SourceFile>,
-    findings: Vec<Vec<Finding>>,
-    extensions: Vec<report::ExtensionSummary>,
-    internal_error: bool,
-}
-
-impl Run {
-    fn push(&mut self, file: SourceFile, findings: Vec<Finding>) {
-        self.files.push(file);
-        self.findings.push(findings);
-    }
-}
-
-/// Analyse one extension, turning a panic into an internal-error finding on its control file.
-fn analyze_extension_isolated(
-    ext: &extension::Extension,
-    cfg: &Config,
-) -> (extension::ExtensionReport, bool) {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        extension::analyze(ext, cfg)
-    })) {
-        Ok(r) => (r, false),
-        Err(p) => {
-            let path = ext.control_path.display().to_string();
-            let file = SourceFile::new(path.clone(), ext.control_text.as_bytes());
-            let f = extguard_analyzer::scan::internal_error(
-                &path,
-                &format!("extension {}", ext.name),
-                p,
-            );
-            (
-                extension::ExtensionReport {
-                    name: ext.name.clone(),
-                    default_version: None,
-                    files: vec![file],
-                    findings: vec![vec![f]],
-                    install_chain: vec![],
-                    links: vec![vec![]],
-                },
-                true,
-            )
-        }
-    }
-}
-
-fn analyze_inputs(args: &CheckArgs, cfg: &Config, io_errors: &mut Vec<String>) -> Run {
-    let mut run = Run::default();
-    let mut append_state = State::new(cfg.trusted_schema.iter().cloned());
-    // Loose SQL files wait here so that all of them, across inputs, are
-    // analysed in one parallel batch; flushed before anything else is
-    // added so the output keeps input order.
-    let mut pending: Vec<SourceFile> = Vec::new();
-    let inputs: Vec<Option<&PathBuf>> = if args.paths.is_empty() {
-        vec![None]
-    } else {
-        args.paths.iter().map(Some).collect()
-    };
-    for input in inputs {
-        let (extensions, loose): (Vec<extension::Extension>, Vec<(String, Option<PathBuf>)>) =
-            match input {
-                Some(p) if p.as_os_str().is_empty() => {
-                    io_errors.push("'': an empty path names no file".into());
-                    continue;
-                }
-                Some(p) if p.is_dir() => {
-                    let mut d = extension::discover(p);
-                    io_errors.append(&mut d.errors);
-                    exclude(&mut d, p, cfg);
-                    if d.extensions.is_empty() && d.loose_sql.is_empty() && d.wasm.is_empty() {
-                        io_errors.push(format!(
-                            "{}: no SQL files here (after --exclude: {})",
-                            p.display(),
-                            cfg.exclude.as_ref().map_or_else(
-                                || extguard_analyzer::config::DEFAULT_EXCLUDE.join(", "),
-                                |v| v.join(", ")
-                            )
-                        ));
-                        continue;
-                    }
-                    (
-                        d.extensions,
-                        d.loose_sql
-                            .into_iter()
-                            .chain(d.wasm)
-                            .map(|f| (f.display().to_string(), Some(f)))
-                            .collect(),
-                    )
-                }
-                Some(p) if p.as_os_str() != "-" => {
-                    (Vec::new(), vec![(p.display().to_string(), Some(p.clone()))])
-                }
-                _ => (Vec::new(), vec![("<stdin>".to_string(), None)]),
-            };
-        let reports: Vec<(extension::ExtensionReport, bool)> = extensions
-            .par_iter()
-            .map(|e| analyze_extension_isolated(e, cfg))
-            .collect();
-        if !reports.is_empty() {
-            flush_files(&mut run, &mut pending, cfg, &mut append_state);
-        }
-        for (r, internal) in reports {
-            run.internal_error |= internal;
-            let first = run.files.len();
-            let chain = r.install_chain.iter().map(|i| first + i).collect();
-            for (f, fs) in r.files.into_iter().zip(r.findings) {
-                run.push(f, fs);
-            }
-            run.extensions.push(report::ExtensionSummary {
-                name: r.name,
-                default_version: r.default_version,
-                files: first..run.files.len(),
-                install_chain: chain,
-            });
-        }
-        for (name, path) in &loose {
-            match read_input(path) {
-                // Wasm modules are checked for their imports, not as SQL.
-                Ok(bytes) if path.as_deref().is_some_and(wasm::is_wasm_path) => {
-                    let text = if name.ends_with(".wat") {
-                        bytes.clone()
-                    } else {
-                        Vec::new()
-                    };
-                    let file = SourceFile::new(name.clone(), &text);
-                    let fs = wasm::analyze(&file, &bytes);
-                    flush_files(&mut run, &mut pending, cfg, &mut append_state);
-                    run.push(file, fs);
-                }
-                Ok(bytes) => pending.push(SourceFile::new(name.clone(), &bytes)),
-                Err(e) => io_errors.push(format!("{name}: {e}")),
-            }
-        }
-    }
-    flush_files(&mut run, &mut pending, cfg, &mut append_state);
-    run
-}
-
-/// Drop what --exclude / --extend-exclude name (paths relative to `root`).
-fn exclude(d: &mut extension::Discovery, root: &Path, cfg: &Config) {
-    let excluded = |p: &Path| {
-        let rel = p.strip_prefix(root).unwrap_or(p);
-        let rel: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        cfg.excluded(&rel.join("/"))
-    };
-    d.loose_sql.retain(|p| !excluded(p));
-    d.wasm.retain(|p| !excluded(p));
-    d.extensions.retain(|e| !excluded(&e.control_path));
-    for e in &mut d.extensions {
-        e.scripts.retain(|s| !excluded(&s.path));
-    }
-}
-
-/// Analyse the pending loose files (in parallel unless --append) and add them to the run, in order.
-fn flush_files(
-    run: &mut Run,
-    pending: &mut Vec<SourceFile>,
-    cfg: &Config,
-    append_state: &mut State,
-) {
-    let files = std::mem::take(pending);
-    let results: Vec<(Vec<Finding>, bool)> = if cfg.append {
-        files
-            .iter()
-            .map(|f| analyze_isolated(f, cfg, append_state))
-            .collect()
-    } else {
-        files
-            .par_iter()
-            .map(|f| {
-                let mut state = State::new(cfg.trusted_schema.iter().cloned());
-                analyze_isolated(f, cfg, &mut state)
-            })
-            .collect()
-    };
-    for (f, (fs, internal)) in files.into_iter().zip(results) {
-        run.internal_error |= internal;
-        run.push(f, fs);
-    }
-}
-
-fn check(args: CheckArgs, always_summarise: bool) -> Result<ExitCode, String> {
-    let cfg = config(&args)?;
-    let format = args
-        .output
+/// `check` and `scan`: one driver, one outcome, one set of reports.
+/// `table`: the human format starts with the summary table (a scan's, or
+/// a run that found extensions).
+fn run(
+    paths: Vec<PathBuf>,
+    output: OutputArgs,
+    analysis: AnalysisArgs,
+    mode: Mode,
+    table: bool,
+) -> Result<ExitCode, String> {
+    let cfg = config(&analysis, mode)?;
+    let format = output
         .format
         .or_else(|| {
             cfg.format
                 .as_deref()
                 .and_then(|f| Format::from_str(f, true).ok())
         })
-        .unwrap_or(Format::Human);
-    let mut io_errors = Vec::new();
-    install_panic_hook();
-    let run = analyze_inputs(&args, &cfg, &mut io_errors);
-    let mut outcome = outcome_of_run(&run);
-    let sources = output::Sources {
-        files: &run.files,
-        extensions: &run.extensions,
-        table: always_summarise || !run.extensions.is_empty(),
-    };
-    output::emit(&mut outcome, format, &args.output, Some(sources), None)?;
-    for e in &io_errors {
-        eprintln!("extguard: {e}");
-    }
-    Ok(ExitCode::from(output::exit_code(
-        &outcome,
-        !io_errors.is_empty() || run.internal_error,
-        args.output.write_baseline.is_some(),
-    )))
-}
-
-/// A check run as the outcome every report reads: each extension one unit,
-/// each run of loose files between them one unpackaged group, in input order.
-fn outcome_of_run(run: &Run) -> extguard_analyzer::scan::Outcome {
-    use extguard_analyzer::scan::{self, UnitKind};
-    let mut outcome = scan::Outcome {
-        internal_error: run.internal_error,
-        ..Default::default()
-    };
-    let mut i = 0;
-    let mut exts = run.extensions.iter().peekable();
-    while i < run.files.len() {
-        match exts.peek() {
-            Some(e) if e.files.start == i => {
-                let source = Path::new(&run.files[i].path)
-                    .parent()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                outcome.units.push(scan::unit_of_files(
-                    e.name.clone(),
-                    UnitKind::Extension,
-                    e.default_version.clone(),
-                    &source,
-                    &run.files[e.files.clone()],
-                    run.findings[e.files.clone()].to_vec(),
-                    e.install_chain
-                        .iter()
-                        .map(|&k| run.files[k].path.clone())
-                        .collect(),
-                ));
-                i = e.files.end.max(i + 1);
-                exts.next();
-            }
-            next => {
-                let end = next.map_or(run.files.len(), |e| e.files.start);
-                outcome.units.push(scan::unit_of_files(
-                    "(files)".into(),
-                    UnitKind::Unpackaged,
-                    None,
-                    ".",
-                    &run.files[i..end],
-                    run.findings[i..end].to_vec(),
-                    Vec::new(),
-                ));
-                i = end;
-            }
-        }
-    }
-    outcome
-}
-
-/// `extguard scan`: see the `scan` module of the library.
-fn scan(args: ScanArgs) -> Result<ExitCode, String> {
-    use extguard_analyzer::scan;
-    let cfg = config(&CheckArgs {
-        ignore: args.ignore.clone(),
-        select: args.select.clone(),
-        extend_select: args.extend_select.clone(),
-        trusted_schema: args.trusted_schema.clone(),
-        min_severity: args.min_severity,
-        pg_version: args.pg_version,
-        config: args.config.clone(),
-        // scanned packages are never trusted to suppress their own findings
-        untrusted: true,
-        ..CheckArgs::default()
-    })?;
-    if args.jobs == Some(0) {
+        .unwrap_or(match mode {
+            Mode::Check => Format::Human,
+            Mode::Scan => Format::Table,
+        });
+    if analysis.jobs == Some(0) {
         return Err("--jobs must be at least 1".into());
     }
-    let opts = scan::Options {
+    let defaults = driver::Limits::default();
+    let opts = driver::Options {
         config: cfg,
-        limits: scan::Limits {
-            max_total_bytes: args.max_unpacked_size,
-            max_entries: args.max_entries,
-            max_ratio: args.max_ratio,
-            ..scan::Limits::default()
+        mode,
+        limits: driver::Limits {
+            max_total_bytes: analysis
+                .max_unpacked_size
+                .unwrap_or(defaults.max_total_bytes),
+            max_entries: analysis.max_entries.unwrap_or(defaults.max_entries),
+            max_ratio: analysis.max_ratio.unwrap_or(defaults.max_ratio),
+            ..defaults
         },
-        jobs: args.jobs.unwrap_or(0),
-        progress: !args.no_progress,
+        jobs: analysis.jobs.unwrap_or(0),
+        progress: !analysis.no_progress,
     };
-    scan::install_interrupt_handler()?;
+    // Ctrl-C removes the temporary directories of unpacked archives; a
+    // check of files and directories only stops as usual.
+    if mode == Mode::Scan || paths.iter().any(|p| driver::ArchiveKind::of(p).is_some()) {
+        driver::install_interrupt_handler()?;
+    }
     install_panic_hook();
-    let workers = scan::workers(opts.jobs)?;
-    let mut outcome = workers.install(|| scan::scan_here(&args.paths, &opts));
+    let workers = driver::workers(opts.jobs)?;
+    let mut outcome = workers.install(|| driver::run_here(&paths, &opts));
     if outcome.interrupted {
         eprintln!("extguard: interrupted; temporary files removed");
         return Ok(ExitCode::from(130));
     }
-    let format = args.output.format.unwrap_or(Format::Table);
-    output::emit(&mut outcome, format, &args.output, None, Some(&workers))?;
-    if !args.output.quiet {
-        for n in &outcome.notes {
+    let table = table
+        || outcome
+            .units
+            .iter()
+            .any(|u| u.kind == extguard_analyzer::outcome::UnitKind::Extension);
+    let notes = output::emit(&mut outcome, format, &output, table, Some(&workers))?;
+    if !output.quiet {
+        for n in notes.iter().chain(&outcome.notes) {
             eprintln!("extguard: note: {n}");
         }
     }
@@ -705,7 +426,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let code = output::exit_code(
         &outcome,
         !outcome.errors.is_empty(),
-        args.output.write_baseline.is_some(),
+        output.write_baseline.is_some(),
     );
     // The process ends now: freeing a registry's results one allocation at
     // a time (about 0.1 s for 2,000 extensions, on one thread) buys nothing.
@@ -724,17 +445,47 @@ fn default_run() -> Result<ExitCode, String> {
         return Err(format!("{}: no such directory", dir.display()));
     }
     eprintln!("extguard: scanning {}", dir.display());
-    check(
-        CheckArgs {
-            paths: vec![dir],
-            ..CheckArgs::default()
-        },
+    run(
+        vec![dir],
+        OutputArgs::default(),
+        AnalysisArgs::default(),
+        Mode::Check,
         true,
     )
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn docs_rules_md_is_generated_from_the_rules_and_has_every_anchor() {
+        let docs = include_str!("../../docs/rules.md");
+        assert!(
+            docs == extguard_analyzer::rules::docs_markdown(),
+            "docs/rules.md is out of date: run `extguard rules --format docs > docs/rules.md`"
+        );
+        // every SARIF helpUri's fragment is the GitHub anchor of a heading
+        for r in extguard_analyzer::rules::ALL {
+            let heading = format!("\n## {}\n", r.code);
+            assert_eq!(docs.matches(&heading).count(), 1, "{}", r.code);
+            assert_eq!(
+                extguard_analyzer::rules::anchor(r.code),
+                github_anchor(&heading[4..])
+            );
+        }
+    }
+
+    /// GitHub's anchor of a Markdown heading: lower case, punctuation
+    /// dropped, spaces as hyphens.
+    fn github_anchor(heading: &str) -> String {
+        heading
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect()
+    }
+
     #[test]
     fn readme_rule_table_matches_the_code() {
         let readme = include_str!("../../README.md");

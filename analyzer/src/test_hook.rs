@@ -4,7 +4,7 @@
 //! When the environment variable `EXTGUARD_TEST_PANIC_ON` is set to a
 //! non-empty string, analysing a file whose path contains it panics at the
 //! start of [`crate::analysis::analyze_file`] (and unpacking an archive
-//! whose path contains it panics in [`crate::scan::archive::unpack`]). The
+//! whose path contains it panics in [`crate::driver::archive::unpack`]). The
 //! CLI tests use it to check that such a panic becomes an EG003 finding for
 //! that file, that the rest of the run completes and that the exit status is
 //! 2. It is not meant for anything else; unset, it costs one look-up of the

@@ -48,6 +48,19 @@ fn codes(doc: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The files `extguard CMD ARGS PATH` analysed, from its JSON output.
+fn files_analysed(cmd: &str, args: &[&str], path: &str, dir: &Path) -> Vec<String> {
+    let mut a = vec![cmd, "--format", "json"];
+    a.extend(args);
+    a.push(path);
+    json(&run(&a, dir))["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect()
+}
+
 /// PS016, PS001 and EG101 in one file.
 const MIXED: &str = "SELECT f(1);\nSELECT 1 = 2 FROM s.t;\nCOPY s.t TO PROGRAM 'gzip > /tmp/x';\n";
 
@@ -140,6 +153,7 @@ fn every_format_for_check_and_scan() {
             ("jsonl", "\"install_chain\""),
             ("sarif", "\"partialFingerprints\""),
             ("github", "::warning file=src/m.sql,line=1,col=8,"),
+            ("html", "<!DOCTYPE html>"),
         ] {
             let o = run(&[cmd, "--format", format, "src"], d.path());
             assert_eq!(o.status.code(), Some(1), "{cmd} {format}: {}", err(&o));
@@ -375,18 +389,7 @@ fn excludes_and_paths_without_sql() {
     write(d.path(), "ext/sql/a.sql", "SELECT f();\n");
     write(d.path(), "ext/test/sql/t.sql", "SELECT g();\n");
     write(d.path(), "ext/sql/old/o.sql", "SELECT h();\n");
-    let files = |args: &[&str]| -> Vec<String> {
-        let mut a = vec!["check", "--format", "json"];
-        a.extend(args);
-        a.push("ext");
-        let doc = json(&run(&a, d.path()));
-        doc["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap().to_string())
-            .collect()
-    };
+    let files = |args: &[&str]| files_analysed("check", args, "ext", d.path());
     assert_eq!(files(&[]), ["ext/sql/a.sql", "ext/sql/old/o.sql"]);
     assert_eq!(
         files(&["--extend-exclude", "sql/old/**"]),
@@ -482,4 +485,186 @@ fn source_checkouts_with_scripts_in_sql_and_generated_install_scripts() {
     std::fs::remove_file(d.path().join("b/Makefile")).unwrap();
     let o = run(&["check", "--format", "json", "b"], d.path());
     assert_eq!(codes(&json(&o)), ["EG005"]);
+}
+
+/// `check` and `scan` share one driver and one human reporter: a scan
+/// shows each finding with its source lines, under its extension, exactly
+/// as a check of the same tree does.
+#[test]
+fn scan_human_output_has_source_context_grouped_per_extension() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "reg/ext/ext.control", "default_version = '1.0'\n");
+    write(
+        d.path(),
+        "reg/ext/ext--1.0.sql",
+        "-- one\nCREATE SCHEMA IF NOT EXISTS sx;\n",
+    );
+    write(d.path(), "reg/loose.sql", "SELECT 1 = 2 FROM s.t;\n");
+    let human = |cmd: &str| {
+        let o = run(
+            &[cmd, "--format", "human", "--color", "never", "reg"],
+            d.path(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+        out(&o)
+    };
+    let scan = human("scan");
+    for needle in [
+        "=== ext 1.0 (reg/ext/ext.control): 1 error(s), 0 warning(s)\n",
+        "error[PS010]: Unsafe schema creation",
+        "  ┌─ reg/ext/ext--1.0.sql:2:22\n",
+        "2 │ CREATE SCHEMA IF NOT EXISTS sx;\n  │                      ^^^^^^ sx\n",
+        "=== (unpackaged) (reg): 0 error(s), 1 warning(s)\n",
+        "1 │ SELECT 1 = 2 FROM s.t;\n",
+        "3 file(s): 1 error(s), 1 warning(s), 0 parse error(s)\n",
+    ] {
+        assert!(scan.contains(needle), "{needle:?} not in\n{scan}");
+    }
+    // the same rendering as check (both start with the summary table)
+    assert_eq!(scan, human("check"));
+    // findings come in the order of their groups
+    assert!(scan.find("=== ext").unwrap() < scan.find("=== (unpackaged)").unwrap());
+}
+
+/// Every analysis option of check works for scan; the one that does not
+/// make sense there is refused by name.
+#[test]
+fn scan_honours_check_options_and_refuses_append_and_stdin() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "reg/a/x.sql", "SELECT f(1);\n");
+    write(d.path(), "reg/test/t.sql", "SELECT g(1);\n");
+    write(d.path(), "reg/vendor/v.sql", "SELECT h(1);\n");
+    let files = |args: &[&str]| files_analysed("scan", args, "reg", d.path());
+    // a package is scanned whole by default: a directory named test may be installed
+    assert_eq!(
+        files(&[]),
+        ["reg/a/x.sql", "reg/test/t.sql", "reg/vendor/v.sql"]
+    );
+    assert_eq!(
+        files(&["--exclude", "vendor"]),
+        ["reg/a/x.sql", "reg/test/t.sql"]
+    );
+    assert_eq!(
+        files(&[
+            "--extend-exclude",
+            "test",
+            "--extend-exclude",
+            "vendor/*.sql"
+        ]),
+        ["reg/a/x.sql"]
+    );
+    // options check has: selectors, PL/pgSQL switch, languages, severities
+    let doc = json(&run(
+        &["scan", "--format", "json", "--select", "PS017", "reg"],
+        d.path(),
+    ));
+    assert!(codes(&doc).is_empty());
+    // excluding everything: nothing to scan is an input error
+    let o = run(&["scan", "--exclude", "*.sql", "reg"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("reg: no SQL files here (after --exclude: *.sql)"),
+        "{}",
+        err(&o)
+    );
+    let o = run(&["scan", "--append", "reg"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("--append"), "{}", err(&o));
+    let o = run(&["scan", "--format", "json", "-", "reg"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("-: a scan does not read stdin"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(json(&o)["files"].as_array().unwrap().len(), 3);
+    // a scan also takes SQL files by name
+    let o = run(&["scan", "--format", "json", "reg/a/x.sql"], d.path());
+    assert_eq!(codes(&json(&o)), ["PS016"]);
+}
+
+/// Each rule's helpUri is its section of docs/rules.md (whose headings a
+/// unit test checks against the rules), under a base that can be changed.
+#[test]
+fn sarif_help_uris_point_at_each_rules_section() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "m.sql", MIXED);
+    let uris = |args: &[&str], env: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut a = vec!["check", "--format", "sarif"];
+        a.extend(args);
+        a.push("m.sql");
+        let o = run_env(&a, d.path(), env);
+        let doc = json(&o);
+        doc["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_string(),
+                    r["helpUri"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules.md"))
+            .unwrap();
+    let default = uris(&[], &[]);
+    assert!(default.len() > 40);
+    for (id, uri) in &default {
+        assert_eq!(
+            uri,
+            &format!(
+                "https://github.com/extguard/extguard/blob/main/docs/rules.md#{}",
+                id.to_lowercase()
+            )
+        );
+        assert!(docs.contains(&format!("\n## {id}\n")), "{id}");
+    }
+    let env = uris(
+        &[],
+        &[("EXTGUARD_HELP_URI_BASE", "https://example.org/r.md")],
+    );
+    assert_eq!(
+        env[0],
+        ("PS001".into(), "https://example.org/r.md#ps001".into())
+    );
+    let flag = uris(
+        &["--help-uri-base", "https://x.test/d"],
+        &[("EXTGUARD_HELP_URI_BASE", "https://example.org/r.md")],
+    );
+    assert_eq!(flag[0].1, "https://x.test/d#ps001");
+}
+
+/// A finding far to the right on a long line: the snippet keeps the part
+/// of the line around it (`column_offset` characters left out, shown as
+/// `…`), and the human format puts the caret under it with its real column.
+#[test]
+fn long_lines_are_shown_around_the_finding() {
+    let d = tempfile::tempdir().unwrap();
+    let sql = format!("SELECT {}f(1);\n", "1 AS c, ".repeat(40));
+    write(d.path(), "long.sql", &sql);
+    let o = run(&["check", "--color", "never", "long.sql"], d.path());
+    let text = out(&o);
+    assert!(text.contains("┌─ long.sql:1:328\n"), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("1 │ …")).unwrap();
+    let caret = lines[at + 1].chars().position(|c| c == '^').unwrap();
+    let source: Vec<char> = lines[at].chars().collect();
+    assert_eq!(
+        source[caret..caret + 4].iter().collect::<String>(),
+        "f(1)",
+        "{text}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(
+        out(&run(&["scan", "--format", "jsonl", "long.sql"], d.path()))
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let snippet = &doc["files"][0]["findings"][0]["snippet"];
+    assert_eq!(snippet["column_offset"], 287);
+    assert!(snippet["lines"][0].as_str().unwrap().starts_with("…"));
 }

@@ -36,7 +36,7 @@ fn fuzz_regressions_pass_their_target_checks() {
 /// the reason they were built for.
 #[test]
 fn archive_seeds_unpack_or_are_refused_as_intended() {
-    use extguard_analyzer::scan::archive;
+    use extguard_analyzer::driver::archive;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/archive");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use extguard_analyzer::{scan, Config};
+use extguard_analyzer::driver::{self, Mode, Options};
+use extguard_analyzer::Config;
 
 const EXPECTED: &str = "corpus/debian-expected-counts.tsv";
 const REGENERATE: &str = "UPDATE_SNAPSHOTS=1 cargo test -p extguard-e2e --test debian_corpus";
@@ -62,13 +63,8 @@ fn counts(tree: &Path) -> String {
         tree.display(),
         packages.len()
     );
-    let opts = scan::Options {
-        config: Config::default(),
-        limits: scan::Limits::default(),
-        jobs: 0,
-        progress: false,
-    };
-    let out = scan::scan(&packages, &opts).expect("worker threads");
+    let opts = Options::new(Config::default(), Mode::Scan);
+    let out = driver::run(&packages, &opts).expect("worker threads");
     assert!(out.errors.is_empty(), "scan errors: {:?}", out.errors);
     let mut n: BTreeMap<(String, &str), usize> = BTreeMap::new();
     for u in &out.units {

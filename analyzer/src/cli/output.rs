@@ -1,32 +1,16 @@
 //! Output options and reporting shared by `check` and `scan`: both hand
-//! their [`Outcome`] here, and every format works for both.
+//! their [`Outcome`] here, and every format of [`report`] works for both.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
-use extguard_analyzer::report::{self, Report};
-use extguard_analyzer::scan::{self, Outcome};
-use extguard_analyzer::{Finding, Severity, SourceFile};
-
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
-pub enum Format {
-    /// Each finding with its source line (check), or one line per finding (scan).
-    Human,
-    /// One JSON document (README "JSON output").
-    Json,
-    /// pgspot 0.9.4's text format.
-    Pgspot,
-    /// A summary table: per extension, then totals per rule.
-    Table,
-    /// One JSON object per extension (or group of files), one per line.
-    Jsonl,
-    /// SARIF 2.1.0 for GitHub code scanning.
-    Sarif,
-    /// GitHub Actions annotations (workflow commands).
-    Github,
-}
+use codespan_reporting::term::termcolor::{
+    BufferedStandardStream, ColorChoice, NoColor, WriteColor,
+};
+use extguard_analyzer::outcome::Outcome;
+use extguard_analyzer::report::{self, Format};
+use extguard_analyzer::Severity;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug, Default)]
 pub enum Color {
@@ -57,9 +41,13 @@ pub struct OutputArgs {
     /// Colour of the human format.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Directory SARIF paths are made relative to [default: the git root, else the current directory].
+    /// Directory SARIF and github paths are made relative to [default: the git root, else the current directory].
     #[arg(long, value_name = "DIR")]
     pub base_dir: Option<PathBuf>,
+    /// Where the rules' documentation is published: SARIF's helpUri is URL#code
+    /// [default: $EXTGUARD_HELP_URI_BASE, else docs/rules.md of the repository in Cargo.toml].
+    #[arg(long, value_name = "URL")]
+    pub help_uri_base: Option<String>,
     /// Report only findings not in this baseline file (see --write-baseline).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -68,17 +56,27 @@ pub struct OutputArgs {
     pub write_baseline: Option<PathBuf>,
 }
 
-/// Where the report goes.
-fn destination(args: &OutputArgs) -> Result<Box<dyn Write>, String> {
+/// Where the report goes: a file (never coloured) or stdout (coloured
+/// only for the human format, as `--color` and NO_COLOR say).
+fn destination(args: &OutputArgs, format: Format) -> Result<Box<dyn WriteColor>, String> {
     Ok(match &args.output_file {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::with_capacity(
+        Some(p) => {
+            // as ruff does: missing parent directories are created
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            Box::new(NoColor::new(std::io::BufWriter::with_capacity(
+                1 << 16,
+                std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
+            )))
+        }
+        None if format == Format::Human && !args.statistics => {
+            Box::new(BufferedStandardStream::stdout(color_choice(args)))
+        }
+        None => Box::new(NoColor::new(std::io::BufWriter::with_capacity(
             1 << 16,
             std::io::stdout(),
-        )),
+        ))),
     })
 }
 
@@ -88,84 +86,63 @@ fn color_choice(args: &OutputArgs) -> ColorChoice {
     match args.color {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,
-        Color::Auto
-            if args.output_file.is_none() && std::io::stdout().is_terminal() && !no_color =>
-        {
-            ColorChoice::Auto
-        }
+        Color::Auto if std::io::stdout().is_terminal() && !no_color => ColorChoice::Auto,
         Color::Auto => ColorChoice::Never,
     }
 }
 
-/// What a check run has besides its outcome: the files' text for the human format.
-pub struct Sources<'a> {
-    pub files: &'a [SourceFile],
-    pub extensions: &'a [report::ExtensionSummary],
-    /// Print the per-extension table before the findings.
-    pub table: bool,
-}
-
-/// Write the report of `o` in the chosen format; baseline filtering first.
+/// Write the report of `o` in the chosen format, baseline filtering
+/// first; `table`: the human format starts with the summary table.
+/// Returns notes for stderr.
 pub fn emit(
     o: &mut Outcome,
     format: Format,
     args: &OutputArgs,
-    sources: Option<Sources>,
+    table: bool,
     pool: Option<&rayon::ThreadPool>,
-) -> Result<(), String> {
+) -> Result<Vec<String>, String> {
     if let Some(path) = &args.write_baseline {
         let text =
             serde_json::to_string_pretty(&baseline::document(o)).map_err(|e| e.to_string())?;
         std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
-        if !args.quiet {
-            eprintln!(
-                "extguard: wrote {} finding(s) to the baseline {}",
-                o.units.iter().flat_map(|u| u.findings()).count(),
-                path.display()
-            );
-        }
-        return Ok(());
+        return Ok(vec![format!(
+            "wrote {} finding(s) to the baseline {}",
+            o.findings().count(),
+            path.display()
+        )]);
     }
+    let mut notes = Vec::new();
     if let Some(path) = &args.baseline {
         let fixed = baseline::apply(o, path)?;
-        if !args.quiet {
-            for f in &fixed {
-                eprintln!("extguard: fixed since the baseline: {f}");
-            }
-        }
+        notes.extend(
+            fixed
+                .iter()
+                .map(|f| format!("fixed since the baseline: {f}")),
+        );
     }
-    let mut out = destination(args)?;
+    let mut out = destination(args, format)?;
+    let opts = report::Options {
+        quiet: args.quiet,
+        table,
+        base_dir: match format {
+            Format::Sarif | Format::Github => base_dir(args),
+            _ => PathBuf::new(),
+        },
+        help_base: args
+            .help_uri_base
+            .clone()
+            .or_else(|| {
+                std::env::var("EXTGUARD_HELP_URI_BASE")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| report::sarif::DEFAULT_HELP_BASE.to_string()),
+        pool,
+    };
     let written = if args.statistics {
-        write_statistics(o, &mut out)
+        report::write_statistics(o, &mut out)
     } else {
-        match format {
-            Format::Json => serde_json::to_writer_pretty(&mut out, &report::json_document(o))
-                .map_err(std::io::Error::other)
-                .and_then(|_| writeln!(out)),
-            Format::Pgspot => report::write_pgspot(o, &mut out),
-            Format::Github => report::write_github(o, &mut out),
-            Format::Table => out.write_all(scan::table(o).as_bytes()),
-            Format::Jsonl => match pool {
-                Some(pool) => scan::jsonl(o, &mut out, pool),
-                None => scan::workers(1)
-                    .map_err(std::io::Error::other)
-                    .and_then(|pool| scan::jsonl(o, &mut out, &pool)),
-            },
-            Format::Sarif => {
-                let base = base_dir(args);
-                let doc = scan::sarif::document_at(o, &base);
-                if let Some(n) = doc.left_out {
-                    eprintln!("extguard: SARIF: {n} result(s) left out: GitHub code scanning accepts at most {} per run (the most severe are kept; narrow with --select, or use --format jsonl for all)", scan::sarif::MAX_RESULTS);
-                }
-                serde_json::to_writer_pretty(&mut out, &doc.log)
-                    .map_err(std::io::Error::other)
-                    .and_then(|_| writeln!(out))
-            }
-            Format::Human => {
-                out.flush().ok();
-                human(o, args, sources)
-            }
-        }
+        report::write(o, format, &opts, &mut out).map(|n| notes.extend(n))
     };
     if let Err(e) = written.and_then(|_| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -173,83 +150,10 @@ pub fn emit(
         }
     }
     if let Some(path) = &args.html {
-        std::fs::write(path, scan::html::page(o))
+        std::fs::write(path, report::html::page(o))
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    Ok(())
-}
-
-fn human(o: &Outcome, args: &OutputArgs, sources: Option<Sources>) -> std::io::Result<()> {
-    let mut out: Box<dyn WriteColor> = match &args.output_file {
-        Some(p) => Box::new(NoColor::new(std::io::BufWriter::new(
-            std::fs::OpenOptions::new().append(true).open(p)?,
-        ))),
-        None => Box::new(StandardStream::stdout(color_choice(args))),
-    };
-    match sources {
-        Some(s) => {
-            if s.table && !args.quiet {
-                // the per-extension table of a check run
-                let findings = findings_per_file(o);
-                let r = Report {
-                    files: s.files,
-                    findings: &findings,
-                    extensions: s.extensions,
-                };
-                write!(out, "{}", report::extension_table(&r))?;
-            }
-            let findings = findings_per_file(o);
-            let r = Report {
-                files: s.files,
-                findings: &findings,
-                extensions: s.extensions,
-            };
-            report::write_human(&r, &mut out, args.quiet)?;
-        }
-        None => {
-            // a scan keeps snippets, not whole files: one line per finding
-            if !args.quiet {
-                write!(out, "{}", scan::table(o))?;
-                writeln!(out)?;
-            }
-            for f in o.units.iter().flat_map(|u| u.findings()) {
-                let f = &f.finding;
-                writeln!(
-                    out,
-                    "{}:{}:{}: {} [{}] {}: {}",
-                    f.path,
-                    f.line,
-                    f.column,
-                    f.code,
-                    f.severity.as_str(),
-                    f.title,
-                    f.message
-                )?;
-            }
-        }
-    }
-    out.flush()
-}
-
-/// The outcome's findings per file, in file order (check's files are its
-/// units' files in the same order).
-fn findings_per_file(o: &Outcome) -> Vec<Vec<Finding>> {
-    o.units
-        .iter()
-        .flat_map(|u| &u.files)
-        .map(|f| f.findings.iter().map(|s| s.finding.clone()).collect())
-        .collect()
-}
-
-/// `--statistics`: count, code, title per rule, most frequent first.
-fn write_statistics(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut v: Vec<_> = scan::totals_per_rule(&o.units).into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    for (code, n) in v {
-        let title = extguard_analyzer::rules::by_code(code).map_or("", |r| r.title);
-        writeln!(out, "{n:>7}  {code}  {title}")?;
-    }
-    Ok(())
+    Ok(notes)
 }
 
 /// SARIF's base directory: --base-dir, else the git work tree's root, else
@@ -275,12 +179,7 @@ fn base_dir(args: &OutputArgs) -> PathBuf {
 pub fn exit_code(o: &Outcome, io_errors: bool, write_baseline: bool) -> u8 {
     if io_errors || o.internal_error {
         2
-    } else if write_baseline
-        || o.units
-            .iter()
-            .flat_map(|u| u.findings())
-            .all(|f| f.finding.severity == Severity::Info)
-    {
+    } else if write_baseline || o.findings().all(|f| f.finding.severity == Severity::Info) {
         0
     } else {
         1
@@ -294,8 +193,8 @@ pub mod baseline {
     use std::collections::HashMap;
     use std::path::Path;
 
+    use extguard_analyzer::outcome::Outcome;
     use extguard_analyzer::report::Summary;
-    use extguard_analyzer::scan::Outcome;
     use serde_json::{json, Value};
 
     pub fn document(o: &Outcome) -> Value {

@@ -1,11 +1,12 @@
 //! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice`
 //! line per finding, which the runner shows as an annotation on the line
-//! in the pull request, then a summary line.
+//! in the pull request.
 
 use std::io::Write;
+use std::path::Path;
 
 use crate::finding::Severity;
-use crate::scan::Outcome;
+use crate::outcome::Outcome;
 
 /// Escape a message (`%`, CR and LF) as the runner expects.
 fn data(s: &str) -> String {
@@ -19,9 +20,12 @@ fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn write_github(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
-    for f in o.units.iter().flat_map(|u| u.findings()) {
+/// Paths are relative to `base` (the repository root, as the runner
+/// wants them) when they lie inside it.
+pub fn write_github(o: &Outcome, base: &Path, out: &mut dyn Write) -> std::io::Result<()> {
+    for f in o.findings() {
         let f = &f.finding;
+        let path = super::sarif::relative_path(&f.path, base).unwrap_or_else(|abs| abs);
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -34,7 +38,7 @@ pub fn write_github(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            property(&f.path),
+            property(&path),
             f.line.max(1),
             f.column.max(1),
             f.end_line.max(f.line).max(1),

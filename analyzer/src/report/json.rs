@@ -2,8 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::Summary;
-use crate::scan::{Outcome, UnitKind};
+use crate::outcome::{Outcome, Summary, UnitKind};
 
 /// Version of the JSON document layout.
 pub const JSON_VERSION: u32 = 1;

@@ -1,160 +1,117 @@
-//! Output formats. Every format but `human` reads a [`crate::scan::Outcome`],
-//! the one result model of `check` and `scan`: `json`, `pgspot`, `github`
-//! here, `table`, `jsonl`, `sarif` and `html` in [`crate::scan`]. `human`
-//! (codespan-reporting) also needs the files' text.
+//! Output formats: each one file, each a function of an
+//! [`Outcome`](crate::outcome::Outcome), the one result model of `check`
+//! and `scan`, so every format works for both commands. [`write`] picks
+//! one; a new format is a new file and a [`Format`] variant.
 
 pub mod fingerprint;
 mod github;
+pub mod html;
 mod human;
 mod json;
+mod jsonl;
 mod pgspot;
 pub mod pgspot_text;
+pub mod sarif;
+mod table;
 
-use crate::finding::{Finding, Severity};
-use crate::source::SourceFile;
+use std::path::PathBuf;
 
+use codespan_reporting::term::termcolor::WriteColor;
+
+use crate::outcome::{totals_per_rule, Outcome};
+
+pub use crate::outcome::Summary;
 pub use github::write_github;
 pub use human::write_human;
 pub use json::{json_document, JSON_VERSION};
+pub use jsonl::jsonl;
 pub use pgspot::{finding_line as pgspot_line, write_pgspot};
+pub use table::table;
 
-/// The files of a run and their findings, in input order.
-pub struct Report<'a> {
-    pub files: &'a [SourceFile],
-    /// Findings per file, same order as `files`.
-    pub findings: &'a [Vec<Finding>],
-    /// Extensions found among the files (by their control files).
-    pub extensions: &'a [ExtensionSummary],
+/// The output formats.
+#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// Each finding with its source lines, grouped per extension.
+    Human,
+    /// One JSON document (README "JSON output").
+    Json,
+    /// pgspot 0.9.4's text format.
+    Pgspot,
+    /// A summary table: per extension, then totals per rule.
+    Table,
+    /// One JSON object per extension (or group of files), one per line.
+    Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A self-contained HTML page.
+    Html,
 }
 
-/// An extension of a run: which of the report's files are its control file
-/// (the first) and scripts, and which scripts CREATE EXTENSION runs.
-#[derive(Debug, Clone)]
-pub struct ExtensionSummary {
-    pub name: String,
-    pub default_version: Option<String>,
-    pub files: std::ops::Range<usize>,
-    pub install_chain: Vec<usize>,
+/// What some formats need besides the outcome.
+pub struct Options<'a> {
+    /// No summaries (human): the findings only.
+    pub quiet: bool,
+    /// Print the summary table before the findings (human).
+    pub table: bool,
+    /// SARIF's artifact URIs and GitHub annotations' paths are relative to
+    /// this directory (absolute).
+    pub base_dir: PathBuf,
+    /// Where the rules' documentation is published (SARIF `helpUri`):
+    /// each rule's URI is this with `#code` appended.
+    pub help_base: String,
+    /// Workers that serialise JSON Lines in parallel.
+    pub pool: Option<&'a rayon::ThreadPool>,
 }
 
-/// One line of the extension table.
-struct Row<'a> {
-    name: String,
-    version: String,
-    files: usize,
-    summary: Summary,
-    codes: std::collections::BTreeMap<&'a str, usize>,
-}
-
-impl<'a> Row<'a> {
-    fn new(
-        r: &'a Report,
-        name: String,
-        version: String,
-        files: impl Iterator<Item = usize>,
-    ) -> Self {
-        let mut row = Row {
-            name,
-            version,
-            files: 0,
-            summary: Summary::default(),
-            codes: Default::default(),
-        };
-        let mut all = Vec::new();
-        for i in files {
-            row.files += 1;
-            for f in &r.findings[i] {
-                *row.codes.entry(f.code).or_insert(0) += 1;
-                all.push(f);
+/// Write `o` in `format`; returns notes for stderr (what was left out).
+pub fn write(
+    o: &Outcome,
+    format: Format,
+    opts: &Options,
+    out: &mut dyn WriteColor,
+) -> std::io::Result<Vec<String>> {
+    let mut notes = Vec::new();
+    match format {
+        Format::Human => write_human(o, out, opts.quiet, opts.table)?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &json_document(o))?;
+            writeln!(out)?;
+        }
+        Format::Pgspot => write_pgspot(o, out)?,
+        Format::Github => write_github(o, &opts.base_dir, out)?,
+        Format::Table => out.write_all(table(o).as_bytes())?,
+        Format::Jsonl => match opts.pool {
+            Some(pool) => jsonl(o, out, pool)?,
+            None => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .map_err(std::io::Error::other)?;
+                jsonl(o, out, &pool)?
             }
-        }
-        row.summary = Summary::of(all);
-        row
-    }
-}
-
-/// Per extension (and per loose file): version, files, errors, warnings, top codes; then totals per rule.
-pub fn extension_table(r: &Report) -> String {
-    use std::fmt::Write;
-    let mut covered = vec![false; r.files.len()];
-    let mut rows = Vec::new();
-    for e in r.extensions {
-        for i in e.files.clone() {
-            covered[i] = true;
-        }
-        rows.push(Row::new(
-            r,
-            e.name.clone(),
-            e.default_version.clone().unwrap_or_else(|| "?".into()),
-            e.files.clone(),
-        ));
-    }
-    for (i, f) in r.files.iter().enumerate().filter(|(i, _)| !covered[*i]) {
-        rows.push(Row::new(r, f.path.clone(), "-".into(), std::iter::once(i)));
-    }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<32} {:>8} {:>5} {:>6} {:>8}  top codes",
-        "extension", "version", "files", "errors", "warnings"
-    );
-    let mut totals: std::collections::BTreeMap<&str, usize> = Default::default();
-    for row in &rows {
-        let mut top: Vec<_> = row.codes.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let top: Vec<String> = top
-            .iter()
-            .take(3)
-            .map(|(c, k)| format!("{c}x{k}"))
-            .collect();
-        let s = row.summary;
-        let _ = writeln!(
-            out,
-            "{:<32} {:>8} {:>5} {:>6} {:>8}  {}",
-            row.name,
-            row.version,
-            row.files,
-            s.errors + s.parse_errors,
-            s.warnings,
-            top.join(" ")
-        );
-        for (c, k) in &row.codes {
-            *totals.entry(c).or_insert(0) += k;
-        }
-    }
-    let totals: Vec<String> = totals.iter().map(|(c, k)| format!("{c}: {k}")).collect();
-    let _ = writeln!(
-        out,
-        "totals per rule: {}\n",
-        if totals.is_empty() {
-            "none".to_string()
-        } else {
-            totals.join(", ")
-        }
-    );
-    out
-}
-
-/// Counts for summaries.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Summary {
-    pub errors: usize,
-    pub warnings: usize,
-    pub parse_errors: usize,
-}
-
-impl Summary {
-    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Summary {
-        let mut s = Summary::default();
-        for f in findings {
-            if f.is_parse_error() {
-                s.parse_errors += 1;
-            } else if f.severity == Severity::Error {
-                s.errors += 1;
-            } else if f.severity == Severity::Warning {
-                s.warnings += 1;
+        },
+        Format::Sarif => {
+            let doc = sarif::document_at(o, &opts.base_dir, &opts.help_base);
+            if let Some(n) = doc.left_out {
+                notes.push(format!("SARIF: {n} result(s) left out: GitHub code scanning accepts at most {} per run (the most severe are kept; narrow with --select, or use --format jsonl for all)", sarif::MAX_RESULTS));
             }
+            serde_json::to_writer_pretty(&mut *out, &doc.log)?;
+            writeln!(out)?;
         }
-        s
+        Format::Html => out.write_all(html::page(o).as_bytes())?,
     }
+    Ok(notes)
+}
+
+/// `--statistics`: count, code, title per rule, most frequent first.
+pub fn write_statistics(o: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut v: Vec<_> = totals_per_rule(&o.units).into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    for (code, n) in v {
+        let title = crate::rules::by_code(code).map_or("", |r| r.title);
+        writeln!(out, "{n:>7}  {code}  {title}")?;
+    }
+    Ok(())
 }

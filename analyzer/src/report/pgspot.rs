@@ -9,8 +9,8 @@
 use std::io::Write;
 
 use crate::finding::{Finding, Severity};
+use crate::outcome::Outcome;
 use crate::rules;
-use crate::scan::Outcome;
 
 #[derive(Default)]
 struct Counts {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use extguard_analyzer::analysis::analyze_file;
+use extguard_analyzer::driver::archive::{self, ArchiveKind, Limits};
 use extguard_analyzer::extension::control;
-use extguard_analyzer::scan::archive::{self, ArchiveKind, Limits};
 use extguard_analyzer::{wasm, Config, Finding, SourceFile, State};
 
 /// The fuzz targets checked here, by name (also the sub-directories of the

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::{top_codes, totals_per_rule, Outcome, UnitKind};
+use crate::outcome::{top_codes, totals_per_rule, Outcome, UnitKind};
 use crate::rules;
 
 /// Escape text for HTML element content and attribute values.
@@ -128,7 +128,7 @@ fn chart(o: &Outcome, out: &mut String) {
 /// The whole page.
 pub fn page(o: &Outcome) -> String {
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width\">\n<title>extguard scan report</title>\n<style>");
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width\">\n<title>extguard report</title>\n<style>");
     out.push_str(STYLE);
     out.push_str("</style></head>\n<body>\n<h1>extguard scan report</h1>\n");
     let ext = o

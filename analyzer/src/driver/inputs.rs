@@ -1,5 +1,5 @@
-//! What `extguard scan` reads: the command-line paths turned into an
-//! ordered list of [`Source`]s (directory trees and archives), and the
+//! What a run reads: the command-line paths turned into an ordered list
+//! of [`Source`]s (files, stdin, directory trees and archives), and the
 //! registry metadata found in unpacked archives (PGXN `META.json`, Trunk
 //! `manifest.json`).
 
@@ -8,38 +8,65 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::archive::ArchiveKind;
+use super::{Mode, Options};
 
-/// One thing to scan.
+/// One input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A directory tree, searched for control and SQL files.
-    Dir(PathBuf),
+    /// A directory tree, searched for control and SQL files; with the
+    /// number of archives found under it (each its own source after it).
+    Dir(PathBuf, usize),
     /// An archive, unpacked into a temporary directory first.
     Archive(PathBuf, ArchiveKind),
+    /// A file named on the command line (SQL, or a Wasm module).
+    File(PathBuf),
+    /// Standard input (`-`), SQL.
+    Stdin,
 }
 
 impl Source {
     pub fn path(&self) -> &Path {
         match self {
-            Source::Dir(p) | Source::Archive(p, _) => p,
+            Source::Dir(p, _) | Source::Archive(p, _) | Source::File(p) => p,
+            Source::Stdin => Path::new("-"),
         }
     }
 }
 
 /// Turn the command line's paths into sources, in a stable order: each
-/// path in the order given; a directory first as a tree, then every archive
-/// found under it (sorted by path). Directory cycles through symbolic links
-/// are reported once and not followed. Paths that are neither a directory
-/// nor an archive become errors.
-pub fn collect_sources(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Source> {
+/// path in the order given; no path at all is stdin ([`Mode::Check`]). A
+/// directory is a tree, and with [`Mode::Scan`] every archive found under
+/// it follows it (sorted by path, excludes applied). Directory cycles
+/// through symbolic links are reported once and not followed. Paths that
+/// cannot be read, and in a scan files that are neither archives nor SQL
+/// nor Wasm, become errors.
+pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<String>) -> Vec<Source> {
+    let check = opts.mode == Mode::Check;
+    if paths.is_empty() && check {
+        return vec![Source::Stdin];
+    }
     let mut out = Vec::new();
     for p in paths {
-        if p.is_dir() {
-            out.push(Source::Dir(p.clone()));
+        if p.as_os_str().is_empty() {
+            errors.push("'': an empty path names no file".into());
+        } else if p.as_os_str() == "-" {
+            if check {
+                out.push(Source::Stdin);
+            } else {
+                errors.push(
+                    "-: a scan does not read stdin (give directories, archives or SQL files)"
+                        .into(),
+                );
+            }
+        } else if p.is_dir() {
             let mut archives = Vec::new();
-            // Cycles are reported by extension::discover for the same tree.
-            find_archives(p, &mut archives, &mut Vec::new(), 0);
-            archives.sort();
+            if !check {
+                // Cycles are reported by extension::discover for the same tree.
+                find_archives(p, &mut archives, &mut Vec::new(), 0);
+                archives.retain(|a| !opts.config.excluded_under(p, a));
+                archives.sort();
+            }
+            out.push(Source::Dir(p.clone(), archives.len()));
             out.extend(
                 archives
                     .into_iter()
@@ -51,9 +78,12 @@ pub fn collect_sources(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Sourc
             } else {
                 errors.push(format!("{}: no such file", p.display()));
             }
+        } else if check || (p.exists() && is_sql_or_wasm(p)) {
+            // check: any file is SQL; unreadable ones are reported when read
+            out.push(Source::File(p.clone()));
         } else if p.exists() {
             errors.push(format!(
-                "{}: not a directory, .zip, .tar.gz, .tgz or .deb",
+                "{}: not a directory, .zip, .tar.gz, .tgz or .deb archive, SQL file or Wasm module",
                 p.display()
             ));
         } else {
@@ -61,6 +91,10 @@ pub fn collect_sources(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<Sourc
         }
     }
     out
+}
+
+fn is_sql_or_wasm(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "sql") || crate::wasm::is_wasm_path(p)
 }
 
 fn find_archives(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>, depth: usize) {

@@ -8,8 +8,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::{Outcome, UnitKind};
 use crate::finding::Severity;
+use crate::outcome::{Outcome, ReportedFinding, UnitKind, UnitResult};
 use crate::rules;
 
 /// The `$schema` URI written in the document.
@@ -40,9 +40,18 @@ pub fn uri(path: &str) -> String {
 /// GitHub code scanning refuses a run with more results than this.
 pub const MAX_RESULTS: usize = 25_000;
 
-/// Where each rule's documentation is published (`helpUri`): the README's
-/// rule table, which `extguard explain CODE` prints the full text of.
-pub const HELP_URI: &str = "https://github.com/extguard/extguard/blob/main/README.md#rules";
+/// Where the rules' documentation is published by default: `docs/rules.md`
+/// of the repository named in Cargo.toml. `--help-uri-base` (or
+/// `EXTGUARD_HELP_URI_BASE`) replaces it for a fork or a mirror; the GitHub
+/// Action passes its own repository and ref. A rule's `helpUri` is this
+/// with `#` and [`rules::anchor`] appended.
+pub const DEFAULT_HELP_BASE: &str =
+    concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/rules.md");
+
+/// The `helpUri` of a rule: its section of the rules' documentation.
+pub fn help_uri(base: &str, code: &str) -> String {
+    format!("{base}#{}", rules::anchor(code))
+}
 
 /// GitHub's `security-severity` (a CVSS-like score: 7.0 and up is high).
 fn security_severity(s: Severity) -> &'static str {
@@ -59,29 +68,28 @@ pub struct Sarif {
     pub left_out: Option<usize>,
 }
 
-/// The SARIF log of a scan, paths as displayed (relative to the current directory).
-pub fn document(o: &Outcome) -> Value {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    document_at(o, &cwd).log
-}
-
 /// A displayed path relative to `base` (absolute), as a URI reference:
 /// `None` when it lies outside `base` (then the absolute path is used).
 fn relative_uri(path: &str, base: &Path) -> (String, bool) {
-    // `archive.zip!/member.sql`: the archive's path decides
+    match relative_path(path, base) {
+        Ok(rel) => (uri(&rel), true),
+        Err(abs) => (format!("file://{}", uri(&abs)), false),
+    }
+}
+
+/// A displayed path (relative to the current directory, or absolute)
+/// relative to `base` (absolute), or the absolute path when it lies
+/// outside `base`. `archive.zip!/member.sql`: the archive's path decides.
+pub fn relative_path(path: &str, base: &Path) -> Result<String, String> {
     let (file, member) = match path.find("!/") {
         Some(i) => (&path[..i], &path[i..]),
         None => (path, ""),
     };
     let cwd = std::env::current_dir().unwrap_or_default();
-    let abs = cwd.join(file);
-    let abs = normalise(&abs);
+    let abs = normalise(&cwd.join(file));
     match abs.strip_prefix(normalise(base)) {
-        Ok(rel) => (uri(&format!("{}{member}", rel.display())), true),
-        Err(_) => (
-            format!("file://{}", uri(&format!("{}{member}", abs.display()))),
-            false,
-        ),
+        Ok(rel) => Ok(format!("{}{member}", rel.display())),
+        Err(_) => Err(format!("{}{member}", abs.display())),
     }
 }
 
@@ -103,7 +111,7 @@ fn normalise(p: &Path) -> PathBuf {
 /// The SARIF log of an outcome, artifact URIs relative to `base` (the
 /// repository root: `originalUriBaseIds.SRCROOT`), at most [`MAX_RESULTS`]
 /// results (the most severe first when some must be left out).
-pub fn document_at(o: &Outcome, base: &Path) -> Sarif {
+pub fn document_at(o: &Outcome, base: &Path, help_base: &str) -> Sarif {
     let rule_index = |code: &str| rules::ALL.iter().position(|r| r.code == code);
     let driver_rules: Vec<Value> = rules::ALL
         .iter()
@@ -120,7 +128,7 @@ pub fn document_at(o: &Outcome, base: &Path) -> Sarif {
                 "shortDescription": {"text": r.title},
                 "fullDescription": {"text": r.title},
                 "help": {"text": doc, "markdown": doc},
-                "helpUri": HELP_URI,
+                "helpUri": help_uri(help_base, r.code),
                 "defaultConfiguration": {"level": level(r.severity)},
                 "properties": {
                     "tags": ["security", "postgresql", origin],
@@ -130,7 +138,7 @@ pub fn document_at(o: &Outcome, base: &Path) -> Sarif {
             })
         })
         .collect();
-    let all: Vec<(&super::UnitResult, &super::ScanFinding)> = o
+    let all: Vec<(&UnitResult, &ReportedFinding)> = o
         .units
         .iter()
         .flat_map(|u| u.findings().map(move |f| (u, f)))
@@ -209,7 +217,7 @@ pub fn document_at(o: &Outcome, base: &Path) -> Sarif {
             "tool": {"driver": {
                 "name": "extguard",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": HELP_URI,
+                "informationUri": help_base,
                 "rules": driver_rules,
             }},
             "invocations": [{
