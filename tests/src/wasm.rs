@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::pg::Server;
+use crate::pg::{Server, Session};
 use crate::pg_config;
 
 /// The server's bindir when `EXTGUARD_E2E=1` (and extguard is installed);
@@ -55,4 +55,16 @@ pub fn sqlstate(errors: &str) -> Option<String> {
         .lines()
         .find_map(|l| l.split("ERROR:").nth(1))
         .map(|rest| rest.trim().chars().take(5).collect())
+}
+
+/// Runs `sql` in `s`; it must succeed. Returns its output, trimmed.
+pub fn ok(s: &mut Session, sql: &str) -> String {
+    let out = s.query(sql);
+    let errors = s.new_errors();
+    assert!(
+        errors.is_empty(),
+        "{}: {errors}",
+        sql.chars().take(300).collect::<String>()
+    );
+    out.trim().to_string()
 }

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
-use extguard_e2e::pg::Session;
-use extguard_e2e::wasm::{create_sql, environment, server};
+use extguard_e2e::wasm::{create_sql, environment, ok, server};
 
 const PORT: u16 = 5545;
 
@@ -40,17 +39,6 @@ fn build(out_dir: &Path, name: &str) -> String {
     );
     let bytes = std::fs::read(&out).expect("module written");
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn ok(s: &mut Session, sql: &str) -> String {
-    let out = s.query(sql);
-    let errors = s.new_errors();
-    assert!(
-        errors.is_empty(),
-        "{}: {errors}",
-        &sql[..sql.len().min(200)]
-    );
-    out.trim().to_string()
 }
 
 fn fnv1a(bytes: &[u8]) -> i64 {

@@ -10,25 +10,13 @@
 
 use std::path::PathBuf;
 
-use extguard_e2e::pg::Session;
-use extguard_e2e::wasm::{create_sql, environment, server, sqlstate};
+use extguard_e2e::wasm::{create_sql, environment, ok, server, sqlstate};
 
 const PORT: u16 = 5547;
 
 fn spi_module() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/wasm/spi.wat");
     std::fs::read_to_string(path).expect("spi.wat")
-}
-
-fn ok(s: &mut Session, sql: &str) -> String {
-    let out = s.query(sql);
-    let errors = s.new_errors();
-    assert!(
-        errors.is_empty(),
-        "{}: {errors}",
-        &sql[..sql.len().min(300)]
-    );
-    out.trim().to_string()
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use extguard_e2e::pg::Session;
-use extguard_e2e::wasm::{create_sql, environment, server, sqlstate};
+use extguard_e2e::wasm::{create_sql, environment, ok, server, sqlstate};
 
 const PORT: u16 = 5541;
 
@@ -29,14 +29,6 @@ fn expect_error(s: &mut Session, sql: &str, state: &str, needle: &str) {
         "{sql}: out {out:?}, errors {errors}"
     );
     assert!(errors.contains(needle), "{sql}: {errors}");
-}
-
-/// Runs `sql`, which must succeed; returns its output.
-fn ok(s: &mut Session, sql: &str) -> String {
-    let out = s.query(sql);
-    let errors = s.new_errors();
-    assert!(errors.is_empty(), "{sql}: {errors}");
-    out.trim().to_string()
 }
 
 #[test]
