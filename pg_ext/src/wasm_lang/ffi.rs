@@ -416,7 +416,7 @@ fn compile(proc: &ProcInfo) -> extguard_sandbox::Function {
 /// Raises the PostgreSQL error for a failed call. Runs after wasmtime has
 /// returned, so raising (a longjmp in C terms) is safe here.
 fn raise_call(function: &str, err: SandboxError) -> ! {
-    if let Some((code, message)) = ABORTED.with(|a| a.borrow_mut().take()) {
+    if let Some((code, message)) = ABORTED.borrow_mut().take() {
         // A cancel, timeout or terminate that arrived during a query of
         // the guest: PostgreSQL's own error, raised again now that wasm
         // has returned.
@@ -1088,12 +1088,11 @@ COMMENT ON LANGUAGE wasm IS
     name = "wasm_language"
 );
 
-thread_local! {
-    /// The error that ended a wasm call from inside a host call (a cancel
-    /// during `spi_query`), raised again once wasm has returned.
-    static ABORTED: std::cell::RefCell<Option<(PgSqlErrorCode, String)>> =
-        const { std::cell::RefCell::new(None) };
-}
+/// The error that ended a wasm call from inside a host call (a cancel
+/// during `spi_query`), raised again once wasm has returned. Only the
+/// backend's thread (which runs wasm and its host calls) touches it.
+static ABORTED: crate::hooks::BackendLocal<std::cell::RefCell<Option<(PgSqlErrorCode, String)>>> =
+    crate::hooks::BackendLocal::new(std::cell::RefCell::new(None));
 
 /// The host behind the sandbox's imports: SPI as the calling role.
 pub(super) struct PgHost;
@@ -1229,7 +1228,7 @@ unsafe fn spi_query(sql: &str, params: &[String]) -> Result<String, HostError> {
     }
     let (code, message) = describe_panic(payload);
     if ends_the_call(code) || cancel_requested() {
-        ABORTED.with(|a| *a.borrow_mut() = Some((code, message)));
+        *ABORTED.borrow_mut() = Some((code, message));
         return Err(HostError::Abort);
     }
     Err(HostError::Failed(format!(

@@ -193,8 +193,12 @@ struct Pending {
     hashes: Vec<u32>,
 }
 
+/// Set while a wasm call runs (see [`in_call`]); only the backend's thread
+/// touches it.
+static IN_CALL: crate::hooks::BackendLocal<std::cell::Cell<bool>> =
+    crate::hooks::BackendLocal::new(std::cell::Cell::new(false));
+
 thread_local! {
-    static IN_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static BACKEND: RefCell<Option<Backend>> = const { RefCell::new(None) };
     static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
 }
@@ -203,7 +207,7 @@ thread_local! {
 /// `spi_query` cannot call wasm functions: the backend's wasm state is in
 /// use).
 pub fn in_call() -> bool {
-    IN_CALL.with(|c| c.get())
+    IN_CALL.get()
 }
 
 /// Runs `f` (a wasm call) marked as [`in_call`], unmarked afterwards
@@ -212,10 +216,10 @@ pub fn calling<R>(f: impl FnOnce() -> R) -> R {
     struct Unmark;
     impl Drop for Unmark {
         fn drop(&mut self) {
-            IN_CALL.with(|c| c.set(false));
+            IN_CALL.set(false);
         }
     }
-    IN_CALL.with(|c| c.set(true));
+    IN_CALL.set(true);
     let _unmark = Unmark;
     f()
 }
