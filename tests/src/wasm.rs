@@ -5,7 +5,16 @@
 use std::path::PathBuf;
 
 use crate::pg::{Server, Session};
-use crate::pg_config;
+use crate::{pg_config, pg_major};
+
+/// First port of this version's wasm test servers: 5531 on 15, 10 more per
+/// major version, so runs against different versions never share one.
+/// `wasm_containment` uses +0 to +5, `wasm_types` +6, `wasm_sdk` +7,
+/// `wasm_spi` +8.
+pub fn base_port() -> u16 {
+    let major = pg_major().expect("pg_config reports a version");
+    5531 + 10 * (major as u16).saturating_sub(15)
+}
 
 /// The server's bindir when `EXTGUARD_E2E=1` (and extguard is installed);
 /// `None` (the test is skipped) otherwise.

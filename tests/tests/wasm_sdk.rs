@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
-use extguard_e2e::wasm::{create_sql, environment, ok, server};
-
-const PORT: u16 = 5545;
+use extguard_e2e::wasm::{base_port, create_sql, environment, ok, server};
 
 fn sdk() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sdk/c")
@@ -62,7 +60,7 @@ fn c_sdk_examples_compile_and_run() {
     let stats = build(dir.path(), "stats");
     let lookup = build(dir.path(), "lookup");
 
-    let s = server(PORT, &[], &[]);
+    let s = server(base_port() + 7, &[], &[]);
     let mut t = s.session("tenant", "postgres");
     ok(
         &mut t,

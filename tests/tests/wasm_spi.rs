@@ -10,9 +10,7 @@
 
 use std::path::PathBuf;
 
-use extguard_e2e::wasm::{create_sql, environment, ok, server, sqlstate};
-
-const PORT: u16 = 5547;
+use extguard_e2e::wasm::{base_port, create_sql, environment, ok, server, sqlstate};
 
 fn spi_module() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/wasm/spi.wat");
@@ -24,7 +22,7 @@ fn spi_runs_as_the_caller_read_only_and_bounded() {
     if environment().is_none() {
         return;
     }
-    let s = server(PORT, &[], &[]);
+    let s = server(base_port() + 8, &[], &[]);
     let m = spi_module();
     s.sql(
         "CREATE TABLE public.secret (a int); INSERT INTO public.secret VALUES (42);

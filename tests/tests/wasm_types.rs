@@ -10,9 +10,7 @@
 use std::path::PathBuf;
 
 use extguard_e2e::pg::Session;
-use extguard_e2e::wasm::{create_sql, environment, ok, server, sqlstate};
-
-const PORT: u16 = 5541;
+use extguard_e2e::wasm::{base_port, create_sql, environment, ok, server, sqlstate};
 
 fn abi2() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/wasm/abi2.wat");
@@ -36,7 +34,7 @@ fn arrays_numeric_domains_nulls_and_sets() {
     if environment().is_none() {
         return;
     }
-    let s = server(PORT, &[], &[]);
+    let s = server(base_port() + 6, &[], &[]);
     let mut t = s.session("tenant", "postgres");
     let m = abi2();
     for sig in [
