@@ -67,7 +67,8 @@ test-rust:
 
 # pg_ext, for each version in PG_VERSIONS in turn: pgrx tests (in a
 # server pgrx starts, extguard preloaded), then the escape battery
-# (corpus/escapes) and the wasm language's containment tests against
+# (corpus/escapes) and the wasm language's e2e tests (containment, types,
+# SPI, the C SDK) against
 # servers the e2e tests start, and (once, on 15) the isolation self-check
 # against a plain and a bubblewrap server. Every server and install is the
 # version's copy in the cache (`scripts/pg.sh N`), never the system
@@ -87,7 +88,7 @@ test-pg-one:
 	  (cd pg_ext && $(CARGO) pgrx install --pg-config "$$pgc" --no-default-features --features pg$(PG)) && \
 	  export EXTGUARD_E2E=1 EXTGUARD_PG_CONFIG="$$pgc" && \
 	  $(CARGO) test --test escapes $(if $(filter 15,$(PG)),--test isolation_e2e) -- --test-threads=1 && \
-	  $(CARGO) test --test wasm_containment -- --test-threads=1
+	  $(CARGO) test --test wasm_containment --test wasm_types --test wasm_sdk --test wasm_spi -- --test-threads=1
 
 bench-pg:
 	PG=$(PG) ./bench/pg_ext_pgbench.sh

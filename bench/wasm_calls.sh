@@ -10,7 +10,10 @@
 #        the same query with the expression inlined, per call;
 #      - compute-bound functions (a 1e6-step loop, FNV-1a over 100 kB) in
 #        wasm vs PL/pgSQL;
-#      - how long statement_timeout takes to stop an infinite wasm loop.
+#      - how long statement_timeout takes to stop an infinite wasm loop;
+#      - ABI version 2: an SPI round trip (wasm spi_query vs PL/pgSQL
+#        EXECUTE), array arguments per element (sum of a 1M int[] in wasm vs
+#        unnest), a 1M-row SETOF (wasm vs generate_series vs RETURN NEXT).
 #    Prints the ratios. Each figure is the best of 3 runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,6 +84,16 @@ BEGIN
 END \$\$;
 CREATE FUNCTION wasm_spin() RETURNS int LANGUAGE wasm
   AS '$(wat hostile_infinite_loop.wat spin wasm_spin)';
+CREATE FUNCTION q(text) RETURNS text LANGUAGE wasm STRICT AS '$(sed "s/'/''/g" "$root/corpus/wasm/spi.wat")';
+CREATE FUNCTION plpgsql_q(s text) RETURNS text LANGUAGE plpgsql STRICT AS \$\$
+DECLARE r text; BEGIN EXECUTE s INTO r; RETURN r; END \$\$;
+CREATE FUNCTION sum_int4(int[]) RETURNS bigint LANGUAGE wasm STRICT
+  AS '$(sed "s/'/''/g" "$root/corpus/wasm/abi2.wat")';
+CREATE FUNCTION series(int) RETURNS SETOF int LANGUAGE wasm STRICT
+  AS '$(sed "s/'/''/g" "$root/corpus/wasm/abi2.wat")';
+CREATE FUNCTION plpgsql_series(n int) RETURNS SETOF int LANGUAGE plpgsql STRICT AS \$\$
+BEGIN FOR i IN 1..n LOOP RETURN NEXT i; END LOOP; END \$\$;
+CREATE TABLE arr AS SELECT array_agg(i) AS a FROM generate_series(1, 1000000) i;
 -- Best of 3 wall-clock seconds for one query.
 CREATE FUNCTION best_of_3(q text) RETURNS float8 LANGUAGE plpgsql AS \$\$
 DECLARE t0 timestamptz; best float8 := 1e18;
@@ -125,6 +138,28 @@ SELECT format(E'loop 1..1e6 (s): wasm %s, PL/pgSQL %s, ratio %sx\n'
               'FNV-1a over 50 kB (s): wasm %s, PL/pgSQL %s, ratio %sx',
               round(wasm::numeric, 5), round(plpgsql::numeric, 3), round((plpgsql / wasm)::numeric, 0),
               round(wasm_h::numeric, 5), round(plpgsql_h::numeric, 3), round((plpgsql_h / wasm_h)::numeric, 0))
+FROM t;
+SQL
+
+psql -t -A -F ' ' <<'SQL'
+SET extguard.wasm_max_time = '60s';
+SET extguard.wasm_max_memory = '64MB';
+WITH t AS (
+  SELECT best_of_3('SELECT count(q(''SELECT 1 AS one'')) FROM generate_series(1, 10000)') AS wasm,
+         best_of_3('SELECT count(plpgsql_q(''SELECT 1'')) FROM generate_series(1, 10000)') AS plpgsql,
+         best_of_3('SELECT sum_int4(a) FROM arr') AS wasm_arr,
+         best_of_3('SELECT (SELECT sum(x) FROM unnest(a) x) FROM arr') AS unnest_arr,
+         best_of_3('SELECT count(*) FROM series(1000000)') AS wasm_set,
+         best_of_3('SELECT count(*) FROM generate_series(1, 1000000)') AS gen_set,
+         best_of_3('SELECT count(*) FROM plpgsql_series(1000000)') AS plpgsql_set
+)
+SELECT format(E'SPI round trip (us/call, 10k calls): wasm spi_query %s, PL/pgSQL EXECUTE %s\n'
+              'int[] of 1M elements summed (s): wasm %s (%s ns/element), unnest %s\n'
+              'SETOF 1M rows (s): wasm %s, generate_series %s, PL/pgSQL RETURN NEXT %s',
+              round((wasm * 100)::numeric, 1), round((plpgsql * 100)::numeric, 1),
+              round(wasm_arr::numeric, 3), round((wasm_arr * 1000)::numeric, 1),
+              round(unnest_arr::numeric, 3),
+              round(wasm_set::numeric, 3), round(gen_set::numeric, 3), round(plpgsql_set::numeric, 3))
 FROM t;
 SQL
 

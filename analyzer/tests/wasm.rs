@@ -1,5 +1,5 @@
 //! `extguard check` on Wasm modules: imports are capabilities, every import
-//! is EG140, invalid modules are EG141, and a note lists the module's surface.
+//! but `extguard.spi_query` is EG140, invalid modules are EG141, and a note lists the module's surface.
 
 use std::path::Path;
 use std::process::Command;
@@ -57,6 +57,22 @@ fn wasm_text_and_binary_modules() {
         ]
     );
 
+    // the SPI import LANGUAGE wasm offers is listed, not flagged; the same
+    // name as a memory, or another extguard name, is
+    let spi = "(module\n  (import \"extguard\" \"spi_query\" (func (param i32 i32 i32 i32) (result i64)))\n  (import \"extguard\" \"exec\" (func)))";
+    std::fs::write(d.path().join("spi.wat"), spi).unwrap();
+    let (code, doc) = check(d.path(), "spi.wat");
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&doc),
+        [("EG142".into(), 1, 1), ("EG140".into(), 3, 3)],
+        "{doc}"
+    );
+    assert!(doc["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("extguard.spi_query"));
+
     // the same module as a binary
     std::fs::write(d.path().join("h.wasm"), wat::parse_str(hostile).unwrap()).unwrap();
     let (code, doc) = check(d.path(), "h.wasm");
@@ -78,5 +94,5 @@ fn wasm_text_and_binary_modules() {
     assert_eq!(codes(&doc)[0].0, "EG141");
     let (code, doc) = check(d.path(), ".");
     assert_eq!(code, 1);
-    assert_eq!(doc["files"].as_array().unwrap().len(), 5);
+    assert_eq!(doc["files"].as_array().unwrap().len(), 6);
 }

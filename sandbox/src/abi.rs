@@ -11,8 +11,27 @@
 //! * A `text`, `bytea` or `jsonb` result is one `i64`: the pointer in the
 //!   high 32 bits and the length in the low 32 bits. The host copies the
 //!   bytes out (bounds-checked).
+//! * Version 2 adds `numeric` (as its decimal text), one-dimensional arrays
+//!   and sets (`RETURNS SETOF`) in one flat encoding ([`ArrayValue`]), NULL
+//!   arguments through a trailing `i64` mask and NULL results through the
+//!   packed value `-1`.
 
 use std::fmt;
+
+/// The newest ABI version this host implements (`ABI.md`'s title).
+pub const ABI_VERSION: u32 = 2;
+
+/// The oldest ABI version this host still runs.
+pub const MIN_ABI_VERSION: u32 = 1;
+
+/// A module declares the ABI version it targets by exporting a function
+/// named this prefix followed by the version number (`extguard_abi_2`);
+/// a module without such an export targets version 1.
+pub const ABI_EXPORT_PREFIX: &str = "extguard_abi_";
+
+/// The packed result meaning SQL NULL (version 2): pointer and length both
+/// `0xffff_ffff`.
+pub const NULL_RESULT: i64 = -1;
 
 /// A PostgreSQL type the ABI knows how to pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,12 +54,104 @@ pub enum ValueType {
     Bytea,
     /// `jsonb`, as its JSON text (UTF-8), through linear memory.
     Jsonb,
+    /// `numeric`, as its decimal text (`numeric_out` / `numeric_in`),
+    /// through linear memory (version 2).
+    Numeric,
+    /// A one-dimensional array without NULL elements, in the flat encoding
+    /// of [`ArrayValue`], through linear memory (version 2).
+    Array(ElemType),
+}
+
+/// The element types of arrays and sets: every scalar [`ValueType`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ElemType {
+    /// `smallint`: 2 bytes little-endian per element.
+    Int2,
+    /// `integer`: 4 bytes.
+    Int4,
+    /// `bigint`: 8 bytes.
+    Int8,
+    /// `real`: 4 bytes (IEEE bits).
+    Float4,
+    /// `double precision`: 8 bytes.
+    Float8,
+    /// `boolean`: 1 byte (0 false, anything else true).
+    Bool,
+    /// `text`: `u32` length, then UTF-8 bytes.
+    Text,
+    /// `bytea`: `u32` length, then bytes.
+    Bytea,
+    /// `jsonb`: `u32` length, then JSON text.
+    Jsonb,
+    /// `numeric`: `u32` length, then decimal text.
+    Numeric,
+}
+
+impl ElemType {
+    /// The scalar type of one element.
+    pub fn value_type(self) -> ValueType {
+        match self {
+            ElemType::Int2 => ValueType::Int2,
+            ElemType::Int4 => ValueType::Int4,
+            ElemType::Int8 => ValueType::Int8,
+            ElemType::Float4 => ValueType::Float4,
+            ElemType::Float8 => ValueType::Float8,
+            ElemType::Bool => ValueType::Bool,
+            ElemType::Text => ValueType::Text,
+            ElemType::Bytea => ValueType::Bytea,
+            ElemType::Jsonb => ValueType::Jsonb,
+            ElemType::Numeric => ValueType::Numeric,
+        }
+    }
+
+    /// Bytes of one element, or `None` for length-prefixed elements.
+    pub fn width(self) -> Option<usize> {
+        match self {
+            ElemType::Bool => Some(1),
+            ElemType::Int2 => Some(2),
+            ElemType::Int4 | ElemType::Float4 => Some(4),
+            ElemType::Int8 | ElemType::Float8 => Some(8),
+            ElemType::Text | ElemType::Bytea | ElemType::Jsonb | ElemType::Numeric => None,
+        }
+    }
 }
 
 impl ValueType {
+    /// The element type of arrays (and sets) of this type, for scalars.
+    pub fn as_elem(self) -> Option<ElemType> {
+        Some(match self {
+            ValueType::Int2 => ElemType::Int2,
+            ValueType::Int4 => ElemType::Int4,
+            ValueType::Int8 => ElemType::Int8,
+            ValueType::Float4 => ElemType::Float4,
+            ValueType::Float8 => ElemType::Float8,
+            ValueType::Bool => ElemType::Bool,
+            ValueType::Text => ElemType::Text,
+            ValueType::Bytea => ElemType::Bytea,
+            ValueType::Jsonb => ElemType::Jsonb,
+            ValueType::Numeric => ElemType::Numeric,
+            ValueType::Array(_) => return None,
+        })
+    }
+
     /// True for the types passed through linear memory.
     pub fn is_varlena(self) -> bool {
-        matches!(self, ValueType::Text | ValueType::Bytea | ValueType::Jsonb)
+        matches!(
+            self,
+            ValueType::Text
+                | ValueType::Bytea
+                | ValueType::Jsonb
+                | ValueType::Numeric
+                | ValueType::Array(_)
+        )
+    }
+
+    /// The first ABI version that has this type.
+    pub fn since_version(self) -> u32 {
+        match self {
+            ValueType::Numeric | ValueType::Array(_) => 2,
+            _ => 1,
+        }
     }
 
     /// The PostgreSQL name of the type.
@@ -55,6 +166,19 @@ impl ValueType {
             ValueType::Text => "text",
             ValueType::Bytea => "bytea",
             ValueType::Jsonb => "jsonb",
+            ValueType::Numeric => "numeric",
+            ValueType::Array(e) => match e {
+                ElemType::Int2 => "smallint[]",
+                ElemType::Int4 => "integer[]",
+                ElemType::Int8 => "bigint[]",
+                ElemType::Float4 => "real[]",
+                ElemType::Float8 => "double precision[]",
+                ElemType::Bool => "boolean[]",
+                ElemType::Text => "text[]",
+                ElemType::Bytea => "bytea[]",
+                ElemType::Jsonb => "jsonb[]",
+                ElemType::Numeric => "numeric[]",
+            },
         }
     }
 
@@ -65,9 +189,11 @@ impl ValueType {
             ValueType::Int8 => &[WasmType::I64],
             ValueType::Float4 => &[WasmType::F32],
             ValueType::Float8 => &[WasmType::F64],
-            ValueType::Text | ValueType::Bytea | ValueType::Jsonb => {
-                &[WasmType::I32, WasmType::I32]
-            }
+            ValueType::Text
+            | ValueType::Bytea
+            | ValueType::Jsonb
+            | ValueType::Numeric
+            | ValueType::Array(_) => &[WasmType::I32, WasmType::I32],
         }
     }
 
@@ -78,7 +204,11 @@ impl ValueType {
             ValueType::Int8 => WasmType::I64,
             ValueType::Float4 => WasmType::F32,
             ValueType::Float8 => WasmType::F64,
-            ValueType::Text | ValueType::Bytea | ValueType::Jsonb => WasmType::I64,
+            ValueType::Text
+            | ValueType::Bytea
+            | ValueType::Jsonb
+            | ValueType::Numeric
+            | ValueType::Array(_) => WasmType::I64,
         }
     }
 }
@@ -124,8 +254,11 @@ impl WasmType {
 pub struct Signature {
     /// Argument types, in order.
     pub params: Vec<ValueType>,
-    /// Result type.
+    /// Result type (of each row, for a set).
     pub result: ValueType,
+    /// `RETURNS SETOF result` (version 2): the guest returns all rows at
+    /// once in the flat array encoding of `result`.
+    pub returns_set: bool,
 }
 
 impl Signature {
@@ -134,21 +267,48 @@ impl Signature {
         Signature {
             params: params.into(),
             result,
+            returns_set: false,
+        }
+    }
+
+    /// The same signature returning a set of `result`.
+    pub fn returning_set(mut self) -> Self {
+        self.returns_set = true;
+        self
+    }
+
+    /// The ABI version this signature needs at least.
+    pub fn since_version(&self) -> u32 {
+        self.params
+            .iter()
+            .chain(std::iter::once(&self.result))
+            .map(|t| t.since_version())
+            .chain(self.returns_set.then_some(2))
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// The wasm parameter types, without the NULL mask.
+    pub(crate) fn wasm_params(&self) -> Vec<WasmType> {
+        self.params
+            .iter()
+            .flat_map(|p| p.wasm_params().iter().copied())
+            .collect()
+    }
+
+    /// The wasm result type: a set comes back like an array.
+    pub(crate) fn wasm_result(&self) -> WasmType {
+        if self.returns_set {
+            WasmType::I64
+        } else {
+            self.result.wasm_result()
         }
     }
 
     /// The wasm function type this signature requires, e.g. `(i32, i32) -> i64`.
     pub fn wasm_type(&self) -> String {
-        let params: Vec<&str> = self
-            .params
-            .iter()
-            .flat_map(|p| p.wasm_params().iter().map(|w| w.name()))
-            .collect();
-        format!(
-            "({}) -> {}",
-            params.join(", "),
-            self.result.wasm_result().name()
-        )
+        let params: Vec<&str> = self.wasm_params().iter().map(|w| w.name()).collect();
+        format!("({}) -> {}", params.join(", "), self.wasm_result().name())
     }
 }
 
@@ -174,12 +334,23 @@ pub enum Arg<'a> {
     Bytea(&'a [u8]),
     /// `jsonb` as JSON text
     Jsonb(&'a str),
+    /// `numeric` as decimal text
+    Numeric(&'a str),
+    /// An array (one-dimensional, no NULL elements; version 2), copied to
+    /// the guest in the flat encoding of [`ArrayValue::encode`].
+    Array(&'a ArrayValue),
+    /// SQL NULL of the given type: only for functions whose export takes
+    /// the NULL mask (version 2).
+    Null(ValueType),
 }
 
 impl Arg<'_> {
     /// The type of this argument.
     pub fn value_type(&self) -> ValueType {
         match self {
+            Arg::Numeric(_) => ValueType::Numeric,
+            Arg::Array(a) => ValueType::Array(a.elem_type()),
+            Arg::Null(t) => *t,
             Arg::Int2(_) => ValueType::Int2,
             Arg::Int4(_) => ValueType::Int4,
             Arg::Int8(_) => ValueType::Int8,
@@ -214,12 +385,21 @@ pub enum Value {
     Bytea(Vec<u8>),
     /// `jsonb` as JSON text (PostgreSQL parses it with `jsonb_in`)
     Jsonb(String),
+    /// `numeric` as decimal text (PostgreSQL parses it with `numeric_in`)
+    Numeric(String),
+    /// An array, or the rows of a set
+    Array(ArrayValue),
+    /// SQL NULL (version 2: a varlena, array or set result of `-1`)
+    Null(ValueType),
 }
 
 impl Value {
     /// This value as an argument (borrowing varlena data).
     pub fn as_arg(&self) -> Arg<'_> {
         match self {
+            Value::Numeric(v) => Arg::Numeric(v),
+            Value::Array(a) => Arg::Array(a),
+            Value::Null(t) => Arg::Null(*t),
             Value::Int2(v) => Arg::Int2(*v),
             Value::Int4(v) => Arg::Int4(*v),
             Value::Int8(v) => Arg::Int8(*v),
@@ -248,4 +428,277 @@ pub fn pack_ptr_len(ptr: u32, len: u32) -> i64 {
 pub fn unpack_ptr_len(packed: i64) -> (u32, u32) {
     let v = packed as u64;
     ((v >> 32) as u32, v as u32)
+}
+
+/// The elements of an array, or the rows of a set, of one [`ElemType`].
+///
+/// Flat encoding (version 2), the same for arguments, array results and
+/// set results: fixed-width elements back to back, little-endian (`bool`
+/// one byte); text, bytea, jsonb and numeric elements each as a `u32`
+/// little-endian byte length followed by the bytes. No header, no
+/// padding, no NULL elements.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArrayValue {
+    /// `smallint[]`
+    Int2(Vec<i16>),
+    /// `integer[]`
+    Int4(Vec<i32>),
+    /// `bigint[]`
+    Int8(Vec<i64>),
+    /// `real[]`
+    Float4(Vec<f32>),
+    /// `double precision[]`
+    Float8(Vec<f64>),
+    /// `boolean[]`
+    Bool(Vec<bool>),
+    /// `text[]`
+    Text(Vec<String>),
+    /// `bytea[]`
+    Bytea(Vec<Vec<u8>>),
+    /// `jsonb[]`
+    Jsonb(Vec<String>),
+    /// `numeric[]`
+    Numeric(Vec<String>),
+}
+
+impl ArrayValue {
+    /// The element type.
+    pub fn elem_type(&self) -> ElemType {
+        match self {
+            ArrayValue::Int2(_) => ElemType::Int2,
+            ArrayValue::Int4(_) => ElemType::Int4,
+            ArrayValue::Int8(_) => ElemType::Int8,
+            ArrayValue::Float4(_) => ElemType::Float4,
+            ArrayValue::Float8(_) => ElemType::Float8,
+            ArrayValue::Bool(_) => ElemType::Bool,
+            ArrayValue::Text(_) => ElemType::Text,
+            ArrayValue::Bytea(_) => ElemType::Bytea,
+            ArrayValue::Jsonb(_) => ElemType::Jsonb,
+            ArrayValue::Numeric(_) => ElemType::Numeric,
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            ArrayValue::Int2(v) => v.len(),
+            ArrayValue::Int4(v) => v.len(),
+            ArrayValue::Int8(v) => v.len(),
+            ArrayValue::Float4(v) => v.len(),
+            ArrayValue::Float8(v) => v.len(),
+            ArrayValue::Bool(v) => v.len(),
+            ArrayValue::Text(v) | ArrayValue::Jsonb(v) | ArrayValue::Numeric(v) => v.len(),
+            ArrayValue::Bytea(v) => v.len(),
+        }
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The elements as scalar values, in order.
+    pub fn into_values(self) -> Vec<Value> {
+        match self {
+            ArrayValue::Int2(v) => v.into_iter().map(Value::Int2).collect(),
+            ArrayValue::Int4(v) => v.into_iter().map(Value::Int4).collect(),
+            ArrayValue::Int8(v) => v.into_iter().map(Value::Int8).collect(),
+            ArrayValue::Float4(v) => v.into_iter().map(Value::Float4).collect(),
+            ArrayValue::Float8(v) => v.into_iter().map(Value::Float8).collect(),
+            ArrayValue::Bool(v) => v.into_iter().map(Value::Bool).collect(),
+            ArrayValue::Text(v) => v.into_iter().map(Value::Text).collect(),
+            ArrayValue::Bytea(v) => v.into_iter().map(Value::Bytea).collect(),
+            ArrayValue::Jsonb(v) => v.into_iter().map(Value::Jsonb).collect(),
+            ArrayValue::Numeric(v) => v.into_iter().map(Value::Numeric).collect(),
+        }
+    }
+
+    /// The flat encoding.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = ArrayWriter::new(self.elem_type());
+        match self {
+            ArrayValue::Int2(v) => v.iter().for_each(|x| out.push_fixed(&x.to_le_bytes())),
+            ArrayValue::Int4(v) => v.iter().for_each(|x| out.push_fixed(&x.to_le_bytes())),
+            ArrayValue::Int8(v) => v.iter().for_each(|x| out.push_fixed(&x.to_le_bytes())),
+            ArrayValue::Float4(v) => v
+                .iter()
+                .for_each(|x| out.push_fixed(&x.to_bits().to_le_bytes())),
+            ArrayValue::Float8(v) => v
+                .iter()
+                .for_each(|x| out.push_fixed(&x.to_bits().to_le_bytes())),
+            ArrayValue::Bool(v) => v.iter().for_each(|x| out.push_fixed(&[*x as u8])),
+            ArrayValue::Text(v) | ArrayValue::Jsonb(v) | ArrayValue::Numeric(v) => {
+                v.iter().for_each(|x| out.push_bytes(x.as_bytes()))
+            }
+            ArrayValue::Bytea(v) => v.iter().for_each(|x| out.push_bytes(x)),
+        }
+        out.finish()
+    }
+
+    /// Decodes the flat encoding of `elem` elements; `Err` names the
+    /// problem (a partial element, a length past the end, text that is not
+    /// UTF-8 or holds NUL).
+    pub fn decode(elem: ElemType, bytes: &[u8]) -> Result<ArrayValue, String> {
+        if let Some(width) = elem.width() {
+            if !bytes.len().is_multiple_of(width) {
+                return Err(format!(
+                    "{} bytes is not a whole number of {}-byte {} elements",
+                    bytes.len(),
+                    width,
+                    elem.value_type()
+                ));
+            }
+            let chunks = bytes.chunks_exact(width);
+            let arr = |c: &[u8]| -> [u8; 8] {
+                let mut a = [0u8; 8];
+                a[..c.len()].copy_from_slice(c);
+                a
+            };
+            return Ok(match elem {
+                ElemType::Int2 => {
+                    ArrayValue::Int2(chunks.map(|c| i16::from_le_bytes([c[0], c[1]])).collect())
+                }
+                ElemType::Int4 => ArrayValue::Int4(
+                    chunks
+                        .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect(),
+                ),
+                ElemType::Int8 => {
+                    ArrayValue::Int8(chunks.map(|c| i64::from_le_bytes(arr(c))).collect())
+                }
+                ElemType::Float4 => ArrayValue::Float4(
+                    chunks
+                        .map(|c| f32::from_bits(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+                        .collect(),
+                ),
+                ElemType::Float8 => ArrayValue::Float8(
+                    chunks
+                        .map(|c| f64::from_bits(u64::from_le_bytes(arr(c))))
+                        .collect(),
+                ),
+                ElemType::Bool => ArrayValue::Bool(chunks.map(|c| c[0] != 0).collect()),
+                _ => unreachable!("fixed-width types only"),
+            });
+        }
+        let mut items: Vec<&[u8]> = Vec::new();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if rest.len() < 4 {
+                return Err(format!(
+                    "element {} has a partial length ({} bytes left)",
+                    items.len() + 1,
+                    rest.len()
+                ));
+            }
+            let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+            rest = &rest[4..];
+            if len > rest.len() {
+                return Err(format!(
+                    "element {} claims {len} bytes, {} are left",
+                    items.len() + 1,
+                    rest.len()
+                ));
+            }
+            items.push(&rest[..len]);
+            rest = &rest[len..];
+        }
+        if elem == ElemType::Bytea {
+            return Ok(ArrayValue::Bytea(
+                items.iter().map(|b| b.to_vec()).collect(),
+            ));
+        }
+        let strings = items
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let s = std::str::from_utf8(b).map_err(|e| {
+                    format!(
+                        "{} element {} is not valid UTF-8 ({e})",
+                        elem.value_type(),
+                        i + 1
+                    )
+                })?;
+                if s.contains('\0') {
+                    return Err(format!(
+                        "{} element {} contains a NUL byte",
+                        elem.value_type(),
+                        i + 1
+                    ));
+                }
+                Ok(s.to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(match elem {
+            ElemType::Text => ArrayValue::Text(strings),
+            ElemType::Jsonb => ArrayValue::Jsonb(strings),
+            _ => ArrayValue::Numeric(strings),
+        })
+    }
+}
+
+/// Builds the flat encoding element by element.
+#[derive(Debug)]
+struct ArrayWriter {
+    elem: ElemType,
+    bytes: Vec<u8>,
+}
+
+impl ArrayWriter {
+    /// An empty array of `elem`.
+    fn new(elem: ElemType) -> Self {
+        ArrayWriter {
+            elem,
+            bytes: Vec::new(),
+        }
+    }
+
+    /// Appends one fixed-width element's little-endian bytes.
+    fn push_fixed(&mut self, le_bytes: &[u8]) {
+        debug_assert_eq!(Some(le_bytes.len()), self.elem.width());
+        self.bytes.extend_from_slice(le_bytes);
+    }
+
+    /// Appends one length-prefixed element.
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        debug_assert!(self.elem.width().is_none());
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        self.bytes.extend_from_slice(&len.to_le_bytes());
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// The encoded bytes.
+    fn finish(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// The ABI version a module declares by its exports: `Ok(1)` without a
+/// declaration, `Err` for an unsupported version or several declarations.
+pub fn declared_version<'a>(exports: impl Iterator<Item = &'a str>) -> Result<u32, String> {
+    let mut found: Option<(u32, &str)> = None;
+    for name in exports {
+        let Some(rest) = name.strip_prefix(ABI_EXPORT_PREFIX) else {
+            continue;
+        };
+        let version = rest
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (MIN_ABI_VERSION..=ABI_VERSION).contains(v) && rest == v.to_string())
+            .ok_or_else(|| {
+                format!(
+                    "export {:?} declares an ABI version this host does not run \
+                     (supported: {MIN_ABI_VERSION} to {ABI_VERSION})",
+                    crate::sanitize(name, crate::NAME_CHARS)
+                )
+            })?;
+        if let Some((_, first)) = found {
+            return Err(format!(
+                "the module declares two ABI versions ({:?} and {:?})",
+                crate::sanitize(first, crate::NAME_CHARS),
+                crate::sanitize(name, crate::NAME_CHARS)
+            ));
+        }
+        found = Some((version, name));
+    }
+    Ok(found.map_or(1, |(v, _)| v))
 }

@@ -83,6 +83,12 @@ pub enum SandboxError {
         /// Why it is needed.
         reason: String,
     },
+    /// The module declares an ABI version this host does not run, declares
+    /// two, or the SQL signature needs a newer version than it declares.
+    AbiVersion(String),
+    /// A host function ended the call (the embedder raises its own error,
+    /// e.g. a cancel that arrived during a query).
+    HostAborted,
     /// The export exists but its wasm type does not match the ABI.
     WrongSignature {
         /// Export name.
@@ -174,7 +180,7 @@ impl fmt::Display for SandboxError {
             Malformed(m) => write!(f, "invalid wasm binary: {}", sanitize(m, MESSAGE_CHARS)),
             ForbiddenImport { module, name, kind } => write!(
                 f,
-                "forbidden import: {kind} \"{}\".\"{}\" (the sandbox offers no imports)",
+                "forbidden import: {kind} \"{}\".\"{}\" (only extguard.spi_query may be imported, where offered)",
                 sanitize(module, NAME_CHARS),
                 sanitize(name, NAME_CHARS)
             ),
@@ -194,6 +200,8 @@ impl fmt::Display for SandboxError {
                 sanitize(name, NAME_CHARS),
                 sanitize(found, MESSAGE_CHARS)
             ),
+            HostAborted => write!(f, "wasm function stopped by a host call"),
+            AbiVersion(m) => write!(f, "wasm ABI version: {}", sanitize(m, MESSAGE_CHARS)),
             BadArguments(m) => write!(f, "bad arguments for wasm function: {}", sanitize(m, MESSAGE_CHARS)),
             BadResult(m) => write!(f, "wasm function returned an invalid result: {}", sanitize(m, MESSAGE_CHARS)),
             MemoryLimitExceeded { requested, limit } => write!(

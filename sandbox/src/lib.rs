@@ -7,8 +7,9 @@
 //!   memory, a bounded wasm stack. It caches compiled modules by the SHA-256
 //!   of their binary.
 //! * [`Sandbox::load`] turns WAT text, a wasm binary or base64 of a binary
-//!   into a [`Module`], rejecting anything that imports (the sandbox offers
-//!   no imports at all: no WASI, no host calls).
+//!   into a [`Module`], rejecting anything that imports, except the host
+//!   functions of [`host`] when the embedder configured a [`Host`] (no
+//!   WASI, no other host calls).
 //! * [`Module::function`] checks an export against a SQL [`Signature`] and
 //!   gives a [`Function`]; [`Sandbox::instantiate`] gives an [`Instance`]
 //!   whose [`Instance::call`] runs it under [`CallLimits`].
@@ -19,6 +20,7 @@ pub mod abi;
 pub mod bombs;
 mod compile;
 mod error;
+pub mod host;
 mod pool;
 mod source;
 mod ticker;
@@ -35,8 +37,12 @@ use wasmtime::{
     UpdateDeadline, Val, WasmBacktrace, WasmFeatures,
 };
 
-pub use abi::{Arg, Signature, Value, ValueType};
+pub use abi::{
+    Arg, ArrayValue, ElemType, Signature, Value, ValueType, ABI_EXPORT_PREFIX, ABI_VERSION,
+    MIN_ABI_VERSION,
+};
 pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
+pub use host::{Host, HostError, HOST_ERROR_BIT, HOST_IMPORTS, HOST_MODULE};
 pub use pool::{Pool, INSTANCE_OVERHEAD};
 pub use source::CompileLimits;
 
@@ -126,6 +132,9 @@ pub struct SandboxConfig {
     pub limits: CallLimits,
     /// Checked on every epoch tick while wasm runs.
     pub interrupt_check: Option<InterruptCheck>,
+    /// What the host imports ([`HOST_IMPORTS`]) call; `None` refuses every
+    /// import.
+    pub host: Option<Arc<dyn Host>>,
 }
 
 impl Default for SandboxConfig {
@@ -145,6 +154,7 @@ impl Default for SandboxConfig {
             max_tables: 4,
             limits: CallLimits::default(),
             interrupt_check: None,
+            host: None,
         }
     }
 }
@@ -166,6 +176,7 @@ impl fmt::Debug for SandboxConfig {
             .field("max_tables", &self.max_tables)
             .field("limits", &self.limits)
             .field("interrupt_check", &self.interrupt_check.is_some())
+            .field("host", &self.host.is_some())
             .finish()
     }
 }
@@ -359,6 +370,15 @@ impl Sandbox {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The (module, name) pairs modules may import: none without a host.
+    fn offered_imports(&self) -> Vec<(&'static str, &'static str)> {
+        if self.shared.config.host.is_some() {
+            HOST_IMPORTS.iter().map(|(m, n, _)| (*m, *n)).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Decodes, checks and compiles a module given as WAT text, a wasm
     /// binary, or base64 of a binary. Compiled modules are cached by the
     /// SHA-256 of the binary, so loading the same module again is cheap.
@@ -391,6 +411,7 @@ impl Sandbox {
                 max_table_elements: config.limits.max_table_elements,
                 max_tables: config.max_tables,
                 compile: &config.compile,
+                host_imports: &self.offered_imports(),
             },
         )?;
         let binary_len = binary.len();
@@ -401,18 +422,43 @@ impl Sandbox {
             config.max_compile_time,
             interrupted,
         )?;
-        if let Some(import) = compiled.imports().next() {
-            // prescan already rejects imports; keep the rule in one more place.
-            return Err(SandboxError::ForbiddenImport {
-                module: import.module().to_string(),
-                name: import.name().to_string(),
-                kind: "import",
-            });
+        for import in compiled.imports() {
+            // prescan already rejects other imports; keep the rule in one
+            // more place, and check the offered ones' types.
+            let offered = HOST_IMPORTS
+                .iter()
+                .find(|(m, n, _)| *m == import.module() && *n == import.name())
+                .filter(|_| config.host.is_some());
+            let Some((_, name, ty)) = offered else {
+                return Err(SandboxError::ForbiddenImport {
+                    module: import.module().to_string(),
+                    name: import.name().to_string(),
+                    kind: "import",
+                });
+            };
+            let ok = match import.ty() {
+                ExternType::Func(f) => {
+                    let params: Vec<_> = f.params().map(|t| WasmType::of(&t)).collect();
+                    let results: Vec<_> = f.results().map(|t| WasmType::of(&t)).collect();
+                    params == [Some(WasmType::I32); 4] && results == [Some(WasmType::I64)]
+                }
+                _ => false,
+            };
+            if !ok {
+                return Err(SandboxError::WrongSignature {
+                    name: format!("{HOST_MODULE}.{name}"),
+                    expected: (*ty).to_string(),
+                    found: format!("{:?}", import.ty()),
+                });
+            }
         }
+        let abi_version = abi::declared_version(compiled.exports().map(|e| e.name()))
+            .map_err(SandboxError::AbiVersion)?;
         let module = Module {
             inner: compiled,
             hash,
             size: binary_len,
+            abi_version,
         };
         self.lock_cache().insert(
             module.clone(),
@@ -456,6 +502,7 @@ pub struct Module {
     inner: wasmtime::Module,
     hash: [u8; 32],
     size: usize,
+    abi_version: u32,
 }
 
 impl fmt::Debug for Module {
@@ -483,6 +530,12 @@ impl Module {
         self.size
     }
 
+    /// The ABI version the module declares (an `extguard_abi_N` export;
+    /// 1 without one).
+    pub fn abi_version(&self) -> u32 {
+        self.abi_version
+    }
+
     /// Bytes of memory the compiled code image occupies.
     pub fn code_bytes(&self) -> u64 {
         let range = self.inner.image_range();
@@ -502,21 +555,51 @@ impl Module {
     /// `signature` maps to under the ABI, and that `memory` / `alloc` /
     /// `reset` exist with the right types when varlena values are involved.
     pub fn function(&self, name: &str, signature: &Signature) -> Result<Function, SandboxError> {
-        let expected_params: Vec<WasmType> = signature
-            .params
-            .iter()
-            .flat_map(|p| p.wasm_params().iter().copied())
-            .collect();
-        let expected_result = signature.result.wasm_result();
+        let needed = signature.since_version();
+        if needed > self.abi_version {
+            return Err(SandboxError::AbiVersion(format!(
+                "the SQL signature needs ABI version {needed} (numeric, arrays or sets), \
+                 the module targets version {}: export a function named {ABI_EXPORT_PREFIX}{needed}",
+                self.abi_version
+            )));
+        }
+        if signature.returns_set && signature.result.as_elem().is_none() {
+            return Err(SandboxError::Unsupported(format!(
+                "a set of {} (sets of arrays are not in the ABI)",
+                signature.result
+            )));
+        }
+        let mut expected_params = signature.wasm_params();
+        // Version 2: a trailing i64 parameter receives the NULL mask.
+        let null_mask = self.abi_version >= 2
+            && matches!(self.inner.get_export(name), Some(ExternType::Func(ty))
+                if ty.params().len() == expected_params.len() + 1
+                    && ty.params().last().as_ref().and_then(WasmType::of) == Some(WasmType::I64));
+        if null_mask {
+            if signature.params.len() > 64 {
+                return Err(SandboxError::Unsupported(format!(
+                    "a NULL mask for {} arguments (at most 64)",
+                    signature.params.len()
+                )));
+            }
+            expected_params.push(WasmType::I64);
+        }
+        let expected_result = signature.wasm_result();
+        let mut expected_type = signature.wasm_type();
+        if null_mask {
+            expected_type = expected_type
+                .replacen(") ->", ", i64) ->", 1)
+                .replacen("(, ", "(", 1);
+        }
         self.check_func(
             name,
             &expected_params,
             &[expected_result],
-            &signature.wasm_type(),
+            &expected_type,
             "the function to call",
         )?;
         let passes_varlena = signature.params.iter().any(|p| p.is_varlena());
-        let uses_memory = passes_varlena || signature.result.is_varlena();
+        let uses_memory = passes_varlena || signature.result.is_varlena() || signature.returns_set;
         if uses_memory {
             match self.inner.get_export("memory") {
                 Some(ExternType::Memory(_)) => {}
@@ -551,6 +634,7 @@ impl Module {
             signature: Arc::new(signature.clone()),
             passes_varlena,
             has_reset,
+            null_mask,
         })
     }
 
@@ -615,9 +699,16 @@ pub struct Function {
     signature: Arc<Signature>,
     passes_varlena: bool,
     has_reset: bool,
+    null_mask: bool,
 }
 
 impl Function {
+    /// True when the export takes the NULL mask (ABI version 2), so
+    /// [`Arg::Null`] may be passed.
+    pub fn accepts_nulls(&self) -> bool {
+        self.null_mask
+    }
+
     /// The export name.
     pub fn name(&self) -> &str {
         &self.name
@@ -641,6 +732,7 @@ enum Stop {
     TimeLimit,
     Memory { requested: u64 },
     Table { requested: u64 },
+    HostAborted,
 }
 
 /// Store data: the limits of the current call and why it was stopped.
@@ -653,6 +745,8 @@ struct CallState {
     memory_bytes: u64,
     /// Elements of all its tables.
     table_elements: u64,
+    /// Behind the host imports.
+    host: Option<Arc<dyn Host>>,
 }
 
 impl ResourceLimiter for CallState {
@@ -806,6 +900,12 @@ impl Instance {
             )));
         }
         for (i, (arg, want)) in args.iter().zip(&signature.params).enumerate() {
+            if matches!(arg, Arg::Null(_)) && !self.function.null_mask {
+                return Err(SandboxError::BadArguments(format!(
+                    "argument {} is NULL and the export takes no NULL mask",
+                    i + 1
+                )));
+            }
             if arg.value_type() != *want {
                 return Err(SandboxError::BadArguments(format!(
                     "argument {} is {}, expected {}",
@@ -839,6 +939,7 @@ impl Instance {
                 stop: None,
                 memory_bytes: 0,
                 table_elements: 0,
+                host: shared.config.host.clone(),
             },
         );
         store.limiter(|state| state);
@@ -854,7 +955,13 @@ impl Instance {
 
     fn instantiate(&self, deadline: Option<Instant>) -> Result<Live, SandboxError> {
         let mut store = self.new_store(deadline)?;
-        let instance = match wasmtime::Instance::new(&mut store, &self.function.module.inner, &[]) {
+        let module = &self.function.module.inner;
+        let instantiated = if module.imports().len() == 0 {
+            wasmtime::Instance::new(&mut store, module, &[])
+        } else {
+            host_linker(&self.shared.engine).instantiate(&mut store, module)
+        };
+        let instance = match instantiated {
             Ok(instance) => instance,
             Err(e) => return Err(self.classify(&store, e)),
         };
@@ -936,8 +1043,31 @@ impl Instance {
                 }
             }
         }
-        for arg in args {
+        let mut nulls = 0i64;
+        for (i, arg) in args.iter().enumerate() {
             match *arg {
+                Arg::Null(ty) => {
+                    nulls |= 1 << i;
+                    for w in ty.wasm_params() {
+                        params.push(match w {
+                            WasmType::I32 => Val::I32(0),
+                            WasmType::I64 => Val::I64(0),
+                            WasmType::F32 => Val::F32(0),
+                            WasmType::F64 => Val::F64(0),
+                        });
+                    }
+                }
+                Arg::Numeric(s) => {
+                    let ptr = copy_in(live, &self.limits, s.as_bytes())?;
+                    params.push(Val::I32(ptr as i32));
+                    params.push(Val::I32(s.len() as i32));
+                }
+                Arg::Array(a) => {
+                    let bytes = a.encode();
+                    let ptr = copy_in(live, &self.limits, &bytes)?;
+                    params.push(Val::I32(ptr as i32));
+                    params.push(Val::I32(bytes.len() as i32));
+                }
                 Arg::Int2(v) => params.push(Val::I32(v as i32)),
                 Arg::Int4(v) => params.push(Val::I32(v)),
                 Arg::Int8(v) => params.push(Val::I64(v)),
@@ -956,13 +1086,16 @@ impl Instance {
                 }
             }
         }
+        if self.function.null_mask {
+            params.push(Val::I64(nulls));
+        }
         let mut results = [Val::I32(0)];
         if let Err(e) = live.func.call(&mut live.store, params, &mut results) {
             return Err(classify(&live.store, &self.limits, e));
         }
         convert_result(
             live,
-            self.function.signature.result,
+            &self.function,
             &results[0],
             self.limits.max_result_bytes,
         )
@@ -1001,10 +1134,50 @@ fn copy_in(live: &mut Live, limits: &CallLimits, bytes: &[u8]) -> Result<u32, Sa
 
 fn convert_result(
     live: &Live,
-    ty: ValueType,
+    function: &Function,
     val: &Val,
     max_result_bytes: u64,
 ) -> Result<Value, SandboxError> {
+    let signature = &function.signature;
+    let ty = signature.result;
+    let through_memory = ty.is_varlena() || signature.returns_set;
+    if let (true, Val::I64(packed)) = (through_memory, val) {
+        if *packed == abi::NULL_RESULT && function.module.abi_version >= 2 {
+            return Ok(Value::Null(ty));
+        }
+        let bytes = result_bytes(live, *packed, max_result_bytes)?;
+        if signature.returns_set {
+            let elem = ty.as_elem().expect("checked when the function was made");
+            return ArrayValue::decode(elem, &bytes)
+                .map(Value::Array)
+                .map_err(|m| SandboxError::BadResult(format!("set of {ty}: {m}")));
+        }
+        return Ok(match ty {
+            ValueType::Bytea => Value::Bytea(bytes),
+            ValueType::Array(elem) => ArrayValue::decode(elem, &bytes)
+                .map(Value::Array)
+                .map_err(|m| SandboxError::BadResult(format!("{ty} result: {m}")))?,
+            _ => {
+                let text = String::from_utf8(bytes).map_err(|e| {
+                    SandboxError::BadResult(format!(
+                        "{} result is not valid UTF-8 ({e})",
+                        ty.sql_name()
+                    ))
+                })?;
+                if text.contains('\0') {
+                    return Err(SandboxError::BadResult(format!(
+                        "{} result contains a NUL byte",
+                        ty.sql_name()
+                    )));
+                }
+                match ty {
+                    ValueType::Jsonb => Value::Jsonb(text),
+                    ValueType::Numeric => Value::Numeric(text),
+                    _ => Value::Text(text),
+                }
+            }
+        });
+    }
     let value = match (ty, val) {
         (ValueType::Int2, Val::I32(v)) => Value::Int2(i16::try_from(*v).map_err(|_| {
             SandboxError::BadResult(format!("{v} is out of range for type smallint"))
@@ -1014,49 +1187,6 @@ fn convert_result(
         (ValueType::Int8, Val::I64(v)) => Value::Int8(*v),
         (ValueType::Float4, Val::F32(v)) => Value::Float4(f32::from_bits(*v)),
         (ValueType::Float8, Val::F64(v)) => Value::Float8(f64::from_bits(*v)),
-        (ValueType::Text | ValueType::Bytea | ValueType::Jsonb, Val::I64(packed)) => {
-            let (ptr, len) = abi::unpack_ptr_len(*packed);
-            if len as u64 > max_result_bytes {
-                return Err(SandboxError::ResultTooLarge {
-                    len: len as u64,
-                    limit: max_result_bytes,
-                });
-            }
-            let memory = live.memory.expect("checked when the function was made");
-            let data = memory.data(&live.store);
-            let bytes = (ptr as usize)
-                .checked_add(len as usize)
-                .and_then(|end| data.get(ptr as usize..end))
-                .ok_or_else(|| {
-                    SandboxError::BadResult(format!(
-                        "(ptr {ptr}, len {len}) lies outside the module's memory of {} bytes",
-                        data.len()
-                    ))
-                })?
-                .to_vec();
-            match ty {
-                ValueType::Bytea => Value::Bytea(bytes),
-                _ => {
-                    let text = String::from_utf8(bytes).map_err(|e| {
-                        SandboxError::BadResult(format!(
-                            "{} result is not valid UTF-8 ({e})",
-                            ty.sql_name()
-                        ))
-                    })?;
-                    if text.contains('\0') {
-                        return Err(SandboxError::BadResult(format!(
-                            "{} result contains a NUL byte",
-                            ty.sql_name()
-                        )));
-                    }
-                    if ty == ValueType::Jsonb {
-                        Value::Jsonb(text)
-                    } else {
-                        Value::Text(text)
-                    }
-                }
-            }
-        }
         (ty, other) => {
             return Err(SandboxError::Engine(format!(
                 "result {other:?} does not match {ty}"
@@ -1064,6 +1194,30 @@ fn convert_result(
         }
     };
     Ok(value)
+}
+
+/// Copies the bytes a packed `(ptr, len)` result names out of the guest's
+/// memory, checking the range and the length cap.
+fn result_bytes(live: &Live, packed: i64, max_result_bytes: u64) -> Result<Vec<u8>, SandboxError> {
+    let (ptr, len) = abi::unpack_ptr_len(packed);
+    if len as u64 > max_result_bytes {
+        return Err(SandboxError::ResultTooLarge {
+            len: len as u64,
+            limit: max_result_bytes,
+        });
+    }
+    let memory = live.memory.expect("checked when the function was made");
+    let data = memory.data(&live.store);
+    (ptr as usize)
+        .checked_add(len as usize)
+        .and_then(|end| data.get(ptr as usize..end))
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| {
+            SandboxError::BadResult(format!(
+                "(ptr {ptr}, len {len}) lies outside the module's memory of {} bytes",
+                data.len()
+            ))
+        })
 }
 
 /// Frames of the wasm backtrace on one line, innermost first: function
@@ -1114,6 +1268,7 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
                 limit: limits.max_table_elements,
             }
         }
+        Some(Stop::HostAborted) => return SandboxError::HostAborted,
         None => {}
     }
     let message = trap_detail(&e);
@@ -1151,4 +1306,72 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
         format!("{trap}; {message}")
     };
     SandboxError::Trap { kind, message }
+}
+
+/// A linker offering the host imports ([`HOST_IMPORTS`]).
+fn host_linker(engine: &Engine) -> wasmtime::Linker<CallState> {
+    let mut linker = wasmtime::Linker::new(engine);
+    linker
+        .func_wrap(HOST_MODULE, "spi_query", spi_query)
+        .expect("one definition per name");
+    linker
+}
+
+/// `extguard.spi_query`: reads the query and its parameters from guest
+/// memory, asks the host, and writes the JSON rows (or the error text)
+/// back through the guest's `alloc`.
+fn spi_query(
+    mut caller: wasmtime::Caller<'_, CallState>,
+    sql_ptr: i32,
+    sql_len: i32,
+    params_ptr: i32,
+    params_len: i32,
+) -> wasmtime::Result<i64> {
+    let memory = caller
+        .get_export("memory")
+        .and_then(|e| e.into_memory())
+        .ok_or_else(|| wasmtime::Error::msg("spi_query needs the exported memory"))?;
+    let (sql, params) = {
+        let data = memory.data(&caller);
+        let range = |ptr: i32, len: i32| {
+            (ptr as u32 as usize)
+                .checked_add(len as u32 as usize)
+                .and_then(|end| data.get(ptr as u32 as usize..end))
+                .ok_or_else(|| wasmtime::Error::msg("spi_query: a range outside memory"))
+        };
+        let sql = std::str::from_utf8(range(sql_ptr, sql_len)?)
+            .map_err(|_| wasmtime::Error::msg("spi_query: the query is not UTF-8"))?
+            .to_string();
+        let params = match ArrayValue::decode(ElemType::Text, range(params_ptr, params_len)?) {
+            Ok(ArrayValue::Text(p)) => p,
+            Ok(_) => Vec::new(),
+            Err(m) => return Err(wasmtime::Error::msg(format!("spi_query parameters: {m}"))),
+        };
+        (sql, params)
+    };
+    let host = caller
+        .data()
+        .host
+        .clone()
+        .ok_or_else(|| wasmtime::Error::msg("no host"))?;
+    let (text, bit) = match host.spi_query(&sql, &params) {
+        Ok(rows) => (rows, 0),
+        Err(HostError::Failed(message)) => (message, HOST_ERROR_BIT),
+        Err(HostError::Abort) => {
+            caller.data_mut().stop = Some(Stop::HostAborted);
+            return Err(wasmtime::Error::msg("stopped by the host"));
+        }
+    };
+    let len = i32::try_from(text.len())
+        .map_err(|_| wasmtime::Error::msg("spi_query: result too large"))?;
+    let alloc = caller
+        .get_export("alloc")
+        .and_then(|e| e.into_func())
+        .ok_or_else(|| wasmtime::Error::msg("spi_query needs the exported alloc"))?
+        .typed::<i32, i32>(&caller)?;
+    let ptr = alloc.call(&mut caller, len)? as u32;
+    memory
+        .write(&mut caller, ptr as usize, text.as_bytes())
+        .map_err(|_| wasmtime::Error::msg("spi_query: alloc returned a range outside memory"))?;
+    Ok(abi::pack_ptr_len(ptr, len as u32) | bit)
 }

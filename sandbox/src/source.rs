@@ -85,6 +85,8 @@ pub(crate) struct StaticLimits<'a> {
     pub max_table_elements: u64,
     pub max_tables: usize,
     pub compile: &'a CompileLimits,
+    /// Function imports that are offered: (module, name).
+    pub host_imports: &'a [(&'a str, &'a str)],
 }
 
 /// Caps on the shape of a module, checked in one linear pass before
@@ -200,7 +202,7 @@ fn check_body(
 }
 
 /// Walks the module's sections without compiling it: rejects any import
-/// (the runtime offers none), memory64, shared or multiple memories, and
+/// but the offered host functions, memory64, shared or multiple memories, and
 /// memories or tables whose declared minimum is already past the limits.
 pub(crate) fn prescan(binary: &[u8], limits: &StaticLimits) -> Result<(), SandboxError> {
     let malformed = |e: wasmparser::BinaryReaderError| SandboxError::Malformed(e.to_string());
@@ -218,8 +220,16 @@ pub(crate) fn prescan(binary: &[u8], limits: &StaticLimits) -> Result<(), Sandbo
                 ));
             }
             Payload::ImportSection(reader) => {
-                if let Some(import) = reader.into_imports().next() {
+                for import in reader.into_imports() {
                     let import = import.map_err(malformed)?;
+                    if matches!(import.ty, TypeRef::Func(_))
+                        && limits
+                            .host_imports
+                            .iter()
+                            .any(|(m, n)| *m == import.module && *n == import.name)
+                    {
+                        continue;
+                    }
                     let kind = match import.ty {
                         TypeRef::Func(_) | TypeRef::FuncExact(_) => "function",
                         TypeRef::Table(_) => "table",

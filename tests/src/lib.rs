@@ -127,3 +127,4 @@ pub fn contrib_extensions() -> Vec<extguard_analyzer::extension::Extension> {
 }
 
 pub mod pg;
+pub mod wasm;

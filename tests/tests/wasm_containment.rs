@@ -14,66 +14,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use extguard_e2e::pg::{wait_for_exit, Server};
-use extguard_e2e::{pg_config, pg_major};
+use extguard_e2e::pg::wait_for_exit;
+use extguard_e2e::wasm::{base_port, create_sql, environment, server, sqlstate};
 use extguard_sandbox::bombs;
-
-/// First port of this version's servers: 5531 on 15, 10 more per major
-/// version, so runs against different versions never share one.
-fn base_port() -> u16 {
-    let major = pg_major().expect("pg_config reports a version");
-    5531 + 10 * (major as u16).saturating_sub(15)
-}
-
-fn environment() -> Option<PathBuf> {
-    if std::env::var("EXTGUARD_E2E").map_or(true, |v| v != "1") {
-        eprintln!("skipping wasm e2e tests: EXTGUARD_E2E is not 1 (run `make test-pg`)");
-        return None;
-    }
-    let bindir = pg_config("--bindir").expect("EXTGUARD_E2E=1 but no pg_config");
-    let pkglib = pg_config("--pkglibdir").expect("pg_config --pkglibdir");
-    assert!(
-        PathBuf::from(&pkglib).join("extguard.so").exists(),
-        "EXTGUARD_E2E=1 but extguard.so is not installed"
-    );
-    Some(PathBuf::from(bindir))
-}
-
-/// A server with the extension, a `tenant` login role (no superuser) with
-/// its own schema, and `other` / `third` roles.
-fn server(port: u16, options: &[&str], env: &[(&str, &str)]) -> Server {
-    let bindir = environment().expect("checked by the caller");
-    let s = Server::start(&bindir, port, options, env);
-    s.sql(
-        "CREATE EXTENSION extguard;
-         CREATE ROLE tenant LOGIN; CREATE ROLE other LOGIN; CREATE ROLE third LOGIN;
-         GRANT tenant TO other;
-         CREATE SCHEMA t AUTHORIZATION tenant;
-         GRANT USAGE ON SCHEMA t TO PUBLIC;
-         ALTER ROLE tenant SET search_path = t;
-         ALTER ROLE other SET search_path = t;
-         ALTER ROLE third SET search_path = t;",
-    );
-    s
-}
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn create_sql(signature: &str, body: &str) -> String {
-    format!(
-        "CREATE OR REPLACE FUNCTION {signature} LANGUAGE wasm AS '{}';",
-        body.replace('\'', "''")
-    )
-}
-
-/// The SQLSTATE in psql's verbose error output (`ERROR:  54000: ...`).
-fn sqlstate(errors: &str) -> Option<String> {
-    errors
-        .lines()
-        .find_map(|l| l.split("ERROR:").nth(1))
-        .map(|rest| rest.trim().chars().take(5).collect())
 }
 
 #[test]

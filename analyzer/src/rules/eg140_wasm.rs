@@ -3,13 +3,16 @@
 declare_rule! {
     /// ## What it flags
     /// An import of a WebAssembly module (a function, memory, table, global
-    /// or tag it asks the host for).
+    /// or tag it asks the host for), other than the function
+    /// `extguard.spi_query` (read-only SPI as the calling role, which
+    /// `LANGUAGE wasm` offers; EG142 lists it).
     ///
     /// ## Why it is dangerous
     /// Imports are a module's capabilities. extguard's sandbox is
-    /// deny-by-default and offers none (no WASI, no host functions), so a
-    /// module that imports anything asks for access it will not get — or
-    /// expects a runtime that would give it files, network or processes.
+    /// deny-by-default and offers nothing else (no WASI, no other host
+    /// functions), so a module that imports anything else asks for access
+    /// it will not get — or expects a runtime that would give it files,
+    /// network or processes.
     ///
     /// ## Example
     /// ```wat

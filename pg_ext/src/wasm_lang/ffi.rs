@@ -8,14 +8,16 @@ use std::path::PathBuf;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use extguard_sandbox::{Arg, SandboxError, Signature, Value, ValueType};
+use extguard_sandbox::{
+    Arg, ArrayValue, ElemType, Host, HostError, SandboxError, Signature, Value, ValueType,
+};
 use pgrx::pg_sys::{self, NodeTag};
 use pgrx::prelude::*;
 use pgrx::{direct_function_call, direct_function_call_as_datum, fcinfo};
 
 use super::{
     abi_type, call_error_code, call_error_detail, current_limits, define_settings, display_name,
-    load_error_code, note_invalidation, sandbox, with_backend, Compiled, InstanceKey,
+    load_error_code, note_invalidation, sandbox, with_backend, Compiled, InstanceKey, SqlType,
 };
 
 /// Sets up `LANGUAGE wasm` in `_PG_init`: settings, the utility hook that
@@ -273,9 +275,37 @@ fn read_proc(fn_oid: pg_sys::Oid, known: Option<(u32, (u32, u16))>) -> ProcInfo 
     }
 }
 
+/// How a SQL type crosses the boundary: domains are taken down to their
+/// base type (their constraints are checked on results), arrays to their
+/// element type. `None` for a type outside the ABI.
+fn resolve_type(oid: pg_sys::Oid) -> Option<SqlType> {
+    // SAFETY: catalog lookups by OID; an unknown OID gives itself back
+    // (getBaseType) or InvalidOid (get_element_type).
+    let (base, elem) = unsafe {
+        let base = pg_sys::getBaseType(oid);
+        (base, pg_sys::get_element_type(base))
+    };
+    let domain = base != oid;
+    if let Some(abi) = abi_type(base.to_u32()) {
+        return Some(SqlType {
+            abi,
+            declared: oid.to_u32(),
+            domain,
+            elem: 0,
+        });
+    }
+    let elem_abi = abi_type(elem.to_u32()).and_then(ValueType::as_elem)?;
+    Some(SqlType {
+        abi: ValueType::Array(elem_abi),
+        declared: oid.to_u32(),
+        domain,
+        elem: elem.to_u32(),
+    })
+}
+
 /// Maps a PostgreSQL type to the ABI, or raises a clear error.
-fn value_type(oid: pg_sys::Oid, what: &str, function: &str) -> ValueType {
-    abi_type(oid.to_u32()).unwrap_or_else(|| {
+fn value_type(oid: pg_sys::Oid, what: &str, function: &str) -> SqlType {
+    resolve_type(oid).unwrap_or_else(|| {
         // SAFETY: format_type_be only reads the catalogs.
         let name = unsafe { CStr::from_ptr(pg_sys::format_type_be(oid)) }
             .to_string_lossy()
@@ -286,22 +316,18 @@ fn value_type(oid: pg_sys::Oid, what: &str, function: &str) -> ValueType {
                 "LANGUAGE wasm functions cannot use type {name} ({what} of {})",
                 display_name(function)
             ),
-            Some("Supported types: smallint, integer, bigint, real, double precision, boolean, text, bytea, jsonb."),
+            Some(
+                "Supported types: smallint, integer, bigint, real, double precision, boolean, \
+                 text, varchar, char, bytea, jsonb, numeric, one-dimensional arrays of these, \
+                 and domains over any of them.",
+            ),
         )
     })
 }
 
-fn signature_of(proc: &ProcInfo) -> Signature {
-    if proc.ret_set {
-        fail(
-            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-            format!(
-                "LANGUAGE wasm function {} cannot return a set",
-                display_name(&proc.name)
-            ),
-            None,
-        );
-    }
+/// The SQL types of a function's arguments and result, and its ABI
+/// signature.
+fn signature_of(proc: &ProcInfo) -> (Vec<SqlType>, SqlType, Signature) {
     let params = proc
         .arg_types
         .iter()
@@ -309,7 +335,22 @@ fn signature_of(proc: &ProcInfo) -> Signature {
         .map(|(i, t)| value_type(*t, &format!("argument {}", i + 1), &proc.name))
         .collect::<Vec<_>>();
     let result = value_type(proc.ret_type, "result", &proc.name);
-    Signature::new(params, result)
+    if proc.ret_set && result.abi.as_elem().is_none() {
+        fail(
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!(
+                "LANGUAGE wasm function {} cannot return a set of arrays",
+                display_name(&proc.name)
+            ),
+            Some("A set-returning wasm function returns rows of one scalar type."),
+        );
+    }
+    let mut signature =
+        Signature::new(params.iter().map(|p| p.abi).collect::<Vec<_>>(), result.abi);
+    if proc.ret_set {
+        signature = signature.returning_set();
+    }
+    (params, result, signature)
 }
 
 /// Raises the error for a module that cannot be loaded. A cancel or
@@ -331,7 +372,7 @@ fn raise_load(name: &str, err: SandboxError) -> ! {
 /// Loads (compiles, or takes from a cache) the module of `proc` and binds
 /// its export; raises on any problem. Waits for the compile interruptibly.
 fn compile(proc: &ProcInfo) -> extguard_sandbox::Function {
-    let signature = signature_of(proc);
+    let (_, _, signature) = signature_of(proc);
     let source = proc.source.as_deref().unwrap_or_default();
     // Whatever client_connection_check_interval says, a client that leaves
     // during a compile ends the wait (and the backend).
@@ -375,6 +416,13 @@ fn compile(proc: &ProcInfo) -> extguard_sandbox::Function {
 /// Raises the PostgreSQL error for a failed call. Runs after wasmtime has
 /// returned, so raising (a longjmp in C terms) is safe here.
 fn raise_call(function: &str, err: SandboxError) -> ! {
+    if let Some((code, message)) = ABORTED.borrow_mut().take() {
+        // A cancel, timeout or terminate that arrived during a query of
+        // the guest: PostgreSQL's own error, raised again now that wasm
+        // has returned.
+        pgrx::check_for_interrupts!();
+        fail(code, message, None);
+    }
     if err == SandboxError::Interrupted {
         // Let PostgreSQL raise its own error ("canceling statement due to
         // user request / statement timeout", or terminate the backend).
@@ -438,6 +486,23 @@ enum Held<'a> {
     Text(std::borrow::Cow<'a, [u8]>),
     Bytea(&'a [u8]),
     Json(Vec<u8>),
+    Numeric(String),
+    Array(ArrayValue),
+    Null(ValueType),
+}
+
+/// Calls a type output function (`jsonb_out`, `numeric_out`) on a datum.
+///
+/// # Safety
+/// `datum` must be a non-NULL value of the output function's type.
+unsafe fn output_text(
+    out: unsafe fn(pg_sys::FunctionCallInfo) -> pg_sys::Datum,
+    datum: pg_sys::Datum,
+) -> Vec<u8> {
+    // SAFETY: per the caller; the function returns a palloc'd cstring.
+    unsafe { direct_function_call::<CString>(out, &[Some(datum)]) }
+        .map(CString::into_bytes)
+        .unwrap_or_default()
 }
 
 /// Reads argument `i` of type `ty` from `fcinfo`.
@@ -445,9 +510,28 @@ enum Held<'a> {
 /// # Safety
 /// `fcinfo` must be the valid call info of this call, with at least `i + 1`
 /// arguments, argument `i` of type `ty` and not NULL.
-unsafe fn read_arg<'a>(fcinfo: pg_sys::FunctionCallInfo, i: usize, ty: ValueType) -> Held<'a> {
+unsafe fn read_arg<'a>(
+    fcinfo: pg_sys::FunctionCallInfo,
+    i: usize,
+    ty: &SqlType,
+    name: &str,
+) -> Held<'a> {
     // SAFETY: the caller guarantees a valid fcinfo and a non-NULL argument.
     let datum = unsafe { fcinfo::pg_getarg_datum_raw(fcinfo, i) };
+    // SAFETY: the datum is a non-NULL value of `ty`.
+    unsafe { read_datum(datum, ty.abi, &|| format!("argument {}", i + 1), name) }
+}
+
+/// Converts one non-NULL datum of ABI type `ty`.
+///
+/// # Safety
+/// `datum` must be a valid non-NULL datum of a type that maps to `ty`.
+unsafe fn read_datum<'a>(
+    datum: pg_sys::Datum,
+    ty: ValueType,
+    what: &dyn Fn() -> String,
+    name: &str,
+) -> Held<'a> {
     match ty {
         ValueType::Int2 => Held::Scalar(Arg::Int2(datum.value() as i16)),
         ValueType::Int4 => Held::Scalar(Arg::Int4(datum.value() as i32)),
@@ -465,24 +549,172 @@ unsafe fn read_arg<'a>(fcinfo: pg_sys::FunctionCallInfo, i: usize, ty: ValueType
             Held::Bytea(unsafe { <&[u8]>::from_datum(datum, false).unwrap_or_default() })
         }
         ValueType::Jsonb => {
-            // SAFETY: jsonb_out takes one jsonb datum and returns a cstring.
-            let text =
-                unsafe { direct_function_call::<CString>(pg_sys::jsonb_out, &[Some(datum)]) }
-                    .unwrap_or_default();
-            Held::Json(server_to_utf8(text.as_bytes()).into_owned())
+            // SAFETY: a jsonb datum for jsonb_out.
+            let text = unsafe { output_text(pg_sys::jsonb_out, datum) };
+            Held::Json(server_to_utf8(&text).into_owned())
         }
+        ValueType::Numeric => {
+            // SAFETY: a numeric datum for numeric_out (ASCII output).
+            let text = unsafe { output_text(pg_sys::numeric_out, datum) };
+            Held::Numeric(String::from_utf8_lossy(&text).into_owned())
+        }
+        // SAFETY: an array datum whose elements map to `elem`.
+        ValueType::Array(elem) => Held::Array(unsafe { read_array(datum, elem, what, name) }),
     }
 }
 
-fn as_arg<'a>(held: &'a Held<'_>, i: usize, name: &str) -> Arg<'a> {
-    let utf8 = |b: &'a [u8], what: &str| {
+/// Reads a one-dimensional array without NULL elements.
+///
+/// # Safety
+/// `datum` must be a valid non-NULL array whose element type maps to `elem`.
+unsafe fn read_array(
+    datum: pg_sys::Datum,
+    elem: ElemType,
+    what: &dyn Fn() -> String,
+    name: &str,
+) -> ArrayValue {
+    // SAFETY: detoasting a valid array datum gives a readable ArrayType
+    // in the current memory context; deconstruct_array fills palloc'd
+    // arrays of `n` datums and flags for the array's own element type.
+    let (datums, nulls, n) = unsafe {
+        let arr = pg_sys::pg_detoast_datum(datum.cast_mut_ptr()) as *mut pg_sys::ArrayType;
+        if (*arr).ndim > 1 {
+            fail(
+                PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+                format!(
+                    "wasm function {name}: {} is a {}-dimensional array",
+                    what(),
+                    (*arr).ndim
+                ),
+                Some("The wasm ABI passes one-dimensional arrays."),
+            );
+        }
+        let elemtype = (*arr).elemtype;
+        let (mut len, mut byval, mut align) = (0i16, false, 0 as c_char);
+        pg_sys::get_typlenbyvalalign(elemtype, &mut len, &mut byval, &mut align);
+        let mut datums: *mut pg_sys::Datum = std::ptr::null_mut();
+        let mut nulls: *mut bool = std::ptr::null_mut();
+        let mut n: c_int = 0;
+        pg_sys::deconstruct_array(
+            arr,
+            elemtype,
+            len as c_int,
+            byval,
+            align,
+            &mut datums,
+            &mut nulls,
+            &mut n,
+        );
+        let n = n.max(0) as usize;
+        if n == 0 {
+            (&[][..], &[][..], 0)
+        } else {
+            (
+                std::slice::from_raw_parts(datums, n),
+                std::slice::from_raw_parts(nulls, n),
+                n,
+            )
+        }
+    };
+    if let Some(k) = nulls.iter().position(|&null| null) {
+        fail(
+            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            format!(
+                "wasm function {name}: element {} of {} is NULL",
+                k + 1,
+                what()
+            ),
+            Some("The wasm ABI has no NULL array elements."),
+        );
+    }
+    let item = |k: usize| -> Held<'static> {
+        // SAFETY: element k is a non-NULL datum of the element type.
+        unsafe {
+            read_datum(
+                datums[k],
+                elem.value_type(),
+                &|| format!("element {} of {}", k + 1, what()),
+                name,
+            )
+        }
+    };
+    let strings = |k: usize| -> String {
+        let held = item(k);
+        match as_arg(&held, &|| format!("element {} of {}", k + 1, what()), name) {
+            Arg::Text(s) | Arg::Jsonb(s) | Arg::Numeric(s) => s.to_string(),
+            _ => String::new(),
+        }
+    };
+    let scalar = |k: usize| match item(k) {
+        Held::Scalar(a) => a,
+        _ => Arg::Bool(false),
+    };
+    match elem {
+        ElemType::Int2 => ArrayValue::Int2(
+            (0..n)
+                .map(|k| match scalar(k) {
+                    Arg::Int2(v) => v,
+                    _ => 0,
+                })
+                .collect(),
+        ),
+        ElemType::Int4 => ArrayValue::Int4(
+            (0..n)
+                .map(|k| match scalar(k) {
+                    Arg::Int4(v) => v,
+                    _ => 0,
+                })
+                .collect(),
+        ),
+        ElemType::Int8 => ArrayValue::Int8(
+            (0..n)
+                .map(|k| match scalar(k) {
+                    Arg::Int8(v) => v,
+                    _ => 0,
+                })
+                .collect(),
+        ),
+        ElemType::Float4 => ArrayValue::Float4(
+            (0..n)
+                .map(|k| match scalar(k) {
+                    Arg::Float4(v) => v,
+                    _ => 0.0,
+                })
+                .collect(),
+        ),
+        ElemType::Float8 => ArrayValue::Float8(
+            (0..n)
+                .map(|k| match scalar(k) {
+                    Arg::Float8(v) => v,
+                    _ => 0.0,
+                })
+                .collect(),
+        ),
+        ElemType::Bool => ArrayValue::Bool(
+            (0..n)
+                .map(|k| matches!(scalar(k), Arg::Bool(true)))
+                .collect(),
+        ),
+        ElemType::Bytea => ArrayValue::Bytea(
+            (0..n)
+                .map(|k| match item(k) {
+                    Held::Bytea(b) => b.to_vec(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+        ),
+        ElemType::Text => ArrayValue::Text((0..n).map(strings).collect()),
+        ElemType::Jsonb => ArrayValue::Jsonb((0..n).map(strings).collect()),
+        ElemType::Numeric => ArrayValue::Numeric((0..n).map(strings).collect()),
+    }
+}
+
+fn as_arg<'a>(held: &'a Held<'_>, what: &dyn Fn() -> String, name: &str) -> Arg<'a> {
+    let utf8 = |b: &'a [u8], ty: &str| {
         std::str::from_utf8(b).unwrap_or_else(|_| {
             fail(
                 PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
-                format!(
-                    "wasm function {name}: {what} argument {} is not valid UTF-8",
-                    i + 1
-                ),
+                format!("wasm function {name}: {ty} {} is not valid UTF-8", what()),
                 None,
             )
         })
@@ -492,6 +724,9 @@ fn as_arg<'a>(held: &'a Held<'_>, i: usize, name: &str) -> Arg<'a> {
         Held::Text(b) => Arg::Text(utf8(b, "text")),
         Held::Bytea(b) => Arg::Bytea(b),
         Held::Json(b) => Arg::Jsonb(utf8(b, "jsonb")),
+        Held::Numeric(s) => Arg::Numeric(s),
+        Held::Array(a) => Arg::Array(a),
+        Held::Null(t) => Arg::Null(*t),
     }
 }
 
@@ -501,6 +736,14 @@ fn as_arg<'a>(held: &'a Held<'_>, i: usize, name: &str) -> Arg<'a> {
 /// `fcinfo` must be the valid call info PostgreSQL passed to the handler.
 unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
     define_settings();
+    if super::in_call() {
+        fail(
+            PgSqlErrorCode::ERRCODE_OBJECT_IN_USE,
+            "a LANGUAGE wasm function cannot be called from a query of another wasm function"
+                .into(),
+            None,
+        );
+    }
     watch_pg_proc();
     // SAFETY: a valid fcinfo has a valid flinfo.
     let fn_oid = unsafe { (*(*fcinfo).flinfo).fn_oid };
@@ -517,19 +760,29 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
     let proc = read_proc(fn_oid, known);
     if proc.source.is_some() {
         let function = compile(&proc);
+        let (params, result, _) = signature_of(&proc);
         let compiled = Compiled {
             xmin: proc.xmin,
             tid: proc.tid,
             proc_hash: proc.proc_hash,
             name: display_name(&proc.name),
-            params: function.signature().params.clone(),
+            params,
+            result,
+            returns_set: proc.ret_set,
+            accepts_nulls: function.accepts_nulls(),
         };
         with_backend(|b| b.pool().insert(key, &function, compiled));
     }
-    let (name, params) = with_backend(|b| {
-        b.pool()
-            .data(&key)
-            .map(|c| (c.name.clone(), c.params.clone()))
+    let (name, params, result, returns_set, accepts_nulls) = with_backend(|b| {
+        b.pool().data(&key).map(|c| {
+            (
+                c.name.clone(),
+                c.params.clone(),
+                c.result,
+                c.returns_set,
+                c.accepts_nulls,
+            )
+        })
     })
     .unwrap_or_else(|| {
         fail(
@@ -543,26 +796,159 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
     for (i, ty) in params.iter().enumerate() {
         // SAFETY: fcinfo is valid and has the function's arguments.
         if unsafe { fcinfo::pg_arg_is_null(fcinfo, i) } {
-            fail(
-                PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
-                format!("wasm function {name} got NULL for argument {}", i + 1),
-                Some("The wasm ABI has no NULL. Declare the function STRICT to return NULL on NULL input."),
-            );
+            if !accepts_nulls {
+                fail(
+                    PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                    format!("wasm function {name} got NULL for argument {}", i + 1),
+                    Some(
+                        "Declare the function STRICT to return NULL on NULL input, or give its \
+                         export the trailing i64 NULL mask parameter (ABI version 2).",
+                    ),
+                );
+            }
+            held.push(Held::Null(ty.abi));
+            continue;
         }
         // SAFETY: argument i exists, is not NULL and has type `ty`.
-        held.push(unsafe { read_arg(fcinfo, i, *ty) });
+        held.push(unsafe { read_arg(fcinfo, i, ty, &name) });
     }
     let args: Vec<Arg<'_>> = held
         .iter()
         .enumerate()
-        .map(|(i, h)| as_arg(h, i, &name))
+        .map(|(i, h)| as_arg(h, &|| format!("argument {}", i + 1), &name))
         .collect();
     let limits = current_limits();
     // The only place wasm runs. Nothing in here calls PostgreSQL.
-    let result = with_backend(|b| b.pool().call(&key, &args, limits));
-    match result {
-        Ok(value) => to_datum(value),
-        Err(e) => raise_call(&name, e),
+    let value = super::calling(|| with_backend(|b| b.pool().call(&key, &args, limits)))
+        .unwrap_or_else(|e| raise_call(&name, e));
+    drop(args);
+    drop(held);
+    if returns_set {
+        // SAFETY: fcinfo is the valid call info of a set-returning call.
+        unsafe { return_set(fcinfo, value, &result, &name) };
+        return pg_sys::Datum::from(0);
+    }
+    // SAFETY: fcinfo is valid; the value has the result's ABI type.
+    let (datum, is_null) = unsafe { result_datum(fcinfo, value, &result) };
+    // SAFETY: setting the result's null flag of a valid fcinfo.
+    unsafe { (*fcinfo).isnull = is_null };
+    datum
+}
+
+/// Checks a domain's constraints on a result (PostgreSQL raises if one is
+/// broken), caching the domain's data in the call's `fn_extra`.
+///
+/// # Safety
+/// `fcinfo` must be valid; `datum` a value of the domain's base type.
+unsafe fn check_domain(
+    fcinfo: pg_sys::FunctionCallInfo,
+    datum: pg_sys::Datum,
+    is_null: bool,
+    ty: &SqlType,
+) {
+    if !ty.domain {
+        return;
+    }
+    // SAFETY: fn_extra belongs to this function's handler (nothing else
+    // uses it) and lives in fn_mcxt, where domain_check keeps its cache.
+    unsafe {
+        let flinfo = (*fcinfo).flinfo;
+        pg_sys::domain_check(
+            datum,
+            is_null,
+            pg_sys::Oid::from(ty.declared),
+            &mut (*flinfo).fn_extra,
+            (*flinfo).fn_mcxt,
+        );
+    }
+}
+
+/// The datum of a (non-set) result, domain constraints checked.
+///
+/// # Safety
+/// `fcinfo` must be the valid call info of this call.
+unsafe fn result_datum(
+    fcinfo: pg_sys::FunctionCallInfo,
+    value: Value,
+    ty: &SqlType,
+) -> (pg_sys::Datum, bool) {
+    let (datum, is_null) = match value {
+        Value::Null(_) => (pg_sys::Datum::from(0), true),
+        Value::Array(a) => (array_datum(a, ty), false),
+        v => (to_datum(v), false),
+    };
+    // SAFETY: per the caller; the datum has the domain's base type.
+    unsafe { check_domain(fcinfo, datum, is_null, ty) };
+    (datum, is_null)
+}
+
+/// A one-dimensional array of the result's element type.
+fn array_datum(array: ArrayValue, ty: &SqlType) -> pg_sys::Datum {
+    let elem = pg_sys::Oid::from(ty.elem);
+    let mut datums: Vec<pg_sys::Datum> = array.into_values().into_iter().map(to_datum).collect();
+    let n = c_int::try_from(datums.len()).unwrap_or_else(|_| {
+        fail(
+            PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            "wasm function returned too many array elements".into(),
+            None,
+        )
+    });
+    // SAFETY: `datums` holds n valid datums of the element type, whose
+    // length, by-value flag and alignment come from the catalog.
+    unsafe {
+        let (mut len, mut byval, mut align) = (0i16, false, 0 as c_char);
+        pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
+        pg_sys::Datum::from(pg_sys::construct_array(
+            datums.as_mut_ptr(),
+            n,
+            elem,
+            len as c_int,
+            byval,
+            align,
+        ))
+    }
+}
+
+/// Puts the rows of a set-returning call into a tuplestore (materialize
+/// mode), checking interrupts and the rows' domain.
+///
+/// # Safety
+/// `fcinfo` must be the valid call info of a set-returning call.
+unsafe fn return_set(fcinfo: pg_sys::FunctionCallInfo, value: Value, ty: &SqlType, name: &str) {
+    let rows = match value {
+        Value::Array(a) => a.into_values(),
+        Value::Null(_) => Vec::new(),
+        other => fail(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!(
+                "wasm function {name}: a set came back as {}",
+                other.value_type()
+            ),
+            None,
+        ),
+    };
+    // SAFETY: InitMaterializedSRF checks the caller accepts a tuplestore
+    // (raising otherwise) and sets resultinfo's setResult and setDesc (one
+    // column of the declared type, from the expected descriptor).
+    let rsinfo = unsafe {
+        pg_sys::InitMaterializedSRF(fcinfo, pg_sys::MAT_SRF_USE_EXPECTED_DESC as _);
+        (*fcinfo).resultinfo as *mut pg_sys::ReturnSetInfo
+    };
+    for (k, row) in rows.into_iter().enumerate() {
+        if k % 4096 == 4095 {
+            pgrx::check_for_interrupts!();
+        }
+        let (mut datum, mut is_null) = (to_datum(row), false);
+        // SAFETY: per the caller; the tuplestore copies the value.
+        unsafe {
+            check_domain(fcinfo, datum, is_null, ty);
+            pg_sys::tuplestore_putvalues(
+                (*rsinfo).setResult,
+                (*rsinfo).setDesc,
+                &mut datum,
+                &mut is_null,
+            );
+        }
     }
 }
 
@@ -585,6 +971,25 @@ fn to_datum(value: Value) -> pg_sys::Datum {
             })
         }
         Value::Bytea(v) => v.into_datum(),
+        Value::Numeric(v) => {
+            let text = CString::new(v).unwrap_or_default();
+            // SAFETY: numeric_in takes a cstring, a type OID and a typmod.
+            unsafe {
+                direct_function_call_as_datum(
+                    pg_sys::numeric_in,
+                    &[
+                        text.as_c_str().into_datum(),
+                        pg_sys::InvalidOid.into_datum(),
+                        (-1i32).into_datum(),
+                    ],
+                )
+            }
+        }
+        Value::Array(_) | Value::Null(_) => fail(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            "wasm result: an array or NULL where a scalar was expected".into(),
+            None,
+        ),
         Value::Jsonb(v) => {
             let text = CString::new(utf8_to_server(v)).unwrap_or_else(|_| {
                 fail(
@@ -678,7 +1083,281 @@ CREATE TRUSTED LANGUAGE wasm
     HANDLER wasm_call_handler
     VALIDATOR wasm_validator;
 COMMENT ON LANGUAGE wasm IS
-    'WebAssembly functions in the extguard sandbox (no imports, memory and time limits)';
+    'WebAssembly functions in the extguard sandbox (read-only SPI only, memory and time limits)';
 "#,
     name = "wasm_language"
 );
+
+/// The error that ended a wasm call from inside a host call (a cancel
+/// during `spi_query`), raised again once wasm has returned. Only the
+/// backend's thread (which runs wasm and its host calls) touches it.
+static ABORTED: crate::hooks::BackendLocal<std::cell::RefCell<Option<(PgSqlErrorCode, String)>>> =
+    crate::hooks::BackendLocal::new(std::cell::RefCell::new(None));
+
+/// The host behind the sandbox's imports: SPI as the calling role.
+pub(super) struct PgHost;
+
+impl Host for PgHost {
+    fn spi_query(&self, sql: &str, params: &[String]) -> Result<String, HostError> {
+        // SAFETY: the sandbox calls this on the backend's thread, inside a
+        // wasm call the handler made; spi_query catches every PostgreSQL
+        // error and Rust panic, so nothing unwinds into wasmtime.
+        unsafe { spi_query(sql, params) }
+    }
+}
+
+/// SQLSTATE and message of a caught PostgreSQL error (pgrx turns a
+/// longjmp into a `CaughtError` panic, an ERROR raised from Rust into an
+/// `ErrorReportWithLevel` one) or of a Rust panic.
+fn describe_panic(payload: Box<dyn std::any::Any + Send>) -> (PgSqlErrorCode, String) {
+    use pg_sys::panic::{CaughtError, ErrorReport, ErrorReportWithLevel};
+    let payload = match payload.downcast::<CaughtError>() {
+        Ok(caught) => {
+            return match *caught {
+                CaughtError::PostgresError(e)
+                | CaughtError::ErrorReport(e)
+                | CaughtError::RustPanic { ereport: e, .. } => {
+                    (e.sql_error_code(), e.message().to_string())
+                }
+            }
+        }
+        Err(other) => other,
+    };
+    if let Some(e) = payload.downcast_ref::<ErrorReportWithLevel>() {
+        return (e.sql_error_code(), e.message().to_string());
+    }
+    if let Some(e) = payload.downcast_ref::<ErrorReport>() {
+        return (
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            e.message().to_string(),
+        );
+    }
+    let text = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    (
+        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+        format!("internal error in spi_query {text}")
+            .trim_end()
+            .to_string(),
+    )
+}
+
+/// Errors that must end the wasm call instead of reaching the guest.
+fn ends_the_call(code: PgSqlErrorCode) -> bool {
+    use PgSqlErrorCode::*;
+    matches!(
+        code,
+        ERRCODE_QUERY_CANCELED
+            | ERRCODE_ADMIN_SHUTDOWN
+            | ERRCODE_CRASH_SHUTDOWN
+            | ERRCODE_CANNOT_CONNECT_NOW
+            | ERRCODE_OUT_OF_MEMORY
+    )
+}
+
+/// The SQLSTATE's five characters.
+fn sqlstate_text(code: PgSqlErrorCode) -> String {
+    let mut v = code as i32;
+    (0..5)
+        .map(|_| {
+            let c = ((v & 0x3f) as u8 + b'0') as char;
+            v >>= 6;
+            c
+        })
+        .collect()
+}
+
+/// Runs a read-only query in a subtransaction, as PL/Python does: an
+/// error rolls the subtransaction back (its SPI connection, snapshot,
+/// locks, memory) and comes back as a value; a cancel or terminate is
+/// kept to be raised again after wasm returns.
+///
+/// # Safety
+/// Must run on the backend's thread inside a function call (a
+/// transaction is open), with only Rust frames (and wasmtime's) between
+/// here and the handler.
+unsafe fn spi_query(sql: &str, params: &[String]) -> Result<String, HostError> {
+    let max_rows = super::spi_max_rows();
+    let max_bytes = current_limits().max_memory_bytes;
+    // SAFETY: plain reads of backend globals.
+    let (old_cxt, old_owner, read_only) = unsafe {
+        (
+            pg_sys::CurrentMemoryContext,
+            pg_sys::CurrentResourceOwner,
+            pg_sys::XactReadOnly,
+        )
+    };
+    let begun = std::cell::Cell::new(false);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: a subtransaction inside the running transaction; every
+        // PostgreSQL error below becomes a Rust panic at pgrx's guard.
+        unsafe {
+            pg_sys::BeginInternalSubTransaction(std::ptr::null());
+            begun.set(true);
+            pg_sys::MemoryContextSwitchTo(old_cxt);
+            // Writes fail as in a READ ONLY transaction, also inside
+            // functions the query calls.
+            pg_sys::XactReadOnly = true;
+            let rows = run_query(sql, params, max_rows, max_bytes);
+            pg_sys::XactReadOnly = read_only;
+            pg_sys::ReleaseCurrentSubTransaction();
+            begun.set(false);
+            pg_sys::MemoryContextSwitchTo(old_cxt);
+            pg_sys::CurrentResourceOwner = old_owner;
+            rows
+        }
+    }));
+    let payload = match outcome {
+        Ok(rows) => return Ok(rows),
+        Err(payload) => payload,
+    };
+    // SAFETY: undoes the subtransaction begun above (pgrx has already
+    // copied and flushed the error), restoring memory context and
+    // resource owner as they were.
+    unsafe {
+        pg_sys::XactReadOnly = read_only;
+        pg_sys::MemoryContextSwitchTo(old_cxt);
+        if begun.get() {
+            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+        }
+        pg_sys::MemoryContextSwitchTo(old_cxt);
+        pg_sys::CurrentResourceOwner = old_owner;
+    }
+    let (code, message) = describe_panic(payload);
+    if ends_the_call(code) || cancel_requested() {
+        *ABORTED.borrow_mut() = Some((code, message));
+        return Err(HostError::Abort);
+    }
+    Err(HostError::Failed(format!(
+        "{}: {}",
+        sqlstate_text(code),
+        message
+    )))
+}
+
+/// Executes `sql` through SPI (read-only, as the current user) and
+/// returns its rows as a JSON array of objects, each column's value as
+/// its text output or null. Raises (a Rust panic the caller catches) on
+/// any problem.
+///
+/// # Safety
+/// Inside the subtransaction [`spi_query`] opened.
+unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64) -> String {
+    let limit =
+        |what: String| -> ! { fail(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, what, None) };
+    let cstring = |text: &str| {
+        CString::new(utf8_to_server(text.to_string())).unwrap_or_else(|_| {
+            fail(
+                PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+                "spi_query: text contains NUL".into(),
+                None,
+            )
+        })
+    };
+    let query = cstring(sql);
+    let nargs = c_int::try_from(params.len())
+        .ok()
+        .filter(|n| *n <= 100)
+        .unwrap_or_else(|| {
+            limit(format!(
+                "spi_query: {} parameters (at most 100)",
+                params.len()
+            ))
+        });
+    let mut types = vec![pg_sys::TEXTOID; params.len()];
+    let mut values: Vec<pg_sys::Datum> = params
+        .iter()
+        .map(|p| {
+            let c = cstring(p);
+            // SAFETY: copies the bytes into a palloc'd text.
+            unsafe {
+                pg_sys::Datum::from(pg_sys::cstring_to_text_with_len(
+                    c.as_ptr(),
+                    c_int::try_from(c.as_bytes().len()).unwrap_or(c_int::MAX),
+                ))
+            }
+        })
+        .collect();
+    // SAFETY: SPI in the caller's subtransaction; `types` and `values`
+    // hold `nargs` entries; no NULLs (nulls = NULL).
+    unsafe {
+        if pg_sys::SPI_connect() < 0 {
+            fail(
+                PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+                "SPI_connect failed".into(),
+                None,
+            );
+        }
+        let rc = pg_sys::SPI_execute_with_args(
+            query.as_ptr(),
+            nargs,
+            types.as_mut_ptr(),
+            values.as_mut_ptr(),
+            std::ptr::null(),
+            true,
+            max_rows.saturating_add(1).min(i64::MAX as u64) as _,
+        );
+        if rc < 0 {
+            fail(
+                PgSqlErrorCode::ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION,
+                format!("spi_query: SPI_execute failed ({rc})"),
+                None,
+            );
+        }
+        let processed = pg_sys::SPI_processed;
+        if processed > max_rows {
+            limit(format!(
+                "spi_query returned more than {max_rows} rows (extguard.wasm_spi_max_rows)"
+            ));
+        }
+        let table = pg_sys::SPI_tuptable;
+        let mut out = String::from("[");
+        if !table.is_null() {
+            let desc = (*table).tupdesc;
+            let natts = (*desc).natts.max(0);
+            let names: Vec<String> = (1..=natts)
+                .map(|i| {
+                    let name = pg_sys::SPI_fname(desc, i);
+                    let s = server_to_utf8(CStr::from_ptr(name).to_bytes()).into_owned();
+                    serde_json::to_string(&String::from_utf8_lossy(&s)).unwrap_or_default()
+                })
+                .collect();
+            for row in 0..processed as usize {
+                let tuple = *(*table).vals.add(row);
+                out.push_str(if row == 0 { "{" } else { ",{" });
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(name);
+                    out.push(':');
+                    let value = pg_sys::SPI_getvalue(tuple, desc, i as c_int + 1);
+                    if value.is_null() {
+                        out.push_str("null");
+                    } else {
+                        let s = server_to_utf8(CStr::from_ptr(value).to_bytes()).into_owned();
+                        out.push_str(
+                            &serde_json::to_string(&String::from_utf8_lossy(&s))
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                out.push('}');
+                if out.len() as u64 > max_bytes {
+                    limit(format!(
+                        "spi_query rows exceed {max_bytes} bytes (extguard.wasm_max_memory)"
+                    ));
+                }
+                if row % 1024 == 1023 {
+                    pgrx::check_for_interrupts!();
+                }
+            }
+        }
+        out.push(']');
+        pg_sys::SPI_finish();
+        out
+    }
+}

@@ -51,6 +51,8 @@ static MAX_TIME_MS: GucSetting<i32> = GucSetting::<i32>::new(5000);
 static MAX_BACKEND_MEMORY_KB: GucSetting<i32> = GucSetting::<i32>::new(256 * 1024);
 /// `extguard.wasm_max_compile_time`, in ms.
 static MAX_COMPILE_TIME_MS: GucSetting<i32> = GucSetting::<i32>::new(10_000);
+/// `extguard.wasm_spi_max_rows`: rows one `spi_query` may return.
+static SPI_MAX_ROWS: GucSetting<i32> = GucSetting::<i32>::new(10_000);
 
 /// Registers the `extguard.wasm_*` settings. Idempotent; `_PG_init` calls
 /// it (through [`init`]) before the `extguard` prefix is reserved. The
@@ -99,6 +101,16 @@ pub fn define_settings() {
             GucContext::Suset,
             GucFlags::UNIT_MS,
         );
+        GucRegistry::define_int_guc(
+            c"extguard.wasm_spi_max_rows",
+            c"Rows one spi_query call of a LANGUAGE wasm function may return.",
+            c"A query returning more fails with 54000 (the guest gets the error).",
+            &SPI_MAX_ROWS,
+            0,
+            i32::MAX,
+            GucContext::Suset,
+            GucFlags::default(),
+        );
     });
 }
 
@@ -109,6 +121,10 @@ fn current_limits() -> CallLimits {
         max_time: (time > 0).then(|| Duration::from_millis(time as u64)),
         ..CallLimits::default()
     }
+}
+
+fn spi_max_rows() -> u64 {
+    SPI_MAX_ROWS.get().max(0) as u64
 }
 
 fn backend_budget() -> u64 {
@@ -143,7 +159,26 @@ pub struct Compiled {
     /// SQL name, sanitised for messages.
     pub name: String,
     /// Argument types.
-    pub params: Vec<ValueType>,
+    pub params: Vec<SqlType>,
+    /// Result type (of each row, for a set).
+    pub result: SqlType,
+    /// `RETURNS SETOF` / `RETURNS TABLE` of one column.
+    pub returns_set: bool,
+    /// The export takes the NULL mask (ABI version 2).
+    pub accepts_nulls: bool,
+}
+
+/// A SQL type as the ABI sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlType {
+    /// How values cross the boundary.
+    pub abi: ValueType,
+    /// The declared type: a domain's constraints are checked on results.
+    pub declared: u32,
+    /// True when `declared` is a domain.
+    pub domain: bool,
+    /// For arrays: the element type of the (base) array type, else 0.
+    pub elem: u32,
 }
 
 /// Wasm state of this backend.
@@ -158,9 +193,35 @@ struct Pending {
     hashes: Vec<u32>,
 }
 
+/// Set while a wasm call runs (see [`in_call`]); only the backend's thread
+/// touches it.
+static IN_CALL: crate::hooks::BackendLocal<std::cell::Cell<bool>> =
+    crate::hooks::BackendLocal::new(std::cell::Cell::new(false));
+
 thread_local! {
     static BACKEND: RefCell<Option<Backend>> = const { RefCell::new(None) };
     static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
+}
+
+/// True while a wasm call runs in this backend (its queries through
+/// `spi_query` cannot call wasm functions: the backend's wasm state is in
+/// use).
+pub fn in_call() -> bool {
+    IN_CALL.get()
+}
+
+/// Runs `f` (a wasm call) marked as [`in_call`], unmarked afterwards
+/// whether it returns or unwinds.
+pub fn calling<R>(f: impl FnOnce() -> R) -> R {
+    struct Unmark;
+    impl Drop for Unmark {
+        fn drop(&mut self) {
+            IN_CALL.set(false);
+        }
+    }
+    IN_CALL.set(true);
+    let _unmark = Unmark;
+    f()
 }
 
 /// Notes a pg_proc invalidation (0: everything). Only records it: the
@@ -233,6 +294,7 @@ fn sandbox() -> &'static Sandbox {
             max_compile_time: (compile_time > 0)
                 .then(|| Duration::from_millis(compile_time as u64)),
             cache_dir: ffi::cache_dir(),
+            host: Some(Arc::new(ffi::PgHost)),
             ..SandboxConfig::default()
         };
         Sandbox::new(config).unwrap_or_else(|e| {
@@ -305,7 +367,8 @@ pub fn call_error_detail(err: &SandboxError) -> Option<String> {
     }
 }
 
-/// ABI type of a built-in type OID, if it has one.
+/// ABI type of a built-in scalar type OID, if it has one (domains and
+/// arrays are resolved by the caller to their base and element types).
 pub fn abi_type(oid: u32) -> Option<ValueType> {
     use pgrx::pg_sys::*;
     let oid = Oid::from(oid);
@@ -319,6 +382,9 @@ pub fn abi_type(oid: u32) -> Option<ValueType> {
         TEXTOID => ValueType::Text,
         BYTEAOID => ValueType::Bytea,
         JSONBOID => ValueType::Jsonb,
+        NUMERICOID => ValueType::Numeric,
+        // Binary-compatible with text: the same bytes cross the boundary.
+        VARCHAROID | BPCHAROID => ValueType::Text,
         _ => return None,
     })
 }

@@ -452,14 +452,25 @@ mod tests {
             "expected (i64, i64) -> i64",
         );
         expect_error(
-            &create_sql("add(numeric, numeric) RETURNS numeric", ADD),
+            &create_sql("add(point, point) RETURNS point", ADD),
             "0A000",
-            "cannot use type numeric",
+            "cannot use type point",
+        );
+        expect_error(
+            &create_sql("add(int[], int[]) RETURNS SETOF int[]", ADD),
+            "0A000",
+            "cannot return a set of arrays",
+        );
+        // numeric and sets are ABI version 2; ADD declares no version (1).
+        expect_error(
+            &create_sql("add(numeric, numeric) RETURNS numeric", ADD),
+            "42P13",
+            "needs ABI version 2",
         );
         expect_error(
             &create_sql("add(int, int) RETURNS SETOF int", ADD),
-            "0A000",
-            "cannot return a set",
+            "42P13",
+            "export a function named extguard_abi_2",
         );
         assert_add_works();
     }

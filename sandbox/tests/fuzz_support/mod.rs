@@ -152,6 +152,8 @@ fn call_twice(sb: &Sandbox, f: &Function, seed: usize) -> usize {
             ValueType::Text => Arg::Text(text),
             ValueType::Bytea => Arg::Bytea(&bytes),
             ValueType::Jsonb => Arg::Jsonb("{}"),
+            ValueType::Numeric => Arg::Numeric("1.5"),
+            ValueType::Array(_) => Arg::Null(*t),
         })
         .collect();
     let mut instance = sb.instantiate(f);

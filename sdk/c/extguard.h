@@ -1,0 +1,166 @@
+/*
+ * extguard.h: guest SDK for LANGUAGE wasm (sandbox/ABI.md, version 2).
+ *
+ * One header, no libc: include it in exactly one .c file per module and
+ * build with
+ *
+ *   clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -o m.wasm m.c
+ *
+ * It declares the ABI version, exports the bump allocator the host uses
+ * (`alloc`, `reset`), and gives types and helpers for values that cross
+ * through memory (text, bytea, jsonb, numeric, arrays, sets, NULL).
+ * Export a SQL function with EG_EXPORT("name"); its C type follows the
+ * ABI: text-like arguments are (const char *ptr, uint32_t len), results
+ * of those types are eg_result (build them with eg_return / eg_null).
+ */
+#ifndef EXTGUARD_H
+#define EXTGUARD_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define EG_EXPORT(name) __attribute__((export_name(name), used))
+
+/* Declares the ABI version the module targets (an `extguard_abi_N` export). */
+#define EXTGUARD_ABI_VERSION(n) \
+    EG_EXPORT("extguard_abi_" #n) void extguard_abi_##n(void) {}
+
+EXTGUARD_ABI_VERSION(2)
+
+/* A packed (ptr << 32 | len) result; EG_NULL is SQL NULL. */
+typedef int64_t eg_result;
+#define EG_NULL ((eg_result)-1)
+
+/* Bit i of a NULL mask (the trailing int64_t of a non-strict function). */
+#define EG_IS_NULL(mask, i) ((((uint64_t)(mask)) >> (i)) & 1u)
+
+/* ---- memory: a bump allocator the host resets before each call ---- */
+
+extern unsigned char __heap_base;
+static uintptr_t eg_top;
+
+/* 8-byte aligned memory that lives until the next call; grows memory as
+ * needed. Returns 0 when memory cannot grow (the limit is reached). */
+EG_EXPORT("alloc") void *eg_alloc(uint32_t len) {
+    if (eg_top == 0)
+        eg_top = (uintptr_t)&__heap_base;
+    uintptr_t p = (eg_top + 7) & ~(uintptr_t)7;
+    uintptr_t end = p + len;
+    uintptr_t have = __builtin_wasm_memory_size(0) * 65536u;
+    if (end > have) {
+        uintptr_t pages = (end - have + 65535u) / 65536u;
+        if (__builtin_wasm_memory_grow(0, pages) == (uintptr_t)-1)
+            return 0;
+    }
+    eg_top = end;
+    return (void *)p;
+}
+
+EG_EXPORT("reset") void eg_reset(void) { eg_top = (uintptr_t)&__heap_base; }
+
+/* The compiler may emit calls to these for loops and struct copies. */
+void *memcpy(void *dst, const void *src, size_t n) {
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    while (n--)
+        *d++ = *s++;
+    return dst;
+}
+void *memset(void *dst, int c, size_t n) {
+    unsigned char *d = dst;
+    while (n--)
+        *d++ = (unsigned char)c;
+    return dst;
+}
+
+/* ---- results ---- */
+
+static inline eg_result eg_return(const void *ptr, uint32_t len) {
+    return (eg_result)(((uint64_t)(uintptr_t)ptr << 32) | len);
+}
+
+/* A growable output buffer (results, array and set encodings). */
+typedef struct {
+    unsigned char *data;
+    uint32_t len, cap;
+} eg_buf;
+
+static inline int eg_buf_reserve(eg_buf *b, uint32_t more) {
+    if (b->len + more <= b->cap)
+        return 1;
+    uint32_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + more)
+        cap *= 2;
+    unsigned char *d = eg_alloc(cap);
+    if (!d)
+        return 0;
+    if (b->len)
+        memcpy(d, b->data, b->len);
+    b->data = d;
+    b->cap = cap;
+    return 1;
+}
+
+static inline int eg_buf_put(eg_buf *b, const void *p, uint32_t n) {
+    if (!eg_buf_reserve(b, n))
+        return 0;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 1;
+}
+
+/* Appends one length-prefixed element (text, bytea, jsonb, numeric arrays
+ * and sets). */
+static inline int eg_buf_put_elem(eg_buf *b, const void *p, uint32_t n) {
+    return eg_buf_put(b, &n, 4) && eg_buf_put(b, p, n);
+}
+
+static inline eg_result eg_buf_result(const eg_buf *b) {
+    return eg_return(b->data, b->len);
+}
+
+/* ---- reading length-prefixed array elements ---- */
+
+typedef struct {
+    const unsigned char *pos, *end;
+} eg_elems;
+
+static inline eg_elems eg_elems_of(const void *ptr, uint32_t len) {
+    eg_elems e = {(const unsigned char *)ptr, (const unsigned char *)ptr + len};
+    return e;
+}
+
+/* Next element into (*ptr, *len); 0 at the end. */
+static inline int eg_elems_next(eg_elems *e, const char **ptr, uint32_t *len) {
+    if (e->end - e->pos < 4)
+        return 0;
+    uint32_t n;
+    memcpy(&n, e->pos, 4);
+    *ptr = (const char *)e->pos + 4;
+    *len = n;
+    e->pos += 4 + n;
+    return 1;
+}
+
+/* ---- SPI: extguard.spi_query (ABI.md, "SPI") ---- */
+
+__attribute__((import_module("extguard"), import_name("spi_query"))) int64_t
+eg_spi_query_raw(const char *sql, uint32_t sql_len, const void *params, uint32_t params_len);
+
+/* Runs a read-only query as the calling role; params is the flat text[]
+ * encoding (build it with eg_buf_put_elem, or pass an empty eg_buf).
+ * On success *failed is 0 and the result is the rows as JSON text; on
+ * failure *failed is 1 and the result is "SQLSTATE: message". */
+static inline eg_result eg_spi_query(const char *sql, uint32_t sql_len, const eg_buf *params,
+                                     int *failed) {
+    int64_t r = eg_spi_query_raw(sql, sql_len, params ? params->data : 0,
+                                 params ? params->len : 0);
+    *failed = r < 0;
+    return r & INT64_MAX;
+}
+
+/* Stops the call with a trap (PostgreSQL: 38000, the wasm backtrace as
+ * detail). */
+#define EG_FAIL() __builtin_trap()
+
+#endif

@@ -1,0 +1,79 @@
+//! Helpers for the `LANGUAGE wasm` end-to-end tests (`tests/wasm_*.rs`):
+//! the environment check, a server with a non-superuser tenant, SQL for a
+//! wasm function and the SQLSTATE of psql's verbose errors.
+
+use std::path::PathBuf;
+
+use crate::pg::{Server, Session};
+use crate::{pg_config, pg_major};
+
+/// First port of this version's wasm test servers: 5531 on 15, 10 more per
+/// major version, so runs against different versions never share one.
+/// `wasm_containment` uses +0 to +5, `wasm_types` +6, `wasm_sdk` +7,
+/// `wasm_spi` +8.
+pub fn base_port() -> u16 {
+    let major = pg_major().expect("pg_config reports a version");
+    5531 + 10 * (major as u16).saturating_sub(15)
+}
+
+/// The server's bindir when `EXTGUARD_E2E=1` (and extguard is installed);
+/// `None` (the test is skipped) otherwise.
+pub fn environment() -> Option<PathBuf> {
+    if std::env::var("EXTGUARD_E2E").map_or(true, |v| v != "1") {
+        eprintln!("skipping wasm e2e tests: EXTGUARD_E2E is not 1 (run `make test-pg`)");
+        return None;
+    }
+    let bindir = pg_config("--bindir").expect("EXTGUARD_E2E=1 but no pg_config");
+    let pkglib = pg_config("--pkglibdir").expect("pg_config --pkglibdir");
+    assert!(
+        PathBuf::from(&pkglib).join("extguard.so").exists(),
+        "EXTGUARD_E2E=1 but extguard.so is not installed"
+    );
+    Some(PathBuf::from(bindir))
+}
+
+/// A server with the extension, a `tenant` login role (no superuser) with
+/// its own schema, and `other` / `third` roles.
+pub fn server(port: u16, options: &[&str], env: &[(&str, &str)]) -> Server {
+    let bindir = environment().expect("checked by the caller");
+    let s = Server::start(&bindir, port, options, env);
+    s.sql(
+        "CREATE EXTENSION extguard;
+         CREATE ROLE tenant LOGIN; CREATE ROLE other LOGIN; CREATE ROLE third LOGIN;
+         GRANT tenant TO other;
+         CREATE SCHEMA t AUTHORIZATION tenant;
+         GRANT USAGE ON SCHEMA t TO PUBLIC;
+         ALTER ROLE tenant SET search_path = t;
+         ALTER ROLE other SET search_path = t;
+         ALTER ROLE third SET search_path = t;",
+    );
+    s
+}
+
+/// `CREATE OR REPLACE FUNCTION <signature> LANGUAGE wasm AS '<body>';`
+pub fn create_sql(signature: &str, body: &str) -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION {signature} LANGUAGE wasm AS '{}';",
+        body.replace('\'', "''")
+    )
+}
+
+/// The SQLSTATE in psql's verbose error output (`ERROR:  54000: ...`).
+pub fn sqlstate(errors: &str) -> Option<String> {
+    errors
+        .lines()
+        .find_map(|l| l.split("ERROR:").nth(1))
+        .map(|rest| rest.trim().chars().take(5).collect())
+}
+
+/// Runs `sql` in `s`; it must succeed. Returns its output, trimmed.
+pub fn ok(s: &mut Session, sql: &str) -> String {
+    let out = s.query(sql);
+    let errors = s.new_errors();
+    assert!(
+        errors.is_empty(),
+        "{}: {errors}",
+        sql.chars().take(300).collect::<String>()
+    );
+    out.trim().to_string()
+}
