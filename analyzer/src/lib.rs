@@ -17,6 +17,7 @@ pub mod driver;
 pub mod extension;
 pub mod finding;
 pub mod outcome;
+pub mod policy;
 pub mod parse;
 pub mod report;
 pub mod rules;
@@ -24,6 +25,7 @@ pub mod search_path;
 pub mod source;
 pub mod span;
 pub mod test_hook;
+pub mod verdict;
 pub mod wasm;
 
 pub use config::Config;
