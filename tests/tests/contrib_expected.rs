@@ -58,3 +58,41 @@ fn contrib_findings_match_the_committed_expectation() {
         panic!("contrib findings changed (UPDATE_SNAPSHOTS=1 to accept)\nno longer reported: {gone:#?}\nnewly reported: {new:#?}");
     }
 }
+
+/// Every extension's verdict and the codes of its reasons (each once).
+fn verdicts() -> String {
+    let d = extension::discover(&extension_dir());
+    let cfg = Config::default();
+    let mut lines = Vec::new();
+    for e in d.extensions.iter().filter(|e| e.name != "extguard") {
+        let r = extension::analyze(e, &cfg);
+        let a = extguard_analyzer::verdict::assess(e.control.as_ref().ok(), &r.files, &r.findings);
+        let mut codes: Vec<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
+        codes.sort();
+        codes.dedup();
+        lines.push(format!(
+            "{} {} {}{} {}",
+            e.name,
+            r.default_version.as_deref().unwrap_or("-"),
+            a.verdict,
+            if a.trusted_claim { " (claims trusted)" } else { "" },
+            codes.join(",")
+        ));
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn contrib_verdicts_match_the_committed_expectation() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib_verdicts.txt");
+    let now = verdicts();
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &now).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        expected == now,
+        "contrib verdicts changed (UPDATE_SNAPSHOTS=1 to accept)\nexpected:\n{expected}\nnow:\n{now}"
+    );
+}
