@@ -186,14 +186,19 @@ fn main() -> ExitCode {
         }
         Some(Command::Scan(args)) => {
             let policy = args.write_policy.map(|f| (f, args.libdir));
-            run_with(args.paths, args.output, args.analysis, Mode::Scan, true, policy)
+            run_with(
+                args.paths,
+                args.output,
+                args.analysis,
+                Mode::Scan,
+                true,
+                policy,
+            )
         }
-        Some(Command::Policy { file, emit }) => {
-            extguard_analyzer::policy::load(&file).map(|p| {
-                print!("{}", extguard_analyzer::policy::emit(&p, emit));
-                ExitCode::SUCCESS
-            })
-        }
+        Some(Command::Policy { file, emit }) => extguard_analyzer::policy::load(&file).map(|p| {
+            print!("{}", extguard_analyzer::policy::emit(&p, emit));
+            ExitCode::SUCCESS
+        }),
         Some(Command::VerifyAudit { file, key }) => verify_audit(&file, &key),
         Some(Command::Pgspot(args)) => pgspot_cmd::run(args),
         Some(Command::Isolation(args)) => isolation_cmd::run(args),

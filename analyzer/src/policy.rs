@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::driver::Options;
-use crate::extension::{ExtensionReport, Extension};
+use crate::extension::{Extension, ExtensionReport};
 use crate::outcome::{Display, Outcome, UnitKind};
 use crate::rules;
 use crate::verdict::{self, Assessment, Reason, Verdict};
@@ -83,7 +83,10 @@ pub fn assess_extension(
 ) -> (Assessment, Option<Digests>) {
     let control = ext.control.as_ref().ok();
     let mut a = verdict::assess(control, &rep.files, &rep.findings);
-    if opts.config.enabled(rules::eg122_trusted_claim_contradicted::RULE.code) {
+    if opts
+        .config
+        .enabled(rules::eg122_trusted_claim_contradicted::RULE.code)
+    {
         if let Some(f) = rules::eg122_trusted_claim_contradicted::check(
             &rep.files[0].path,
             &ext.control_text,
@@ -100,7 +103,13 @@ pub fn assess_extension(
             Some(_) => PathBuf::from(&display.root),
             None => PathBuf::from(label),
         };
-        digests(ext, &a.libraries, &root, display.shown_as.is_some(), libdirs)
+        digests(
+            ext,
+            &a.libraries,
+            &root,
+            display.shown_as.is_some(),
+            libdirs,
+        )
     });
     (a, digests)
 }

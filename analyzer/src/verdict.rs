@@ -99,8 +99,8 @@ pub fn class_of(f: &Finding) -> Option<Verdict> {
         // cannot be vetted
         "EG001" | "EG003" | "EG005" | "EG009" => Reject,
         // escape primitives
-        "EG101" | "EG102" | "EG103" | "EG104" | "EG106" | "EG107" | "EG108" | "EG109"
-        | "EG110" | "EG111" => Reject,
+        "EG101" | "EG102" | "EG103" | "EG104" | "EG106" | "EG107" | "EG108" | "EG109" | "EG110"
+        | "EG111" => Reject,
         // hijackable SECURITY DEFINER paths, grants of them to PUBLIC
         "PS003" | "PS004" | "EG116" | "EG118" | "EG130" => Reject,
         // left behind: reaches outside the database, or runs as its owner for anyone
@@ -109,8 +109,8 @@ pub fn class_of(f: &Finding) -> Option<Verdict> {
         // needs a superuser to install, leaves nothing to escalate with
         "EG112" | "EG113" | "EG114" | "EG115" | "EG119" | "EG120" => Delegable,
         // install-time objects a hostile search_path can take over
-        "PS001" | "PS002" | "PS006" | "PS007" | "PS008" | "PS009" | "PS010" | "PS011"
-        | "PS012" | "PS013" | "PS014" | "PS015" | "PS016" | "PS017" | "PS018" => Delegable,
+        "PS001" | "PS002" | "PS006" | "PS007" | "PS008" | "PS009" | "PS010" | "PS011" | "PS012"
+        | "PS013" | "PS014" | "PS015" | "PS016" | "PS017" | "PS018" => Delegable,
         _ => return None,
     };
     // an info-level search_path note does not make an install hijackable

@@ -16,7 +16,9 @@ fn extguard(args: &[&str]) -> std::process::Output {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/verdicts").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/verdicts")
+        .join(name)
 }
 
 /// The JSON report of a scan of one fixture: its extension entry and all findings.
@@ -52,7 +54,10 @@ fn each_fixture_gets_its_verdict_with_reasons() {
     // trusted = true, contradicted: one EG122 on the control file's trusted line
     let eg122: Vec<&Value> = findings.iter().filter(|f| f["code"] == "EG122").collect();
     assert_eq!(eg122.len(), 1, "{findings:#?}");
-    assert!(eg122[0]["path"].as_str().unwrap().ends_with("delegable.control"));
+    assert!(eg122[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("delegable.control"));
     assert_eq!(eg122[0]["line"], 6);
     assert!(eg122[0]["message"].as_str().unwrap().contains("delegable"));
 
@@ -74,7 +79,10 @@ fn verdicts_are_in_every_format() {
     let dir = dir.to_str().unwrap();
     let human = extguard(&["scan", dir, "--format", "human", "--color", "never"]);
     let human = String::from_utf8(human.stdout).unwrap();
-    assert!(human.contains("verdict: delegable 1.0: delegable (base-type"), "{human}");
+    assert!(
+        human.contains("verdict: delegable 1.0: delegable (base-type"),
+        "{human}"
+    );
     let jsonl = extguard(&["scan", dir, "--format", "jsonl"]);
     let line: Value = serde_json::from_slice(&jsonl.stdout).unwrap();
     assert_eq!(line["verdict"]["verdict"], "delegable");
@@ -86,7 +94,10 @@ fn verdicts_are_in_every_format() {
 }
 
 fn extension_dir() -> PathBuf {
-    let out = Command::new("pg_config").arg("--sharedir").output().expect("pg_config runs");
+    let out = Command::new("pg_config")
+        .arg("--sharedir")
+        .output()
+        .expect("pg_config runs");
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()).join("extension")
 }
 
@@ -113,9 +124,13 @@ fn a_policy_of_contrib_is_valid_hashes_the_installed_files_and_emits_allow_lists
     ]);
     assert!(file.exists(), "{}", String::from_utf8_lossy(&out.stderr));
     let policy: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    let schema: Value = serde_json::from_str(include_str!("../../docs/policy.schema.json")).unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("../../docs/policy.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&policy).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&policy)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 
     let entries = policy["extensions"].as_array().unwrap();
@@ -123,7 +138,10 @@ fn a_policy_of_contrib_is_valid_hashes_the_installed_files_and_emits_allow_lists
     // the digests are of the bytes installed, named relative to their directories
     let cube = entries.iter().find(|e| e["name"] == "cube").expect("cube");
     assert_eq!(cube["control"]["file"], "cube.control");
-    assert_eq!(cube["control"]["sha256"], sha256_hex(&dir.join("cube.control")));
+    assert_eq!(
+        cube["control"]["sha256"],
+        sha256_hex(&dir.join("cube.control"))
+    );
     for s in cube["scripts"].as_array().unwrap() {
         let name = s["file"].as_str().unwrap();
         assert_eq!(s["sha256"], sha256_hex(&dir.join(name)), "{name}");
@@ -131,7 +149,10 @@ fn a_policy_of_contrib_is_valid_hashes_the_installed_files_and_emits_allow_lists
     let lib = &cube["libraries"][0];
     assert_eq!(lib["file"], "cube.so");
     assert_eq!(lib["reference"], "$libdir/cube");
-    let libdir = Command::new("pg_config").arg("--pkglibdir").output().unwrap();
+    let libdir = Command::new("pg_config")
+        .arg("--pkglibdir")
+        .output()
+        .unwrap();
     let libdir = PathBuf::from(String::from_utf8(libdir.stdout).unwrap().trim());
     assert_eq!(lib["sha256"], sha256_hex(&libdir.join("cube.so")));
 
@@ -166,7 +187,8 @@ fn a_policy_of_contrib_is_valid_hashes_the_installed_files_and_emits_allow_lists
         for e in entries {
             let head = format!("#   {} ", e["name"].as_str().unwrap());
             assert!(
-                text.lines().any(|l| l.starts_with(&head) && l.contains(e["verdict"].as_str().unwrap())),
+                text.lines()
+                    .any(|l| l.starts_with(&head) && l.contains(e["verdict"].as_str().unwrap())),
                 "{head} in {text}"
             );
         }

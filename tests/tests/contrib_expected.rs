@@ -75,7 +75,11 @@ fn verdicts() -> String {
             e.name,
             r.default_version.as_deref().unwrap_or("-"),
             a.verdict,
-            if a.trusted_claim { " (claims trusted)" } else { "" },
+            if a.trusted_claim {
+                " (claims trusted)"
+            } else {
+                ""
+            },
             codes.join(",")
         ));
     }
