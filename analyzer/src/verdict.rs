@@ -152,7 +152,7 @@ pub fn assess(
         created_objects(file, module, &mut reasons, &mut libraries);
     }
     // worst first, then in file order
-    reasons.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.verdict));
     Assessment {
         verdict: reasons
             .iter()
