@@ -43,13 +43,10 @@ fn current() -> String {
 
 #[test]
 fn contrib_findings_match_the_committed_expectation() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib_expected.txt");
     let now = current();
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, &now).unwrap();
+    let Some(expected) = expected_or_update("contrib_expected.txt", &now) else {
         return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap();
+    };
     if expected != now {
         let exp: Vec<&str> = expected.lines().collect();
         let cur: Vec<&str> = now.lines().collect();
@@ -88,15 +85,30 @@ fn verdicts() -> String {
 
 #[test]
 fn contrib_verdicts_match_the_committed_expectation() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib_verdicts.txt");
     let now = verdicts();
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, &now).unwrap();
+    let Some(expected) = expected_or_update("contrib_verdicts.txt", &now) else {
         return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap();
+    };
+    let changed: Vec<(&str, &str)> = expected
+        .lines()
+        .zip(now.lines())
+        .filter(|(e, n)| e != n)
+        .collect();
     assert!(
         expected == now,
-        "contrib verdicts changed (UPDATE_SNAPSHOTS=1 to accept)\nexpected:\n{expected}\nnow:\n{now}"
+        "contrib verdicts changed (UPDATE_SNAPSHOTS=1 to accept): {} line(s) then {}, differing pairs (expected, now): {changed:#?}",
+        expected.lines().count(),
+        now.lines().count()
     );
+}
+
+/// The committed expectation `file`, or `None` after writing `now` over it
+/// when UPDATE_SNAPSHOTS is set.
+fn expected_or_update(file: &str, now: &str) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, now).unwrap();
+        return None;
+    }
+    Some(std::fs::read_to_string(&path).unwrap())
 }
