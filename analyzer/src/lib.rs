@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod audit_mac;
 pub mod catalog;
 pub mod config;
+pub mod diff;
 pub mod driver;
 pub mod extension;
 pub mod finding;

@@ -41,8 +41,12 @@ enum Command {
     },
     /// Print a rule's documentation.
     Explain { code: String },
-    /// Scan an extension registry: directories, PGXN .zip, Trunk .tar.gz and .deb files.
+    /// Scan an extension registry: directories, PGXN .zip and .trunk, Trunk .tar.gz, .deb, .rpm, container images (.tar, OCI layouts), pg_tle packages.
     Scan(ScanArgs),
+    /// What a new version of an extension changes for security: findings new and gone
+    /// (by fingerprint), SECURITY DEFINER and C functions, libraries, grants, event triggers,
+    /// and the control file's trusted/superuser/schema (EG011). OLD and NEW: directories or packages.
+    Diff(DiffArgs),
     /// pgspot 0.9.4's command line (a drop-in for `pgspot ARGS` in CI scripts).
     Pgspot(pgspot_cmd::PgspotArgs),
     /// Check the isolation this process runs in (run it in the server's container, as its user); exit 1 if violated.
@@ -69,7 +73,7 @@ enum Command {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Directory trees, archives (.zip, .tar.gz/.tgz, .deb; archives inside directories are scanned too) and SQL files.
+    /// Directory trees, packages (.zip, .tar.gz/.tgz, .deb, .trunk, .rpm, .tar, OCI layout directories, pg_tle .json; those inside directories are scanned too) and SQL files.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -84,6 +88,18 @@ struct ScanArgs {
     /// [default: the package's own files, and PREFIX/lib/postgresql/N/lib beside PREFIX/share/postgresql/N/extension].
     #[arg(long, value_name = "DIR", requires = "write_policy")]
     libdir: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The old version: a directory or a package (any archive `scan` reads).
+    old: PathBuf,
+    /// The new version.
+    new: PathBuf,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -199,6 +215,13 @@ fn main() -> ExitCode {
             print!("{}", extguard_analyzer::policy::emit(&p, emit));
             ExitCode::SUCCESS
         }),
+        Some(Command::Diff(args)) => run(
+            vec![args.old, args.new],
+            args.output,
+            args.analysis,
+            Mode::Diff,
+            false,
+        ),
         Some(Command::VerifyAudit { file, key }) => verify_audit(&file, &key),
         Some(Command::Pgspot(args)) => pgspot_cmd::run(args),
         Some(Command::Isolation(args)) => isolation_cmd::run(args),
@@ -340,7 +363,7 @@ fn config(args: &AnalysisArgs, mode: Mode) -> Result<Config, String> {
     if args.untrusted || args.no_inline_ignores {
         cfg.inline_ignores = false;
     }
-    if mode == Mode::Scan {
+    if mode != Mode::Check {
         if cfg.append {
             return Err("--append carries one analysis state across files, which only `check` does: a scan analyses each package on its own".into());
         }
@@ -430,7 +453,7 @@ fn run_with(
                 .and_then(|f| Format::from_str(f, true).ok())
         })
         .unwrap_or(match mode {
-            Mode::Check => Format::Human,
+            Mode::Check | Mode::Diff => Format::Human,
             Mode::Scan => Format::Table,
         });
     if analysis.jobs == Some(0) {
@@ -454,12 +477,22 @@ fn run_with(
     };
     // Ctrl-C removes the temporary directories of unpacked archives; a
     // check of files and directories only stops as usual.
-    if mode == Mode::Scan || paths.iter().any(|p| driver::ArchiveKind::of(p).is_some()) {
+    if mode != Mode::Check || paths.iter().any(|p| driver::ArchiveKind::of(p).is_some()) {
         driver::install_interrupt_handler()?;
     }
     install_panic_hook();
     let workers = driver::workers(opts.jobs)?;
-    let mut outcome = workers.install(|| driver::run_here(&paths, &opts));
+    let mut outcome = workers.install(|| match (mode, paths.as_slice()) {
+        (Mode::Diff, [old, new]) => {
+            // each side is read as a scan reads it
+            let opts = driver::Options {
+                mode: Mode::Scan,
+                ..opts.clone()
+            };
+            extguard_analyzer::diff::run(old, new, &opts)
+        }
+        _ => driver::run_here(&paths, &opts),
+    });
     if outcome.interrupted {
         eprintln!("extguard: interrupted; temporary files removed");
         return Ok(ExitCode::from(130));

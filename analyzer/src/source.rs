@@ -1,6 +1,6 @@
 //! Source files: decoding, placeholder neutralisation and line/column lookup.
 
-use crate::parse::lexer::{Lexer, Splitter, StmtRange, TokenKind};
+use crate::parse::lexer::{is_copy_from_stdin, Lexer, Splitter, StmtRange, Token, TokenKind};
 
 /// A file as the analyzer sees it.
 ///
@@ -55,20 +55,45 @@ impl SourceFile {
             prepared.replace_range(..3, "   ");
         }
         neutralise_placeholders(&mut prepared);
-        // One streaming pass: statements, meta-commands, suppression comments.
+        // One streaming pass: statements, meta-commands (and what psql does
+        // not send as SQL: `COPY ... FROM STDIN` data, the `:` of
+        // `:'variable'` / `:"variable"` interpolations), suppression comments.
         let mut splitter = Splitter::default();
         let mut meta = Vec::new();
         let mut directives = Vec::new();
-        for t in Lexer::new(&prepared) {
+        let mut lexer = Lexer::new(&prepared);
+        let mut prev: Option<Token> = None;
+        while let Some(t) = lexer.next() {
             match t.kind {
-                TokenKind::MetaCommand => meta.push((t.start, t.end)),
+                TokenKind::MetaCommand => {
+                    meta.push((t.start, t.end));
+                    splitter.push(&prepared, &t);
+                }
                 TokenKind::Comment => {
                     if let Some(codes) = parse_directive(t.text(&prepared)) {
                         directives.push((t.start..t.end, codes));
                     }
                 }
-                _ => splitter.push(&prepared, &t),
+                _ => {
+                    if let Some(p) = prev {
+                        if is_variable_colon(&prepared, &p, &t) {
+                            meta.push((p.start, p.end));
+                        }
+                    }
+                    let before = splitter.last();
+                    splitter.push(&prepared, &t);
+                    if t.is_punct(&prepared, ';') && splitter.last() != before {
+                        if let Some(stmt) = splitter.last() {
+                            if is_copy_from_stdin(&prepared[stmt.start..stmt.end]) {
+                                let (data_start, data_end) = copy_data(&prepared, t.end);
+                                meta.push((data_start, data_end));
+                                lexer.skip_to(data_end);
+                            }
+                        }
+                    }
+                }
             }
+            prev = Some(t);
         }
         blank_ranges(&mut prepared, &meta);
         let patches = differences(&text, &prepared);
@@ -183,6 +208,36 @@ fn placeholder_end(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
+/// The data psql reads after `COPY ... FROM STDIN` ending at `after`:
+/// from the next line up to and including a line `\.` (or the end).
+fn copy_data(s: &str, after: usize) -> (usize, usize) {
+    let start = match s[after..].find('\n') {
+        Some(i) => after + i + 1,
+        None => return (s.len(), s.len()),
+    };
+    let mut line_start = start;
+    while line_start < s.len() {
+        let line_end = s[line_start..]
+            .find('\n')
+            .map_or(s.len(), |i| line_start + i);
+        if s[line_start..line_end].trim_end_matches('\r') == "\\." {
+            return (start, line_end);
+        }
+        line_start = line_end + 1;
+    }
+    (start, s.len())
+}
+
+/// Whether `colon` is psql's variable interpolation in front of a quoted
+/// name (`:'name'`, `:"name"`): a lone `:` operator right before a string or
+/// quoted identifier. psql replaces it by the variable's value.
+fn is_variable_colon(s: &str, colon: &Token, next: &Token) -> bool {
+    colon.kind == TokenKind::Operator
+        && colon.text(s) == ":"
+        && next.start == colon.end
+        && matches!(s.as_bytes().get(next.start), Some(b'\'') | Some(b'"'))
+}
+
 /// Runs of bytes where `prepared` differs from `text` (same length).
 fn differences(text: &str, prepared: &str) -> Vec<(usize, usize, u8)> {
     let mut out: Vec<(usize, usize, u8)> = Vec::new();
@@ -264,6 +319,41 @@ mod tests {
             .collect();
         assert_eq!(stmts, ["SELECT 1", "SELECT 2", "SELECT 3"]);
         assert_eq!(f.directives.len(), 1);
+    }
+
+    #[test]
+    fn psql_scripts_split_and_neutralise_as_psql_sends_them() {
+        let src = "SELECT format('%s', 1) AS v \\gset\n\
+                   SELECT :'v', :\"v\", a::text FROM t \\gexec\n\
+                   COPY t FROM STDIN;\n\
+                   1\t'x\n\
+                   \\.\n\
+                   copy t (a) from stdin with (format csv) ;\n\
+                   2,\"y;\n\
+                   \\.\n\
+                   SELECT 3;\n\
+                   COPY t FROM STDIN;\n\
+                   no end";
+        let f = SourceFile::new("t.sql", src.as_bytes());
+        let stmts: Vec<String> = f
+            .statements
+            .iter()
+            .map(|r| f.prepared(r.start, r.end).into_owned())
+            .collect();
+        assert_eq!(
+            stmts,
+            [
+                "SELECT format('%s', 1) AS v",
+                "SELECT  'v',  \"v\", a::text FROM t",
+                "COPY t FROM STDIN",
+                "copy t (a) from stdin with (format csv)",
+                "SELECT 3",
+                "COPY t FROM STDIN",
+            ]
+        );
+        // the data lines are blanked, offsets unchanged
+        let (line, _) = f.line_col(f.statements[4].start);
+        assert_eq!(line, 9);
     }
 
     #[test]

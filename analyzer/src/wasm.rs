@@ -165,22 +165,7 @@ fn finding(
     message: String,
     object: Option<String>,
 ) -> Finding {
-    let (line, column) = file.line_col(span.start);
-    let (end_line, end_column) = file.line_col(span.end);
-    Finding {
-        code: rule.code,
-        severity: rule.severity,
-        title: rule.title,
-        message,
-        path: file.path.clone(),
-        line,
-        column,
-        end_line,
-        end_column,
-        object,
-        span,
-        pgspot_context: None,
-    }
+    Finding::at(file, rule, span, message, object)
 }
 
 /// Where a `(import "m" "n" ...)` is written in a .wat text.

@@ -100,3 +100,95 @@ fn escaped_bodies_keep_their_findings() {
     let at = |name: &'static str, written: &'static str| (name.to_string(), written);
     assert_eq!(found, [at("f", "\\x66"), at("g", "g"), at("f", "!0066")]);
 }
+
+/// The checks of the targets of the newer readers pass on their seeds and
+/// on well-formed packages built here (a `.trunk` with a wrong digest, a
+/// two-layer image with whiteouts), so the targets are known to run.
+#[test]
+fn new_reader_targets_pass_on_seeds_and_built_packages() {
+    use std::io::Write;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/pgtle");
+    let mut seeds = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        fuzz_support::check_pgtle(&std::fs::read(entry.unwrap().path()).unwrap());
+        seeds += 1;
+    }
+    assert!(seeds >= 2);
+
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, data) in [
+        ("trunk.json", "{\"package\":{\"name\":\"x\"}}"),
+        (
+            "digests",
+            &format!("{}  pgsql/share/extension/x.control\n", "0".repeat(64)),
+        ),
+        ("pgsql/share/extension/x.control", "default_version = '1'\n"),
+    ] {
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(data.as_bytes()).unwrap();
+    }
+    fuzz_support::check_trunk(&zip.finish().unwrap().into_inner());
+
+    let tar = |files: &[(&str, &[u8])]| {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    };
+    let l1 = tar(&[
+        ("usr/share/postgresql/15/extension/a.control", b"x"),
+        ("usr/share/postgresql/15/extension/b.control", b"y"),
+    ]);
+    let l2 = tar(&[("usr/share/postgresql/15/extension/.wh.b.control", b"")]);
+    let manifest =
+        br#"[{"Config":"c.json","RepoTags":["t"],"Layers":["1/layer.tar","2/layer.tar"]}]"#;
+    let image = tar(&[
+        ("manifest.json", manifest),
+        ("c.json", b"{}"),
+        ("1/layer.tar", &l1),
+        ("2/layer.tar", &l2),
+    ]);
+    fuzz_support::check_archive_of(
+        extguard_analyzer::driver::archive::ArchiveKind::Tar,
+        "tar",
+        &image,
+    );
+
+    // hostile variants of both: cut at many lengths, one byte changed at
+    // many places, each through the same checks
+    let trunk = {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("trunk.json", opts).unwrap();
+        zip.write_all(b"{}").unwrap();
+        zip.start_file("pgsql/share/extension/x.control", opts)
+            .unwrap();
+        zip.write_all(b"default_version = '1'").unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    let mut variants = 0;
+    for (bytes, check) in [
+        (&trunk, fuzz_support::check_trunk as fn(&[u8])),
+        (&image, |d: &[u8]| {
+            fuzz_support::check_archive_of(
+                extguard_analyzer::driver::archive::ArchiveKind::Tar,
+                "tar",
+                d,
+            )
+        }),
+    ] {
+        let n = bytes.len();
+        for i in (0..n).step_by((n / 40).max(1)) {
+            check(&bytes[..i]);
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x5a;
+            check(&flipped);
+            variants += 2;
+        }
+    }
+    assert!(variants >= 120, "{variants}");
+}

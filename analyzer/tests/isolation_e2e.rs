@@ -27,8 +27,16 @@ fn required() -> bool {
     std::env::var("EXTGUARD_E2E").is_ok_and(|v| v == "1")
 }
 
+/// `$EXTGUARD_PG_CONFIG` (what `make test-pg` tests), else `pg_config`.
+fn pg_config_program() -> String {
+    std::env::var("EXTGUARD_PG_CONFIG")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "pg_config".into())
+}
+
 fn pg_config(arg: &str) -> Option<String> {
-    let out = Command::new("pg_config").arg(arg).output().ok()?;
+    let out = Command::new(pg_config_program()).arg(arg).output().ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
@@ -524,7 +532,8 @@ fn plain_server() {
 
     // the CLI as postgres next to the server sees what the server sees
     let args = format!(
-        "--pg-config /usr/bin/pg_config --data-dir {}",
+        "--pg-config {} --data-dir {}",
+        q(Path::new(&pg_config_program())),
         q(&server.data())
     );
     let (code, v) = cli(server.dir.path(), None, &args);

@@ -7,11 +7,13 @@
 //! directories are removed on every exit path).
 
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 mod cli_support;
-use cli_support::{make_zip, stderr, stdout, Scratch};
+use cli_support::{
+    files_as_entries, gzip, make_deb, make_zip, stderr, stdout, tar_bytes, units, write_tree, xz,
+    zstd, Entry, Scratch,
+};
 
 /// An install script with findings (SECURITY DEFINER without search_path,
 /// unqualified call) and a clean update script.
@@ -44,117 +46,6 @@ fn extension_files(name: &str, prefix: &str) -> Vec<(String, Vec<u8>)> {
             UPDATE.as_bytes().to_vec(),
         ),
     ]
-}
-
-fn write_tree(root: &Path, files: &[(String, Vec<u8>)]) {
-    for (name, data) in files {
-        let p = root.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, data).unwrap();
-    }
-}
-
-/// A tar entry: a name written as raw bytes (so hostile names survive),
-/// and either file data or a link.
-enum Entry {
-    File(Vec<u8>, Vec<u8>),
-    Symlink(Vec<u8>, Vec<u8>),
-    Hardlink(Vec<u8>, Vec<u8>),
-}
-
-fn tar_bytes(entries: &[Entry]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for e in entries {
-        let mut h = tar::Header::new_old();
-        let (name, data, kind, link): (&[u8], &[u8], _, Option<&[u8]>) = match e {
-            Entry::File(n, d) => (n, d, tar::EntryType::Regular, None),
-            Entry::Symlink(n, t) => (n, b"", tar::EntryType::Symlink, Some(t)),
-            Entry::Hardlink(n, t) => (n, b"", tar::EntryType::Link, Some(t)),
-        };
-        h.as_old_mut().name[..name.len()].copy_from_slice(name);
-        if let Some(t) = link {
-            h.as_old_mut().linkname[..t.len()].copy_from_slice(t);
-        }
-        h.set_entry_type(kind);
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append(&h, data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
-fn files_as_entries(files: &[(String, Vec<u8>)]) -> Vec<Entry> {
-    files
-        .iter()
-        .map(|(n, d)| Entry::File(n.clone().into_bytes(), d.clone()))
-        .collect()
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn xz(data: &[u8]) -> Vec<u8> {
-    let mut w =
-        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
-    w.write_all(data).unwrap();
-    w.finish().unwrap()
-}
-
-fn zstd(data: &[u8]) -> Vec<u8> {
-    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
-}
-
-/// A .deb: debian-binary, control.tar.gz, then `data` named `data_name`.
-fn make_deb(path: &Path, data_name: &str, data: &[u8]) {
-    let mut ar = ar::Builder::new(std::fs::File::create(path).unwrap());
-    let members: [(&str, Vec<u8>); 3] = [
-        ("debian-binary", b"2.0\n".to_vec()),
-        (
-            "control.tar.gz",
-            gzip(&tar_bytes(&[Entry::File(
-                b"./control".to_vec(),
-                b"Package: postgresql-15-demo\n".to_vec(),
-            )])),
-        ),
-        (data_name, data.to_vec()),
-    ];
-    for (name, bytes) in members {
-        ar.append(
-            &ar::Header::new(name.as_bytes().to_vec(), bytes.len() as u64),
-            bytes.as_slice(),
-        )
-        .unwrap();
-    }
-}
-
-impl Scratch {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_extguard"));
-        c.arg("scan")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("TMPDIR", self.tmp())
-            .stdin(Stdio::null());
-        c
-    }
-    /// Run a scan and check that it left no temporary directory behind.
-    fn scan(&self, args: &[&str]) -> Output {
-        let out = self.command(args).output().unwrap();
-        self.assert_no_temp_left();
-        out
-    }
-}
-
-/// Parse `--format jsonl` output.
-fn units(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn codes(unit: &serde_json::Value) -> Vec<String> {
@@ -752,7 +643,10 @@ fn missing_and_unknown_inputs_are_errors_and_the_scan_goes_on() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("nope.zip: no such file"), "{err}");
-    assert!(err.contains("notes.txt: not a directory, .zip"), "{err}");
+    assert!(
+        err.contains("notes.txt: not a directory, package (.zip"),
+        "{err}"
+    );
     assert!(err.contains("gone: no such file or directory"), "{err}");
     assert_eq!(units(&o)[0]["name"], "ok");
 }
@@ -1004,7 +898,7 @@ fn ctrl_c_and_sigterm_remove_temporary_directories() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     for signal in ["-INT", "-TERM"] {
         let child = s
-            .command(&args)
+            .command("scan", &args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

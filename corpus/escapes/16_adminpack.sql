@@ -1,3 +1,5 @@
+-- versions: -16
+-- adminpack was removed in PostgreSQL 17.
 -- expect: untrusted_language attempted
 -- expect: untrusted_language attempted
 -- expect: adminpack_write attempted

@@ -5,7 +5,8 @@
 -- expect: extguard_setting attempted
 -- expect: extguard_setting attempted
 -- expect: load attempted
--- expect-error: must be superuser or have privileges of the pg_execute_server_program role
+-- expect-error(15): must be superuser or have privileges of the pg_execute_server_program role
+-- expect-error(16-): permission denied to COPY to or from an external program
 -- expect-error: permission denied for schema extguard
 -- expect-error: parameter "extguard.audit" cannot be changed now
 -- expect-error: parameter "extguard.block" cannot be changed now

@@ -6,5 +6,6 @@
 -- expect-detail: session start: log_min_messages = panic (ALTER ROLE SET)
 -- expect-detail: session start: log_statement = none (ALTER ROLE IN DATABASE SET)
 -- expect-detail: session start: session_preload_libraries = auto_explain (ALTER ROLE SET)
--- expect-error: must be superuser or have privileges of the pg_execute_server_program role
+-- expect-error(15): must be superuser or have privileges of the pg_execute_server_program role
+-- expect-error(16-): permission denied to COPY to or from an external program
 COPY (SELECT 1) TO PROGRAM 'id';

@@ -10,15 +10,15 @@
 -- expect: server_control attempted
 -- expect: server_control attempted
 -- expect-field: hook=fmgr
--- expect-detail: eg_est (internal pg_rotate_logfile_v2)
--- expect-detail: eg_joinest (internal pg_rotate_logfile_v2)
--- expect-detail: eg_support (internal pg_rotate_logfile_v2)
+-- expect-detail: eg_est (internal pg_rotate_logfile
+-- expect-detail: eg_joinest (internal pg_rotate_logfile
+-- expect-detail: eg_support (internal pg_rotate_logfile
 CREATE FUNCTION eg_est(internal, oid, internal, integer) RETURNS float8
-  LANGUAGE internal AS 'pg_rotate_logfile_v2';
+  LANGUAGE internal AS :'rotate';
 CREATE FUNCTION eg_joinest(internal, oid, internal, smallint, internal) RETURNS float8
-  LANGUAGE internal AS 'pg_rotate_logfile_v2';
+  LANGUAGE internal AS :'rotate';
 CREATE FUNCTION eg_support(internal) RETURNS internal
-  LANGUAGE internal AS 'pg_rotate_logfile_v2';
+  LANGUAGE internal AS :'rotate';
 CREATE OPERATOR <<< (LEFTARG = int, RIGHTARG = int, FUNCTION = int4lt, RESTRICT = eg_est);
 CREATE OPERATOR >>> (LEFTARG = int, RIGHTARG = int, FUNCTION = int4gt, JOIN = eg_joinest);
 CREATE FUNCTION eg_supported(int) RETURNS int LANGUAGE sql IMMUTABLE

@@ -20,18 +20,18 @@ CREATE FUNCTION eg_par_export(oid) RETURNS int PARALLEL SAFE LANGUAGE plpgsql
   AS $$ BEGIN RETURN lo_export($1, '/tmp/eg_parallel_lo_export'); END $$;
 -- an alias run in the leader (plan setup) and in the worker
 CREATE FUNCTION eg_par_alias() RETURNS bool PARALLEL SAFE LANGUAGE internal
-  AS 'pg_rotate_logfile_v2';
+  AS :'rotate';
 CREATE FUNCTION eg_par_innocent(text, bigint, bigint) RETURNS text PARALLEL SAFE
   LANGUAGE internal STRICT AS 'pg_read_file_off_len';
 CREATE FUNCTION eg_par_wrapped() RETURNS int PARALLEL SAFE LANGUAGE plpgsql
   AS $$ BEGIN RETURN length(eg_par_innocent('postgresql.conf', 0, 10)); END $$;
 SELECT lo_from_bytea(424242, 'x') IS NOT NULL;
-SET force_parallel_mode = on;
+SET :parallel = on;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SELECT eg_par_read();
 SELECT eg_par_list() > 0;
 SELECT eg_par_export(424242);
 SELECT eg_par_alias();
-RESET force_parallel_mode;
+RESET :parallel;
 SELECT lo_unlink(424242);

@@ -4,7 +4,7 @@
 -- expect: file_read attempted
 -- expect-field: backend_type=parallel worker
 -- expect-detail: eg_par_innocent (internal pg_read_file_off_len)
-SET force_parallel_mode = on;
+SET :parallel = on;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SELECT eg_par_wrapped();

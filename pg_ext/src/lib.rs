@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 
 pub mod audit_mac;
+pub mod compat;
 pub mod hooks;
 pub mod isolation;
 pub mod record;

@@ -172,7 +172,11 @@ pub fn classify_internal_symbol(prosrc: &str) -> Option<Vector> {
         | "pg_ls_archive_statusdir"
         | "pg_ls_logicalsnapdir"
         | "pg_ls_logicalmapdir"
-        | "pg_ls_replslotdir" => Some(Vector::FileList),
+        | "pg_ls_replslotdir"
+        // PostgreSQL 18: WAL summaries directory; the files of every
+        // library loaded into the backend.
+        | "pg_ls_summariesdir"
+        | "pg_get_loaded_modules" => Some(Vector::FileList),
         // Logical decoding loads the slot's output plugin, a library named
         // by the caller (a path when `output_plugin_libraries` allows it),
         // and a slot keeps WAL from being removed.
@@ -300,7 +304,15 @@ pub fn classify_setting(name: &str) -> Option<Vector> {
         | "recovery_end_command"
         | "ssl_passphrase_command"
         | "zero_damaged_pages"
-        | "ignore_system_indexes" => Some(Vector::SensitiveSetting),
+        | "ignore_system_indexes"
+        // PostgreSQL 17: ALTER SYSTEM on or off; event triggers (login
+        // triggers included) on or off for the session.
+        | "allow_alter_system"
+        | "event_triggers"
+        // PostgreSQL 18: where extension control files (and so the code
+        // CREATE EXTENSION loads) come from; OAuth validator libraries.
+        | "extension_control_path"
+        | "oauth_validator_libraries" => Some(Vector::SensitiveSetting),
         n if n.starts_with("log_") || n.starts_with("pgaudit.") => Some(Vector::SensitiveSetting),
         _ => None,
     }
@@ -597,5 +609,33 @@ mod unit {
             redact_secrets("host=x password=secret dbname=d"),
             "host=x password=*** dbname=d"
         );
+    }
+}
+
+#[cfg(test)]
+mod newer_versions {
+    use super::*;
+
+    #[test]
+    fn settings_and_functions_of_postgresql_17_and_18() {
+        for s in [
+            "allow_alter_system",
+            "event_triggers",
+            "extension_control_path",
+            "oauth_validator_libraries",
+        ] {
+            assert_eq!(classify_setting(s), Some(Vector::SensitiveSetting), "{s}");
+        }
+        for f in ["pg_ls_summariesdir", "pg_get_loaded_modules"] {
+            assert_eq!(classify_internal_symbol(f), Some(Vector::FileList), "{f}");
+        }
+        for r in [
+            "pg_create_subscription",
+            "pg_use_reserved_connections",
+            "pg_maintain",
+            "pg_signal_autovacuum_worker",
+        ] {
+            assert!(is_predefined_role(r), "{r}");
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! Runs the SQL battery in `corpus/escapes/` against a throw-away
-//! PostgreSQL 15 server with `extguard` preloaded, and checks the records.
+//! PostgreSQL server with `extguard` preloaded, and checks the records. The
+//! server is `$EXTGUARD_PG_CONFIG`'s (`make test-pg` runs this once per
+//! version, 15 to 18), else the `pg_config` on PATH.
 //!
 //! Needs the extension freshly installed in the server's directories
 //! (`cargo pgrx install`, done by `make test-pg` just before) and a
@@ -9,13 +11,17 @@
 //! library or user is a failure, never a skip.
 
 use extguard_analyzer::audit_mac;
-use extguard_e2e::pg_config;
+use extguard_e2e::{pg_config, pg_major};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const PORT: &str = "5497";
+/// Port of the throw-away server: 5482 + the major version (5497 for 15),
+/// so the battery of each version has its own.
+fn port() -> String {
+    (5482 + pg_major().expect("pg_config reports a version")).to_string()
+}
 
 /// A server in a temp dir on a unix socket only; stopped on drop.
 struct Server {
@@ -71,9 +77,10 @@ impl Server {
             String::from_utf8_lossy(&out.stderr)
         );
         let opts = format!(
-            "-c shared_preload_libraries=extguard -c listen_addresses='' -k {} -p {PORT} \
+            "-c shared_preload_libraries=extguard -c listen_addresses='' -k {} -p {} \
              -c extguard.audit_file={} -c fsync=off -c wal_level=logical",
             s.dir.path().display(),
+            port(),
             s.audit_file().display()
         );
         // RUST_BACKTRACE=1 in the server's environment: no error a client
@@ -110,7 +117,7 @@ impl Server {
         }
         c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-h"])
             .arg(self.dir.path())
-            .args(["-p", PORT, "-U", user, "-d", db])
+            .args(["-p", &port(), "-U", user, "-d", db])
             .args(args)
             .output()
             .unwrap()
@@ -173,6 +180,8 @@ struct Expect {
     fields: Vec<String>,
     /// Database to run in and its encoding (created if missing).
     database: Option<(String, String)>,
+    /// `-- versions: 16-`: the PostgreSQL major versions the file runs on.
+    versions: Option<String>,
 }
 
 /// Whether some record's field matches `spec` (`key=value` or `key~=text`).
@@ -197,13 +206,72 @@ fn field_matches(recs: &[Value], spec: &str) -> bool {
     })
 }
 
-fn parse_expect(sql: &str) -> Expect {
+/// psql variables the battery's files use for names that differ between
+/// PostgreSQL versions (`:'rotate'`, `:parallel`).
+fn version_names(major: u32) -> [(&'static str, &'static str); 2] {
+    [
+        // The C function of pg_rotate_logfile().
+        (
+            "rotate",
+            if major >= 17 {
+                "pg_rotate_logfile"
+            } else {
+                "pg_rotate_logfile_v2"
+            },
+        ),
+        // force_parallel_mode was renamed in 16.
+        (
+            "parallel",
+            if major >= 16 {
+                "debug_parallel_query"
+            } else {
+                "force_parallel_mode"
+            },
+        ),
+    ]
+}
+
+/// Whether `major` is in a version range: `16`, `16-`, `-17`, `15-16`.
+fn in_versions(spec: &str, major: u32) -> bool {
+    let parse = |s: &str, default: u32| -> u32 {
+        let s = s.trim();
+        if s.is_empty() {
+            default
+        } else {
+            s.parse()
+                .unwrap_or_else(|_| panic!("bad version range {spec:?}"))
+        }
+    };
+    match spec.split_once('-') {
+        Some((lo, hi)) => (parse(lo, 0)..=parse(hi, u32::MAX)).contains(&major),
+        None => parse(spec, 0) == major,
+    }
+}
+
+/// Parse the annotations for server version `major`: lines of the form
+/// `-- expect(16-): ...` (any annotation key with a version range in
+/// parentheses) apply only to those versions.
+fn parse_expect(sql: &str, major: u32) -> Expect {
     let mut e = Expect::default();
     for line in sql.lines() {
-        let Some(rest) = line.strip_prefix("-- ") else {
+        let Some(mut rest) = line.strip_prefix("-- ") else {
             continue;
         };
-        if let Some(v) = rest.strip_prefix("expect: ") {
+        let scoped;
+        if let Some((key, tail)) = rest.split_once("): ") {
+            if let Some((key, range)) = key.split_once('(') {
+                if !key.contains(' ') {
+                    if !in_versions(range, major) {
+                        continue;
+                    }
+                    scoped = format!("{key}: {tail}");
+                    rest = &scoped;
+                }
+            }
+        }
+        if let Some(v) = rest.strip_prefix("versions: ") {
+            e.versions = Some(v.trim().to_string());
+        } else if let Some(v) = rest.strip_prefix("expect: ") {
             let mut parts = v.split_whitespace();
             let (id, outcome) = (parts.next().unwrap(), parts.next().unwrap());
             // optional repeat count: `x3`
@@ -289,6 +357,7 @@ fn environment() -> Option<PathBuf> {
 #[test]
 fn escape_battery() {
     let Some(bindir) = environment() else { return };
+    let major = pg_major().expect("pg_config reports a version");
     let server = Server::start(bindir);
     server.sql("CREATE EXTENSION extguard");
     server.sql("CREATE ROLE eg_alice LOGIN");
@@ -318,10 +387,19 @@ fn escape_battery() {
     let mut all_records = Vec::new();
     let mut secrets: Vec<String> = Vec::new();
     let mut forged_log_lines = 0;
+    let (mut run, mut expected) = (0, 0);
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         let sql = std::fs::read_to_string(file).unwrap();
-        let exp = parse_expect(&sql);
+        let exp = parse_expect(&sql, major);
+        if let Some(v) = &exp.versions {
+            if !in_versions(v, major) {
+                eprintln!("{name}: not for PostgreSQL {major} (versions: {v})");
+                continue;
+            }
+        }
+        run += 1;
+        expected += exp.records.len();
         let role = exp.role.clone().unwrap_or_else(|| "postgres".into());
         let db = match &exp.database {
             Some((name, encoding)) => {
@@ -342,12 +420,13 @@ fn escape_battery() {
         // psql runs as the postgres OS user: copy the file where it can read it.
         let copy = server.dir.path().join(&name);
         std::fs::write(&copy, &sql).unwrap();
-        let out = server.psql_with(
-            &role,
-            &db,
-            exp.options.as_deref(),
-            &["-v", "VERBOSITY=verbose", "-f", copy.to_str().unwrap()],
-        );
+        let mut args = vec!["-v".to_string(), "VERBOSITY=verbose".to_string()];
+        for (var, value) in version_names(major) {
+            args.extend(["-v".to_string(), format!("{var}={value}")]);
+        }
+        args.extend(["-f".to_string(), copy.to_str().unwrap().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = server.psql_with(&role, &db, exp.options.as_deref(), &args);
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
         // No error shows Rust internals (backtraces, build paths), even with
         // RUST_BACKTRACE=1 in the server's environment.
@@ -447,6 +526,12 @@ fn escape_battery() {
         }
         all_records.extend(recs);
     }
+    eprintln!(
+        "escape battery on PostgreSQL {major}: {run} of {} files, {} records for {expected} \
+         expected attempts",
+        files.len(),
+        all_records.len()
+    );
 
     // Sequence numbers are contiguous and the postmaster start is constant.
     let seqs: Vec<i64> = all_records
@@ -677,7 +762,7 @@ fn crash_restart_starts_a_new_seq_epoch() {
         .arg(server.dir.path())
         .args([
             "-p",
-            PORT,
+            &port(),
             "-U",
             "postgres",
             "-d",
@@ -759,7 +844,7 @@ fn pgbench(server: &Server, app: &str, args: &[&str]) -> u64 {
         .env("PGAPPNAME", app)
         .args(["-n", "-h"])
         .arg(server.dir.path())
-        .args(["-p", PORT, "-U", "postgres", "-f"])
+        .args(["-p", &port(), "-U", "postgres", "-f"])
         .arg(&copy)
         .args(args)
         .arg("postgres")
@@ -991,7 +1076,7 @@ fn spawn_psql(server: &Server, app: &str, sql: &str) -> std::process::Child {
         .env("PGAPPNAME", app)
         .args(["-X", "-h"])
         .arg(server.dir.path())
-        .args(["-p", PORT, "-U", "postgres", "-d", "postgres", "-c", sql])
+        .args(["-p", &port(), "-U", "postgres", "-d", "postgres", "-c", sql])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -1096,8 +1181,9 @@ fn replication_connections_are_recorded() {
     let before = server.last_seq();
     let conninfo = |user: &str, replication: &str| {
         format!(
-            "host={} port={PORT} user={user} dbname=postgres replication={replication}",
-            server.dir.path().display()
+            "host={} port={} user={user} dbname=postgres replication={replication}",
+            server.dir.path().display(),
+            port()
         )
     };
     let repl_psql = |user: &str, replication: &str, cmd: &str| {
@@ -1150,7 +1236,7 @@ fn replication_connections_are_recorded() {
         .arg(&backup)
         .args(["-X", "none", "-c", "fast", "--no-sync", "-h"])
         .arg(server.dir.path())
-        .args(["-p", PORT, "-U", "postgres"])
+        .args(["-p", &port(), "-U", "postgres"])
         .output()
         .unwrap();
     assert!(
@@ -1323,10 +1409,19 @@ fn extension_script_library_paths() {
     let script = dir.join("eg_libdir_escape--1.0.sql");
     let _files = TestExtension(vec![control.clone(), script.clone()]);
     std::fs::write(&control, "default_version = '1.0'\nrelocatable = true\n").unwrap();
+    // Out of the library directory and back in by its own name (`lib` on
+    // Debian, `postgresql` in the npm builds).
+    let pkglib = pg_config("--pkglibdir").expect("pg_config --pkglibdir");
+    let escaped = format!(
+        "$libdir/../{}/lo",
+        Path::new(&pkglib).file_name().unwrap().to_string_lossy()
+    );
     std::fs::write(
         &script,
-        "CREATE FUNCTION eg_lo_escaped() RETURNS trigger AS '$libdir/../lib/lo', 'lo_manage' LANGUAGE c;\n\
-         CREATE FUNCTION eg_lo_shipped() RETURNS trigger AS '$libdir/lo', 'lo_manage' LANGUAGE c;\n",
+        format!(
+            "CREATE FUNCTION eg_lo_escaped() RETURNS trigger AS '{escaped}', 'lo_manage' LANGUAGE c;\n\
+             CREATE FUNCTION eg_lo_shipped() RETURNS trigger AS '$libdir/lo', 'lo_manage' LANGUAGE c;\n"
+        ),
     )
     .unwrap();
     let server = Server::start(bindir);
@@ -1338,11 +1433,25 @@ fn extension_script_library_paths() {
     assert_eq!(recs[0]["vector"], "untrusted_language");
     assert_eq!(recs[0]["in_extension_script"], true);
     assert!(
-        recs[0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("$libdir/../lib/lo"),
+        recs[0]["detail"].as_str().unwrap().contains(&escaped),
         "{}",
         recs[0]
     );
+}
+
+#[test]
+fn version_ranges_and_scoped_annotations() {
+    assert!(in_versions("16", 16) && !in_versions("16", 17));
+    assert!(in_versions("16-", 18) && !in_versions("16-", 15));
+    assert!(in_versions("-16", 15) && !in_versions("-16", 17));
+    assert!(in_versions("15-16", 16) && !in_versions("15-16", 17));
+    let sql = "-- versions: 16-\n-- expect: load attempted\n-- expect(17-): set_role attempted\n\
+               -- expect-error(-16): permission denied\nSELECT 1;\n";
+    let e16 = parse_expect(sql, 16);
+    assert_eq!(e16.versions.as_deref(), Some("16-"));
+    assert_eq!(e16.records, vec!["load attempted"]);
+    assert_eq!(e16.errors, vec!["permission denied"]);
+    let e18 = parse_expect(sql, 18);
+    assert_eq!(e18.records, vec!["load attempted", "set_role attempted"]);
+    assert!(e18.errors.is_empty());
 }

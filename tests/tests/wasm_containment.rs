@@ -1,5 +1,6 @@
-//! `LANGUAGE wasm` against a hostile non-superuser, on a real PostgreSQL 15
-//! server with extguard preloaded: compile bombs (bounded time and memory,
+//! `LANGUAGE wasm` against a hostile non-superuser, on a real PostgreSQL
+//! server (`$EXTGUARD_PG_CONFIG`'s: each version 15 to 18 in `make
+//! test-pg`) with extguard preloaded: compile bombs (bounded time and memory,
 //! cancel / terminate / timeout / disconnect while compiling), the
 //! per-backend memory budget under many functions and create/drop cycles,
 //! state across roles (SET ROLE, SECURITY DEFINER, DISCARD ALL), bounded
@@ -14,10 +15,15 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use extguard_e2e::pg::{wait_for_exit, Server};
-use extguard_e2e::pg_config;
+use extguard_e2e::{pg_config, pg_major};
 use extguard_sandbox::bombs;
 
-const PORT: u16 = 5531;
+/// First port of this version's servers: 5531 on 15, 10 more per major
+/// version, so runs against different versions never share one.
+fn base_port() -> u16 {
+    let major = pg_major().expect("pg_config reports a version");
+    5531 + 10 * (major as u16).saturating_sub(15)
+}
 
 fn environment() -> Option<PathBuf> {
     if std::env::var("EXTGUARD_E2E").map_or(true, |v| v != "1") {
@@ -75,7 +81,7 @@ fn compile_bombs_are_refused_fast_within_memory() {
     if environment().is_none() {
         return;
     }
-    let s = server(PORT, &[], &[]);
+    let s = server(base_port(), &[], &[]);
     let mut tenant = s.session("tenant", "postgres");
     let base_kb = tenant.backend_kb("VmRSS");
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -130,7 +136,7 @@ fn a_compile_is_cancelled_terminated_and_timed_out_fast() {
         return;
     }
     let s = server(
-        PORT + 1,
+        base_port() + 1,
         &[
             "client_connection_check_interval=50ms",
             "extguard.wasm_max_compile_time=0",
@@ -191,7 +197,11 @@ fn memory_stays_flat_over_create_call_drop_cycles_and_many_functions() {
     if environment().is_none() {
         return;
     }
-    let s = server(PORT + 2, &["extguard.wasm_max_backend_memory=64MB"], &[]);
+    let s = server(
+        base_port() + 2,
+        &["extguard.wasm_max_backend_memory=64MB"],
+        &[],
+    );
     let mut tenant = s.session("tenant", "postgres");
     // Each function: its own module (a distinct constant), 2 MiB of memory.
     let cycle = r#"
@@ -271,7 +281,7 @@ fn no_role_sees_another_roles_state() {
     if environment().is_none() {
         return;
     }
-    let s = server(PORT + 3, &[], &[]);
+    let s = server(base_port() + 3, &[], &[]);
     s.sql_as(
         "tenant",
         "postgres",
@@ -319,7 +329,7 @@ fn errors_are_bounded_sanitised_and_without_host_backtraces() {
         return;
     }
     let s = server(
-        PORT + 4,
+        base_port() + 4,
         &[],
         &[("RUST_BACKTRACE", "1"), ("RUST_LIB_BACKTRACE", "1")],
     );
@@ -389,7 +399,7 @@ fn text_and_jsonb_cross_non_utf8_databases_converted() {
     if environment().is_none() {
         return;
     }
-    let s = server(PORT + 5, &[], &[]);
+    let s = server(base_port() + 5, &[], &[]);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/wasm");
     let reverse = std::fs::read_to_string(root.join("reverse.wat")).unwrap();
     let count = std::fs::read_to_string(root.join("jsonb_field_count.wat")).unwrap();
@@ -456,7 +466,7 @@ fn a_compile_ends_when_the_client_disconnects() {
     if environment().is_none() {
         return;
     }
-    let s = server(PORT + 1, &["extguard.wasm_max_compile_time=0"], &[]);
+    let s = server(base_port() + 1, &["extguard.wasm_max_compile_time=0"], &[]);
     let create = create_sql("worst() RETURNS int", &b64(&worst_module()));
     let mut leaver = s.session("tenant", "postgres");
     leaver.send(&create);

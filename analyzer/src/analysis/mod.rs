@@ -167,22 +167,9 @@ impl<'f> Cx<'f> {
         message: String,
         object: Option<String>,
     ) -> Finding {
-        let (line, column) = self.file.line_col(span.start);
-        let (end_line, end_column) = self.file.line_col(span.end);
-        Finding {
-            code: rule.code,
-            severity,
-            title: rule.title,
-            message,
-            path: self.file.path.clone(),
-            line,
-            column,
-            end_line,
-            end_column,
-            object,
-            span,
-            pgspot_context: None,
-        }
+        let mut f = Finding::at(self.file, rule, span, message, object);
+        f.severity = severity;
+        f
     }
 
     /// A body (or dynamic SQL) past [`MAX_DEPTH`] of nesting: left unanalysed.

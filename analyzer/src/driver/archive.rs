@@ -32,6 +32,15 @@ pub enum ArchiveKind {
     TarGz,
     /// A Debian binary package (`ar` archive with `data.tar.*`).
     Deb,
+    /// A PGXN binary package (`.trunk`): a zip, or a gzip-compressed tar.
+    Trunk,
+    /// An RPM package: headers, then a cpio archive (gzip, xz or zstd).
+    Rpm,
+    /// A plain tar: a container image as `docker save` / `podman save`
+    /// write it, an OCI image layout, or any other tree.
+    Tar,
+    /// A directory holding an OCI image layout (`oci-layout`, `index.json`, `blobs/`).
+    OciDir,
 }
 
 impl ArchiveKind {
@@ -44,6 +53,12 @@ impl ArchiveKind {
             Some(ArchiveKind::TarGz)
         } else if name.ends_with(".deb") {
             Some(ArchiveKind::Deb)
+        } else if name.ends_with(".trunk") {
+            Some(ArchiveKind::Trunk)
+        } else if name.ends_with(".rpm") {
+            Some(ArchiveKind::Rpm)
+        } else if name.ends_with(".tar") {
+            Some(ArchiveKind::Tar)
         } else {
             None
         }
@@ -54,6 +69,10 @@ impl ArchiveKind {
             ArchiveKind::Zip => "zip",
             ArchiveKind::TarGz => "tar.gz",
             ArchiveKind::Deb => "deb",
+            ArchiveKind::Trunk => "trunk",
+            ArchiveKind::Rpm => "rpm",
+            ArchiveKind::Tar => "tar",
+            ArchiveKind::OciDir => "oci-layout",
         }
     }
 }
@@ -90,6 +109,8 @@ pub struct Unpacked {
     pub dir: TempDir,
     /// Entries skipped (device files, links to missing targets...), for information.
     pub skipped: Vec<String>,
+    /// Package metadata the archive's own headers carry (RPM).
+    pub metadata: Option<super::Package>,
 }
 
 impl Unpacked {
@@ -108,7 +129,7 @@ pub struct TempDir {
 }
 
 impl TempDir {
-    fn new_in(parent: &Path) -> std::io::Result<TempDir> {
+    pub(crate) fn new_in(parent: &Path) -> std::io::Result<TempDir> {
         let inner = tempfile::Builder::new()
             .prefix("extguard-scan-")
             .tempdir_in(parent)?;
@@ -157,7 +178,15 @@ pub fn unpack_in(
     limits: &Limits,
     parent: &Path,
 ) -> Result<Unpacked, String> {
-    let len = std::fs::metadata(archive).map_err(|e| e.to_string())?.len();
+    let blobs = match kind {
+        ArchiveKind::OciDir => Some(super::oci::Blobs::Dir(archive.to_path_buf())),
+        ArchiveKind::Tar => Some(super::oci::Blobs::index_tar(archive, limits.max_entries)?),
+        _ => None,
+    };
+    let len = match &blobs {
+        Some(b) => b.total_len(),
+        None => std::fs::metadata(archive).map_err(|e| e.to_string())?.len(),
+    };
     let dir =
         TempDir::new_in(parent).map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     // (after the directory exists: a panic must still remove it)
@@ -172,30 +201,67 @@ pub fn unpack_in(
         },
         links: Vec::new(),
         skipped: Vec::new(),
+        metadata: None,
     };
+    if let Some(blobs) = blobs {
+        if blobs.is_image() {
+            super::oci::unpack_images(&blobs, &mut out)?;
+        } else if kind == ArchiveKind::Tar {
+            let file = File::open(archive).map_err(|e| e.to_string())?;
+            unpack_tar(file, &mut out, |_| true)?;
+        } else {
+            return Err("no index.json: not an OCI image layout".into());
+        }
+        out.materialise_links()?;
+        return Ok(Unpacked {
+            dir,
+            skipped: out.skipped,
+            metadata: out.metadata,
+        });
+    }
     let file = File::open(archive).map_err(|e| e.to_string())?;
     match kind {
         ArchiveKind::Zip => unpack_zip(file, &mut out)?,
         ArchiveKind::TarGz => unpack_tar(flate2::read::GzDecoder::new(file), &mut out, |_| true)?,
         ArchiveKind::Deb => unpack_deb(file, &mut out)?,
+        ArchiveKind::Rpm => unpack_rpm(file, &mut out)?,
+        ArchiveKind::Trunk => {
+            if starts_with(archive, b"PK\x03\x04")? {
+                unpack_zip(file, &mut out)?
+            } else if starts_with(archive, &[0x1f, 0x8b])? {
+                unpack_tar(flate2::read::GzDecoder::new(file), &mut out, |_| true)?
+            } else {
+                return Err("neither a zip nor a gzip-compressed tar archive".into());
+            }
+        }
+        ArchiveKind::Tar | ArchiveKind::OciDir => unreachable!("read as images above"),
     }
     out.materialise_links()?;
     Ok(Unpacked {
         dir,
         skipped: out.skipped,
+        metadata: out.metadata,
     })
 }
 
+/// Does the file begin with `magic`?
+fn starts_with(path: &Path, magic: &[u8]) -> Result<bool, String> {
+    let mut head = vec![0u8; magic.len()];
+    let mut f = File::open(path).map_err(|e| e.to_string())?;
+    Ok(f.read_exact(&mut head).is_ok() && head == magic)
+}
+
 /// Counts what has been written and refuses to go past the [`Limits`].
-struct Budget {
-    limits: Limits,
+#[derive(Clone)]
+pub(super) struct Budget {
+    pub(super) limits: Limits,
     archive_len: u64,
-    written: u64,
+    pub(super) written: u64,
     entries: u64,
 }
 
 impl Budget {
-    fn entry(&mut self) -> Result<(), String> {
+    pub(super) fn entry(&mut self) -> Result<(), String> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
             return Err(format!(
@@ -206,7 +272,7 @@ impl Budget {
         Ok(())
     }
 
-    fn bytes(&mut self, n: u64) -> Result<(), String> {
+    pub(super) fn bytes(&mut self, n: u64) -> Result<(), String> {
         self.written += n;
         if self.written > self.limits.max_total_bytes {
             return Err(format!(
@@ -236,19 +302,20 @@ struct Link {
 }
 
 /// Writes entries under `root`, enforcing the rules of this module.
-struct Writer {
-    root: PathBuf,
-    budget: Budget,
+pub(super) struct Writer {
+    pub(super) root: PathBuf,
+    pub(super) budget: Budget,
     links: Vec<Link>,
-    skipped: Vec<String>,
+    pub(super) skipped: Vec<String>,
+    pub(super) metadata: Option<super::Package>,
 }
 
 impl Writer {
-    fn dir(&mut self, rel: &Path) -> Result<(), String> {
+    pub(super) fn dir(&mut self, rel: &Path) -> Result<(), String> {
         std::fs::create_dir_all(self.root.join(rel)).map_err(|e| format!("{}: {e}", rel.display()))
     }
 
-    fn file(&mut self, rel: &Path, data: &mut dyn Read) -> Result<(), String> {
+    pub(super) fn file(&mut self, rel: &Path, data: &mut dyn Read) -> Result<(), String> {
         let dest = self.root.join(rel);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", rel.display()))?;
@@ -278,7 +345,7 @@ impl Writer {
 
     /// Record a link `rel` whose target is `target`, resolved from the
     /// link's directory (symbolic) or from the root (hard).
-    fn link(&mut self, rel: &Path, target: &Path, symbolic: bool) -> Result<(), String> {
+    pub(super) fn link(&mut self, rel: &Path, target: &Path, symbolic: bool) -> Result<(), String> {
         let base = if symbolic {
             rel.parent().unwrap_or(Path::new(""))
         } else {
@@ -298,6 +365,22 @@ impl Writer {
             target: resolved,
         });
         Ok(())
+    }
+
+    /// Drop a pending link at exactly `rel` (a later layer put a directory there).
+    pub(super) fn forget_link_at(&mut self, rel: &Path) {
+        self.links.retain(|l| l.at != rel);
+    }
+
+    /// Where the pending links are (relative to the root).
+    pub(super) fn pending_links(&self) -> Vec<PathBuf> {
+        self.links.iter().map(|l| l.at.clone()).collect()
+    }
+
+    /// Drop the pending links at `rel` or under it (an image's later layer
+    /// replaced or deleted them).
+    pub(super) fn forget_links(&mut self, rel: &Path) {
+        self.links.retain(|l| !l.at.starts_with(rel));
     }
 
     /// Create the links, last: every regular file and directory exists by
@@ -407,13 +490,7 @@ fn unpack_zip(file: File, out: &mut Writer) -> Result<(), String> {
         if entry.is_dir() {
             out.dir(&rel)?;
         } else if entry.is_symlink() {
-            let mut target = Vec::new();
-            (&mut entry)
-                .take(4096)
-                .read_to_end(&mut target)
-                .map_err(|e| format!("entry '{name}': {e}"))?;
-            let target = PathBuf::from(String::from_utf8_lossy(&target).into_owned());
-            out.link(&rel, &target, true)?;
+            out.link(&rel, &link_target(&mut entry, &name)?, true)?;
         } else {
             // The declared size is only a hint (the writer counts real bytes),
             // but it lets an obvious bomb fail before any decompression.
@@ -428,6 +505,16 @@ fn unpack_zip(file: File, out: &mut Writer) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The target of a symbolic link stored as the entry's data (zip, cpio).
+fn link_target(entry: &mut dyn Read, name: &str) -> Result<PathBuf, String> {
+    let mut target = Vec::new();
+    entry
+        .take(4096)
+        .read_to_end(&mut target)
+        .map_err(|e| format!("entry '{name}': {e}"))?;
+    Ok(PathBuf::from(String::from_utf8_lossy(&target).into_owned()))
 }
 
 /// Unpack a tar stream, keeping the entries whose (safe) path `keep` accepts.
@@ -476,6 +563,182 @@ fn unpack_tar<R: Read>(
         }
     }
     Ok(())
+}
+
+/// Is this where a distribution puts PostgreSQL's files (a component
+/// named `pgsql*` or `postgresql*`: `/usr/pgsql-15/share/extension`,
+/// `/usr/share/postgresql15/extension`, `/usr/lib/postgresql/15/lib`,
+/// `/usr/lib64/pgsql`)?
+pub fn is_postgres_path(p: &Path) -> bool {
+    p.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        c.starts_with("pgsql") || c.starts_with("postgresql")
+    })
+}
+
+/// A decompressing reader for a stream that starts with `head` (gzip, xz,
+/// zstd, or nothing: uncompressed).
+pub(super) fn decompress<'a, R: Read + 'a>(
+    head: &[u8],
+    r: R,
+) -> Result<Box<dyn Read + 'a>, String> {
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::GzDecoder::new(r))
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Box::new(lzma_rust2::XzReader::new_mem_limit(r, true, 128 * 1024))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(
+            ruzstd::decoding::StreamingDecoder::new(r)
+                .map_err(|e| format!("not a readable zstd stream: {e}"))?,
+        )
+    } else if head.starts_with(b"BZh") {
+        return Err("bzip2-compressed payload (not supported)".into());
+    } else if head.starts_with(&[0x5d, 0, 0]) {
+        return Err("lzma-compressed payload (not supported)".into());
+    } else {
+        Box::new(r)
+    })
+}
+
+/// The size an RPM header (`8e ad e8 01`, index count, data size) at
+/// `head` declares, refused past rpm's own limits before anything is
+/// allocated for it.
+fn rpm_header_len(head: &[u8]) -> Result<u64, String> {
+    if head.len() < 16 || head[..3] != [0x8e, 0xad, 0xe8] {
+        return Err("no RPM header where one should be (truncated or not an RPM)".into());
+    }
+    let n = u32::from_be_bytes([head[8], head[9], head[10], head[11]]) as u64;
+    let data = u32::from_be_bytes([head[12], head[13], head[14], head[15]]) as u64;
+    // rpm's limits: 0xffff entries, 256 MiB of data
+    if n > 0xffff || data > 256 << 20 {
+        return Err(format!(
+            "RPM header declares {n} entries and {data} bytes of data, more than rpm accepts"
+        ));
+    }
+    Ok(16 + 16 * n + data)
+}
+
+/// An RPM package: lead and headers read by the `rpm` crate (sizes checked
+/// first), then the payload, a newc cpio archive, decompressed by its
+/// magic bytes. Only PostgreSQL's directories ([`is_postgres_path`]) are
+/// kept; name, version and release become the package's metadata.
+fn unpack_rpm(mut file: File, out: &mut Writer) -> Result<(), String> {
+    use std::io::{BufRead, Seek, SeekFrom};
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    // lead (96 bytes), signature header (padded to 8), header
+    let mut head = [0u8; 16];
+    let mut at = 96u64;
+    for padded in [true, false] {
+        file.seek(SeekFrom::Start(at)).map_err(|e| e.to_string())?;
+        file.read_exact(&mut head)
+            .map_err(|_| "truncated before its headers end (not an RPM?)".to_string())?;
+        at += rpm_header_len(&head)?;
+        if padded {
+            at = at.div_ceil(8) * 8;
+        }
+    }
+    if at > len {
+        return Err(format!(
+            "headers declare {at} bytes, the file has {len} (truncated)"
+        ));
+    }
+    file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    let mut reader = std::io::BufReader::new(file);
+    let meta = rpm::PackageMetadata::parse(&mut reader)
+        .map_err(|e| format!("not a readable RPM package: {e}"))?;
+    let version = match (meta.get_version(), meta.get_release()) {
+        (Ok(v), Ok(r)) => Some(format!("{v}-{r}")),
+        (Ok(v), Err(_)) => Some(v.to_string()),
+        _ => None,
+    };
+    out.metadata = Some(super::Package {
+        registry: "rpm",
+        name: meta.get_name().ok().map(str::to_string),
+        version,
+        ..super::Package::default()
+    });
+    // SHA-256 of the compressed payload, which rpm 4.14 and later record
+    let want = meta
+        .header
+        .get_entry_data_as_string_array(rpm::IndexTag::RPMTAG_PAYLOADSHA256)
+        .ok()
+        .and_then(|v| v.first().map(|h| h.to_ascii_lowercase()));
+    let mut hashing = super::oci::Hashing::new(reader);
+    {
+        let mut peek = std::io::BufReader::new(&mut hashing);
+        let head = peek.fill_buf().map_err(|e| e.to_string())?.to_vec();
+        let payload = decompress(&head, peek)?;
+        unpack_cpio(payload, out, is_postgres_path)?;
+    }
+    let got = hashing.finish().map_err(|e| e.to_string())?;
+    match want {
+        Some(want) if want != got => Err(format!(
+            "payload SHA-256 is {got}, the header says {want} (altered after it was built)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A newc (`070701`/`070702`) cpio stream, keeping the entries whose
+/// path `keep` accepts. Hard links: the entry carrying the data comes
+/// last in its group; the others become links to it.
+fn unpack_cpio<R: Read>(
+    mut reader: R,
+    out: &mut Writer,
+    keep: impl Fn(&Path) -> bool,
+) -> Result<(), String> {
+    const S_IFMT: u32 = 0o170000;
+    const S_IFREG: u32 = 0o100000;
+    const S_IFDIR: u32 = 0o040000;
+    const S_IFLNK: u32 = 0o120000;
+    // (dev, ino) -> names waiting for the entry with the data
+    let mut pending: std::collections::HashMap<(u32, u32, u32), Vec<PathBuf>> =
+        std::collections::HashMap::new();
+    loop {
+        if super::cancelled() {
+            return Err("interrupted".into());
+        }
+        let mut entry = match cpio::NewcReader::new(reader) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(format!("corrupt cpio payload: {e}"))
+            }
+            Err(e) => return Err(format!("truncated or corrupt cpio payload: {e}")),
+        };
+        if entry.entry().is_trailer() {
+            return Ok(());
+        }
+        out.budget.entry()?;
+        let name = entry.entry().name().to_string();
+        let mode = entry.entry().mode();
+        let size = entry.entry().file_size();
+        let key = (
+            entry.entry().dev_major(),
+            entry.entry().dev_minor(),
+            entry.entry().ino(),
+        );
+        let nlink = entry.entry().nlink();
+        let rel = safe_relative(Path::new(&name))?;
+        match (rel, mode & S_IFMT) {
+            (Some(rel), _) if !keep(&rel) => {}
+            (Some(rel), S_IFDIR) => out.dir(&rel)?,
+            (Some(rel), S_IFLNK) => out.link(&rel, &link_target(&mut entry, &name)?, true)?,
+            (Some(rel), S_IFREG) if size == 0 && nlink > 1 => {
+                pending.entry(key).or_default().push(rel);
+            }
+            (Some(rel), S_IFREG) => {
+                out.file(&rel, &mut entry)?;
+                for other in pending.remove(&key).unwrap_or_default() {
+                    out.link(&other, &rel, false)?;
+                }
+            }
+            (Some(_), _) => out.skipped.push(format!("entry '{name}' of mode {mode:o}")),
+            (None, _) => {}
+        }
+        reader = entry
+            .finish()
+            .map_err(|e| format!("truncated or corrupt cpio payload: {e}"))?;
+    }
 }
 
 /// A Debian package: the `data.tar.*` member, keeping only PostgreSQL's

@@ -22,12 +22,14 @@ pub enum Source {
     File(PathBuf),
     /// Standard input (`-`), SQL.
     Stdin,
+    /// A database.dev-style JSON package of pg_tle scripts.
+    TleJson(PathBuf),
 }
 
 impl Source {
     pub fn path(&self) -> &Path {
         match self {
-            Source::Dir(p, _) | Source::Archive(p, _) | Source::File(p) => p,
+            Source::Dir(p, _) | Source::Archive(p, _) | Source::File(p) | Source::TleJson(p) => p,
             Source::Stdin => Path::new("-"),
         }
     }
@@ -58,6 +60,8 @@ pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<Strin
                         .into(),
                 );
             }
+        } else if !check && is_oci_layout(p) {
+            out.push(Source::Archive(p.clone(), ArchiveKind::OciDir));
         } else if p.is_dir() {
             let mut archives = Vec::new();
             if !check {
@@ -67,23 +71,28 @@ pub fn collect_sources(paths: &[PathBuf], opts: &Options, errors: &mut Vec<Strin
                 archives.sort();
             }
             out.push(Source::Dir(p.clone(), archives.len()));
-            out.extend(
-                archives
-                    .into_iter()
-                    .filter_map(|a| ArchiveKind::of(&a).map(|k| Source::Archive(a, k))),
-            );
+            out.extend(archives.into_iter().map(|a| match ArchiveKind::of(&a) {
+                _ if a.is_dir() => Source::Archive(a, ArchiveKind::OciDir),
+                Some(k) => Source::Archive(a, k),
+                None => Source::TleJson(a),
+            }));
         } else if let Some(kind) = ArchiveKind::of(p) {
             if p.is_file() {
                 out.push(Source::Archive(p.clone(), kind));
             } else {
                 errors.push(format!("{}: no such file", p.display()));
             }
+        } else if p.extension().is_some_and(|e| e == "json")
+            && p.is_file()
+            && (!check || is_json_package(p))
+        {
+            out.push(Source::TleJson(p.clone()));
         } else if check || (p.exists() && is_sql_or_wasm(p)) {
             // check: any file is SQL; unreadable ones are reported when read
             out.push(Source::File(p.clone()));
         } else if p.exists() {
             errors.push(format!(
-                "{}: not a directory, .zip, .tar.gz, .tgz or .deb archive, SQL file or Wasm module",
+                "{}: not a directory, package (.zip, .tar.gz, .tgz, .deb, .trunk, .rpm, .tar, .json), SQL file or Wasm module",
                 p.display()
             ));
         } else {
@@ -97,6 +106,24 @@ fn is_sql_or_wasm(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "sql") || crate::wasm::is_wasm_path(p)
 }
 
+/// A directory holding an OCI image layout.
+pub fn is_oci_layout(p: &Path) -> bool {
+    p.is_dir() && p.join("oci-layout").is_file() && p.join("index.json").is_file()
+}
+
+/// A `.json` file of at most 64 MiB that is a database.dev package (other
+/// JSON files found in a tree, broken ones included, are not inputs).
+fn is_json_package(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "json")
+        && std::fs::metadata(p).is_ok_and(|m| m.len() <= 64 << 20)
+        && std::fs::read(p).is_ok_and(|b| {
+            let text = String::from_utf8_lossy(&b);
+            super::pgtle::may_be_json_package(&text)
+                && super::pgtle::find_json_packages(&text).is_ok_and(|p| !p.is_empty())
+        })
+}
+
+/// Archives and JSON packages under `dir`.
 fn find_archives(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>, depth: usize) {
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     if depth > 64 || seen.contains(&canon) {
@@ -106,9 +133,11 @@ fn find_archives(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>, de
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
+            if is_oci_layout(&p) {
+                out.push(p);
+            } else if p.is_dir() {
                 find_archives(&p, out, seen, depth + 1);
-            } else if ArchiveKind::of(&p).is_some() && p.is_file() {
+            } else if (ArchiveKind::of(&p).is_some() || is_json_package(&p)) && p.is_file() {
                 out.push(p);
             }
         }

@@ -1,9 +1,10 @@
 //! The one driver of `check` and `scan`: command-line paths in, an
 //! [`Outcome`] out, which every [`crate::report`] format reads.
 //!
-//! Paths (SQL files, stdin, directory trees, PGXN `.zip`, Trunk `.tar.gz`,
-//! Debian `.deb`, and with [`Mode::Scan`] archives found inside
-//! directories) become [`inputs::Source`]s. Each source is read (archives
+//! Paths (SQL files, stdin, directory trees, packages: PGXN `.zip` and
+//! `.trunk`, Trunk `.tar.gz`, Debian `.deb`, `.rpm`, container images,
+//! pg_tle JSON; with [`Mode::Scan`] those found inside directories too)
+//! become [`inputs::Source`]s. Each source is read (archives
 //! are [`archive::unpack`]ed safely into a temporary directory that lives
 //! only while that source is analysed), split into units (one per
 //! extension, with its install chain and every update script, plus one
@@ -15,6 +16,9 @@
 
 pub mod archive;
 pub mod inputs;
+pub mod oci;
+pub mod pgtle;
+pub mod trunk;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,6 +75,8 @@ pub enum Mode {
     /// Packages (`extguard scan`): directories are searched for archives
     /// too; named files must be archives, SQL files or Wasm modules.
     Scan,
+    /// Two versions of packages (`extguard diff`), each read as [`Mode::Scan`] reads it.
+    Diff,
 }
 
 /// How to run.
@@ -167,6 +173,10 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
                     let bytes = found.loose_sql.iter().map(|p| file_size(p)).sum();
                     tasks.push((Task::Loose(i), bytes));
                 }
+                i += 1;
+            }
+            (Source::TleJson(p), _) => {
+                tasks.push((Task::Json(i), file_size(p)));
                 i += 1;
             }
             // Compressed: weigh it as a few times its size.
@@ -280,6 +290,8 @@ enum Task {
     Extension(usize, usize),
     Loose(usize),
     Archive(usize),
+    /// A JSON package of pg_tle scripts.
+    Json(usize),
     /// Files named on the command line: sources `.0..1`.
     Files(usize, usize),
 }
@@ -287,7 +299,11 @@ enum Task {
 impl Task {
     fn source(&self) -> usize {
         match *self {
-            Task::Extension(i, _) | Task::Loose(i) | Task::Archive(i) | Task::Files(i, _) => i,
+            Task::Extension(i, _)
+            | Task::Loose(i)
+            | Task::Archive(i)
+            | Task::Json(i)
+            | Task::Files(i, _) => i,
         }
     }
 
@@ -346,11 +362,46 @@ fn run_task(task: &Task, w: &Work) -> SourceResult {
                     analyse_loose(found, &label, &None, &Display::PLAIN, opts, st)
                 });
                 r.add(u);
+                tle_units(
+                    &found.loose_sql,
+                    &label,
+                    &None,
+                    &Display::PLAIN,
+                    opts,
+                    &mut r,
+                );
             }
         }
         Task::Archive(_) => {
             if let Source::Archive(path, kind) = source {
                 scan_archive(path, *kind, &label, opts, &mut r);
+            }
+        }
+        Task::Json(_) => {
+            let file = match std::fs::read(source.path()) {
+                Ok(b) => SourceFile::new(label.clone(), &b),
+                Err(e) => {
+                    r.errors.push(format!("{label}: {e}"));
+                    return r;
+                }
+            };
+            let units = pgtle::find_json_packages(&file.text).and_then(|p| {
+                pgtle::analyse(
+                    &file,
+                    &p,
+                    &label,
+                    &None,
+                    &Display::PLAIN,
+                    &opts.config,
+                    &std::env::temp_dir(),
+                )
+            });
+            match units {
+                Ok(u) if u.is_empty() => r.errors.push(format!(
+                    "{label}: no pg_tle package here (no object with a name, a version or from/to versions, and sql)"
+                )),
+                Ok(u) => u.into_iter().for_each(|u| r.add(u)),
+                Err(e) => r.errors.push(format!("{label}: not a readable JSON package: {e}")),
             }
         }
         Task::Files(start, end) => {
@@ -368,6 +419,12 @@ fn run_task(task: &Task, w: &Work) -> SourceResult {
                     Vec::new(),
                 ));
             }
+            let named: Vec<PathBuf> = sources[start..end]
+                .iter()
+                .filter(|s| matches!(s, Source::File(_)))
+                .map(|s| s.path().to_path_buf())
+                .collect();
+            tle_units(&named, ".", &None, &Display::PLAIN, opts, &mut r);
         }
     }
     r
@@ -474,18 +531,53 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
             .iter()
             .map(|s| format!("{label}: skipped {s}")),
     );
-    let package = match inputs::read_package(unpacked.root()) {
-        Ok(p) => p,
-        Err(e) => {
-            r.errors.push(format!("{label}: {e}"));
-            None
-        }
-    };
     let display = Display {
         root: unpacked.root().display().to_string(),
         shown_as: Some(label.to_string()),
     };
-    let mut found = extension::discover(unpacked.root());
+    let mut scan_root = unpacked.root().to_path_buf();
+    let package = if let Some(dir) = trunk::package_dir(unpacked.root()) {
+        // a PGXN binary package: files checked against digests, extensions under pgsql/share
+        let (file, mut findings) = trunk::verify(&dir);
+        findings.retain(|f| opts.config.enabled(f.code) && f.severity >= opts.config.min_severity);
+        let package = trunk::read_package(&dir)
+            .map_err(|e| r.errors.push(format!("{label}: {e}")))
+            .ok();
+        if !findings.is_empty() {
+            let name = package.as_ref().and_then(|p| p.name.clone());
+            r.add(UnitResult::new(
+                format!("{} (package)", name.as_deref().unwrap_or("(unnamed)")),
+                UnitKind::Unpackaged,
+                package.as_ref().and_then(|p| p.version.clone()),
+                label,
+                &package,
+                vec![file_result(&file, findings, &[], &display)],
+                Vec::new(),
+            ));
+        }
+        let share = dir.join("pgsql/share");
+        scan_root = if share.is_dir() { share } else { dir };
+        package
+    } else if let Some(mut p) = unpacked.metadata.clone() {
+        // an RPM's headers, an image's config: the native libraries are its files
+        let mut files = Vec::new();
+        trunk::files_under(unpacked.root(), Path::new(""), &mut files);
+        p.shared_objects = files
+            .into_iter()
+            .filter(|f| is_shared_library(f))
+            .map(|f| f.display().to_string())
+            .collect();
+        Some(p)
+    } else {
+        match inputs::read_package(unpacked.root()) {
+            Ok(p) => p,
+            Err(e) => {
+                r.errors.push(format!("{label}: {e}"));
+                None
+            }
+        }
+    };
+    let mut found = extension::discover(&scan_root);
     exclude(&mut found, unpacked.root(), &opts.config);
     r.errors
         .extend(found.errors.iter().map(|e| display.show(e)));
@@ -503,6 +595,61 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
     }
     for u in units.into_iter().flatten() {
         r.add(u);
+    }
+    tle_units(&found.loose_sql, label, &package, &display, opts, r);
+}
+
+/// The pg_tle packages defined in `paths` (SQL files already analysed as
+/// such): one extension unit each, after the file's own results.
+fn tle_units(
+    paths: &[PathBuf],
+    label: &str,
+    package: &Option<inputs::Package>,
+    display: &Display,
+    opts: &Options,
+    r: &mut SourceResult,
+) {
+    for p in paths {
+        if cancelled() || wasm::is_wasm_path(p) {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(p) else {
+            continue; // reported when the file was analysed
+        };
+        let file = SourceFile::new(p.display().to_string(), &bytes);
+        if !pgtle::may_hold_packages(&file.text) {
+            continue;
+        }
+        let units = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let packages = pgtle::find_packages(&file.text);
+            pgtle::analyse(
+                &file,
+                &packages,
+                label,
+                package,
+                display,
+                &opts.config,
+                &std::env::temp_dir(),
+            )
+        }));
+        match units {
+            Ok(Ok(units)) => units.into_iter().for_each(|u| r.add(u)),
+            Ok(Err(e)) => r
+                .errors
+                .push(format!("{}: pg_tle package: {e}", display.show(&file.path))),
+            Err(panic) => {
+                let f = internal_error(&file.path, "its pg_tle packages", panic);
+                r.add(UnitResult::new(
+                    "(pg_tle)".into(),
+                    UnitKind::Unpackaged,
+                    None,
+                    label,
+                    package,
+                    vec![file_result(&file, vec![f], &[], display)],
+                    Vec::new(),
+                ));
+            }
+        }
     }
 }
 
@@ -715,6 +862,15 @@ fn analyse_bytes(
         vec![internal_error(shown, "this file", p)]
     });
     file_result(&file, fs, links, display)
+}
+
+/// Is this file a shared library (native code a package installs)?
+pub fn is_shared_library(p: &Path) -> bool {
+    let name = p.file_name().unwrap_or_default().to_string_lossy();
+    name.ends_with(".so")
+        || name.contains(".so.")
+        || name.ends_with(".dylib")
+        || name.ends_with(".dll")
 }
 
 /// An EG005 finding at the start of a file.

@@ -82,6 +82,12 @@ impl<'a> Lexer<'a> {
     pub fn new(src: &'a str) -> Self {
         Lexer { src, i: 0 }
     }
+
+    /// Go on lexing at byte `pos` (after input that is not SQL, such as
+    /// the data lines of `COPY ... FROM STDIN`).
+    pub fn skip_to(&mut self, pos: usize) {
+        self.i = pos.max(self.i).min(self.src.len());
+    }
 }
 
 impl Iterator for Lexer<'_> {
@@ -305,14 +311,46 @@ pub struct StmtRange {
 }
 
 /// Split a token stream into statements as psql does: at `;` outside
-/// parentheses and outside `BEGIN ATOMIC ... END` bodies. Meta-commands end
-/// nothing and belong to no statement.
+/// parentheses and outside `BEGIN ATOMIC ... END` bodies, and at the
+/// meta-commands that send the query buffer (`\g`, `\gset`, `\gexec`,
+/// ...). Meta-commands belong to no statement.
 pub fn split(src: &str, tokens: impl IntoIterator<Item = Token>) -> Vec<StmtRange> {
     let mut s = Splitter::default();
     for t in tokens {
         s.push(src, &t);
     }
     s.finish()
+}
+
+/// Whether a psql meta-command sends the query buffer, ending the
+/// statement as `;` does: `\g` and its forms (`\gx`, `\gset`, `\gexec`,
+/// `\gdesc`), `\watch`, `\crosstabview`.
+pub fn meta_command_sends_query(meta: &str) -> bool {
+    let name = meta
+        .trim_start_matches('\\')
+        .split(|c: char| c.is_ascii_whitespace() || c == '\\')
+        .next()
+        .unwrap_or_default();
+    matches!(
+        name,
+        "g" | "gx" | "gset" | "gexec" | "gdesc" | "watch" | "crosstabview"
+    )
+}
+
+/// Whether a statement is `COPY ... FROM STDIN`: psql then reads data
+/// lines, up to a line `\.`, that are not SQL.
+pub fn is_copy_from_stdin(stmt: &str) -> bool {
+    let mut words = stmt
+        .split(|c: char| c.is_ascii_whitespace() || c == '(' || c == ')' || c == ';')
+        .filter(|w| !w.is_empty());
+    if !words.next().is_some_and(|w| w.eq_ignore_ascii_case("copy")) {
+        return false;
+    }
+    let words: Vec<&str> = words.collect();
+    words.windows(2).any(|w| {
+        w[0].eq_ignore_ascii_case("from")
+            && (w[1].eq_ignore_ascii_case("stdin") || w[1].eq_ignore_ascii_case("pstdin"))
+    })
 }
 
 /// The incremental form of [`split`]: feed tokens one by one.
@@ -327,16 +365,15 @@ pub struct Splitter {
 
 impl Splitter {
     pub fn push(&mut self, src: &str, t: &Token) {
+        if t.kind == TokenKind::MetaCommand && meta_command_sends_query(t.text(src)) {
+            self.end_statement();
+            return;
+        }
         if !t.is_significant() {
             return;
         }
         if t.is_punct(src, ';') && self.paren <= 0 && self.atomic_depth <= 0 {
-            if let Some(r) = self.current.take() {
-                self.out.push(r);
-            }
-            self.paren = 0;
-            self.atomic_depth = 0;
-            self.prev_word_begin = false;
+            self.end_statement();
             return;
         }
         match &mut self.current {
@@ -368,6 +405,20 @@ impl Splitter {
             return;
         }
         self.prev_word_begin = false;
+    }
+
+    fn end_statement(&mut self) {
+        if let Some(r) = self.current.take() {
+            self.out.push(r);
+        }
+        self.paren = 0;
+        self.atomic_depth = 0;
+        self.prev_word_begin = false;
+    }
+
+    /// The statement completed last, if any.
+    pub fn last(&self) -> Option<StmtRange> {
+        self.out.last().copied()
     }
 
     pub fn finish(mut self) -> Vec<StmtRange> {

@@ -186,6 +186,49 @@ declare_rule! {
     pub static EG009 = { code: "EG009", name: "newer-postgres-syntax", title: "Syntax of a newer PostgreSQL version", severity: Error };
 }
 
+declare_rule! {
+    /// ## What it flags
+    /// A file of a PGXN binary package (`.trunk`) whose SHA-256 differs from
+    /// the one its `digests` file lists, a file the package holds that
+    /// `digests` does not list, and a listed file the package lacks.
+    ///
+    /// ## Why it matters
+    /// The package was altered after it was built (or built carelessly): what
+    /// was reviewed or signed is not what would be installed.
+    ///
+    /// ## Example
+    /// `digests` lists `pgsql/share/extension/pair--1.0.sql` with one hash and
+    /// the file in the package has another.
+    ///
+    /// ## Fix
+    /// Rebuild the package, or find out who changed the file.
+    pub static EG010 = { code: "EG010", name: "package-digest-mismatch", title: "File does not match the package's digests", severity: Error };
+}
+
+declare_rule! {
+    /// ## What it flags
+    /// Reported by `extguard diff OLD NEW` only: what the new version of an
+    /// extension changes for security. A warning for a SECURITY DEFINER
+    /// function, C or internal function, library, GRANT/REVOKE or event
+    /// trigger that is new or whose definition changed, and for a control
+    /// file whose `trusted`, `superuser` or `schema` changed (info when
+    /// `trusted` or `superuser` became false); info for what the new version
+    /// removed and for a finding of the old version it no longer has.
+    /// Findings the new version adds keep their own codes.
+    ///
+    /// ## Why it matters
+    /// An upgrade is reviewed as a difference: these are the changes a
+    /// reviewer must read, whatever the rest of the diff.
+    ///
+    /// ## Example
+    /// Version 1.1 adds `CREATE FUNCTION f() ... SECURITY DEFINER` and
+    /// sets `trusted = true`.
+    ///
+    /// ## Fix
+    /// Review each change; none is wrong in itself.
+    pub static EG011 = { code: "EG011", name: "security-change", title: "Security-relevant change between versions", severity: Warning };
+}
+
 /// EG009 for a whole file: every `@extschema:NAME@` placeholder when the
 /// version analysed for is older than 16.
 pub fn check_version_syntax(cx: &mut crate::analysis::Cx) {

@@ -93,7 +93,9 @@ pub mod ps016_unqualified_function_call;
 pub mod ps017_unqualified_object_reference;
 pub mod ps018_unsafe_set_search_path;
 
-pub use diagnostics::{EG001, EG002, EG003, EG004, EG005, EG006, EG007, EG008, EG009};
+pub use diagnostics::{
+    EG001, EG002, EG003, EG004, EG005, EG006, EG007, EG008, EG009, EG010, EG011,
+};
 
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
@@ -124,6 +126,8 @@ pub static ALL: &[&Rule] = &[
     &EG007,
     &EG008,
     &EG009,
+    &EG010,
+    &EG011,
     &eg101_copy_program::RULE,
     &eg102_copy_server_file::RULE,
     &eg103_alter_system::RULE,

@@ -30,11 +30,43 @@ impl Scratch {
         self.path("tmp")
     }
 
+    /// `extguard SUBCOMMAND ARGS` run in the scratch directory with its own
+    /// TMPDIR and no stdin.
+    pub fn command(&self, subcommand: &str, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_extguard"));
+        c.arg(subcommand)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TMPDIR", self.tmp())
+            .stdin(std::process::Stdio::null());
+        c
+    }
+
+    /// Run [`Scratch::command`] and check that it left no temporary directory behind.
+    pub fn extguard(&self, subcommand: &str, args: &[&str]) -> Output {
+        let out = self.command(subcommand, args).output().unwrap();
+        self.assert_no_temp_left();
+        out
+    }
+
+    /// `extguard scan ARGS` (see [`Scratch::extguard`]).
+    pub fn scan(&self, args: &[&str]) -> Output {
+        self.extguard("scan", args)
+    }
+
     /// Fail if a run left anything in the scanner's TMPDIR.
     pub fn assert_no_temp_left(&self) {
         let left: Vec<_> = std::fs::read_dir(self.tmp()).unwrap().flatten().collect();
         assert!(left.is_empty(), "temporary files left behind: {left:?}");
     }
+}
+
+/// The units of `--format jsonl` output.
+pub fn units(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -55,6 +87,91 @@ pub fn make_zip(path: &Path, files: &[(String, Vec<u8>)]) {
         z.write_all(data).unwrap();
     }
     z.finish().unwrap();
+}
+
+pub fn write_tree(root: &Path, files: &[(String, Vec<u8>)]) {
+    for (name, data) in files {
+        let p = root.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+}
+
+/// A tar entry: a name written as raw bytes (so hostile names survive),
+/// and either file data or a link.
+pub enum Entry {
+    File(Vec<u8>, Vec<u8>),
+    Symlink(Vec<u8>, Vec<u8>),
+    Hardlink(Vec<u8>, Vec<u8>),
+}
+
+pub fn tar_bytes(entries: &[Entry]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for e in entries {
+        let mut h = tar::Header::new_old();
+        let (name, data, kind, link): (&[u8], &[u8], _, Option<&[u8]>) = match e {
+            Entry::File(n, d) => (n, d, tar::EntryType::Regular, None),
+            Entry::Symlink(n, t) => (n, b"", tar::EntryType::Symlink, Some(t)),
+            Entry::Hardlink(n, t) => (n, b"", tar::EntryType::Link, Some(t)),
+        };
+        h.as_old_mut().name[..name.len()].copy_from_slice(name);
+        if let Some(t) = link {
+            h.as_old_mut().linkname[..t.len()].copy_from_slice(t);
+        }
+        h.set_entry_type(kind);
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+pub fn files_as_entries(files: &[(String, Vec<u8>)]) -> Vec<Entry> {
+    files
+        .iter()
+        .map(|(n, d)| Entry::File(n.clone().into_bytes(), d.clone()))
+        .collect()
+}
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+pub fn xz(data: &[u8]) -> Vec<u8> {
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+/// A .deb: debian-binary, control.tar.gz, then `data` named `data_name`.
+pub fn make_deb(path: &Path, data_name: &str, data: &[u8]) {
+    let mut ar = ar::Builder::new(std::fs::File::create(path).unwrap());
+    let members: [(&str, Vec<u8>); 3] = [
+        ("debian-binary", b"2.0\n".to_vec()),
+        (
+            "control.tar.gz",
+            gzip(&tar_bytes(&[Entry::File(
+                b"./control".to_vec(),
+                b"Package: postgresql-15-demo\n".to_vec(),
+            )])),
+        ),
+        (data_name, data.to_vec()),
+    ];
+    for (name, bytes) in members {
+        ar.append(
+            &ar::Header::new(name.as_bytes().to_vec(), bytes.len() as u64),
+            bytes.as_slice(),
+        )
+        .unwrap();
+    }
 }
 
 /// A validator of the SARIF 2.1.0 schema (tests/data, the version GitHub

@@ -16,7 +16,9 @@ use extguard_analyzer::{wasm, Config, Finding, SourceFile, State};
 /// The fuzz targets checked here, by name (also the sub-directories of the
 /// regression corpus). The `sandbox` target's check lives with the sandbox
 /// crate (`sandbox/tests/fuzz_support/`), which replays its regressions.
-pub const TARGETS: [&str; 5] = ["sql", "plpgsql", "control", "wasm", "archive"];
+pub const TARGETS: [&str; 9] = [
+    "sql", "plpgsql", "control", "wasm", "archive", "rpm", "image", "trunk", "pgtle",
+];
 
 /// Run target `name` on `data`; panics on a crash or a broken invariant.
 pub fn check(name: &str, data: &[u8]) {
@@ -26,6 +28,10 @@ pub fn check(name: &str, data: &[u8]) {
         "control" => check_control(data),
         "wasm" => check_wasm(data),
         "archive" => check_archive(data),
+        "rpm" => check_archive_of(ArchiveKind::Rpm, "rpm", data),
+        "image" => check_archive_of(ArchiveKind::Tar, "tar", data),
+        "trunk" => check_trunk(data),
+        "pgtle" => check_pgtle(data),
         other => panic!("unknown fuzz target {other} (sandbox: see sandbox/tests/fuzz_support)"),
     }
 }
@@ -114,12 +120,105 @@ pub fn check_archive(data: &[u8]) {
         return;
     };
     let (kind, ext) = archive_kind(selector);
+    check_archive_of(kind, ext, body);
+}
+
+/// Bytes as a `.trunk` into the unpacker, then its digests checked: the
+/// findings lie in the file they name.
+pub fn check_trunk(data: &[u8]) {
+    check_archive_of(ArchiveKind::Trunk, "trunk", data);
+    let scratch = scratch_dir("trunk");
+    let input = scratch.join("input.trunk");
+    std::fs::write(&input, data).expect("scratch input");
+    if let Ok(u) = archive::unpack_in(&input, ArchiveKind::Trunk, &ARCHIVE_LIMITS, &scratch) {
+        if let Some(dir) = extguard_analyzer::driver::trunk::package_dir(u.root()) {
+            let (file, findings) = extguard_analyzer::driver::trunk::verify(&dir);
+            check_findings(&file, &findings);
+        }
+    }
+    std::fs::remove_dir_all(&scratch).expect("scratch directory removed");
+}
+
+/// A new empty directory of this process under the system's temporary one.
+fn scratch_dir(what: &str) -> PathBuf {
     static RUN: AtomicUsize = AtomicUsize::new(0);
-    let work = std::env::temp_dir().join(format!(
-        "extguard-fuzz-archive-{}-{}",
+    let dir = std::env::temp_dir().join(format!(
+        "extguard-fuzz-{what}-{}-{}",
         std::process::id(),
         RUN.fetch_add(1, Ordering::Relaxed)
     ));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+/// Bytes as a SQL file of pg_tle calls and as a JSON package: every byte
+/// of every script maps into the file, and the findings of the packages
+/// analysed lie in the file, their positions agreeing with their spans.
+pub fn check_pgtle(data: &[u8]) {
+    use extguard_analyzer::driver::pgtle;
+    use extguard_analyzer::outcome::Display;
+    let file = SourceFile::new("fuzz.sql", data);
+    let mut packages = pgtle::find_packages(&file.text);
+    match pgtle::find_json_packages(&file.text) {
+        Ok(p) => packages.extend(p),
+        Err(e) => assert!(!e.is_empty(), "an empty error message"),
+    }
+    for p in &packages {
+        assert!(p.at.end <= file.text.len(), "call span past the end");
+        for s in &p.scripts {
+            assert_eq!(
+                s.sql.map.len(),
+                s.sql.value.len() + 1,
+                "one offset per byte, and the end"
+            );
+            assert!(
+                s.sql.map.iter().all(|&o| o <= file.text.len()),
+                "offset past the end"
+            );
+        }
+    }
+    packages.truncate(2);
+    let scratch = scratch_dir("pgtle");
+    let units = pgtle::analyse(
+        &file,
+        &packages,
+        "fuzz",
+        &None,
+        &Display::PLAIN,
+        &Config::default(),
+        &scratch,
+    )
+    .expect("written to a scratch directory");
+    for u in &units {
+        for f in u.findings() {
+            let f = &f.finding;
+            assert!(
+                f.span.end <= file.text.len(),
+                "{}: span past the end",
+                f.code
+            );
+            assert_eq!(
+                (f.line, f.column),
+                file.line_col(f.span.start),
+                "{}",
+                f.code
+            );
+            assert_eq!(
+                (f.end_line, f.end_column),
+                file.line_col(f.span.end),
+                "{}",
+                f.code
+            );
+        }
+    }
+    let left = std::fs::read_dir(&scratch).expect("scratch").count();
+    assert_eq!(left, 0, "temporary directories left behind");
+    std::fs::remove_dir_all(&scratch).expect("scratch directory removed");
+}
+
+/// Bytes as an archive of `kind` (written with extension `ext`): see [`check_archive`].
+pub fn check_archive_of(kind: ArchiveKind, ext: &str, body: &[u8]) {
+    let work = scratch_dir("archive");
     let parent = work.join("out");
     std::fs::create_dir_all(&parent).expect("scratch directory");
     let input = work.join(format!("input.{ext}"));
@@ -195,9 +294,7 @@ fn walk_unpacked(root: &Path, dir: &Path, kind: ArchiveKind, tally: &mut Tally) 
                 real.display()
             );
             tally.files += 1;
-            if kind == ArchiveKind::Deb {
-                assert!(rel.starts_with("usr/share/postgresql"), "{}", rel.display());
-            }
+            assert_kept(kind, rel);
             continue;
         }
         assert!(
@@ -211,13 +308,7 @@ fn walk_unpacked(root: &Path, dir: &Path, kind: ArchiveKind, tally: &mut Tally) 
         } else if meta.is_file() {
             tally.files += 1;
             tally.bytes += meta.len();
-            if kind == ArchiveKind::Deb {
-                assert!(
-                    rel.starts_with("usr/share/postgresql"),
-                    "{} unpacked from a .deb, outside usr/share/postgresql",
-                    rel.display()
-                );
-            }
+            assert_kept(kind, rel);
         } else {
             panic!(
                 "{} is neither a file nor a directory ({:?})",
@@ -225,6 +316,23 @@ fn walk_unpacked(root: &Path, dir: &Path, kind: ArchiveKind, tally: &mut Tally) 
                 meta.file_type()
             );
         }
+    }
+}
+
+/// Readers that keep only part of a package keep nothing else.
+fn assert_kept(kind: ArchiveKind, rel: &Path) {
+    match kind {
+        ArchiveKind::Deb => assert!(
+            rel.starts_with("usr/share/postgresql"),
+            "{} unpacked from a .deb, outside usr/share/postgresql",
+            rel.display()
+        ),
+        ArchiveKind::Rpm => assert!(
+            archive::is_postgres_path(rel),
+            "{} unpacked from an RPM, outside PostgreSQL's directories",
+            rel.display()
+        ),
+        _ => {}
     }
 }
 

@@ -4,6 +4,7 @@
 //! made while the plan is set up or runs; nesting depth).
 
 use super::{report, BackendLocal};
+use crate::compat::{self, CheckPermsArgs, ExecutorRunArgs, RelationUse};
 use crate::vectors::Vector;
 use pgrx::pg_sys::{self, NodeTag};
 use std::cell::Cell;
@@ -29,46 +30,25 @@ pub fn install() {
     }
 }
 
-/// The relation entries of a range table, without allocating (this runs
-/// for every query).
-///
-/// # Safety
-/// `range_table` must be NULL or a List of RangeTblEntry that outlives the
-/// iterator.
-unsafe fn relations<'a>(
-    range_table: *mut pg_sys::List,
-) -> impl Iterator<Item = &'a pg_sys::RangeTblEntry> {
-    // SAFETY: per caller.
-    let len = unsafe { range_table.as_ref() }.map_or(0, |l| l.length as usize);
-    (0..len)
-        // SAFETY: i < length, so the element exists; per caller it is an RTE.
-        .map(move |i| unsafe {
-            &*(*(*range_table).elements.add(i))
-                .ptr_value
-                .cast::<pg_sys::RangeTblEntry>()
-        })
-        .filter(|r| r.rtekind == pg_sys::RTEKind::RTE_RELATION)
-}
-
 /// Catalog tables written by this range table, as "INSERT pg_authid" etc.
 ///
 /// # Safety
-/// `range_table` must be NULL or a List of RangeTblEntry.
-unsafe fn catalog_writes(range_table: *mut pg_sys::List) -> Vec<String> {
+/// `args` must be what the executor passed to ExecutorCheckPerms.
+unsafe fn catalog_writes(args: CheckPermsArgs) -> Vec<String> {
     let mut out = Vec::new();
     // SAFETY: per caller; catalog OIDs are below FirstNormalObjectId, which
     // keeps the namespace lookup off the common path.
     unsafe {
-        for r in relations(range_table) {
-            if !writes_system_oid(r) {
+        for r in args.relations() {
+            if !writes_system_oid(&r) {
                 continue;
             }
             if pg_sys::get_rel_namespace(r.relid).to_u32() != pg_sys::PG_CATALOG_NAMESPACE {
                 continue;
             }
-            let op = if r.requiredPerms & pg_sys::ACL_INSERT != 0 {
+            let op = if r.required_perms & compat::ACL_INSERT != 0 {
                 "INSERT"
-            } else if r.requiredPerms & pg_sys::ACL_UPDATE != 0 {
+            } else if r.required_perms & compat::ACL_UPDATE != 0 {
                 "UPDATE"
             } else {
                 "DELETE"
@@ -88,12 +68,12 @@ unsafe fn catalog_writes(range_table: *mut pg_sys::List) -> Vec<String> {
 /// and whatever their wrapper is called.
 ///
 /// # Safety
-/// `range_table` must be NULL or a List of RangeTblEntry.
-unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)> {
+/// `args` must be what the executor passed to ExecutorCheckPerms.
+unsafe fn foreign_scans(args: CheckPermsArgs) -> Vec<(Vector, String)> {
     // SAFETY: per caller; the executor holds a lock on each table.
     unsafe {
-        relations(range_table)
-            .filter(|r| is_foreign_table(r))
+        args.relations()
+            .filter(is_foreign_table)
             .filter_map(|r| super::fdw::foreign_table_target(r.relid, "scan"))
             .collect()
     }
@@ -104,58 +84,56 @@ unsafe fn foreign_scans(range_table: *mut pg_sys::List) -> Vec<(Vector, String)>
 /// this runs for every query.
 ///
 /// # Safety
-/// `range_table` must be NULL or a List of RangeTblEntry.
+/// `args` must be what the executor passed to ExecutorCheckPerms.
 #[inline(always)]
-unsafe fn worth_a_look(range_table: *mut pg_sys::List) -> bool {
+unsafe fn worth_a_look(args: CheckPermsArgs) -> bool {
     // SAFETY: per caller.
-    unsafe { relations(range_table) }.any(|r| writes_system_oid(r) || is_foreign_table(r))
+    unsafe { args.relations() }.any(|r| writes_system_oid(&r) || is_foreign_table(&r))
 }
 
 /// A write (INSERT, UPDATE, DELETE) to a relation with a system OID: the
 /// candidates for catalog DML, before the namespace lookup.
 #[inline(always)]
-fn writes_system_oid(r: &pg_sys::RangeTblEntry) -> bool {
-    let write = pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE | pg_sys::ACL_DELETE;
-    r.requiredPerms & write != 0 && r.relid.to_u32() < pg_sys::FirstNormalObjectId
+fn writes_system_oid(r: &RelationUse) -> bool {
+    let write = compat::ACL_INSERT | compat::ACL_UPDATE | compat::ACL_DELETE;
+    r.required_perms & write != 0 && r.relid.to_u32() < pg_sys::FirstNormalObjectId
 }
 
 #[inline(always)]
-fn is_foreign_table(r: &pg_sys::RangeTblEntry) -> bool {
-    r.relkind as u8 == pg_sys::RELKIND_FOREIGN_TABLE
+fn is_foreign_table(r: &RelationUse) -> bool {
+    r.relkind == pg_sys::RELKIND_FOREIGN_TABLE
 }
 
 /// Record the catalog writes and foreign-table scans of a range table.
 ///
 /// # Safety
-/// `range_table` must be NULL or a List of RangeTblEntry.
+/// `args` must be what the executor passed to ExecutorCheckPerms.
 #[cold]
 #[inline(never)]
-unsafe fn record_range_table(range_table: *mut pg_sys::List) {
+unsafe fn record_range_table(args: CheckPermsArgs) {
     // SAFETY: per caller.
-    let writes = unsafe { catalog_writes(range_table) };
+    let writes = unsafe { catalog_writes(args) };
     if !writes.is_empty() {
         report(Vector::CatalogDml, "check_perms", writes.join(", "), None);
     }
     // SAFETY: as above.
-    for (v, detail) in unsafe { foreign_scans(range_table) } {
+    for (v, detail) in unsafe { foreign_scans(args) } {
         report(v, "check_perms", detail, None);
     }
 }
 
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn check_perms(range_table: *mut pg_sys::List, ereport: bool) -> bool {
-    // SAFETY: the executor passes its range table.
-    if unsafe { worth_a_look(range_table) } {
+compat::check_perms_hook!(check_perms => check_perms_body);
+
+/// # Safety
+/// `args` must be what the executor passed to ExecutorCheckPerms.
+unsafe fn check_perms_body(args: CheckPermsArgs) -> bool {
+    // SAFETY: the executor passes its range table (and permission infos).
+    if unsafe { worth_a_look(args) } {
         // SAFETY: as above.
-        unsafe { record_range_table(range_table) };
+        unsafe { record_range_table(args) };
     }
-    // SAFETY: chain inside the FFI boundary.
-    unsafe {
-        match PREV_PERMS {
-            Some(prev) => pg_sys::ffi::pg_guard_ffi_boundary(|| prev(range_table, ereport)),
-            None => true,
-        }
-    }
+    // SAFETY: PREV_PERMS is the hook installed before ours.
+    unsafe { args.chain(PREV_PERMS) }
 }
 
 #[pgrx::pg_guard]
@@ -173,27 +151,18 @@ unsafe extern "C-unwind" fn executor_start(query_desc: *mut pg_sys::QueryDesc, e
     }
 }
 
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn executor_run(
-    query_desc: *mut pg_sys::QueryDesc,
-    direction: pg_sys::ScanDirection::Type,
-    count: u64,
-    execute_once: bool,
-) {
+compat::executor_run_hook!(executor_run => executor_run_body);
+
+/// # Safety
+/// `args` must be what the executor passed to ExecutorRun.
+unsafe fn executor_run_body(args: ExecutorRunArgs) {
     let _depth = super::enter_depth();
     // Records made while the plan runs (trigger functions, index support
     // functions, ...) name this statement.
     // SAFETY: valid QueryDesc; its sourceText outlives this call.
-    let _text = super::set_source_text(unsafe { (*query_desc).sourceText });
-    // SAFETY: chain inside the FFI boundary.
-    unsafe {
-        match PREV_RUN {
-            Some(prev) => pg_sys::ffi::pg_guard_ffi_boundary(|| {
-                prev(query_desc, direction, count, execute_once)
-            }),
-            None => pg_sys::standard_ExecutorRun(query_desc, direction, count, execute_once),
-        }
-    }
+    let _text = super::set_source_text(unsafe { (*args.query_desc).sourceText });
+    // SAFETY: PREV_RUN is the hook installed before ours.
+    unsafe { args.chain(PREV_RUN) }
 }
 
 /// Constant text arguments of the calls to function `funcid` in the plan

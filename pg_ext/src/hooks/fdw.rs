@@ -4,12 +4,10 @@
 //! `ALTER FOREIGN DATA WRAPPER ... RENAME` or a second wrapper on the same
 //! handler changes at will.
 
-use super::object_access::proc_identity;
+use super::object_access::{builtin_languages, proc_identity};
 use super::utility::{file_fdw_hits, options_text};
 use crate::vectors::{self, FdwKind, Vector};
 use pgrx::pg_sys;
-
-const C_LANGUAGE: u32 = 13;
 
 /// What a wrapper's handler is.
 ///
@@ -22,7 +20,7 @@ unsafe fn wrapper_kind(fdw: *const pg_sys::ForeignDataWrapper) -> Option<FdwKind
         return None;
     }
     let (lang, _, src, bin) = proc_identity(handler)?;
-    (lang == C_LANGUAGE)
+    (lang == builtin_languages().c)
         .then(|| vectors::classify_fdw_handler(&bin, &src))
         .flatten()
 }

@@ -149,10 +149,7 @@ pub fn install() {
     // fully built; we only swap the check_hook pointer of matching entries,
     // after saving it in the slot whose wrapper chains to it.
     unsafe {
-        let vars = pg_sys::get_guc_variables();
-        let n = pg_sys::GetNumConfigOptions();
-        for i in 0..n as usize {
-            let g = *vars.add(i);
+        for g in crate::compat::guc_variables() {
             if g.is_null() || !session_settable((*g).context) {
                 continue;
             }

@@ -326,8 +326,8 @@ fn session() -> Session {
     // SAFETY: reads backend globals that are valid in a normal backend
     // inside a transaction (every hook that records runs in one).
     unsafe {
-        let port = pg_sys::MyProcPort.cast::<pg_sys::libpq::be::Port>();
-        let client_addr = port.as_ref().map(|p| cstr(p.remote_host));
+        let client_addr =
+            crate::compat::port_strings(pg_sys::MyProcPort.cast()).map(|p| cstr(p.remote_host));
         let user = pg_sys::GetUserId();
         Session {
             database: cstr(pg_sys::get_database_name(pg_sys::MyDatabaseId)),

@@ -15,13 +15,40 @@
 use super::{cstr, report, BackendLocal};
 use crate::vectors::{self, Vector};
 use pgrx::pg_sys;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::hash::{BuildHasherDefault, Hasher};
 
-const INTERNAL_LANGUAGE: u32 = 12; // INTERNALlanguageId
-const C_LANGUAGE: u32 = 13; // ClanguageId
+/// OIDs of the built-in languages `internal` and `c`.
+#[derive(Clone, Copy)]
+pub(crate) struct BuiltinLanguages {
+    pub internal: u32,
+    pub c: u32,
+}
+
+/// Looked up by name once per backend rather than assumed.
+static BUILTIN_LANGUAGES: BackendLocal<Cell<Option<BuiltinLanguages>>> =
+    BackendLocal::new(Cell::new(None));
+
+/// The OIDs of `internal` and `c`; called in a transaction (from the
+/// catalog readers here).
+pub(crate) fn builtin_languages() -> BuiltinLanguages {
+    if let Some(l) = BUILTIN_LANGUAGES.get() {
+        return l;
+    }
+    // SAFETY: syscache lookups by NUL-terminated name, made in a
+    // transaction; both languages exist in every database (an ERROR
+    // otherwise, raised through pgrx's guard).
+    let l = unsafe {
+        BuiltinLanguages {
+            internal: pg_sys::get_language_oid(c"internal".as_ptr(), false).to_u32(),
+            c: pg_sys::get_language_oid(c"c".as_ptr(), false).to_u32(),
+        }
+    };
+    BUILTIN_LANGUAGES.set(Some(l));
+    l
+}
 
 static mut PREV: pg_sys::object_access_hook_type = None;
 
@@ -105,7 +132,7 @@ pub(crate) fn proc_identity(oid: pg_sys::Oid) -> Option<(u32, String, String, St
             }
         };
         let src = text_attr(pg_sys::Anum_pg_proc_prosrc);
-        let bin = if lang == C_LANGUAGE {
+        let bin = if lang == builtin_languages().c {
             text_attr(pg_sys::Anum_pg_proc_probin)
         } else {
             String::new()
@@ -118,12 +145,13 @@ pub(crate) fn proc_identity(oid: pg_sys::Oid) -> Option<(u32, String, String, St
 /// Look up what function `oid` is (uncached).
 fn lookup(oid: pg_sys::Oid) -> Option<(Vector, String)> {
     let (lang, proname, src, bin) = proc_identity(oid)?;
-    match lang {
-        INTERNAL_LANGUAGE => vectors::classify_internal_symbol(&src)
-            .map(|v| (v, format!("{proname} (internal {src})"))),
-        C_LANGUAGE => vectors::classify_c_symbol(&bin, &src)
-            .map(|v| (v, format!("{proname} (C {bin}:{src})"))),
-        _ => None,
+    let languages = builtin_languages();
+    if lang == languages.internal {
+        vectors::classify_internal_symbol(&src).map(|v| (v, format!("{proname} (internal {src})")))
+    } else if lang == languages.c {
+        vectors::classify_c_symbol(&bin, &src).map(|v| (v, format!("{proname} (C {bin}:{src})")))
+    } else {
+        None
     }
 }
 
@@ -149,8 +177,10 @@ pub(crate) fn claim_function_record(oid: pg_sys::Oid, by_fmgr: bool) -> bool {
     // SAFETY: reads backend globals; MyProc is set in every process that
     // runs hooks.
     let statement = unsafe {
-        let lxid = MyProc_lxid();
-        (pg_sys::GetCurrentStatementStartTimestamp(), lxid)
+        (
+            pg_sys::GetCurrentStatementStartTimestamp(),
+            crate::compat::my_local_xid(),
+        )
     };
     let mut seen = SEEN.borrow_mut();
     if seen.statement != statement {
@@ -165,13 +195,6 @@ pub(crate) fn claim_function_record(oid: pg_sys::Oid, by_fmgr: bool) -> bool {
             true
         }
     }
-}
-
-/// Local transaction id of this process (0 without a PGPROC).
-#[allow(non_snake_case)]
-unsafe fn MyProc_lxid() -> u32 {
-    // SAFETY: per caller.
-    unsafe { pg_sys::MyProc.as_ref().map_or(0, |p| p.lxid) }
 }
 
 /// What function `oid` is, if it is a vector (cached per backend).

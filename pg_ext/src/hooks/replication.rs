@@ -92,7 +92,8 @@ unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int
     if !walsender || status != pg_sys::STATUS_OK as c_int {
         return;
     }
-    let Some(port) = (unsafe { port.as_ref() }) else {
+    // SAFETY: the Port ClientAuthentication_hook receives.
+    let Some(port) = (unsafe { crate::compat::port_strings(port.cast()) }) else {
         return;
     };
     // SAFETY: GetConfigOption returns the setting's current text (from

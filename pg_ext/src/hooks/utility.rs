@@ -393,7 +393,15 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
                     .into_iter()
                     .map(|p| cstr((*p).priv_name))
                     .collect();
-                membership_grants(&mut found, &roles, &node_text(g.grantee_roles.cast()));
+                // SAFETY: a GrantRoleStmt from the parser.
+                let options = crate::compat::grant_role_options(g);
+                let grantees = node_text(g.grantee_roles.cast());
+                let grantees = if options.is_empty() {
+                    grantees
+                } else {
+                    format!("{grantees} WITH {}", options.join(", "))
+                };
+                membership_grants(&mut found, &roles, &grantees);
             }
         } else if is(n, NodeTag::T_CreateEventTrigStmt) {
             let e = &*node.cast::<pg_sys::CreateEventTrigStmt>();

@@ -225,7 +225,7 @@ fn read_proc(fn_oid: pg_sys::Oid, known: Option<(u32, (u32, u16))>) -> ProcInfo 
                 None,
             );
         }
-        let xmin = pg_sys::HeapTupleHeaderGetRawXmin((*tuple).t_data);
+        let xmin = crate::compat::heap_tuple_raw_xmin((*tuple).t_data);
         let t = (*tuple).t_self;
         let tid = (
             ((t.ip_blkid.bi_hi as u32) << 16) | t.ip_blkid.bi_lo as u32,

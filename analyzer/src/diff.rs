@@ -1,0 +1,498 @@
+//! `extguard diff OLD NEW`: what a new version of an extension changes for
+//! security, as an [`Outcome`] every report format renders.
+//!
+//! Both inputs (directories, archives of any kind `scan` reads) are
+//! analysed as `scan` analyses them. The outcome holds, per extension of
+//! NEW (and per extension only OLD has):
+//! - the findings of NEW that OLD does not have, matched by extension name
+//!   and fingerprint (so moved lines and renamed scripts do not count);
+//! - an EG011 finding for each security-relevant change of the objects
+//!   CREATE EXTENSION makes (the install chain of the default version):
+//!   SECURITY DEFINER functions, C and internal functions, the libraries
+//!   they load, GRANT/REVOKE statements, event triggers, and the control
+//!   file's `trusted`, `superuser` and `schema`; at the statement in NEW
+//!   for what is new or changed, in OLD for what is gone;
+//! - an EG011 info finding for each finding of OLD that NEW no longer has.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use pg_query::NodeEnum;
+
+use crate::analysis::functions::{signature, type_name};
+use crate::driver::{self, archive, trunk, ArchiveKind, Options};
+use crate::extension::{self, control::Control};
+use crate::finding::{Finding, Severity};
+use crate::outcome::{
+    file_result, Display, FileResult, Outcome, ReportedFinding, UnitKind, UnitResult,
+};
+use crate::parse::names;
+use crate::rules;
+use crate::source::SourceFile;
+use crate::span::Span;
+
+/// One object of an extension that matters for security.
+#[derive(Debug, Clone)]
+struct Item {
+    /// `security-definer`, `c-function`, `library`, `privileges` (GRANT/REVOKE), `event-trigger`, `control`.
+    kind: &'static str,
+    /// Its name (a function's signature, a library, a grant's text, ...).
+    object: String,
+    /// What identifies it across versions (a function by name and argument types).
+    id: String,
+    /// What it is (a definition with blanks collapsed, a value), compared between versions.
+    detail: String,
+    /// Where it is: file index and span.
+    at: (usize, Span),
+}
+
+/// The security-relevant objects of every extension of one input.
+struct Inventory {
+    /// Files the items point into (shown paths).
+    files: Vec<SourceFile>,
+    /// Per extension name: items by (kind, object).
+    extensions: BTreeMap<String, BTreeMap<(String, String), Item>>,
+    display: Display,
+}
+
+/// Unpack `path` if it is an archive; the directory to read and how to show paths.
+fn open(
+    path: &Path,
+    opts: &Options,
+) -> Result<(Option<archive::Unpacked>, PathBuf, Display), String> {
+    let kind = if driver::inputs::is_oci_layout(path) {
+        Some(ArchiveKind::OciDir)
+    } else if path.is_dir() {
+        None
+    } else {
+        ArchiveKind::of(path)
+    };
+    match kind {
+        None if path.is_dir() => Ok((None, path.to_path_buf(), Display::PLAIN)),
+        None => Err(format!(
+            "{}: diff compares directories or packages (archives)",
+            path.display()
+        )),
+        Some(kind) => {
+            let u = archive::unpack(path, kind, &opts.limits)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut root = u.root().to_path_buf();
+            if let Some(dir) = trunk::package_dir(&root) {
+                root = dir.join("pgsql/share");
+            }
+            let display = Display {
+                root: u.root().display().to_string(),
+                shown_as: Some(path.display().to_string()),
+            };
+            Ok((Some(u), root, display))
+        }
+    }
+}
+
+fn inventory(root: &Path, display: Display) -> Inventory {
+    let mut inv = Inventory {
+        files: Vec::new(),
+        extensions: BTreeMap::new(),
+        display,
+    };
+    let found = extension::discover(root);
+    for ext in &found.extensions {
+        let mut items = BTreeMap::new();
+        let control_at = inv.files.len();
+        inv.files.push(SourceFile::new(
+            ext.control_path.display().to_string(),
+            ext.control_text.as_bytes(),
+        ));
+        let control = ext.control.as_ref().ok();
+        if let Some(c) = control {
+            for (key, value) in [
+                ("trusted", c.trusted.to_string()),
+                ("superuser", c.superuser.to_string()),
+                ("schema", c.schema.clone().unwrap_or_else(|| "(any)".into())),
+            ] {
+                let span = control_line(&ext.control_text, key);
+                add(
+                    &mut items,
+                    Item {
+                        kind: "control",
+                        object: key.to_string(),
+                        id: key.to_string(),
+                        detail: value,
+                        at: (control_at, span),
+                    },
+                );
+            }
+        }
+        let chain = control
+            .and_then(|c| c.default_version.as_deref())
+            .and_then(|v| ext.install_chain(v))
+            .unwrap_or_default();
+        for script in chain {
+            let Ok(bytes) = std::fs::read(&script.path) else {
+                continue;
+            };
+            let file = SourceFile::new(script.path.display().to_string(), &bytes);
+            let at = inv.files.len();
+            for st in &file.statements {
+                let text = file.prepared(st.start, st.end);
+                let Ok(tree) = crate::parse::parse(&text) else {
+                    continue;
+                };
+                for raw in &tree.stmts {
+                    if let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
+                        statement(
+                            node,
+                            &text,
+                            Span::new(st.start, st.end),
+                            at,
+                            control,
+                            &mut items,
+                        );
+                    }
+                }
+            }
+            inv.files.push(file);
+        }
+        inv.extensions.insert(ext.name.clone(), items);
+    }
+    inv
+}
+
+fn add(items: &mut BTreeMap<(String, String), Item>, item: Item) {
+    items.insert((item.kind.to_string(), item.id.clone()), item);
+}
+
+/// `name(type,...)` of the input arguments: how PostgreSQL tells functions apart.
+fn function_id(name: &[pg_query::protobuf::Node], types: Vec<String>) -> String {
+    format!("{}({})", names::dotted(name), types.join(","))
+}
+
+fn create_id(f: &pg_query::protobuf::CreateFunctionStmt) -> String {
+    use pg_query::protobuf::FunctionParameterMode as M;
+    let types = f
+        .parameters
+        .iter()
+        .filter_map(|p| match &p.node {
+            Some(NodeEnum::FunctionParameter(p))
+                if !matches!(M::try_from(p.mode), Ok(M::FuncParamOut | M::FuncParamTable)) =>
+            {
+                p.arg_type.as_ref().map(type_name)
+            }
+            _ => None,
+        })
+        .collect();
+    function_id(&f.funcname, types)
+}
+
+/// The span of the line `key = ...` of a control file (or its first line).
+fn control_line(text: &str, key: &str) -> Span {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with(key) {
+            return Span::new(at, at + line.trim_end().len());
+        }
+        at += line.len();
+    }
+    Span::new(0, 0)
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn statement(
+    node: &NodeEnum,
+    text: &str,
+    span: Span,
+    file: usize,
+    control: Option<&Control>,
+    items: &mut BTreeMap<(String, String), Item>,
+) {
+    let item = |kind, id: String, object: String, detail: String| Item {
+        kind,
+        object,
+        id,
+        detail,
+        at: (file, span),
+    };
+    match node {
+        NodeEnum::CreateFunctionStmt(f) => {
+            let sig = signature(f);
+            let id = create_id(f);
+            let language = names::def_elem(&f.options, "language")
+                .and_then(names::def_arg_text)
+                .map(|l| l.to_ascii_lowercase())
+                .unwrap_or_default();
+            let definer = names::def_elem(&f.options, "security")
+                .and_then(names::def_arg_text)
+                .is_some_and(|v| v == "true");
+            if definer {
+                add(
+                    items,
+                    item("security-definer", id.clone(), sig.clone(), collapse(text)),
+                );
+            }
+            if language == "c" || language == "internal" {
+                let as_ = names::def_elem(&f.options, "as")
+                    .map(|d| names::def_arg_strings(d).join(", "))
+                    .unwrap_or_default();
+                add(items, item("c-function", id, sig, as_.clone()));
+                if language == "c" {
+                    let lib = as_.split(", ").next().unwrap_or("").to_string();
+                    let lib = match (
+                        lib.as_str(),
+                        control.and_then(|c| c.module_pathname.clone()),
+                    ) {
+                        ("MODULE_PATHNAME", Some(m)) => m,
+                        _ => lib,
+                    };
+                    add(items, item("library", lib.clone(), lib.clone(), lib));
+                }
+            }
+        }
+        NodeEnum::AlterFunctionStmt(a) => {
+            if let Some(d) = names::def_elem(&a.actions, "security") {
+                let name = a
+                    .func
+                    .as_ref()
+                    .map(|o| names::dotted(&o.objname))
+                    .unwrap_or_default();
+                let definer = names::def_arg_text(d).is_some_and(|v| v == "true");
+                if definer {
+                    let id = format!("{name} (ALTER FUNCTION)");
+                    add(
+                        items,
+                        item("security-definer", id.clone(), id, collapse(text)),
+                    );
+                }
+            }
+        }
+        NodeEnum::GrantStmt(_) | NodeEnum::GrantRoleStmt(_) => {
+            let t = collapse(text);
+            add(
+                items,
+                item("privileges", t.to_ascii_lowercase(), t.clone(), t),
+            );
+        }
+        NodeEnum::CreateEventTrigStmt(e) => {
+            let name = e.trigname.clone();
+            add(
+                items,
+                item("event-trigger", name.clone(), name, collapse(text)),
+            );
+        }
+        NodeEnum::DropStmt(d)
+            if matches!(
+                pg_query::protobuf::ObjectType::try_from(d.remove_type),
+                Ok(pg_query::protobuf::ObjectType::ObjectFunction
+                    | pg_query::protobuf::ObjectType::ObjectProcedure
+                    | pg_query::protobuf::ObjectType::ObjectRoutine)
+            ) =>
+        {
+            for o in &d.objects {
+                if let Some(NodeEnum::ObjectWithArgs(o)) = &o.node {
+                    let types = o
+                        .objargs
+                        .iter()
+                        .filter_map(|t| match &t.node {
+                            Some(NodeEnum::TypeName(t)) => Some(type_name(t)),
+                            _ => None,
+                        })
+                        .collect();
+                    let id = function_id(&o.objname, types);
+                    items.retain(|(kind, i), _| {
+                        !(i == &id && (kind == "security-definer" || kind == "c-function"))
+                    });
+                }
+            }
+        }
+        NodeEnum::DropStmt(d)
+            if pg_query::protobuf::ObjectType::try_from(d.remove_type)
+                == Ok(pg_query::protobuf::ObjectType::ObjectEventTrigger) =>
+        {
+            let gone: Vec<String> = d
+                .objects
+                .iter()
+                .filter_map(|o| match &o.node {
+                    Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                    _ => None,
+                })
+                .collect();
+            items.retain(|(kind, i), _| !(kind == "event-trigger" && gone.contains(i)));
+        }
+        _ => {}
+    }
+}
+
+/// Analyse OLD and NEW and compare them (see the module documentation).
+pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
+    let mut out = Outcome::default();
+    let a = driver::run_here(&[old.to_path_buf()], opts);
+    let b = driver::run_here(&[new.to_path_buf()], opts);
+    out.errors.extend(a.errors.iter().cloned());
+    out.errors.extend(b.errors.iter().cloned());
+    out.internal_error = a.internal_error || b.internal_error;
+    out.interrupted = a.interrupted || b.interrupted;
+    let sides = [old, new].map(|p| match open(p, opts) {
+        Ok((unpacked, root, display)) => {
+            let inv = inventory(&root, display);
+            Some((unpacked, inv))
+        }
+        Err(e) => {
+            out.errors.push(e);
+            None
+        }
+    });
+    let [Some((_ua, old_inv)), Some((_ub, new_inv))] = sides else {
+        return out;
+    };
+    // findings by (extension, fingerprint), as many of each as OLD has
+    let key = |u: &UnitResult, f: &ReportedFinding| (u.name.clone(), f.fingerprint.clone());
+    let mut old_left: HashMap<(String, String), Vec<ReportedFinding>> = HashMap::new();
+    for u in &a.units {
+        for f in u.findings() {
+            old_left.entry(key(u, f)).or_default().push(f.clone());
+        }
+    }
+    // unit name -> (version, files in order)
+    let mut per_unit: BTreeMap<String, (Option<String>, Vec<FileResult>)> = BTreeMap::new();
+    for u in &b.units {
+        let entry = per_unit.entry(u.name.clone()).or_default();
+        entry.0 = u.version.clone();
+        for file in &u.files {
+            // the control file first, even without new findings
+            let slot = slot(&mut entry.1, file);
+            for f in &file.findings {
+                if old_left.get_mut(&key(u, f)).and_then(|v| v.pop()).is_none() {
+                    slot.push(f.clone());
+                }
+            }
+        }
+    }
+    let old_files: HashMap<&str, &FileResult> = a
+        .units
+        .iter()
+        .flat_map(|u| &u.files)
+        .map(|f| (f.path.as_str(), f))
+        .collect();
+    for (k, gone) in old_left {
+        for f in gone {
+            let mut g = f.clone();
+            g.finding.code = rules::EG011.code;
+            g.finding.title = rules::EG011.title;
+            g.finding.severity = Severity::Info;
+            g.finding.message = format!(
+                "finding gone in the new version: {} {}",
+                f.finding.code, f.finding.message
+            );
+            let files = &mut per_unit.entry(k.0.clone()).or_default().1;
+            if let Some(file) = old_files.get(f.finding.path.as_str()) {
+                slot(files, file).push(g);
+            }
+        }
+    }
+    // the inventories
+    let names: std::collections::BTreeSet<&String> = old_inv
+        .extensions
+        .keys()
+        .chain(new_inv.extensions.keys())
+        .collect();
+    for name in names {
+        let empty = BTreeMap::new();
+        let was = old_inv.extensions.get(name).unwrap_or(&empty);
+        let now = new_inv.extensions.get(name).unwrap_or(&empty);
+        let mut changes: Vec<(&Inventory, &Item, Severity, String)> = Vec::new();
+        for (k, item) in now {
+            match was.get(k) {
+                None if item.kind == "control" => {}
+                None => changes.push((
+                    &new_inv,
+                    item,
+                    Severity::Warning,
+                    format!("new {}: {}", item.kind, item.object),
+                )),
+                Some(old) if old.detail != item.detail => {
+                    let sev = match (item.kind, item.detail.as_str()) {
+                        ("control", "false") => Severity::Info,
+                        _ => Severity::Warning,
+                    };
+                    let msg = if item.kind == "control" {
+                        format!(
+                            "control file: {} was {}, is now {}",
+                            item.object, old.detail, item.detail
+                        )
+                    } else {
+                        format!("changed {}: {}", item.kind, item.object)
+                    };
+                    changes.push((&new_inv, item, sev, msg));
+                }
+                Some(_) => {}
+            }
+        }
+        for (k, item) in was {
+            if !now.contains_key(k) && item.kind != "control" {
+                changes.push((
+                    &old_inv,
+                    item,
+                    Severity::Info,
+                    format!("removed {}: {}", item.kind, item.object),
+                ));
+            }
+        }
+        for (inv, item, severity, message) in changes {
+            let file = &inv.files[item.at.0];
+            let span = item.at.1;
+            let mut f = Finding::at(
+                file,
+                &rules::EG011,
+                span,
+                message,
+                Some(item.object.clone()),
+            );
+            f.severity = severity;
+            let r = file_result(file, vec![f], &[], &inv.display);
+            let files = &mut per_unit.entry(name.clone()).or_default().1;
+            slot(files, &r).extend(r.findings);
+        }
+    }
+    // --select, --ignore and --min-severity apply to EG011 too
+    for (_, files) in per_unit.values_mut() {
+        for f in files.iter_mut() {
+            f.findings.retain(|x| {
+                opts.config.enabled(x.finding.code)
+                    && x.finding.severity >= opts.config.min_severity
+            });
+        }
+    }
+    let label = format!("{} -> {}", old.display(), new.display());
+    for (name, (version, files)) in per_unit {
+        if files.iter().all(|f| f.findings.is_empty()) {
+            continue;
+        }
+        out.units.push(UnitResult::new(
+            name,
+            UnitKind::Extension,
+            version,
+            &label,
+            &None,
+            files,
+            Vec::new(),
+        ));
+    }
+    out
+}
+
+/// The findings of `file` in `files` (added, without findings, if missing).
+fn slot<'a>(files: &'a mut Vec<FileResult>, file: &FileResult) -> &'a mut Vec<ReportedFinding> {
+    let i = match files.iter().position(|f| f.path == file.path) {
+        Some(i) => i,
+        None => {
+            files.push(FileResult {
+                findings: Vec::new(),
+                ..file.clone()
+            });
+            files.len() - 1
+        }
+    };
+    &mut files[i].findings
+}
