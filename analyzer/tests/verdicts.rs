@@ -215,3 +215,24 @@ fn a_bad_or_old_policy_is_a_clear_error() {
         assert!(err.contains("p.json") && err.contains(expected), "{err}");
     }
 }
+
+#[test]
+fn write_policy_refuses_rules_turned_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("p.json");
+    let out = extguard(&[
+        "scan",
+        fixture("reject").to_str().unwrap(),
+        "--select",
+        "PS016",
+        "--write-policy",
+        file.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--write-policy needs every rule") && err.contains("EG101"),
+        "{err}"
+    );
+    assert!(!file.exists());
+}
