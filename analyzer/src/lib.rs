@@ -19,12 +19,14 @@ pub mod extension;
 pub mod finding;
 pub mod outcome;
 pub mod parse;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod search_path;
 pub mod source;
 pub mod span;
 pub mod test_hook;
+pub mod verdict;
 pub mod wasm;
 
 pub use config::Config;

@@ -59,6 +59,15 @@ enum Command {
     Pgspot(pgspot_cmd::PgspotArgs),
     /// Check the isolation this process runs in (run it in the server's container, as its user); exit 1 if violated.
     Isolation(isolation_cmd::IsolationArgs),
+    /// Print an allow-list setting (supautils, pgextwlist, RDS) from a policy written by
+    /// `extguard scan --write-policy`: the extensions whose verdicts allow it, with reasons.
+    Policy {
+        /// The policy file.
+        file: PathBuf,
+        /// The setting to print.
+        #[arg(long, value_enum)]
+        emit: extguard_analyzer::policy::Target,
+    },
     /// Verify extguard audit records (a JSON Lines audit file or a server log) against the
     /// cluster's key: exit 0 when every record is genuine and none is missing, 1 otherwise.
     VerifyAudit {
@@ -79,6 +88,14 @@ struct ScanArgs {
     output: OutputArgs,
     #[command(flatten)]
     analysis: AnalysisArgs,
+    /// Also write a policy to FILE: every extension version's verdict and the sha256 of its
+    /// control file, scripts and shared libraries (docs/policy.md).
+    #[arg(long, value_name = "FILE")]
+    write_policy: Option<PathBuf>,
+    /// Directory where shared libraries the packages name are looked for too (repeatable)
+    /// [default: the package's own files, and PREFIX/lib/postgresql/N/lib beside PREFIX/share/postgresql/N/extension].
+    #[arg(long, value_name = "DIR", requires = "write_policy")]
+    libdir: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -191,7 +208,21 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => {
             run(args.paths, args.output, args.analysis, Mode::Check, false)
         }
-        Some(Command::Scan(args)) => run(args.paths, args.output, args.analysis, Mode::Scan, true),
+        Some(Command::Scan(args)) => {
+            let policy = args.write_policy.map(|f| (f, args.libdir));
+            run_with(
+                args.paths,
+                args.output,
+                args.analysis,
+                Mode::Scan,
+                true,
+                policy,
+            )
+        }
+        Some(Command::Policy { file, emit }) => extguard_analyzer::policy::load(&file).map(|p| {
+            print!("{}", extguard_analyzer::policy::emit(&p, emit));
+            ExitCode::SUCCESS
+        }),
         Some(Command::Diff(args)) => run(
             vec![args.old, args.new],
             args.output,
@@ -398,7 +429,30 @@ fn run(
     mode: Mode,
     table: bool,
 ) -> Result<ExitCode, String> {
+    run_with(paths, output, analysis, mode, table, None)
+}
+
+/// [`run`], and with `policy` (a file and library directories) write a
+/// policy of the extensions found.
+fn run_with(
+    paths: Vec<PathBuf>,
+    output: OutputArgs,
+    analysis: AnalysisArgs,
+    mode: Mode,
+    table: bool,
+    policy: Option<(PathBuf, Vec<PathBuf>)>,
+) -> Result<ExitCode, String> {
     let cfg = config(&analysis, mode)?;
+    if policy.is_some() {
+        let off: Vec<&str> = extguard_analyzer::verdict::CODES
+            .iter()
+            .copied()
+            .filter(|c| !cfg.enabled(c))
+            .collect();
+        if !off.is_empty() || cfg.min_severity > Severity::Info {
+            return Err(format!("--write-policy needs every rule the verdicts read: drop --select/--ignore/--min-severity (or the configuration's) that turn off {}", if off.is_empty() { "info findings".to_string() } else { off.join(", ") }));
+        }
+    }
     let format = output
         .format
         .or_else(|| {
@@ -427,6 +481,7 @@ fn run(
         },
         jobs: analysis.jobs.unwrap_or(0),
         progress: !analysis.no_progress,
+        digests: policy.as_ref().map(|(_, libdirs)| libdirs.clone()),
     };
     // Ctrl-C removes the temporary directories of unpacked archives; a
     // check of files and directories only stops as usual.
@@ -449,6 +504,11 @@ fn run(
     if outcome.interrupted {
         eprintln!("extguard: interrupted; temporary files removed");
         return Ok(ExitCode::from(130));
+    }
+    if let Some((file, _)) = &policy {
+        let p = extguard_analyzer::policy::from_outcome(&outcome);
+        let text = serde_json::to_string_pretty(&p).map_err(|e| e.to_string())? + "\n";
+        std::fs::write(file, text).map_err(|e| format!("{}: {e}", file.display()))?;
     }
     let table = table
         || outcome

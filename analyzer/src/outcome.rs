@@ -101,6 +101,12 @@ pub struct UnitResult {
     /// Paths of the scripts CREATE EXTENSION runs, in order.
     pub install_chain: Vec<String>,
     pub summary: Summary,
+    /// An extension's verdict and its reasons ([`crate::verdict`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<crate::verdict::Assessment>,
+    /// The digests of its files, when a policy is to be written ([`crate::policy`]).
+    #[serde(skip)]
+    pub digests: Option<crate::policy::Digests>,
 }
 
 impl UnitResult {
@@ -128,6 +134,8 @@ impl UnitResult {
             files,
             install_chain,
             summary,
+            verdict: None,
+            digests: None,
         }
     }
 }

@@ -37,13 +37,10 @@ fn current() -> String {
 
 #[test]
 fn contrib_findings_match_the_committed_expectation() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib_expected.txt");
     let now = current();
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, &now).unwrap();
+    let Some(expected) = expected_or_update("contrib_expected.txt", &now) else {
         return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap();
+    };
     if expected != now {
         let exp: Vec<&str> = expected.lines().collect();
         let cur: Vec<&str> = now.lines().collect();
@@ -51,4 +48,61 @@ fn contrib_findings_match_the_committed_expectation() {
         let new: Vec<&&str> = cur.iter().filter(|l| !exp.contains(l)).take(20).collect();
         panic!("contrib findings changed (UPDATE_SNAPSHOTS=1 to accept)\nno longer reported: {gone:#?}\nnewly reported: {new:#?}");
     }
+}
+
+/// Every extension's verdict and the codes of its reasons (each once).
+fn verdicts() -> String {
+    let d = extension::discover(&extension_dir());
+    let cfg = Config::default();
+    let mut lines = Vec::new();
+    for e in d.extensions.iter().filter(|e| e.name != "extguard") {
+        let r = extension::analyze(e, &cfg);
+        let a = extguard_analyzer::verdict::assess(e.control.as_ref().ok(), &r.files, &r.findings);
+        let mut codes: Vec<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
+        codes.sort();
+        codes.dedup();
+        lines.push(format!(
+            "{} {} {}{} {}",
+            e.name,
+            r.default_version.as_deref().unwrap_or("-"),
+            a.verdict,
+            if a.trusted_claim {
+                " (claims trusted)"
+            } else {
+                ""
+            },
+            codes.join(",")
+        ));
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn contrib_verdicts_match_the_committed_expectation() {
+    let now = verdicts();
+    let Some(expected) = expected_or_update("contrib_verdicts.txt", &now) else {
+        return;
+    };
+    let changed: Vec<(&str, &str)> = expected
+        .lines()
+        .zip(now.lines())
+        .filter(|(e, n)| e != n)
+        .collect();
+    assert!(
+        expected == now,
+        "contrib verdicts changed (UPDATE_SNAPSHOTS=1 to accept): {} line(s) then {}, differing pairs (expected, now): {changed:#?}",
+        expected.lines().count(),
+        now.lines().count()
+    );
+}
+
+/// The committed expectation `file`, or `None` after writing `now` over it
+/// when UPDATE_SNAPSHOTS is set.
+fn expected_or_update(file: &str, now: &str) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, now).unwrap();
+        return None;
+    }
+    Some(std::fs::read_to_string(&path).unwrap())
 }

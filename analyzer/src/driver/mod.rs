@@ -89,6 +89,9 @@ pub struct Options {
     pub jobs: usize,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
+    /// Hash every extension's files for a policy ([`crate::policy`]),
+    /// looking for shared libraries in these directories too.
+    pub digests: Option<Vec<PathBuf>>,
 }
 
 impl Options {
@@ -100,6 +103,7 @@ impl Options {
             limits: Limits::default(),
             jobs: 0,
             progress: false,
+            digests: None,
         }
     }
 }
@@ -659,14 +663,20 @@ fn analyse_extension(
     let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         extension::analyze(ext, &opts.config)
     }));
+    let mut assessment = None;
+    let mut digests = None;
     let (files, findings, chain, version, links) = match report {
-        Ok(rep) => (
-            rep.files,
-            rep.findings,
-            rep.install_chain,
-            rep.default_version,
-            rep.links,
-        ),
+        Ok(mut rep) => {
+            let (a, d) = crate::policy::assess_extension(ext, &mut rep, label, display, opts);
+            (assessment, digests) = (Some(a), d);
+            (
+                rep.files,
+                rep.findings,
+                rep.install_chain,
+                rep.default_version,
+                rep.links,
+            )
+        }
         Err(p) => {
             let path = ext.control_path.display().to_string();
             let file = SourceFile::new(path.clone(), ext.control_text.as_bytes());
@@ -690,7 +700,7 @@ fn analyse_extension(
         .zip(links)
         .map(|((f, fs), links)| file_result(f, fs, &links, display))
         .collect();
-    UnitResult::new(
+    let mut u = UnitResult::new(
         ext.name.clone(),
         UnitKind::Extension,
         version,
@@ -698,7 +708,10 @@ fn analyse_extension(
         package,
         files,
         install_chain,
-    )
+    );
+    u.verdict = assessment;
+    u.digests = digests;
+    u
 }
 
 /// A tree's SQL files and Wasm modules that belong to no extension: in

@@ -71,6 +71,15 @@ pub fn write_human(
     if quiet {
         return Ok(());
     }
+    for u in &o.units {
+        if let Some(a) = &u.verdict {
+            writeln!(
+                out,
+                "verdict: {}",
+                crate::policy::verdict_line(&u.name, u.version.as_deref(), a)
+            )?;
+        }
+    }
     let s = Summary::of(o.findings().map(|f| &f.finding));
     writeln!(
         out,

@@ -37,6 +37,7 @@ pub fn json_document(o: &Outcome) -> Value {
                 "install_chain": u.install_chain,
                 "scripts": u.files.iter().skip(1).map(|f| f.path.as_str()).collect::<Vec<_>>(),
                 "summary": u.summary,
+                "verdict": u.verdict,
             })
         })
         .collect();

@@ -227,7 +227,16 @@ pub fn document_at(o: &Outcome, base: &Path, help_base: &str) -> Sarif {
             "originalUriBaseIds": {"SRCROOT": {"uri": base_uri}},
             "columnKind": "unicodeCodePoints",
             "results": results,
-            "properties": {"resultsLeftOut": left_out.unwrap_or(0), "resultsTotal": all.len()},
+            "properties": {
+                "resultsLeftOut": left_out.unwrap_or(0),
+                "resultsTotal": all.len(),
+                "verdicts": o.units.iter().filter_map(|u| u.verdict.as_ref().map(|a| json!({
+                    "extension": u.name,
+                    "version": u.version,
+                    "source": u.source,
+                    "verdict": a,
+                }))).collect::<Vec<_>>(),
+            },
         }],
     });
     Sarif { log, left_out }

@@ -69,6 +69,7 @@ pub mod eg118_grant_execute_to_public;
 pub mod eg119_unqualified_support_object;
 pub mod eg120_replace_trigger_or_rule;
 pub mod eg121_trusted_extension;
+pub mod eg122_trusted_claim_contradicted;
 pub mod eg130_pg_temp_hijack;
 pub mod eg140_wasm;
 pub mod eg201_sql_injection_concat;
@@ -148,6 +149,7 @@ pub static ALL: &[&Rule] = &[
     &eg119_unqualified_support_object::RULE,
     &eg120_replace_trigger_or_rule::RULE,
     &eg121_trusted_extension::RULE,
+    &eg122_trusted_claim_contradicted::RULE,
     &eg130_pg_temp_hijack::RULE,
     &eg140_wasm::EG140,
     &eg140_wasm::EG141,

@@ -1,0 +1,6 @@
+CREATE FUNCTION @extschema@.plus_one(integer) RETURNS integer
+    LANGUAGE sql IMMUTABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+    AS 'SELECT $1 OPERATOR(pg_catalog.+) 1';
+CREATE FUNCTION @extschema@.native(integer) RETURNS integer
+    AS 'MODULE_PATHNAME', 'native' LANGUAGE c STRICT;
