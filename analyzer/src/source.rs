@@ -85,9 +85,10 @@ impl SourceFile {
                     if t.is_punct(&prepared, ';') && splitter.last() != before {
                         if let Some(stmt) = splitter.last() {
                             if is_copy_from_stdin(&prepared[stmt.start..stmt.end]) {
-                                let (data_start, data_end) = copy_data(&prepared, t.end);
-                                meta.push((data_start, data_end));
-                                lexer.skip_to(data_end);
+                                if let Some((data_start, data_end)) = copy_data(&prepared, t.end) {
+                                    meta.push((data_start, data_end));
+                                    lexer.skip_to(data_end);
+                                }
                             }
                         }
                     }
@@ -209,33 +210,45 @@ fn placeholder_end(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The data psql reads after `COPY ... FROM STDIN` ending at `after`:
-/// from the next line up to and including a line `\.` (or the end).
-fn copy_data(s: &str, after: usize) -> (usize, usize) {
-    let start = match s[after..].find('\n') {
-        Some(i) => after + i + 1,
-        None => return (s.len(), s.len()),
-    };
+/// from the next line up to and including a line `\.`. Without such a
+/// line the file is not a psql script with inline data (an extension
+/// script's `COPY ... FROM STDIN` has none): None, and what follows is SQL.
+fn copy_data(s: &str, after: usize) -> Option<(usize, usize)> {
+    let start = after + s[after..].find('\n')? + 1;
     let mut line_start = start;
     while line_start < s.len() {
         let line_end = s[line_start..]
             .find('\n')
             .map_or(s.len(), |i| line_start + i);
         if s[line_start..line_end].trim_end_matches('\r') == "\\." {
-            return (start, line_end);
+            return Some((start, line_end));
         }
         line_start = line_end + 1;
     }
-    (start, s.len())
+    None
 }
 
-/// Whether `colon` is psql's variable interpolation in front of a quoted
-/// name (`:'name'`, `:"name"`): a lone `:` operator right before a string or
-/// quoted identifier. psql replaces it by the variable's value.
+/// Whether `colon` is psql's variable interpolation (`:'name'`,
+/// `:"name"`, `:name`): a lone `:` operator right before a string, a quoted
+/// identifier or, when nothing but a blank, `(` or `,` comes before the
+/// colon (not an array slice `a[1:n]`), a word. psql replaces it by the
+/// variable's value; blanking the colon leaves the name in its place.
 fn is_variable_colon(s: &str, colon: &Token, next: &Token) -> bool {
-    colon.kind == TokenKind::Operator
-        && colon.text(s) == ":"
-        && next.start == colon.end
-        && matches!(s.as_bytes().get(next.start), Some(b'\'') | Some(b'"'))
+    if colon.kind != TokenKind::Operator || colon.text(s) != ":" || next.start != colon.end {
+        return false;
+    }
+    let b = s.as_bytes();
+    match b.get(next.start) {
+        Some(b'\'') | Some(b'"') => true,
+        _ => {
+            next.kind == TokenKind::Word
+                && (colon.start == 0
+                    || matches!(
+                        b[colon.start - 1],
+                        b' ' | b'\t' | b'\n' | b'\r' | b'(' | b','
+                    ))
+        }
+    }
 }
 
 /// Runs of bytes where `prepared` differs from `text` (same length).
@@ -324,7 +337,7 @@ mod tests {
     #[test]
     fn psql_scripts_split_and_neutralise_as_psql_sends_them() {
         let src = "SELECT format('%s', 1) AS v \\gset\n\
-                   SELECT :'v', :\"v\", a::text FROM t \\gexec\n\
+                   SELECT :'v', :\"v\", a::text, b[1:n], f(:v) FROM t \\gexec\n\
                    COPY t FROM STDIN;\n\
                    1\t'x\n\
                    \\.\n\
@@ -344,11 +357,12 @@ mod tests {
             stmts,
             [
                 "SELECT format('%s', 1) AS v",
-                "SELECT  'v',  \"v\", a::text FROM t",
+                "SELECT  'v',  \"v\", a::text, b[1:n], f( v) FROM t",
                 "COPY t FROM STDIN",
                 "copy t (a) from stdin with (format csv)",
                 "SELECT 3",
                 "COPY t FROM STDIN",
+                "no end",
             ]
         );
         // the data lines are blanked, offsets unchanged

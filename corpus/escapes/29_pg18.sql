@@ -30,5 +30,6 @@ ALTER SYSTEM RESET oauth_validator_libraries;
 SET file_copy_method = clone;
 RESET file_copy_method;
 CREATE TABLE eg_virtual (a int, b int GENERATED ALWAYS AS (a * 2) VIRTUAL);
+-- PostgreSQL 18 syntax: the analyzer's grammar (17) reads it as EG001 ^
 INSERT INTO eg_virtual VALUES (1);
 DROP TABLE eg_virtual;

@@ -1,6 +1,8 @@
 //! Regression guard over 40 real Debian extension packages: the number of
 //! findings of `extguard scan` (extension-aware) per package and code must
-//! equal the committed `corpus/debian-expected-counts.tsv`.
+//! equal the committed `corpus/debian-expected-counts.tsv`, and both parse
+//! paths (libpg_query's C tree, its protobuf output) must give the same
+//! trees on every text parsed.
 //!
 //! The packages are fetched (never installed) by the project's
 //! `shared/corpus/fetch-debian.sh` into a directory of their own under /tmp;
@@ -10,6 +12,7 @@
 //! Regenerate the file after an intended change:
 //! `UPDATE_SNAPSHOTS=1 cargo test -p extguard-e2e --test debian_corpus`
 
+use extguard_analyzer::parse::{self, ParsePath};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -45,7 +48,25 @@ fn debian_corpus_counts_match_the_committed_file() {
     let Some(tree) = extguard_e2e::fetch_debian_corpus() else {
         return;
     };
+    // Every parse of the scan goes through both parse paths (libpg_query's
+    // C tree and its protobuf output): the trees must be identical on this
+    // real code as well as the counts.
+    parse::set_parse_path(ParsePath::Compare);
+    let before = parse::compared_parses();
     let now = counts(&tree);
+    let mismatches = parse::path_mismatches();
+    assert!(parse::compared_parses() > before, "nothing was parsed");
+    assert!(
+        mismatches.is_empty(),
+        "the C and protobuf parse paths differ on {} texts of the Debian corpus; the first:\n{}",
+        mismatches.len(),
+        mismatches
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
     let path = repo_root().join(EXPECTED);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &now).unwrap();
