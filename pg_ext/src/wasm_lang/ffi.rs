@@ -942,11 +942,13 @@ unsafe fn return_set(fcinfo: pg_sys::FunctionCallInfo, value: Value, ty: &SqlTyp
         // SAFETY: per the caller; the tuplestore copies the value.
         unsafe {
             check_domain(fcinfo, datum, is_null, ty);
+            // Raw pointers: the parameters are `Datum *` before
+            // PostgreSQL 16 and `const Datum *` from it.
             pg_sys::tuplestore_putvalues(
                 (*rsinfo).setResult,
                 (*rsinfo).setDesc,
-                &mut datum,
-                &mut is_null,
+                std::ptr::addr_of_mut!(datum),
+                std::ptr::addr_of_mut!(is_null),
             );
         }
     }
