@@ -278,7 +278,7 @@ fn role_name(oid: pg_sys::Oid) -> String {
 }
 
 /// What kind of process runs the hook (see `vectors::ProcessKind`).
-fn process_kind() -> ProcessKind {
+pub(crate) fn process_kind() -> ProcessKind {
     // SAFETY: MyBackendType and ParallelWorkerNumber are process globals,
     // set before any hook can run.
     let (backend, parallel) = unsafe { (pg_sys::MyBackendType, pg_sys::ParallelWorkerNumber >= 0) };

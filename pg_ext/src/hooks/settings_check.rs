@@ -3,7 +3,7 @@
 //! utility hook did not already record, and reject unknown vector ids.
 
 use super::{cstr, report};
-use crate::vectors;
+use crate::vectors::{self, ProcessKind};
 use pgrx::pg_sys;
 use std::ffi::{c_char, c_void};
 
@@ -60,11 +60,11 @@ pub(crate) fn record_session_change(source: pg_sys::GucSource::Type, name: &str,
         "setting"
     } else if let Some(from) = login_source(source) {
         // Parallel workers and other background processes restore their
-        // leader's settings with these sources too: only client sessions.
-        // SAFETY: plain read of a backend global.
-        let backend = unsafe { pg_sys::MyBackendType };
-        if backend != pg_sys::BackendType::B_BACKEND && backend != pg_sys::BackendType::B_WAL_SENDER
-        {
+        // leader's settings with these sources too: only logins.
+        if !matches!(
+            super::process_kind(),
+            ProcessKind::Client | ProcessKind::WalSender
+        ) {
             return;
         }
         if let Some(v) = vectors::classify_setting(name) {
