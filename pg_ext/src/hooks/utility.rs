@@ -283,11 +283,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
         } else if is(n, NodeTag::T_AlterRoleSetStmt) {
             let s = &*node.cast::<pg_sys::AlterRoleSetStmt>();
             if let Some((v, name, value)) = setting(s.setstmt) {
-                let role = if s.role.is_null() {
-                    "ALL".into()
-                } else {
-                    cstr((*s.role).rolename)
-                };
+                let role = role_spec_name(s.role, "ALL");
                 found.push((v, format!("ALTER ROLE {role} SET {name} = {value}")));
             }
         } else if is(n, NodeTag::T_AlterDatabaseSetStmt) {
@@ -455,11 +451,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             file_fdw_options(&mut found, (*node.cast::<pg_sys::AlterFdwStmt>()).options);
         } else if is(n, NodeTag::T_AlterUserMappingStmt) {
             let s = &*node.cast::<pg_sys::AlterUserMappingStmt>();
-            let user = if s.user.is_null() {
-                String::new()
-            } else {
-                cstr((*s.user).rolename)
-            };
+            let user = role_spec_name(s.user, "");
             found.push((
                 Vector::UserMapping,
                 format!(
@@ -494,11 +486,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             analyze_targets(&mut found, &*node.cast::<pg_sys::VacuumStmt>());
         } else if is(n, NodeTag::T_CreateUserMappingStmt) {
             let s = &*node.cast::<pg_sys::CreateUserMappingStmt>();
-            let user = if s.user.is_null() {
-                String::new()
-            } else {
-                cstr((*s.user).rolename)
-            };
+            let user = role_spec_name(s.user, "");
             found.push((
                 Vector::UserMapping,
                 format!(
@@ -1127,5 +1115,18 @@ unsafe extern "C-unwind" fn process_utility(
             dest,
             qc,
         )
+    }
+}
+
+/// The role a `RoleSpec` names, `absent` when there is none (ALTER ROLE ALL,
+/// a user mapping for PUBLIC).
+///
+/// # Safety
+/// `spec` must be NULL or a valid `RoleSpec` of the statement being run.
+unsafe fn role_spec_name(spec: *mut pg_sys::RoleSpec, absent: &str) -> String {
+    // SAFETY: per the caller.
+    match unsafe { spec.as_ref() } {
+        Some(r) => cstr(r.rolename),
+        None => absent.to_string(),
     }
 }
