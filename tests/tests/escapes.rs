@@ -783,25 +783,8 @@ fn crash_restart_starts_a_new_seq_epoch() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(!pid.is_empty(), "sleeping backend not found");
-    assert!(Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .unwrap()
-        .success());
+    kill_backend_and_await_restart(&server, &pid);
     let _ = sleeper.wait();
-    let mut back = false;
-    for _ in 0..300 {
-        if server
-            .psql("postgres", &["-c", "SELECT 1"])
-            .status
-            .success()
-        {
-            back = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(back, "server did not come back after the crash");
 
     server.sql("LOAD 'auto_explain'");
     // The new shared memory starts with the isolation self-check's record
@@ -1084,6 +1067,28 @@ fn spawn_psql(server: &Server, app: &str, sql: &str) -> std::process::Child {
 }
 
 /// Pid of the backend of `app` once it runs a statement matching `active`.
+/// SIGKILL a backend (the postmaster then restarts every backend and
+/// reinitialises shared memory) and wait until the server takes
+/// connections again.
+fn kill_backend_and_await_restart(server: &Server, pid: &str) {
+    assert!(Command::new("kill")
+        .args(["-9", pid])
+        .status()
+        .unwrap()
+        .success());
+    for _ in 0..300 {
+        if server
+            .psql("postgres", &["-c", "SELECT 1"])
+            .status
+            .success()
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("server did not come back after the crash");
+}
+
 fn backend_pid(server: &Server, app: &str, active: &str) -> String {
     for _ in 0..200 {
         let pid = server.sql(&format!(
@@ -1141,25 +1146,8 @@ fn sinks_agree_when_backends_are_terminated_or_killed() {
         "SELECT length(pg_read_file('postgresql.conf', 0, 1)), pg_sleep(60)",
     );
     let pid = backend_pid(&server, "eg_kill", "wait_event = 'PgSleep'");
-    assert!(Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .unwrap()
-        .success());
+    kill_backend_and_await_restart(&server, &pid);
     let _ = child.wait();
-    let mut back = false;
-    for _ in 0..300 {
-        if server
-            .psql("postgres", &["-c", "SELECT 1"])
-            .status
-            .success()
-        {
-            back = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(back, "server did not come back after the crash");
     server.sql("LOAD 'auto_explain'");
     let all = assert_sinks_agree(&server);
     assert!(
