@@ -15,11 +15,14 @@
 //!   and sets (`RETURNS SETOF`) in one flat encoding ([`ArrayValue`]), NULL
 //!   arguments through a trailing `i64` mask and NULL results through the
 //!   packed value `-1`.
+//! * Version 3 adds rows ([`RowKind`]): composite results (`RETURNS TABLE`
+//!   of several columns, OUT parameters, composite types) and trigger
+//!   functions, both as JSON text the embedder reads and writes.
 
 use std::fmt;
 
 /// The newest ABI version this host implements (`ABI.md`'s title).
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// The oldest ABI version this host still runs.
 pub const MIN_ABI_VERSION: u32 = 1;
@@ -249,16 +252,33 @@ impl WasmType {
     }
 }
 
+/// Functions whose result is a row rather than a value (version 3). For
+/// both the wasm result is text (a JSON object; for a set of rows, the
+/// flat encoding of a `text[]` of JSON objects): the sandbox checks it is
+/// UTF-8 without NUL, the embedder maps it onto the row's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    /// A composite result: `RETURNS TABLE (a, b, ...)`, OUT parameters, a
+    /// composite type; with `returns_set`, a set of them.
+    Composite,
+    /// A trigger function: one `text` parameter (the event as JSON), a
+    /// `text` result (the row to use, `""` for the row unchanged, NULL to
+    /// skip it). Never a NULL mask.
+    Trigger,
+}
+
 /// The SQL-level signature of a function: its argument types and result type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Signature {
     /// Argument types, in order.
     pub params: Vec<ValueType>,
-    /// Result type (of each row, for a set).
+    /// Result type (of each row, for a set); `Text` for a [`RowKind`].
     pub result: ValueType,
     /// `RETURNS SETOF result` (version 2): the guest returns all rows at
     /// once in the flat array encoding of `result`.
     pub returns_set: bool,
+    /// The result is a row (version 3).
+    pub row: Option<RowKind>,
 }
 
 impl Signature {
@@ -268,6 +288,23 @@ impl Signature {
             params: params.into(),
             result,
             returns_set: false,
+            row: None,
+        }
+    }
+
+    /// A function of `params` returning a row (a JSON object as text).
+    pub fn composite(params: impl Into<Vec<ValueType>>) -> Self {
+        Signature {
+            row: Some(RowKind::Composite),
+            ..Signature::new(params, ValueType::Text)
+        }
+    }
+
+    /// A trigger function: the event in, the row to use out (JSON text).
+    pub fn trigger() -> Self {
+        Signature {
+            row: Some(RowKind::Trigger),
+            ..Signature::new([ValueType::Text], ValueType::Text)
         }
     }
 
@@ -284,6 +321,7 @@ impl Signature {
             .chain(std::iter::once(&self.result))
             .map(|t| t.since_version())
             .chain(self.returns_set.then_some(2))
+            .chain(self.row.map(|_| 3))
             .max()
             .unwrap_or(1)
     }

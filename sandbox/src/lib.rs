@@ -38,8 +38,8 @@ use wasmtime::{
 };
 
 pub use abi::{
-    Arg, ArrayValue, ElemType, Signature, Value, ValueType, ABI_EXPORT_PREFIX, ABI_VERSION,
-    MIN_ABI_VERSION,
+    Arg, ArrayValue, ElemType, RowKind, Signature, Value, ValueType, ABI_EXPORT_PREFIX,
+    ABI_VERSION, MIN_ABI_VERSION,
 };
 pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
 pub use host::{Host, HostError, HOST_ERROR_BIT, HOST_IMPORTS, HOST_MODULE};
@@ -558,7 +558,7 @@ impl Module {
         let needed = signature.since_version();
         if needed > self.abi_version {
             return Err(SandboxError::AbiVersion(format!(
-                "the SQL signature needs ABI version {needed} (numeric, arrays or sets), \
+                "the SQL signature needs ABI version {needed} (numeric, arrays, sets; rows, triggers), \
                  the module targets version {}: export a function named {ABI_EXPORT_PREFIX}{needed}",
                 self.abi_version
             )));
@@ -572,6 +572,7 @@ impl Module {
         let mut expected_params = signature.wasm_params();
         // Version 2: a trailing i64 parameter receives the NULL mask.
         let null_mask = self.abi_version >= 2
+            && signature.row != Some(RowKind::Trigger)
             && matches!(self.inner.get_export(name), Some(ExternType::Func(ty))
                 if ty.params().len() == expected_params.len() + 1
                     && ty.params().last().as_ref().and_then(WasmType::of) == Some(WasmType::I64));

@@ -1,5 +1,5 @@
 /*
- * extguard.h: guest SDK for LANGUAGE wasm (sandbox/ABI.md, version 2).
+ * extguard.h: guest SDK for LANGUAGE wasm (sandbox/ABI.md, version 3).
  *
  * One header, no libc: include it in exactly one .c file per module and
  * build with
@@ -11,7 +11,9 @@
  * through memory (text, bytea, jsonb, numeric, arrays, sets, NULL).
  * Export a SQL function with EG_EXPORT("name"); its C type follows the
  * ABI: text-like arguments are (const char *ptr, uint32_t len), results
- * of those types are eg_result (build them with eg_return / eg_null).
+ * of those types are eg_result (build them with eg_return / EG_NULL).
+ * Rows (composite results, trigger functions) are JSON objects: build
+ * them with eg_buf_put_json_string / eg_buf_put_int.
  */
 #ifndef EXTGUARD_H
 #define EXTGUARD_H
@@ -25,7 +27,7 @@
 #define EXTGUARD_ABI_VERSION(n) \
     EG_EXPORT("extguard_abi_" #n) void extguard_abi_##n(void) {}
 
-EXTGUARD_ABI_VERSION(2)
+EXTGUARD_ABI_VERSION(3)
 
 /* A packed (ptr << 32 | len) result; EG_NULL is SQL NULL. */
 typedef int64_t eg_result;
@@ -115,6 +117,54 @@ static inline int eg_buf_put_elem(eg_buf *b, const void *p, uint32_t n) {
     return eg_buf_put(b, &n, 4) && eg_buf_put(b, p, n);
 }
 
+/* Appends a NUL-terminated string. */
+static inline int eg_buf_put_str(eg_buf *b, const char *s) {
+    uint32_t n = 0;
+    while (s[n])
+        n++;
+    return eg_buf_put(b, s, n);
+}
+
+/* Appends bytes as a JSON string: quotes and backslashes escaped, other
+ * control characters as \u00XX. */
+static inline int eg_buf_put_json_string(eg_buf *b, const char *p, uint32_t n) {
+    static const char hex[] = "0123456789abcdef";
+    if (!eg_buf_put(b, "\"", 1))
+        return 0;
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            if (!eg_buf_put(b, esc, 2))
+                return 0;
+        } else if (c < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            if (!eg_buf_put(b, esc, 6))
+                return 0;
+        } else if (!eg_buf_put(b, &c, 1)) {
+            return 0;
+        }
+    }
+    return eg_buf_put(b, "\"", 1);
+}
+
+/* Appends a signed integer in decimal (a JSON number). */
+static inline int eg_buf_put_int(eg_buf *b, int64_t v) {
+    char digits[20];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0 && !eg_buf_put(b, "-", 1))
+        return 0;
+    while (n)
+        if (!eg_buf_put(b, &digits[--n], 1))
+            return 0;
+    return 1;
+}
+
 static inline eg_result eg_buf_result(const eg_buf *b) {
     return eg_return(b->data, b->len);
 }
@@ -158,6 +208,16 @@ static inline eg_result eg_spi_query(const char *sql, uint32_t sql_len, const eg
     *failed = r < 0;
     return r & INT64_MAX;
 }
+
+/* ---- triggers (ABI.md, "Triggers") ----
+ *
+ * A trigger function is exported as
+ *   eg_result name(const char *event, uint32_t event_len)
+ * and gets the event as JSON ({"op":"INSERT","when":"BEFORE","level":"ROW",
+ * "name":..,"table":..,"schema":..,"args":[..],"old":{..}|null,"new":{..}|null}).
+ * It returns EG_UNCHANGED to go on with the row as it is, EG_NULL to skip
+ * the row (BEFORE ROW), or a JSON object of the columns to change. */
+#define EG_UNCHANGED ((eg_result)0)
 
 /* Stops the call with a trap (PostgreSQL: 38000, the wasm backtrace as
  * detail). */

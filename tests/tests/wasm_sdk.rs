@@ -8,36 +8,9 @@
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`); clang and wasm-ld are then
 //! required (`make setup-test` installs lld).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use base64::Engine as _;
-use extguard_e2e::wasm::{base_port, create_sql, environment, ok, server};
-
-fn sdk() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sdk/c")
-}
-
-/// Compiles `examples/<name>.c` and returns the module as base64.
-fn build(out_dir: &Path, name: &str) -> String {
-    let src = sdk().join("examples").join(format!("{name}.c"));
-    let out = out_dir.join(format!("{name}.wasm"));
-    let run = Command::new("clang")
-        .args(["--target=wasm32", "-O2", "-nostdlib", "-Wall", "-Werror"])
-        .args(["-Wl,--no-entry", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .expect("clang runs (make setup-test installs clang and lld)");
-    assert!(
-        run.status.success(),
-        "clang {}: {}",
-        src.display(),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let bytes = std::fs::read(&out).expect("module written");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
+use extguard_e2e::wasm::{
+    base_port, build_c_example as build, create_sql, environment, ok, server,
+};
 
 fn fnv1a(bytes: &[u8]) -> i64 {
     let mut h: u64 = 0xcbf29ce484222325;
