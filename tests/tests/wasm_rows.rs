@@ -239,6 +239,16 @@ fn triggers_and_composite_results() {
         "22P02",
         "invalid input syntax for type integer",
     );
+    // RETURNS SETOF record takes its columns from the call.
+    ok(&mut t, "DROP FUNCTION pairs(text);");
+    ok(
+        &mut t,
+        &create_sql("pairs(text) RETURNS SETOF record STRICT", &rows),
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT * FROM pairs('a=1;b') AS (k text, v int);"),
+        "a|1\nb|"
+    );
     ok(&mut t, "DROP FUNCTION minmax(int[]);");
     ok(
         &mut t,
