@@ -52,9 +52,15 @@ install:
 
 test: setup-test lint test-rust test-pg
 
+# The Rust guest SDK (sdk/rust) is its own workspace, built for wasm32.
+SDK_RUST_MANIFEST = --manifest-path sdk/rust/Cargo.toml
+SDK_RUST = $(SDK_RUST_MANIFEST) --target-dir target/sdk-rust
+
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt $(SDK_RUST_MANIFEST) -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy $(SDK_RUST) --target wasm32-unknown-unknown --lib --examples -- -D warnings
 	for v in $(PG_VERSIONS); do \
 	  (cd pg_ext && $(CARGO) clippy --no-default-features --features "pg$$v pg_test" \
 	    --all-targets -- -D warnings) || exit 1; \
@@ -64,6 +70,7 @@ test-rust:
 	./scripts/pgspot-venv.sh
 	./scripts/pre-commit-venv.sh
 	$(CARGO) test
+	$(CARGO) test $(SDK_RUST) --lib
 
 # pg_ext, for each version in PG_VERSIONS in turn: pgrx tests (in a
 # server pgrx starts, extguard preloaded), then the escape battery
