@@ -18,11 +18,15 @@
 //! * Version 3 adds rows ([`RowKind`]): composite results (`RETURNS TABLE`
 //!   of several columns, OUT parameters, composite types) and trigger
 //!   functions, both as JSON text the embedder reads and writes.
+//! * Version 4 adds NULL array elements: an array (or set) with NULLs
+//!   travels in the nullable form ([`ArrayValue::Nullable`]), flagged by
+//!   bit 31 of its length ([`NULLS_FLAG`]); arrays without NULLs are
+//!   unchanged.
 
 use std::fmt;
 
 /// The newest ABI version this host implements (`ABI.md`'s title).
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// The oldest ABI version this host still runs.
 pub const MIN_ABI_VERSION: u32 = 1;
@@ -35,6 +39,15 @@ pub const ABI_EXPORT_PREFIX: &str = "extguard_abi_";
 /// The packed result meaning SQL NULL (version 2): pointer and length both
 /// `0xffff_ffff`.
 pub const NULL_RESULT: i64 = -1;
+
+/// Bit 31 of an array's (or set's) byte length (version 4): the bytes are
+/// the nullable form, every element length-prefixed and `u32::MAX` for a
+/// NULL element. Set on the `len` parameter of an argument and in the
+/// low word of a packed result.
+pub const NULLS_FLAG: u32 = 1 << 31;
+
+/// The first ABI version with NULL array elements.
+pub const NULL_ELEMENTS_VERSION: u32 = 4;
 
 /// A PostgreSQL type the ABI knows how to pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -402,6 +415,26 @@ impl Arg<'_> {
     }
 }
 
+impl Arg<'_> {
+    /// An owned copy of this argument.
+    pub fn to_value(&self) -> Value {
+        match *self {
+            Arg::Int2(v) => Value::Int2(v),
+            Arg::Int4(v) => Value::Int4(v),
+            Arg::Int8(v) => Value::Int8(v),
+            Arg::Float4(v) => Value::Float4(v),
+            Arg::Float8(v) => Value::Float8(v),
+            Arg::Bool(v) => Value::Bool(v),
+            Arg::Text(v) => Value::Text(v.to_string()),
+            Arg::Bytea(v) => Value::Bytea(v.to_vec()),
+            Arg::Jsonb(v) => Value::Jsonb(v.to_string()),
+            Arg::Numeric(v) => Value::Numeric(v.to_string()),
+            Arg::Array(a) => Value::Array(a.clone()),
+            Arg::Null(t) => Value::Null(t),
+        }
+    }
+}
+
 /// A value returned by a wasm function.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -497,9 +530,78 @@ pub enum ArrayValue {
     Jsonb(Vec<String>),
     /// `numeric[]`
     Numeric(Vec<String>),
+    /// An array of `elem` with NULL elements (version 4): each element a
+    /// scalar [`Value`] of the element type, or `None`.
+    Nullable(ElemType, Vec<Option<Value>>),
+}
+
+/// The bytes of one scalar element in the flat encoding (without a length).
+fn element_bytes(v: &Value) -> Vec<u8> {
+    match v {
+        Value::Int2(x) => x.to_le_bytes().to_vec(),
+        Value::Int4(x) => x.to_le_bytes().to_vec(),
+        Value::Int8(x) => x.to_le_bytes().to_vec(),
+        Value::Float4(x) => x.to_bits().to_le_bytes().to_vec(),
+        Value::Float8(x) => x.to_bits().to_le_bytes().to_vec(),
+        Value::Bool(x) => vec![*x as u8],
+        Value::Text(x) | Value::Jsonb(x) | Value::Numeric(x) => x.as_bytes().to_vec(),
+        Value::Bytea(x) => x.clone(),
+        Value::Array(_) | Value::Null(_) => Vec::new(),
+    }
 }
 
 impl ArrayValue {
+    /// True for the nullable form (version 4).
+    pub fn has_nulls(&self) -> bool {
+        matches!(self, ArrayValue::Nullable(..))
+    }
+
+    /// Decodes the nullable form (version 4): every element a `u32`
+    /// length and its bytes (a fixed-width element's length must be its
+    /// width), `u32::MAX` for NULL.
+    pub fn decode_nullable(elem: ElemType, bytes: &[u8]) -> Result<ArrayValue, String> {
+        let mut items = Vec::new();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let k = items.len() + 1;
+            let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+                return Err(format!("element {k} has a partial length"));
+            };
+            let len = u32::from_le_bytes(*len);
+            rest = tail;
+            if len == u32::MAX {
+                items.push(None);
+                continue;
+            }
+            let len = len as usize;
+            if len > rest.len() {
+                return Err(format!(
+                    "element {k} claims {len} bytes, {} are left",
+                    rest.len()
+                ));
+            }
+            let (item, tail) = rest.split_at(len);
+            rest = tail;
+            let one = match elem.width() {
+                Some(w) if w != len => {
+                    return Err(format!(
+                        "element {k} of {} has {len} bytes, not {w}",
+                        elem.value_type()
+                    ))
+                }
+                Some(_) => ArrayValue::decode(elem, item),
+                None => {
+                    let mut prefixed = (len as u32).to_le_bytes().to_vec();
+                    prefixed.extend_from_slice(item);
+                    ArrayValue::decode(elem, &prefixed)
+                }
+            }
+            .map_err(|m| format!("element {k}: {m}"))?;
+            items.push(one.into_values().pop());
+        }
+        Ok(ArrayValue::Nullable(elem, items))
+    }
+
     /// The element type.
     pub fn elem_type(&self) -> ElemType {
         match self {
@@ -513,6 +615,7 @@ impl ArrayValue {
             ArrayValue::Bytea(_) => ElemType::Bytea,
             ArrayValue::Jsonb(_) => ElemType::Jsonb,
             ArrayValue::Numeric(_) => ElemType::Numeric,
+            ArrayValue::Nullable(e, _) => *e,
         }
     }
 
@@ -527,6 +630,7 @@ impl ArrayValue {
             ArrayValue::Bool(v) => v.len(),
             ArrayValue::Text(v) | ArrayValue::Jsonb(v) | ArrayValue::Numeric(v) => v.len(),
             ArrayValue::Bytea(v) => v.len(),
+            ArrayValue::Nullable(_, v) => v.len(),
         }
     }
 
@@ -548,10 +652,14 @@ impl ArrayValue {
             ArrayValue::Bytea(v) => v.into_iter().map(Value::Bytea).collect(),
             ArrayValue::Jsonb(v) => v.into_iter().map(Value::Jsonb).collect(),
             ArrayValue::Numeric(v) => v.into_iter().map(Value::Numeric).collect(),
+            ArrayValue::Nullable(e, v) => v
+                .into_iter()
+                .map(|x| x.unwrap_or(Value::Null(e.value_type())))
+                .collect(),
         }
     }
 
-    /// The flat encoding.
+    /// The flat encoding (for [`ArrayValue::Nullable`], the nullable form).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = ArrayWriter::new(self.elem_type());
         match self {
@@ -569,6 +677,20 @@ impl ArrayValue {
                 v.iter().for_each(|x| out.push_bytes(x.as_bytes()))
             }
             ArrayValue::Bytea(v) => v.iter().for_each(|x| out.push_bytes(x)),
+            ArrayValue::Nullable(_, v) => {
+                let mut bytes = Vec::new();
+                for x in v {
+                    match x {
+                        None => bytes.extend_from_slice(&u32::MAX.to_le_bytes()),
+                        Some(x) => {
+                            let b = element_bytes(x);
+                            bytes.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                            bytes.extend_from_slice(&b);
+                        }
+                    }
+                }
+                return bytes;
+            }
         }
         out.finish()
     }

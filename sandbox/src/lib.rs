@@ -39,7 +39,7 @@ use wasmtime::{
 
 pub use abi::{
     Arg, ArrayValue, ElemType, RowKind, Signature, Value, ValueType, ABI_EXPORT_PREFIX,
-    ABI_VERSION, MIN_ABI_VERSION,
+    ABI_VERSION, MIN_ABI_VERSION, NULLS_FLAG, NULL_ELEMENTS_VERSION,
 };
 pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
 pub use host::{Host, HostError, HOST_ERROR_BIT, HOST_IMPORTS, HOST_MODULE};
@@ -901,6 +901,16 @@ impl Instance {
             )));
         }
         for (i, (arg, want)) in args.iter().zip(&signature.params).enumerate() {
+            if matches!(arg, Arg::Array(a) if a.has_nulls())
+                && self.function.module.abi_version < NULL_ELEMENTS_VERSION
+            {
+                return Err(SandboxError::BadArguments(format!(
+                    "argument {} has NULL elements and the module targets ABI version {} \
+                     (NULL elements need {NULL_ELEMENTS_VERSION})",
+                    i + 1,
+                    self.function.module.abi_version
+                )));
+            }
             if matches!(arg, Arg::Null(_)) && !self.function.null_mask {
                 return Err(SandboxError::BadArguments(format!(
                     "argument {} is NULL and the export takes no NULL mask",
@@ -1066,8 +1076,9 @@ impl Instance {
                 Arg::Array(a) => {
                     let bytes = a.encode();
                     let ptr = copy_in(live, &self.limits, &bytes)?;
+                    let flag = if a.has_nulls() { NULLS_FLAG } else { 0 };
                     params.push(Val::I32(ptr as i32));
-                    params.push(Val::I32(bytes.len() as i32));
+                    params.push(Val::I32((bytes.len() as u32 | flag) as i32));
                 }
                 Arg::Int2(v) => params.push(Val::I32(v as i32)),
                 Arg::Int4(v) => params.push(Val::I32(v)),
@@ -1146,16 +1157,34 @@ fn convert_result(
         if *packed == abi::NULL_RESULT && function.module.abi_version >= 2 {
             return Ok(Value::Null(ty));
         }
-        let bytes = result_bytes(live, *packed, max_result_bytes)?;
+        // Version 4: bit 31 of an array's or set's length flags the
+        // nullable form.
+        let is_array = signature.returns_set || matches!(ty, ValueType::Array(_));
+        let nullable = is_array
+            && function.module.abi_version >= NULL_ELEMENTS_VERSION
+            && (*packed as u32) & NULLS_FLAG != 0;
+        let packed = if nullable {
+            *packed & !(NULLS_FLAG as i64)
+        } else {
+            *packed
+        };
+        let bytes = result_bytes(live, packed, max_result_bytes)?;
+        let decode = |elem: ElemType, bytes: &[u8]| {
+            if nullable {
+                ArrayValue::decode_nullable(elem, bytes)
+            } else {
+                ArrayValue::decode(elem, bytes)
+            }
+        };
         if signature.returns_set {
             let elem = ty.as_elem().expect("checked when the function was made");
-            return ArrayValue::decode(elem, &bytes)
+            return decode(elem, &bytes)
                 .map(Value::Array)
                 .map_err(|m| SandboxError::BadResult(format!("set of {ty}: {m}")));
         }
         return Ok(match ty {
             ValueType::Bytea => Value::Bytea(bytes),
-            ValueType::Array(elem) => ArrayValue::decode(elem, &bytes)
+            ValueType::Array(elem) => decode(elem, &bytes)
                 .map(Value::Array)
                 .map_err(|m| SandboxError::BadResult(format!("{ty} result: {m}")))?,
             _ => {

@@ -1,11 +1,13 @@
-//! ABI version 3 (sandbox/ABI.md, "Rows" and "Triggers"): which modules
-//! may return rows or serve as triggers, the wasm types they need, and
-//! how their results come back (JSON text the embedder maps onto columns).
+//! ABI versions 3 and 4 (sandbox/ABI.md, "Rows", "Triggers", "NULL
+//! elements"): which modules may return rows or serve as triggers, the
+//! wasm types they need, how their results come back (JSON text the
+//! embedder maps onto columns), and NULL array elements in the flagged
+//! nullable form (only for version 4 modules).
 
 mod common;
 
 use common::sandbox;
-use extguard_sandbox::{Arg, ArrayValue, SandboxError, Signature, Value, ValueType};
+use extguard_sandbox::{Arg, ArrayValue, ElemType, SandboxError, Signature, Value, ValueType};
 
 /// A module declaring `version` with `f(ptr, len) -> i64` returning the
 /// bytes of its data segment (at 16), and `g` with a trailing i64.
@@ -107,4 +109,112 @@ fn a_set_of_rows_is_a_text_array_of_objects() {
             "{}".into()
         ])))
     );
+}
+
+/// The `echo` export of corpus/wasm/abi4.wat with `version` declared.
+fn echo_module(version: u32) -> String {
+    String::from_utf8(common::corpus("abi4.wat"))
+        .unwrap()
+        .replace("extguard_abi_4", &format!("extguard_abi_{version}"))
+}
+
+#[test]
+fn null_elements_cross_in_the_flagged_nullable_form() {
+    let sb = sandbox();
+    let m = echo_module(4);
+    let ints = Signature::new(
+        [ValueType::Array(ElemType::Int4)],
+        ValueType::Array(ElemType::Int4),
+    );
+    let echo = sb.load_function(m.as_bytes(), "echo_ints", &ints).unwrap();
+    let with_nulls = ArrayValue::Nullable(
+        ElemType::Int4,
+        vec![Some(Value::Int4(1)), None, Some(Value::Int4(-3))],
+    );
+    assert_eq!(
+        with_nulls.encode(),
+        [
+            &4u32.to_le_bytes()[..],
+            &1i32.to_le_bytes(),
+            &u32::MAX.to_le_bytes(),
+            &4u32.to_le_bytes(),
+            &(-3i32).to_le_bytes()
+        ]
+        .concat()
+    );
+    assert_eq!(
+        sb.call_once(&echo, &[Arg::Array(&with_nulls)]),
+        Ok(Value::Array(with_nulls.clone()))
+    );
+    // Without NULLs: the plain form, unflagged, as in version 2.
+    let plain = ArrayValue::Int4(vec![7, 8]);
+    assert_eq!(
+        sb.call_once(&echo, &[Arg::Array(&plain)]),
+        Ok(Value::Array(plain.clone()))
+    );
+    let count = sb
+        .load_function(
+            m.as_bytes(),
+            "null_count",
+            &Signature::new([ValueType::Array(ElemType::Int4)], ValueType::Int4),
+        )
+        .unwrap();
+    assert_eq!(
+        sb.call_once(&count, &[Arg::Array(&with_nulls)]),
+        Ok(Value::Int4(1))
+    );
+    // Text elements and a set with a NULL row.
+    let texts = ArrayValue::Nullable(
+        ElemType::Text,
+        vec![
+            None,
+            Some(Value::Text("\u{e9}".into())),
+            Some(Value::Text(String::new())),
+        ],
+    );
+    let set = Signature::new([ValueType::Array(ElemType::Text)], ValueType::Text).returning_set();
+    let rows = sb.load_function(m.as_bytes(), "rows_of", &set).unwrap();
+    assert_eq!(
+        sb.call_once(&rows, &[Arg::Array(&texts)]),
+        Ok(Value::Array(texts.clone()))
+    );
+    // A bad nullable result.
+    let bad = sb
+        .load_function(
+            m.as_bytes(),
+            "bad_nulls",
+            &Signature::new([], ValueType::Array(ElemType::Int4)),
+        )
+        .unwrap();
+    assert!(
+        matches!(sb.call_once(&bad, &[]), Err(SandboxError::BadResult(m)) if m.contains("has 3 bytes, not 4"))
+    );
+}
+
+#[test]
+fn older_modules_never_see_null_elements() {
+    let sb = sandbox();
+    let m = echo_module(3);
+    let ints = Signature::new(
+        [ValueType::Array(ElemType::Int4)],
+        ValueType::Array(ElemType::Int4),
+    );
+    let echo = sb.load_function(m.as_bytes(), "echo_ints", &ints).unwrap();
+    let with_nulls = ArrayValue::Nullable(ElemType::Int4, vec![None]);
+    assert!(matches!(
+        sb.call_once(&echo, &[Arg::Array(&with_nulls)]),
+        Err(SandboxError::BadArguments(m)) if m.contains("NULL elements need 4")
+    ));
+    // A flagged result from a version 3 module is a length out of range.
+    let bad = sb
+        .load_function(
+            m.as_bytes(),
+            "bad_nulls",
+            &Signature::new([], ValueType::Array(ElemType::Int4)),
+        )
+        .unwrap();
+    assert!(matches!(
+        sb.call_once(&bad, &[]),
+        Err(SandboxError::ResultTooLarge { .. })
+    ));
 }

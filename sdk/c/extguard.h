@@ -27,7 +27,13 @@
 #define EXTGUARD_ABI_VERSION(n) \
     EG_EXPORT("extguard_abi_" #n) void extguard_abi_##n(void) {}
 
-EXTGUARD_ABI_VERSION(3)
+/* The version this module targets: 3 unless EG_ABI_VERSION is defined
+ * (as 4, for NULL array elements) before including this header. */
+#ifndef EG_ABI_VERSION
+#define EG_ABI_VERSION 3
+#endif
+#define EG_ABI_DECLARE_(n) EXTGUARD_ABI_VERSION(n)
+EG_ABI_DECLARE_(EG_ABI_VERSION)
 
 /* A packed (ptr << 32 | len) result; EG_NULL is SQL NULL. */
 typedef int64_t eg_result;
@@ -169,26 +175,55 @@ static inline eg_result eg_buf_result(const eg_buf *b) {
     return eg_return(b->data, b->len);
 }
 
+/* ---- NULL array elements (version 4; ABI.md, "NULL elements") ----
+ * An array (or set) with NULL elements travels in the nullable form:
+ * every element length-prefixed (fixed-width ones too), EG_NULL_ELEM for
+ * NULL, and bit 31 of the length set (EG_HAS_NULLS). */
+#define EG_NULLS_FLAG 0x80000000u
+#define EG_NULL_ELEM 0xffffffffu
+#define EG_HAS_NULLS(len) ((((uint32_t)(len)) & EG_NULLS_FLAG) != 0)
+
+/* Appends a NULL element (nullable form). */
+static inline int eg_buf_put_null_elem(eg_buf *b) {
+    uint32_t n = EG_NULL_ELEM;
+    return eg_buf_put(b, &n, 4);
+}
+
+/* A result in the nullable form (flagged). */
+static inline eg_result eg_buf_result_nullable(const eg_buf *b) {
+    return eg_return(b->data, b->len | EG_NULLS_FLAG);
+}
+
 /* ---- reading length-prefixed array elements ---- */
 
 typedef struct {
     const unsigned char *pos, *end;
 } eg_elems;
 
+/* The elements of a text-like array, or of any array in the nullable form
+ * (the flag in len is ignored). */
 static inline eg_elems eg_elems_of(const void *ptr, uint32_t len) {
+    len &= ~EG_NULLS_FLAG;
     eg_elems e = {(const unsigned char *)ptr, (const unsigned char *)ptr + len};
     return e;
 }
 
-/* Next element into (*ptr, *len); 0 at the end. */
+/* Next element into (*ptr, *len); 0 at the end. A NULL element (nullable
+ * form) gives *ptr == 0 and *len == 0. */
 static inline int eg_elems_next(eg_elems *e, const char **ptr, uint32_t *len) {
     if (e->end - e->pos < 4)
         return 0;
     uint32_t n;
     memcpy(&n, e->pos, 4);
-    *ptr = (const char *)e->pos + 4;
+    e->pos += 4;
+    if (n == EG_NULL_ELEM) {
+        *ptr = 0;
+        *len = 0;
+        return 1;
+    }
+    *ptr = (const char *)e->pos;
     *len = n;
-    e->pos += 4 + n;
+    e->pos += n;
     return 1;
 }
 

@@ -2,8 +2,10 @@
 //! a non-superuser: trigger functions (BEFORE / AFTER, row and statement,
 //! TRUNCATE; the event with NEW / OLD, a changed row, a skipped row) and
 //! composite results (OUT parameters, `RETURNS TABLE` of several columns,
-//! `SETOF` a composite type). Modules: `sdk/c/examples/triggers.c` and
-//! `rows.c`, compiled from source.
+//! `SETOF` a composite type), NULL array elements (ABI version 4, in and
+//! out, in sets; refused for older modules). Modules:
+//! `sdk/c/examples/triggers.c` and `rows.c`, compiled from source, and
+//! `corpus/wasm/abi4.wat`.
 //!
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`).
 
@@ -12,6 +14,15 @@ use std::path::PathBuf;
 use extguard_e2e::wasm::{
     base_port, build_c_example, create_sql, environment, expect_error, ok, server,
 };
+
+fn corpus(name: &str) -> String {
+    std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../corpus/wasm")
+            .join(name),
+    )
+    .expect("corpus module")
+}
 
 #[test]
 fn triggers_and_composite_results() {
@@ -182,10 +193,7 @@ fn triggers_and_composite_results() {
         "42P13",
         "cannot have declared arguments",
     );
-    let abi2 = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/wasm/abi2.wat"),
-    )
-    .expect("abi2.wat");
+    let abi2 = corpus("abi2.wat");
     expect_error(
         &mut t,
         &create_sql("first() RETURNS trigger", &abi2),
@@ -259,5 +267,52 @@ fn triggers_and_composite_results() {
         "SELECT * FROM minmax('{1}');",
         "42703",
         "no column \"lo\"",
+    );
+
+    // NULL elements: a version 4 module gets and returns them (flagged
+    // nullable form), in arrays and sets; older modules get 22004.
+    let abi4 = corpus("abi4.wat");
+    for sig in [
+        "echo_ints(int[]) RETURNS int[] STRICT",
+        "echo_texts(text[]) RETURNS text[] STRICT",
+        "rows_of(int[]) RETURNS SETOF int STRICT",
+        "null_count(int[]) RETURNS int STRICT",
+        "bad_nulls() RETURNS int[]",
+    ] {
+        ok(&mut t, &create_sql(sig, &abi4));
+    }
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT echo_ints('{1,NULL,-3}'), echo_ints('{1,2}'), echo_ints('{NULL}');"
+        ),
+        "{1,NULL,-3}|{1,2}|{NULL}"
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT echo_texts(ARRAY['a', NULL, '\u{e9}', '']), null_count('{NULL,1,NULL}'), \
+             null_count('{1}');"
+        ),
+        "{a,NULL,\u{e9},\"\"}|2|0"
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT count(*), count(x), sum(x) FROM rows_of('{1,NULL,3,NULL}') x;"
+        ),
+        "4|2|4"
+    );
+    expect_error(&mut t, "SELECT bad_nulls();", "38000", "has 3 bytes, not 4");
+    ok(&mut t, "DROP FUNCTION minmax(int[]);");
+    ok(
+        &mut t,
+        &create_sql("minmax(int[], OUT lo int, OUT hi int) STRICT", &rows),
+    );
+    expect_error(
+        &mut t,
+        "SELECT minmax('{1,NULL}');",
+        "22004",
+        "element 2 of argument 1 is NULL",
     );
 }

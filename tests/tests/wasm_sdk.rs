@@ -3,7 +3,8 @@
 //! created as a `LANGUAGE wasm` function by a non-superuser and checked
 //! on a real PostgreSQL 15 server: a hash over bytea, a text parser
 //! returning jsonb (non-strict, NULL mask), a set-returning split, array
-//! functions and an SPI query with a parameter.
+//! functions (NULL elements in and out, version 4) and an SPI query with a
+//! parameter.
 //!
 //! The Rust guest SDK (`sdk/rust`, crate `extguard-guest`): its examples
 //! are built with cargo for wasm32-unknown-unknown (its own workspace and
@@ -14,8 +15,12 @@
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`); clang and wasm-ld are then
 //! required (`make setup-test` installs lld and the rustup target).
 
+use std::path::PathBuf;
+use std::process::Command;
+
+use base64::Engine as _;
 use extguard_e2e::wasm::{
-    base_port, build_c_example as build, create_sql, environment, ok, server,
+    base_port, build_c_example as build, create_sql, environment, expect_error, ok, server,
 };
 
 fn fnv1a(bytes: &[u8]) -> i64 {
@@ -38,6 +43,7 @@ fn c_sdk_examples_compile_and_run() {
     let split = build(dir.path(), "split");
     let stats = build(dir.path(), "stats");
     let lookup = build(dir.path(), "lookup");
+    let nulls = build(dir.path(), "nulls");
 
     let s = server(base_port() + 7, &[], &[]);
     let mut t = s.session("tenant", "postgres");
@@ -118,6 +124,23 @@ fn c_sdk_examples_compile_and_run() {
             "SELECT top_n('{5,1,9,3,7}', 3), top_n('{5,1}', 0), top_n('{2,8}', 5);"
         ),
         "{9,7,5}|{}|{8,2}"
+    );
+    // NULL array elements (version 4), in and out.
+    ok(
+        &mut t,
+        &create_sql("fill_nulls(int[], int) RETURNS int[] STRICT", &nulls),
+    );
+    ok(
+        &mut t,
+        &create_sql("nullify(text[], text) RETURNS text[] STRICT", &nulls),
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT fill_nulls('{1,NULL,3,NULL}', 0), fill_nulls('{4,5}', 0), \
+             nullify(ARRAY['a', 'n/a', NULL, 'b'], 'n/a');"
+        ),
+        "{1,0,3,0}|{4,5}|{a,NULL,NULL,b}"
     );
 }
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use extguard_sandbox::{
     Arg, ArrayValue, ElemType, Host, HostError, RowKind, SandboxError, Signature, Value, ValueType,
+    NULL_ELEMENTS_VERSION,
 };
 use pgrx::pg_sys::{self, NodeTag};
 use pgrx::prelude::*;
@@ -555,21 +556,25 @@ unsafe fn read_arg<'a>(
     fcinfo: pg_sys::FunctionCallInfo,
     i: usize,
     ty: &SqlType,
+    nullable: bool,
     name: &str,
 ) -> Held<'a> {
     // SAFETY: the caller guarantees a valid fcinfo and a non-NULL argument.
     let datum = unsafe { fcinfo::pg_getarg_datum_raw(fcinfo, i) };
+    let what = || format!("argument {}", i + 1);
     // SAFETY: the datum is a non-NULL value of `ty`.
-    unsafe { read_datum(datum, ty.abi, &|| format!("argument {}", i + 1), name) }
+    unsafe { read_datum(datum, ty.abi, nullable, &what, name) }
 }
 
-/// Converts one non-NULL datum of ABI type `ty`.
+/// Converts one non-NULL datum of ABI type `ty`; an array may hold NULL
+/// elements when `nullable` (the module targets ABI version 4).
 ///
 /// # Safety
 /// `datum` must be a valid non-NULL datum of a type that maps to `ty`.
 unsafe fn read_datum<'a>(
     datum: pg_sys::Datum,
     ty: ValueType,
+    nullable: bool,
     what: &dyn Fn() -> String,
     name: &str,
 ) -> Held<'a> {
@@ -600,17 +605,21 @@ unsafe fn read_datum<'a>(
             Held::Numeric(String::from_utf8_lossy(&text).into_owned())
         }
         // SAFETY: an array datum whose elements map to `elem`.
-        ValueType::Array(elem) => Held::Array(unsafe { read_array(datum, elem, what, name) }),
+        ValueType::Array(elem) => {
+            Held::Array(unsafe { read_array(datum, elem, nullable, what, name) })
+        }
     }
 }
 
-/// Reads a one-dimensional array without NULL elements.
+/// Reads a one-dimensional array; NULL elements are an error unless
+/// `nullable`.
 ///
 /// # Safety
 /// `datum` must be a valid non-NULL array whose element type maps to `elem`.
 unsafe fn read_array(
     datum: pg_sys::Datum,
     elem: ElemType,
+    nullable: bool,
     what: &dyn Fn() -> String,
     name: &str,
 ) -> ArrayValue {
@@ -657,7 +666,8 @@ unsafe fn read_array(
             )
         }
     };
-    if let Some(k) = nulls.iter().position(|&null| null) {
+    let first_null = nulls.iter().position(|&null| null);
+    if let (Some(k), false) = (first_null, nullable) {
         fail(
             PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
             format!(
@@ -665,7 +675,7 @@ unsafe fn read_array(
                 k + 1,
                 what()
             ),
-            Some("The wasm ABI has no NULL array elements."),
+            Some("NULL array elements need a module of ABI version 4 (an extguard_abi_4 export)."),
         );
     }
     let item = |k: usize| -> Held<'static> {
@@ -674,11 +684,23 @@ unsafe fn read_array(
             read_datum(
                 datums[k],
                 elem.value_type(),
+                false,
                 &|| format!("element {} of {}", k + 1, what()),
                 name,
             )
         }
     };
+    if first_null.is_some() {
+        let items = (0..n)
+            .map(|k| {
+                (!nulls[k]).then(|| {
+                    let held = item(k);
+                    as_arg(&held, &|| format!("element {} of {}", k + 1, what()), name).to_value()
+                })
+            })
+            .collect();
+        return ArrayValue::Nullable(elem, items);
+    }
     let strings = |k: usize| -> String {
         let held = item(k);
         match as_arg(&held, &|| format!("element {} of {}", k + 1, what()), name) {
@@ -812,10 +834,11 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
             returns_set: proc.ret_set,
             accepts_nulls: function.accepts_nulls(),
             row: signature.row,
+            abi_version: function.module().abi_version(),
         };
         with_backend(|b| b.pool().insert(key, &function, compiled));
     }
-    let (name, params, result, returns_set, accepts_nulls, row) = with_backend(|b| {
+    let (name, params, result, returns_set, accepts_nulls, row, abi_version) = with_backend(|b| {
         b.pool().data(&key).map(|c| {
             (
                 c.name.clone(),
@@ -824,6 +847,7 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
                 c.returns_set,
                 c.accepts_nulls,
                 c.row,
+                c.abi_version,
             )
         })
     })
@@ -840,6 +864,7 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
         // manager called.
         return unsafe { call_trigger(fcinfo, &key, &name) };
     }
+    let nullable_elements = abi_version >= NULL_ELEMENTS_VERSION;
     let mut held = Vec::with_capacity(params.len());
     for (i, ty) in params.iter().enumerate() {
         // SAFETY: fcinfo is valid and has the function's arguments.
@@ -858,7 +883,7 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
             continue;
         }
         // SAFETY: argument i exists, is not NULL and has type `ty`.
-        held.push(unsafe { read_arg(fcinfo, i, ty, &name) });
+        held.push(unsafe { read_arg(fcinfo, i, ty, nullable_elements, &name) });
     }
     let args: Vec<Arg<'_>> = held
         .iter()
@@ -935,10 +960,19 @@ unsafe fn result_datum(
     (datum, is_null)
 }
 
-/// A one-dimensional array of the result's element type.
+/// A one-dimensional array of the result's element type (lower bound 1),
+/// NULL elements included.
 fn array_datum(array: ArrayValue, ty: &SqlType) -> pg_sys::Datum {
     let elem = pg_sys::Oid::from(ty.elem);
-    let mut datums: Vec<pg_sys::Datum> = array.into_values().into_iter().map(to_datum).collect();
+    let values = array.into_values();
+    let mut nulls: Vec<bool> = values.iter().map(|v| matches!(v, Value::Null(_))).collect();
+    let mut datums: Vec<pg_sys::Datum> = values
+        .into_iter()
+        .map(|v| match v {
+            Value::Null(_) => pg_sys::Datum::from(0),
+            v => to_datum(v),
+        })
+        .collect();
     let n = c_int::try_from(datums.len()).unwrap_or_else(|_| {
         fail(
             PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
@@ -946,14 +980,18 @@ fn array_datum(array: ArrayValue, ty: &SqlType) -> pg_sys::Datum {
             None,
         )
     });
-    // SAFETY: `datums` holds n valid datums of the element type, whose
-    // length, by-value flag and alignment come from the catalog.
+    let (mut dims, mut lbs) = ([n], [1 as c_int]);
+    // SAFETY: `datums` and `nulls` hold n entries of the element type,
+    // whose length, by-value flag and alignment come from the catalog.
     unsafe {
         let (mut len, mut byval, mut align) = (0i16, false, 0 as c_char);
         pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
-        pg_sys::Datum::from(pg_sys::construct_array(
+        pg_sys::Datum::from(pg_sys::construct_md_array(
             datums.as_mut_ptr(),
-            n,
+            nulls.as_mut_ptr(),
+            1,
+            dims.as_mut_ptr(),
+            lbs.as_mut_ptr(),
             elem,
             len as c_int,
             byval,
@@ -1001,7 +1039,8 @@ unsafe fn return_set(
         if composite {
             let json = match row {
                 Value::Text(json) => json,
-                _ => String::new(),
+                // A NULL element: a row of NULLs.
+                _ => "{}".to_string(),
             };
             // SAFETY: setDesc is the expected row type, set up above.
             let (mut values, mut nulls) = unsafe {
@@ -1021,7 +1060,10 @@ unsafe fn return_set(
             };
             continue;
         }
-        let (mut datum, mut is_null) = (to_datum(row), false);
+        let (mut datum, mut is_null) = match row {
+            Value::Null(_) => (pg_sys::Datum::from(0), true),
+            row => (to_datum(row), false),
+        };
         // SAFETY: per the caller; the tuplestore copies the value.
         unsafe {
             check_domain(fcinfo, datum, is_null, ty);

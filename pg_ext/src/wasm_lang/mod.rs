@@ -168,6 +168,8 @@ pub struct Compiled {
     pub accepts_nulls: bool,
     /// A composite result or a trigger function (ABI version 3).
     pub row: Option<RowKind>,
+    /// The ABI version the module declares.
+    pub abi_version: u32,
 }
 
 /// A SQL type as the ABI sees it.
