@@ -1345,46 +1345,95 @@ fn host_linker(engine: &Engine) -> wasmtime::Linker<CallState> {
         .func_wrap(HOST_MODULE, "spi_query", spi_query)
         .expect("one definition per name");
     linker
+        .func_wrap(HOST_MODULE, "spi_exec", spi_exec)
+        .expect("one definition per name");
+    linker
 }
 
-/// `extguard.spi_query`: reads the query and its parameters from guest
-/// memory, asks the host, and writes the JSON rows (or the error text)
-/// back through the guest's `alloc`.
+/// `extguard.spi_query`: text parameters (the flat encoding of a `text[]`).
 fn spi_query(
-    mut caller: wasmtime::Caller<'_, CallState>,
+    caller: wasmtime::Caller<'_, CallState>,
     sql_ptr: i32,
     sql_len: i32,
     params_ptr: i32,
     params_len: i32,
 ) -> wasmtime::Result<i64> {
+    host_query(
+        caller,
+        "spi_query",
+        (sql_ptr, sql_len),
+        (params_ptr, params_len),
+        |host, sql, params| {
+            let params = match ArrayValue::decode(ElemType::Text, params) {
+                Ok(ArrayValue::Text(p)) => p,
+                Ok(_) => Vec::new(),
+                Err(m) => return Err(format!("spi_query parameters: {m}")),
+            };
+            Ok(host.spi_query(sql, &params))
+        },
+    )
+}
+
+/// `extguard.spi_exec`: parameters as a JSON array (UTF-8 text).
+fn spi_exec(
+    caller: wasmtime::Caller<'_, CallState>,
+    sql_ptr: i32,
+    sql_len: i32,
+    params_ptr: i32,
+    params_len: i32,
+) -> wasmtime::Result<i64> {
+    host_query(
+        caller,
+        "spi_exec",
+        (sql_ptr, sql_len),
+        (params_ptr, params_len),
+        |host, sql, params| {
+            let params = std::str::from_utf8(params)
+                .map_err(|_| "spi_exec: the parameters are not UTF-8".to_string())?;
+            Ok(host.spi_exec(sql, params))
+        },
+    )
+}
+
+/// What a host query gives: the host's answer, or `Err(message)` for
+/// arguments the guest got wrong (a trap).
+type HostAnswer = Result<Result<String, HostError>, String>;
+
+/// A host query: reads the query text and the parameter bytes from guest
+/// memory, asks the host through `ask`, and writes the rows (or the error
+/// text, with the top bit set) back through the guest's `alloc`.
+fn host_query(
+    mut caller: wasmtime::Caller<'_, CallState>,
+    what: &str,
+    (sql_ptr, sql_len): (i32, i32),
+    (params_ptr, params_len): (i32, i32),
+    ask: impl FnOnce(&dyn Host, &str, &[u8]) -> HostAnswer,
+) -> wasmtime::Result<i64> {
     let memory = caller
         .get_export("memory")
         .and_then(|e| e.into_memory())
-        .ok_or_else(|| wasmtime::Error::msg("spi_query needs the exported memory"))?;
-    let (sql, params) = {
-        let data = memory.data(&caller);
-        let range = |ptr: i32, len: i32| {
-            (ptr as u32 as usize)
-                .checked_add(len as u32 as usize)
-                .and_then(|end| data.get(ptr as u32 as usize..end))
-                .ok_or_else(|| wasmtime::Error::msg("spi_query: a range outside memory"))
-        };
-        let sql = std::str::from_utf8(range(sql_ptr, sql_len)?)
-            .map_err(|_| wasmtime::Error::msg("spi_query: the query is not UTF-8"))?
-            .to_string();
-        let params = match ArrayValue::decode(ElemType::Text, range(params_ptr, params_len)?) {
-            Ok(ArrayValue::Text(p)) => p,
-            Ok(_) => Vec::new(),
-            Err(m) => return Err(wasmtime::Error::msg(format!("spi_query parameters: {m}"))),
-        };
-        (sql, params)
-    };
+        .ok_or_else(|| wasmtime::Error::msg(format!("{what} needs the exported memory")))?;
     let host = caller
         .data()
         .host
         .clone()
         .ok_or_else(|| wasmtime::Error::msg("no host"))?;
-    let (text, bit) = match host.spi_query(&sql, &params) {
+    let answer = {
+        let data = memory.data(&caller);
+        let range = |ptr: i32, len: i32| {
+            (ptr as u32 as usize)
+                .checked_add(len as u32 as usize)
+                .and_then(|end| data.get(ptr as u32 as usize..end))
+                .ok_or_else(|| wasmtime::Error::msg(format!("{what}: a range outside memory")))
+        };
+        let sql = std::str::from_utf8(range(sql_ptr, sql_len)?)
+            .map_err(|_| wasmtime::Error::msg(format!("{what}: the query is not UTF-8")))?;
+        match ask(host.as_ref(), sql, range(params_ptr, params_len)?) {
+            Ok(answer) => answer,
+            Err(m) => return Err(wasmtime::Error::msg(m)),
+        }
+    };
+    let (text, bit) = match answer {
         Ok(rows) => (rows, 0),
         Err(HostError::Failed(message)) => (message, HOST_ERROR_BIT),
         Err(HostError::Abort) => {
@@ -1393,15 +1442,17 @@ fn spi_query(
         }
     };
     let len = i32::try_from(text.len())
-        .map_err(|_| wasmtime::Error::msg("spi_query: result too large"))?;
+        .map_err(|_| wasmtime::Error::msg(format!("{what}: result too large")))?;
     let alloc = caller
         .get_export("alloc")
         .and_then(|e| e.into_func())
-        .ok_or_else(|| wasmtime::Error::msg("spi_query needs the exported alloc"))?
+        .ok_or_else(|| wasmtime::Error::msg(format!("{what} needs the exported alloc")))?
         .typed::<i32, i32>(&caller)?;
     let ptr = alloc.call(&mut caller, len)? as u32;
     memory
         .write(&mut caller, ptr as usize, text.as_bytes())
-        .map_err(|_| wasmtime::Error::msg("spi_query: alloc returned a range outside memory"))?;
+        .map_err(|_| {
+            wasmtime::Error::msg(format!("{what}: alloc returned a range outside memory"))
+        })?;
     Ok(abi::pack_ptr_len(ptr, len as u32) | bit)
 }

@@ -254,6 +254,20 @@ static inline eg_result eg_spi_query(const char *sql, uint32_t sql_len, const eg
  * the row (BEFORE ROW), or a JSON object of the columns to change. */
 #define EG_UNCHANGED ((eg_result)0)
 
+/* Typed SPI: extguard.spi_exec (ABI.md, "Typed SPI"). The parameters are
+ * a JSON array (1 is a bigint, 1.5 a numeric, "x" text, true a boolean,
+ * an array or object jsonb, null NULL); the rows' values keep their types
+ * (numbers, booleans and JSON as such, other types as strings). */
+__attribute__((import_module("extguard"), import_name("spi_exec"))) int64_t
+eg_spi_exec_raw(const char *sql, uint32_t sql_len, const char *params_json, uint32_t params_len);
+
+static inline eg_result eg_spi_exec(const char *sql, uint32_t sql_len, const char *params_json,
+                                    uint32_t params_len, int *failed) {
+    int64_t r = eg_spi_exec_raw(sql, sql_len, params_json, params_len);
+    *failed = r < 0;
+    return r & INT64_MAX;
+}
+
 /* Stops the call with a trap (PostgreSQL: 38000, the wasm backtrace as
  * detail). */
 #define EG_FAIL() __builtin_trap()

@@ -201,6 +201,8 @@ fn rust_sdk_examples_build_and_run() {
         ("mean(float8[]) RETURNS float8 STRICT", &text),
         ("top_n(int[], int) RETURNS int[] STRICT", &text),
         ("count_like(text) RETURNS bigint STRICT", &lookup),
+        ("typed(int) RETURNS jsonb STRICT", &lookup),
+        ("try_sql(text) RETURNS text STRICT", &lookup),
         ("minmax(int[], OUT lo int, OUT hi int) STRICT", &rows),
         ("pairs(text) RETURNS TABLE (k text, v text) STRICT", &rows),
         ("tidy() RETURNS trigger", &rows),
@@ -251,6 +253,22 @@ fn rust_sdk_examples_build_and_run() {
         ),
         "4000"
     );
+    // Typed SPI (spi_exec): parameters typed by their JSON values, rows
+    // with numbers, booleans and JSON kept; still read-only.
+    assert_eq!(
+        ok(&mut t, "SELECT typed(41)::text;"),
+        "[{\"b\": true, \"f\": 1.5, \"j\": {\"k\": [1, null]}, \"n\": 42, \"s\": \"s\u{e9}\", \
+         \"t\": true, \"x\": 0.50, \"z\": null, \"nan\": \"NaN\"}]"
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT try_sql('INSERT INTO rs_one VALUES (1)');"),
+        "0A000: INSERT is not allowed in a non-volatile function"
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT try_sql('SELECT x FROM public.rs_secret');"),
+        "42501: permission denied for table rs_secret"
+    );
+    assert_eq!(ok(&mut t, "SELECT count(*) FROM rs_one;"), "0");
     // Rows: a composite, a set of rows.
     assert_eq!(ok(&mut t, "SELECT * FROM minmax('{5,-3,9}');"), "-3|9");
     assert_eq!(ok(&mut t, "SELECT minmax('{}');"), "(,)");

@@ -1106,16 +1106,23 @@ unsafe fn columns<'a>(
 }
 
 /// Appends a row as a JSON object: column name to the value's text
-/// output (in UTF-8) or null; dropped columns are left out.
+/// output (in UTF-8) or null; dropped columns are left out. With `typed`,
+/// numbers, booleans and json / jsonb keep their JSON form
+/// ([`super::typed_value`]).
 ///
 /// # Safety
 /// `tuple` must be a valid tuple of `desc`.
-unsafe fn push_tuple_json(out: &mut String, tuple: pg_sys::HeapTuple, desc: pg_sys::TupleDesc) {
+unsafe fn push_tuple_json(
+    out: &mut String,
+    tuple: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    typed: bool,
+) {
     out.push('{');
     let mut first = true;
     // SAFETY: per the caller.
     for (i, column) in unsafe { columns(desc) }.into_iter().enumerate() {
-        let Some((name, _)) = column else { continue };
+        let Some((name, att)) = column else { continue };
         if !first {
             out.push(',');
         }
@@ -1130,9 +1137,14 @@ unsafe fn push_tuple_json(out: &mut String, tuple: pg_sys::HeapTuple, desc: pg_s
         } else {
             // SAFETY: a NUL-terminated string from the output function.
             let text = server_to_utf8(unsafe { CStr::from_ptr(value) }.to_bytes()).into_owned();
-            out.push_str(
-                &serde_json::to_string(&String::from_utf8_lossy(&text)).unwrap_or_default(),
-            );
+            let text = String::from_utf8_lossy(&text);
+            match typed
+                .then(|| super::typed_value(att.atttypid.to_u32(), &text))
+                .flatten()
+            {
+                Some(json) => out.push_str(json),
+                None => out.push_str(&serde_json::to_string(&text).unwrap_or_default()),
+            }
         }
     }
     out.push('}');
@@ -1303,7 +1315,7 @@ unsafe fn trigger_event(td: &pg_sys::TriggerData) -> String {
         out.push_str(&format!(",\"{key}\":"));
         match tuple.filter(|t| !t.is_null()) {
             // SAFETY: a row of the trigger's relation.
-            Some(t) => unsafe { push_tuple_json(&mut out, t, desc) },
+            Some(t) => unsafe { push_tuple_json(&mut out, t, desc, false) },
             None => out.push_str("null"),
         }
     }
@@ -1526,8 +1538,21 @@ impl Host for PgHost {
         // SAFETY: the sandbox calls this on the backend's thread, inside a
         // wasm call the handler made; spi_query catches every PostgreSQL
         // error and Rust panic, so nothing unwinds into wasmtime.
-        unsafe { spi_query(sql, params) }
+        unsafe { spi_query(sql, SpiParams::Text(params)) }
     }
+
+    fn spi_exec(&self, sql: &str, params_json: &str) -> Result<String, HostError> {
+        // SAFETY: as for spi_query.
+        unsafe { spi_query(sql, SpiParams::Json(params_json)) }
+    }
+}
+
+/// The parameters of a guest's query: `spi_query` passes text, `spi_exec`
+/// a JSON array whose values give their types (and gets typed rows back).
+#[derive(Clone, Copy)]
+enum SpiParams<'a> {
+    Text(&'a [String]),
+    Json(&'a str),
 }
 
 /// SQLSTATE and message of a caught PostgreSQL error (pgrx turns a
@@ -1603,7 +1628,7 @@ fn sqlstate_text(code: PgSqlErrorCode) -> String {
 /// Must run on the backend's thread inside a function call (a
 /// transaction is open), with only Rust frames (and wasmtime's) between
 /// here and the handler.
-unsafe fn spi_query(sql: &str, params: &[String]) -> Result<String, HostError> {
+unsafe fn spi_query(sql: &str, params: SpiParams<'_>) -> Result<String, HostError> {
     let max_rows = super::spi_max_rows();
     let max_bytes = current_limits().max_memory_bytes;
     // SAFETY: plain reads of backend globals.
@@ -1669,7 +1694,7 @@ unsafe fn spi_query(sql: &str, params: &[String]) -> Result<String, HostError> {
 ///
 /// # Safety
 /// Inside the subtransaction [`spi_query`] opened.
-unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64) -> String {
+unsafe fn run_query(sql: &str, params: SpiParams<'_>, max_rows: u64, max_bytes: u64) -> String {
     let limit =
         |what: String| -> ! { fail(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, what, None) };
     let cstring = |text: &str| {
@@ -1682,6 +1707,62 @@ unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64)
         })
     };
     let query = cstring(sql);
+    let text_datum = |text: &str| {
+        let c = cstring(text);
+        // SAFETY: copies the bytes into a palloc'd text.
+        unsafe {
+            pg_sys::Datum::from(pg_sys::cstring_to_text_with_len(
+                c.as_ptr(),
+                c_int::try_from(c.as_bytes().len()).unwrap_or(c_int::MAX),
+            ))
+        }
+    };
+    let typed = matches!(params, SpiParams::Json(_));
+    // (type, value, NULL) of each parameter.
+    let params: Vec<(pg_sys::Oid, pg_sys::Datum, bool)> = match params {
+        SpiParams::Text(p) => p
+            .iter()
+            .map(|p| (pg_sys::TEXTOID, text_datum(p), false))
+            .collect(),
+        SpiParams::Json(json) => super::typed_params(json)
+            .unwrap_or_else(|m| {
+                fail(
+                    PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                    format!("spi_exec: {m}"),
+                    None,
+                )
+            })
+            .into_iter()
+            .map(|p| {
+                use super::TypedParam as P;
+                let input = |f: unsafe fn(pg_sys::FunctionCallInfo) -> pg_sys::Datum,
+                             text: &str| {
+                    let c = cstring(text);
+                    // SAFETY: a type input function taking a cstring (and
+                    // for numeric an OID and a typmod, ignored by jsonb_in).
+                    unsafe {
+                        direct_function_call_as_datum(
+                            f,
+                            &[
+                                c.as_c_str().into_datum(),
+                                pg_sys::InvalidOid.into_datum(),
+                                (-1i32).into_datum(),
+                            ],
+                        )
+                    }
+                    .unwrap_or(pg_sys::Datum::from(0))
+                };
+                match p {
+                    P::Null => (pg_sys::TEXTOID, pg_sys::Datum::from(0), true),
+                    P::Bool(b) => (pg_sys::BOOLOID, pg_sys::Datum::from(b), false),
+                    P::Int8(v) => (pg_sys::INT8OID, pg_sys::Datum::from(v), false),
+                    P::Numeric(t) => (pg_sys::NUMERICOID, input(pg_sys::numeric_in, &t), false),
+                    P::Text(t) => (pg_sys::TEXTOID, text_datum(&t), false),
+                    P::Jsonb(t) => (pg_sys::JSONBOID, input(pg_sys::jsonb_in, &t), false),
+                }
+            })
+            .collect(),
+    };
     let nargs = c_int::try_from(params.len())
         .ok()
         .filter(|n| *n <= 100)
@@ -1691,22 +1772,14 @@ unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64)
                 params.len()
             ))
         });
-    let mut types = vec![pg_sys::TEXTOID; params.len()];
-    let mut values: Vec<pg_sys::Datum> = params
+    let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| p.0).collect();
+    let mut values: Vec<pg_sys::Datum> = params.iter().map(|p| p.1).collect();
+    let nulls: Vec<c_char> = params
         .iter()
-        .map(|p| {
-            let c = cstring(p);
-            // SAFETY: copies the bytes into a palloc'd text.
-            unsafe {
-                pg_sys::Datum::from(pg_sys::cstring_to_text_with_len(
-                    c.as_ptr(),
-                    c_int::try_from(c.as_bytes().len()).unwrap_or(c_int::MAX),
-                ))
-            }
-        })
+        .map(|p| if p.2 { b'n' } else { b' ' } as c_char)
         .collect();
-    // SAFETY: SPI in the caller's subtransaction; `types` and `values`
-    // hold `nargs` entries; no NULLs (nulls = NULL).
+    // SAFETY: SPI in the caller's subtransaction; `types`, `values` and
+    // `nulls` hold `nargs` entries.
     unsafe {
         if pg_sys::SPI_connect() < 0 {
             fail(
@@ -1720,7 +1793,7 @@ unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64)
             nargs,
             types.as_mut_ptr(),
             values.as_mut_ptr(),
-            std::ptr::null(),
+            nulls.as_ptr(),
             true,
             max_rows.saturating_add(1).min(i64::MAX as u64) as _,
         );
@@ -1746,7 +1819,7 @@ unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64)
                 if row > 0 {
                     out.push(',');
                 }
-                push_tuple_json(&mut out, tuple, desc);
+                push_tuple_json(&mut out, tuple, desc, typed);
                 if out.len() as u64 > max_bytes {
                     limit(format!(
                         "spi_query rows exceed {max_bytes} bytes (extguard.wasm_max_memory)"

@@ -458,6 +458,71 @@ pub fn parse_row(
         .collect()
 }
 
+/// A parameter of `spi_exec`, typed by its JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypedParam {
+    /// `null`: SQL NULL (as text: cast it in the query if needed).
+    Null,
+    /// `true` / `false`: boolean.
+    Bool(bool),
+    /// An integral number that fits: bigint.
+    Int8(i64),
+    /// Any other number: numeric, from its JSON text.
+    Numeric(String),
+    /// A string: text.
+    Text(String),
+    /// An array or object: jsonb, from its JSON text.
+    Jsonb(String),
+}
+
+/// Reads `spi_exec`'s parameters: a JSON array, at most 100 values.
+pub fn typed_params(json: &str) -> Result<Vec<TypedParam>, String> {
+    use serde_json::Value as J;
+    let values = match serde_json::from_str::<J>(json) {
+        Ok(J::Array(values)) => values,
+        Ok(_) => return Err("the parameters must be a JSON array".into()),
+        Err(e) => return Err(format!("the parameters are not valid JSON ({e})")),
+    };
+    if values.len() > 100 {
+        return Err(format!("{} parameters (at most 100)", values.len()));
+    }
+    Ok(values
+        .into_iter()
+        .map(|v| match v {
+            J::Null => TypedParam::Null,
+            J::Bool(b) => TypedParam::Bool(b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => TypedParam::Int8(i),
+                None => TypedParam::Numeric(n.to_string()),
+            },
+            J::String(s) => TypedParam::Text(s),
+            other => TypedParam::Jsonb(other.to_string()),
+        })
+        .collect())
+}
+
+/// A value of type `type_oid` (its text output `text`) as JSON in
+/// `spi_exec`'s rows, when it has a JSON form: integers, floats and
+/// numerics that are finite numbers, booleans, json and jsonb. `None`:
+/// the caller writes the text as a JSON string.
+pub fn typed_value(type_oid: u32, text: &str) -> Option<&str> {
+    use pgrx::pg_sys::*;
+    let oid = Oid::from(type_oid);
+    match oid {
+        INT2OID | INT4OID | INT8OID | OIDOID => Some(text),
+        FLOAT4OID | FLOAT8OID | NUMERICOID => {
+            let finite = !text.is_empty()
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+            finite.then_some(text)
+        }
+        BOOLOID => Some(if text == "t" { "true" } else { "false" }),
+        JSONOID | JSONBOID => Some(text),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod unit_tests {
     use super::*;
@@ -512,6 +577,32 @@ mod unit_tests {
         );
         // A dropped column's slot never matches.
         assert_eq!(err(r#"{"": 1}"#), PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN);
+    }
+
+    #[test]
+    fn typed_params_and_values() {
+        assert_eq!(
+            typed_params(r#"[1, -2.5, 12345678901234567890, "x", true, null, {"k": [1]}]"#)
+                .unwrap(),
+            vec![
+                TypedParam::Int8(1),
+                TypedParam::Numeric("-2.5".into()),
+                TypedParam::Numeric("12345678901234567890".into()),
+                TypedParam::Text("x".into()),
+                TypedParam::Bool(true),
+                TypedParam::Null,
+                TypedParam::Jsonb(r#"{"k":[1]}"#.into()),
+            ]
+        );
+        assert!(typed_params("{}").is_err());
+        assert!(typed_params(&format!("[{}1]", "1,".repeat(100))).is_err());
+        use pgrx::pg_sys::*;
+        assert_eq!(typed_value(INT4OID.to_u32(), "-3"), Some("-3"));
+        assert_eq!(typed_value(FLOAT8OID.to_u32(), "1e+100"), Some("1e+100"));
+        assert_eq!(typed_value(FLOAT8OID.to_u32(), "Infinity"), None);
+        assert_eq!(typed_value(NUMERICOID.to_u32(), "NaN"), None);
+        assert_eq!(typed_value(BOOLOID.to_u32(), "f"), Some("false"));
+        assert_eq!(typed_value(TEXTOID.to_u32(), "1"), None);
     }
 
     #[test]

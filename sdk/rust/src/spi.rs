@@ -1,6 +1,7 @@
-//! Read-only queries as the calling role: the `extguard.spi_query` import
-//! (ABI.md, "SPI"). Importing it is how a module declares that it queries;
-//! a module that never calls [`query`] has no import.
+//! Read-only queries as the calling role: the `extguard.spi_query` and
+//! `extguard.spi_exec` imports (ABI.md, "SPI", "Typed SPI"). Importing
+//! them is how a module declares that it queries; a module that never
+//! calls [`query`] or [`exec`] has no import.
 
 use crate::json::Json;
 use crate::result::Elems;
@@ -10,6 +11,8 @@ use crate::unpack;
 extern "C" {
     #[link_name = "spi_query"]
     fn spi_query_raw(sql_ptr: i32, sql_len: i32, params_ptr: i32, params_len: i32) -> i64;
+    #[link_name = "spi_exec"]
+    fn spi_exec_raw(sql_ptr: i32, sql_len: i32, params_ptr: i32, params_len: i32) -> i64;
 }
 
 /// A failed query: its SQLSTATE and message. The caller's transaction
@@ -38,6 +41,31 @@ pub fn query(sql: &str, params: &[&str]) -> Result<Vec<Json>, Error> {
             p.len() as i32,
         )
     };
+    rows(packed)
+}
+
+/// Runs `sql` with typed parameters: a JSON integer is a `bigint`, another
+/// number a `numeric`, a string `text`, a boolean `boolean`, an array or
+/// object `jsonb`, null a NULL. The rows' values keep their types:
+/// integers, finite floats and numerics are JSON numbers (as written by
+/// PostgreSQL), booleans `true` / `false`, json and jsonb nested JSON,
+/// NULL `null`, anything else its text output as a string.
+pub fn exec(sql: &str, params: &[Json]) -> Result<Vec<Json>, Error> {
+    let p = Json::Array(params.to_vec()).to_string();
+    // SAFETY: as in `query`.
+    let packed = unsafe {
+        spi_exec_raw(
+            sql.as_ptr() as usize as i32,
+            sql.len() as i32,
+            p.as_ptr() as usize as i32,
+            p.len() as i32,
+        )
+    };
+    rows(packed)
+}
+
+/// The rows (or the error) of a packed host answer.
+fn rows(packed: i64) -> Result<Vec<Json>, Error> {
     let failed = packed < 0;
     let (ptr, len) = unpack(packed & i64::MAX);
     // SAFETY: the host placed `len` bytes of UTF-8 at `ptr`.
@@ -53,7 +81,7 @@ pub fn query(sql: &str, params: &[&str]) -> Result<Vec<Json>, Error> {
         Ok(Json::Array(rows)) => Ok(rows),
         _ => Err(Error {
             sqlstate: "XX000".into(),
-            message: "spi_query returned something other than rows".into(),
+            message: "the host returned something other than rows".into(),
         }),
     }
 }
