@@ -201,6 +201,7 @@ fn rust_sdk_examples_build_and_run() {
         ("mean(float8[]) RETURNS float8 STRICT", &text),
         ("top_n(int[], int) RETURNS int[] STRICT", &text),
         ("count_like(text) RETURNS bigint STRICT", &lookup),
+        ("count_rs() RETURNS bigint", &lookup),
         ("typed(int) RETURNS jsonb STRICT", &lookup),
         ("try_sql(text) RETURNS text STRICT", &lookup),
         ("minmax(int[], OUT lo int, OUT hi int) STRICT", &rows),
@@ -249,9 +250,9 @@ fn rust_sdk_examples_build_and_run() {
     assert_eq!(
         ok(
             &mut t,
-            "SELECT sum(count_like('rs\\_%')) FROM generate_series(1, 2000);"
+            "SELECT sum(count_like('rs\\_%')), sum(count_rs()) FROM generate_series(1, 5000);"
         ),
-        "4000"
+        "10000|10000"
     );
     // Typed SPI (spi_exec): parameters typed by their JSON values, rows
     // with numbers, booleans and JSON kept; still read-only.

@@ -1,7 +1,8 @@
 //! SPI:
 //! * `count_like(text) RETURNS bigint` counts the tables the caller can
 //!   see whose name matches a LIKE pattern (a query with a parameter);
-//!   `-1` when the query fails;
+//!   `-1` when the query fails; `count_rs() RETURNS bigint` the same for
+//!   `rs\_%` (numbers only: it calls `start_call`);
 //! * `typed(int) RETURNS jsonb`: typed parameters and values (spi_exec),
 //!   the rows as they come back;
 //! * `try_sql(text) RETURNS text`: runs a statement, returns the error
@@ -9,12 +10,8 @@
 
 use extguard_guest::{args, result, spi, start_call, Json};
 
-#[no_mangle]
-pub extern "C" fn count_like(ptr: i32, len: i32) -> i64 {
-    // A bigint result: the host does not reset memory for this call.
-    start_call();
-    // SAFETY: the text argument.
-    let pattern = unsafe { args::text(ptr, len) };
+/// Tables matching `pattern` that the caller may read, or -1.
+fn count(pattern: &str) -> i64 {
     let rows = spi::query(
         "SELECT count(*) AS n FROM pg_class WHERE relkind = 'r' AND relname LIKE $1 \
          AND has_table_privilege(oid, 'SELECT')",
@@ -29,6 +26,20 @@ pub extern "C" fn count_like(ptr: i32, len: i32) -> i64 {
             .unwrap_or(-1),
         Err(_) => -1,
     }
+}
+
+#[no_mangle]
+pub extern "C" fn count_like(ptr: i32, len: i32) -> i64 {
+    // SAFETY: the text argument (the host reset memory before placing it).
+    count(unsafe { args::text(ptr, len) })
+}
+
+/// `count_rs() RETURNS bigint`: numbers only, so the host does not reset
+/// memory for this call: `start_call` does, before anything is allocated.
+#[no_mangle]
+pub extern "C" fn count_rs() -> i64 {
+    start_call();
+    count("rs\\_%")
 }
 
 #[no_mangle]
