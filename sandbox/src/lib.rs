@@ -1338,61 +1338,46 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
     SandboxError::Trap { kind, message }
 }
 
-/// A linker offering the host imports ([`HOST_IMPORTS`]).
+/// A linker offering the host imports ([`HOST_IMPORTS`]): both are
+/// `(sql_ptr, sql_len, params_ptr, params_len) -> i64` host queries.
 fn host_linker(engine: &Engine) -> wasmtime::Linker<CallState> {
     let mut linker = wasmtime::Linker::new(engine);
     linker
-        .func_wrap(HOST_MODULE, "spi_query", spi_query)
+        .func_wrap(
+            HOST_MODULE,
+            "spi_query",
+            |caller: wasmtime::Caller<'_, CallState>, s: i32, sn: i32, p: i32, pn: i32| {
+                host_query(caller, "spi_query", (s, sn), (p, pn), spi_query)
+            },
+        )
         .expect("one definition per name");
     linker
-        .func_wrap(HOST_MODULE, "spi_exec", spi_exec)
+        .func_wrap(
+            HOST_MODULE,
+            "spi_exec",
+            |caller: wasmtime::Caller<'_, CallState>, s: i32, sn: i32, p: i32, pn: i32| {
+                host_query(caller, "spi_exec", (s, sn), (p, pn), spi_exec)
+            },
+        )
         .expect("one definition per name");
     linker
 }
 
 /// `extguard.spi_query`: text parameters (the flat encoding of a `text[]`).
-fn spi_query(
-    caller: wasmtime::Caller<'_, CallState>,
-    sql_ptr: i32,
-    sql_len: i32,
-    params_ptr: i32,
-    params_len: i32,
-) -> wasmtime::Result<i64> {
-    host_query(
-        caller,
-        "spi_query",
-        (sql_ptr, sql_len),
-        (params_ptr, params_len),
-        |host, sql, params| {
-            let params = match ArrayValue::decode(ElemType::Text, params) {
-                Ok(ArrayValue::Text(p)) => p,
-                Ok(_) => Vec::new(),
-                Err(m) => return Err(format!("spi_query parameters: {m}")),
-            };
-            Ok(host.spi_query(sql, &params))
-        },
-    )
+fn spi_query(host: &dyn Host, sql: &str, params: &[u8]) -> HostAnswer {
+    let params = match ArrayValue::decode(ElemType::Text, params) {
+        Ok(ArrayValue::Text(p)) => p,
+        Ok(_) => Vec::new(),
+        Err(m) => return Err(format!("spi_query parameters: {m}")),
+    };
+    Ok(host.spi_query(sql, &params))
 }
 
 /// `extguard.spi_exec`: parameters as a JSON array (UTF-8 text).
-fn spi_exec(
-    caller: wasmtime::Caller<'_, CallState>,
-    sql_ptr: i32,
-    sql_len: i32,
-    params_ptr: i32,
-    params_len: i32,
-) -> wasmtime::Result<i64> {
-    host_query(
-        caller,
-        "spi_exec",
-        (sql_ptr, sql_len),
-        (params_ptr, params_len),
-        |host, sql, params| {
-            let params = std::str::from_utf8(params)
-                .map_err(|_| "spi_exec: the parameters are not UTF-8".to_string())?;
-            Ok(host.spi_exec(sql, params))
-        },
-    )
+fn spi_exec(host: &dyn Host, sql: &str, params: &[u8]) -> HostAnswer {
+    let params = std::str::from_utf8(params)
+        .map_err(|_| "spi_exec: the parameters are not UTF-8".to_string())?;
+    Ok(host.spi_exec(sql, params))
 }
 
 /// What a host query gives: the host's answer, or `Err(message)` for

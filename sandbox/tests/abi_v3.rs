@@ -118,15 +118,21 @@ fn echo_module(version: u32) -> String {
         .replace("extguard_abi_4", &format!("extguard_abi_{version}"))
 }
 
+/// `int[]` in, `int[]` out.
+fn int_array_sig() -> Signature {
+    Signature::new(
+        [ValueType::Array(ElemType::Int4)],
+        ValueType::Array(ElemType::Int4),
+    )
+}
+
 #[test]
 fn null_elements_cross_in_the_flagged_nullable_form() {
     let sb = sandbox();
     let m = echo_module(4);
-    let ints = Signature::new(
-        [ValueType::Array(ElemType::Int4)],
-        ValueType::Array(ElemType::Int4),
-    );
-    let echo = sb.load_function(m.as_bytes(), "echo_ints", &ints).unwrap();
+    let echo = sb
+        .load_function(m.as_bytes(), "echo_ints", &int_array_sig())
+        .unwrap();
     let with_nulls = ArrayValue::Nullable(
         ElemType::Int4,
         vec![Some(Value::Int4(1)), None, Some(Value::Int4(-3))],
@@ -195,11 +201,9 @@ fn null_elements_cross_in_the_flagged_nullable_form() {
 fn older_modules_never_see_null_elements() {
     let sb = sandbox();
     let m = echo_module(3);
-    let ints = Signature::new(
-        [ValueType::Array(ElemType::Int4)],
-        ValueType::Array(ElemType::Int4),
-    );
-    let echo = sb.load_function(m.as_bytes(), "echo_ints", &ints).unwrap();
+    let echo = sb
+        .load_function(m.as_bytes(), "echo_ints", &int_array_sig())
+        .unwrap();
     let with_nulls = ArrayValue::Nullable(ElemType::Int4, vec![None]);
     assert!(matches!(
         sb.call_once(&echo, &[Arg::Array(&with_nulls)]),

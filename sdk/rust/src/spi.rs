@@ -30,18 +30,7 @@ pub struct Error {
 /// column name to the value's text output (or null).
 pub fn query(sql: &str, params: &[&str]) -> Result<Vec<Json>, Error> {
     let encoded: Elems = params.iter().collect();
-    let p = encoded.as_bytes();
-    // SAFETY: the host reads the two ranges (inside our memory) and
-    // writes its answer through our `alloc`.
-    let packed = unsafe {
-        spi_query_raw(
-            sql.as_ptr() as usize as i32,
-            sql.len() as i32,
-            p.as_ptr() as usize as i32,
-            p.len() as i32,
-        )
-    };
-    rows(packed)
+    call(spi_query_raw, sql, encoded.as_bytes())
 }
 
 /// Runs `sql` with typed parameters: a JSON integer is a `bigint`, another
@@ -51,14 +40,24 @@ pub fn query(sql: &str, params: &[&str]) -> Result<Vec<Json>, Error> {
 /// PostgreSQL), booleans `true` / `false`, json and jsonb nested JSON,
 /// NULL `null`, anything else its text output as a string.
 pub fn exec(sql: &str, params: &[Json]) -> Result<Vec<Json>, Error> {
-    let p = Json::Array(params.to_vec()).to_string();
-    // SAFETY: as in `query`.
+    let encoded = Json::Array(params.to_vec()).to_string();
+    call(spi_exec_raw, sql, encoded.as_bytes())
+}
+
+/// Calls a host query import with the query and the encoded parameters.
+fn call(
+    import: unsafe extern "C" fn(i32, i32, i32, i32) -> i64,
+    sql: &str,
+    params: &[u8],
+) -> Result<Vec<Json>, Error> {
+    // SAFETY: the host reads the two ranges (inside our memory) and
+    // writes its answer through our `alloc`.
     let packed = unsafe {
-        spi_exec_raw(
+        import(
             sql.as_ptr() as usize as i32,
             sql.len() as i32,
-            p.as_ptr() as usize as i32,
-            p.len() as i32,
+            params.as_ptr() as usize as i32,
+            params.len() as i32,
         )
     };
     rows(packed)
