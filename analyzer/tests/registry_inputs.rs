@@ -12,7 +12,8 @@ mod cli_support;
 use std::path::Path;
 
 use cli_support::{
-    files_as_entries, gzip, make_deb, make_zip, stderr, tar_bytes, units, xz, Entry, Scratch,
+    files_as_entries, gzip, make_deb, make_zip, stderr, tar_bytes, units, write_tree, xz, Entry,
+    Scratch,
 };
 
 const CONTROL: &str = "default_version = '1.0'\nrelocatable = true\n";
@@ -450,12 +451,29 @@ fn rpmbuild(s: &Scratch, name: &str, payload: &str) -> std::path::PathBuf {
 
 /// [`rpmbuild`], with or without the file outside PostgreSQL's directories.
 fn rpmbuild_with(s: &Scratch, name: &str, payload: &str, foreign: bool) -> std::path::PathBuf {
+    rpmbuild_of(
+        s,
+        name,
+        payload,
+        foreign,
+        [CONTROL, INSTALL, "not really ELF"],
+    )
+}
+
+/// [`rpmbuild_with`] with this control file, install script and library.
+fn rpmbuild_of(
+    s: &Scratch,
+    name: &str,
+    payload: &str,
+    foreign: bool,
+    [control, install, library]: [&str; 3],
+) -> std::path::PathBuf {
     let top = s.path(&format!("rpm-{name}"));
     let src = top.join("SOURCES");
     std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(src.join("pair.control"), CONTROL).unwrap();
-    std::fs::write(src.join("pair--1.0.sql"), INSTALL).unwrap();
-    std::fs::write(src.join("pair.so"), b"not really ELF").unwrap();
+    std::fs::write(src.join("pair.control"), control).unwrap();
+    std::fs::write(src.join("pair--1.0.sql"), install).unwrap();
+    std::fs::write(src.join("pair.so"), library).unwrap();
     let spec = format!(
         "Name: {name}
 Version: 1.0
@@ -1171,4 +1189,190 @@ fn an_oci_layout_made_by_umoci_with_its_own_whiteouts() {
     );
     assert_eq!(u[0]["package"]["provides"], serde_json::json!(["pg"]));
     assert!(codes(&u[0]).contains(&"PS003"));
+}
+
+/// A control file naming its module, and a script with a C function in it.
+const C_CONTROL: &str = "default_version = '1.0'\nmodule_pathname = '$libdir/pair'\n";
+const C_INSTALL: &str =
+    "CREATE FUNCTION pair_c(int) RETURNS int AS 'MODULE_PATHNAME', 'pair_c' LANGUAGE c STRICT;\n";
+
+/// The policy `scan --write-policy` writes for `inputs`, checked against the schema.
+fn write_policy(s: &Scratch, inputs: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--write-policy", "policy.json", "--format", "jsonl"];
+    args.extend(inputs);
+    let o = s.scan(&args);
+    assert_eq!(stderr(&o), "");
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path("policy.json")).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/policy.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&policy)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    policy
+}
+
+#[test]
+fn write_policy_hashes_the_shared_libraries_of_every_package_kind() {
+    let s = Scratch::new();
+    // each package's library has its own bytes: the digest shows which file was hashed
+    let lib = |kind: &str| format!("\x7fELF pair for {kind}");
+    let deb_lib = "usr/lib/postgresql/15/lib";
+    let deb = [
+        file(&format!("./{EXT}/pair.control"), C_CONTROL),
+        file(&format!("./{EXT}/pair--1.0.sql"), C_INSTALL),
+        file(&format!("./{deb_lib}/pair.so"), &lib("deb")),
+        // shipped, named by no script (a LOAD-only module)
+        file(&format!("./{deb_lib}/pair_hook.so"), "\x7fELF hook"),
+        // JIT bitcode and documentation: not unpacked
+        file(&format!("./{deb_lib}/bitcode/pair/pair.bc"), "BC"),
+        file("./usr/share/doc/pair/README", "docs"),
+    ];
+    make_deb(&s.path("pair.deb"), "data.tar.xz", &xz(&layer(&deb)));
+    rpmbuild_of(
+        &s,
+        "pair15",
+        "w2.xzdio",
+        false,
+        [C_CONTROL, C_INSTALL, &lib("rpm")],
+    );
+    // a CloudNativePG-style image, and a system library that is not PostgreSQL's
+    let image = layer(&[
+        file("share/extension/pair.control", C_CONTROL),
+        file("share/extension/pair--1.0.sql", C_INSTALL),
+        file("lib/pair.so", &lib("image")),
+        file("usr/lib/x86_64-linux-gnu/libc.so.6", "\x7fELF libc"),
+    ]);
+    std::fs::create_dir(s.path("img")).unwrap();
+    oci_layout(&s.path("img"), &[("pair", vec![gzip(&image)])]);
+    // a PGXN binary package
+    let trunk = [
+        (
+            "trunk.json".to_string(),
+            br#"{"package":{"name":"pair","version":"1.0.0"}}"#.to_vec(),
+        ),
+        (
+            "pgsql/share/extension/pair.control".into(),
+            C_CONTROL.into(),
+        ),
+        (
+            "pgsql/share/extension/pair--1.0.sql".into(),
+            C_INSTALL.into(),
+        ),
+        ("pgsql/pkglib/pair.so".into(), lib("trunk").into_bytes()),
+    ];
+    let mut trunk = trunk.to_vec();
+    let digests: String = trunk
+        .iter()
+        .map(|(n, d)| format!("{}  {n}\n", sha256_hex(d)))
+        .collect();
+    trunk.push(("digests".into(), digests.into_bytes()));
+    make_zip(&s.path("pair.trunk"), &trunk);
+    // a Trunk archive: extension/ next to the library
+    let tgz = [
+        ("manifest.json".to_string(), br#"{"name":"pair","extension_name":"pair","version":"1.0","files":{"pair.so":"shared-object"}}"#.to_vec()),
+        ("extension/pair.control".into(), C_CONTROL.into()),
+        ("extension/pair--1.0.sql".into(), C_INSTALL.into()),
+        ("pair.so".into(), lib("tar.gz").into_bytes()),
+    ];
+    std::fs::write(
+        s.path("pair.tar.gz"),
+        gzip(&tar_bytes(&files_as_entries(&tgz))),
+    )
+    .unwrap();
+    // an installed tree (a DESTDIR), scanned as a directory
+    write_tree(
+        &s.path("tree"),
+        &[
+            (format!("{EXT}/pair.control"), C_CONTROL.into()),
+            (format!("{EXT}/pair--1.0.sql"), C_INSTALL.into()),
+            (format!("{deb_lib}/pair.so"), lib("tree").into_bytes()),
+            (
+                "usr/lib/x86_64-linux-gnu/libc.so.6".into(),
+                b"\x7fELF libc".to_vec(),
+            ),
+        ],
+    );
+    let inputs = [
+        "pair.deb",
+        "pair15.rpm",
+        "img",
+        "pair.trunk",
+        "pair.tar.gz",
+        "tree",
+    ];
+    let policy = write_policy(&s, &inputs);
+    let entries = policy["extensions"].as_array().unwrap();
+    assert_eq!(entries.len(), inputs.len(), "{policy:#}");
+    for (e, kind) in entries
+        .iter()
+        .zip(["deb", "rpm", "image", "trunk", "tar.gz", "tree"])
+    {
+        assert_eq!(e["name"], "pair");
+        assert_eq!(
+            e["libraries"],
+            serde_json::json!([{"file": "pair.so", "sha256": sha256_hex(lib(kind).as_bytes()), "reference": "$libdir/pair"}]),
+            "{kind}: {e:#}"
+        );
+        assert_eq!(e["unresolved_libraries"], serde_json::json!([]), "{kind}");
+    }
+    // every library each package ships, and only PostgreSQL's of the image and the tree
+    let shipped: Vec<(String, String, String)> = policy["package_libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["source"].as_str().unwrap().to_string(),
+                l["path"].as_str().unwrap().to_string(),
+                l["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let tree = "tree".to_string();
+    let want = [
+        (
+            "pair.deb".to_string(),
+            format!("pair.deb!/{deb_lib}/pair.so"),
+            lib("deb"),
+        ),
+        (
+            "pair.deb".into(),
+            format!("pair.deb!/{deb_lib}/pair_hook.so"),
+            "\x7fELF hook".into(),
+        ),
+        (
+            "pair15.rpm".into(),
+            "pair15.rpm!/usr/pgsql-15/lib/pair.so".into(),
+            lib("rpm"),
+        ),
+        (
+            "img".into(),
+            "img!/image-1/lib/pair.so".into(),
+            lib("image"),
+        ),
+        (
+            "pair.trunk".into(),
+            "pair.trunk!/pgsql/pkglib/pair.so".into(),
+            lib("trunk"),
+        ),
+        (
+            "pair.tar.gz".into(),
+            "pair.tar.gz!/pair.so".into(),
+            lib("tar.gz"),
+        ),
+        (
+            tree.clone(),
+            format!("{tree}/{deb_lib}/pair.so"),
+            lib("tree"),
+        ),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .into_iter()
+        .map(|(a, b, c)| (a, b, sha256_hex(c.as_bytes())))
+        .collect();
+    assert_eq!(shipped, want);
 }

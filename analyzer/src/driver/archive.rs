@@ -742,7 +742,8 @@ fn unpack_cpio<R: Read>(
 }
 
 /// A Debian package: the `data.tar.*` member, keeping only PostgreSQL's
-/// share directory (`usr/share/postgresql/`).
+/// share directory (`usr/share/postgresql/`) and the shared libraries
+/// under `usr/lib/postgresql/` (`usr/lib/postgresql/N/lib/*.so`).
 fn unpack_deb(file: File, out: &mut Writer) -> Result<(), String> {
     let mut ar = ar::Archive::new(file);
     let mut members = Vec::new();
@@ -755,7 +756,10 @@ fn unpack_deb(file: File, out: &mut Writer) -> Result<(), String> {
             members.push(id);
             continue;
         }
-        let keep = |p: &Path| p.starts_with("usr/share/postgresql");
+        let keep = |p: &Path| {
+            p.starts_with("usr/share/postgresql")
+                || (p.starts_with("usr/lib/postgresql") && super::is_shared_library(p))
+        };
         return match id.as_str() {
             "data.tar" => unpack_tar(entry, out, keep),
             "data.tar.gz" => unpack_tar(flate2::read::GzDecoder::new(entry), out, keep),

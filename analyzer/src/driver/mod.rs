@@ -239,6 +239,9 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
                 {
                     r.errors.push(nothing_here(dir, &opts.config));
                 }
+                if opts.digests.is_some() {
+                    r.libraries = shipped_libraries(dir, false, found, &Display::PLAIN);
+                }
             }
             r
         })
@@ -249,12 +252,14 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
         into.errors.extend(r.errors);
         into.notes.extend(r.notes);
         into.internal_error |= r.internal_error;
+        into.libraries.extend(r.libraries);
     }
     for r in per_source {
         out.units.extend(r.units);
         out.errors.extend(r.errors);
         out.notes.extend(r.notes);
         out.internal_error |= r.internal_error;
+        out.shipped_libraries.extend(r.libraries);
     }
     out.interrupted = cancelled();
     out
@@ -490,6 +495,8 @@ struct SourceResult {
     errors: Vec<String>,
     notes: Vec<String>,
     internal_error: bool,
+    /// The shared libraries the source ships (only for a policy).
+    libraries: Vec<crate::policy::PackageLibrary>,
 }
 
 impl SourceResult {
@@ -581,6 +588,11 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
     exclude(&mut found, unpacked.root(), &opts.config);
     r.errors
         .extend(found.errors.iter().map(|e| display.show(e)));
+    if opts.digests.is_some() {
+        // a container image holds a whole system: only PostgreSQL's libraries count
+        let everywhere = !matches!(kind, ArchiveKind::Tar | ArchiveKind::OciDir);
+        r.libraries = shipped_libraries(unpacked.root(), everywhere, &found, &display);
+    }
     let mut units: Vec<Option<UnitResult>> = found
         .extensions
         .par_iter()
@@ -597,6 +609,27 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
         r.add(u);
     }
     tle_units(&found.loose_sql, label, &package, &display, opts, r);
+}
+
+/// [`crate::policy::shipped_libraries`] of a tree whose extensions are `found`.
+fn shipped_libraries(
+    root: &Path,
+    everywhere: bool,
+    found: &extension::Discovery,
+    display: &Display,
+) -> Vec<crate::policy::PackageLibrary> {
+    let ext_dirs: Vec<PathBuf> = found
+        .extensions
+        .iter()
+        .filter_map(|e| e.control_path.parent().map(Path::to_path_buf))
+        .collect();
+    let source = display
+        .shown_as
+        .clone()
+        .unwrap_or_else(|| root.display().to_string());
+    crate::policy::shipped_libraries(root, everywhere, &ext_dirs, &source, |p| {
+        display.show(&p.display().to_string())
+    })
 }
 
 /// The pg_tle packages defined in `paths` (SQL files already analysed as
