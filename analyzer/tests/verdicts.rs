@@ -236,3 +236,117 @@ fn write_policy_refuses_rules_turned_off() {
     );
     assert!(!file.exists());
 }
+
+/// The files of a fixture directory (name relative to it, bytes), sorted.
+fn fixture_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn package_metadata_claims_the_scripts_contradict_are_eg123() {
+    // a PGXN distribution of the fixtures (tests/data/claims), zipped here
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = tmp.path().join("claims-1.0.0.zip");
+    {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zip).unwrap());
+        for (name, data) in fixture_files(&fixture("../claims")) {
+            z.start_file(
+                format!("claims-1.0.0/{name}"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            z.write_all(&data).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let out = extguard(&["scan", zip.to_str().unwrap(), "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let meta = std::fs::read_to_string(fixture("../claims/META.json")).unwrap();
+    let line_of = |needle: &str| 1 + meta.lines().position(|l| l.contains(needle)).unwrap();
+    let mut eg123: Vec<(String, u64, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "EG123")
+        .map(|f| {
+            assert!(
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("!/claims-1.0.0/META.json"),
+                "{f}"
+            );
+            (
+                f["object"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    eg123.sort();
+    let objects: Vec<(&str, u64)> = eg123.iter().map(|(o, l, _)| (o.as_str(), *l)).collect();
+    // tlesafe (SQL only, trusted-safe) and plain (preloaded, claims no trust) hold
+    assert_eq!(
+        objects,
+        [
+            ("hooked", line_of("\"src/hooked\"") as u64),
+            ("tledefiner", line_of("\"tledefiner\": {") as u64),
+            ("tlenative", line_of("\"tlenative\": {") as u64),
+        ],
+        "{eg123:#?}"
+    );
+    assert!(
+        eg123[0].2.contains("trusted = true") && eg123[0].2.contains("shared_preload_libraries")
+    );
+    assert!(
+        eg123[1]
+            .2
+            .contains("its verdict is reject: PS003 at tledefiner--1.0.sql:2"),
+        "{}",
+        eg123[1].2
+    );
+    assert!(
+        eg123[2].2.contains("native code ($libdir/tlenative)"),
+        "{}",
+        eg123[2].2
+    );
+    // a claim is reported, it does not change the verdict
+    let verdict = |name: &str| {
+        doc["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap()["verdict"]["verdict"]
+            .clone()
+    };
+    assert_eq!(verdict("tlesafe"), "trusted-safe");
+    assert_eq!(verdict("hooked"), "trusted-safe");
+    // --ignore EG123 turns it off
+    let out = extguard(&[
+        "scan",
+        zip.to_str().unwrap(),
+        "--format",
+        "json",
+        "--ignore",
+        "EG123",
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["code"] != "EG123"));
+}

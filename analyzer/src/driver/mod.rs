@@ -698,9 +698,11 @@ fn analyse_extension(
     }));
     let mut assessment = None;
     let mut digests = None;
+    let mut claims = None;
     let (files, findings, chain, version, links) = match report {
         Ok(mut rep) => {
             let (a, d) = crate::policy::assess_extension(ext, &mut rep, label, display, opts);
+            claims = package_claims(&ext.name, &a, package, opts);
             (assessment, digests) = (Some(a), d);
             (
                 rep.files,
@@ -727,12 +729,15 @@ fn analyse_extension(
         .iter()
         .map(|&i| display.show(&files[i].path))
         .collect();
-    let files: Vec<FileResult> = files
+    let mut files: Vec<FileResult> = files
         .iter()
         .zip(findings)
         .zip(links)
         .map(|((f, fs), links)| file_result(f, fs, &links, display))
         .collect();
+    if let Some((meta, findings)) = claims {
+        files.push(file_result(&meta, findings, &[], display));
+    }
     let mut u = UnitResult::new(
         ext.name.clone(),
         UnitKind::Extension,
@@ -745,6 +750,25 @@ fn analyse_extension(
     u.verdict = assessment;
     u.digests = digests;
     u
+}
+
+/// The EG123 findings of an extension against its package's metadata
+/// claims, with the metadata file they point into; `None` when there are none.
+fn package_claims(
+    name: &str,
+    a: &crate::verdict::Assessment,
+    package: &Option<inputs::Package>,
+    opts: &Options,
+) -> Option<(SourceFile, Vec<Finding>)> {
+    let rule = &rules::eg123_package_claim_contradicted::RULE;
+    let claims = package.as_ref()?.claims.as_ref()?;
+    if !opts.config.enabled(rule.code) || rule.severity < opts.config.min_severity {
+        return None;
+    }
+    let bytes = std::fs::read(&claims.file).ok()?;
+    let meta = SourceFile::new(claims.file.display().to_string(), &bytes);
+    let findings = rules::eg123_package_claim_contradicted::check(name, a, claims, &meta);
+    (!findings.is_empty()).then_some((meta, findings))
 }
 
 /// A tree's SQL files and Wasm modules that belong to no extension: in
