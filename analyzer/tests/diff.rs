@@ -1,7 +1,9 @@
 //! `extguard diff OLD NEW`: two versions of a fixture extension (a
-//! directory against a PGXN zip) and two versions of a PostgreSQL 15
+//! directory against a PGXN zip), two versions of a PostgreSQL 15
 //! contrib extension (pg_stat_statements 1.8 and 1.10, copied from the
-//! local installation).
+//! local installation), and the fixtures of tests/data/diff (privileges,
+//! a verdict change, a pg_tle package) in each output format against
+//! snapshots in tests/snapshots (UPDATE_SNAPSHOTS=1 rewrites them).
 
 use std::path::Path;
 use std::process::Output;
@@ -107,7 +109,7 @@ fn two_versions_of_a_fixture_extension() {
         "changed security-definer: demo.g()",
         "new c-function: demo.native(integer)",
         "new library: $libdir/demo",
-        "new privileges: GRANT EXECUTE ON FUNCTION demo.h(text) TO PUBLIC",
+        "new privilege: EXECUTE on function demo.h(text) to PUBLIC: granted",
         "new event-trigger: demo_ddl",
     ] {
         assert!(has("EG011", "warning", msg, script), "{msg}: {fs:#?}");
@@ -193,7 +195,7 @@ fn two_contrib_versions_of_pg_stat_statements() {
         "{messages:#?}"
     );
     assert!(
-        has("warning new/pg_stat_statements--1.8--1.9.sql:18 new privileges: GRANT SELECT ON pg_stat_statements_info TO PUBLIC"),
+        has("warning new/pg_stat_statements--1.8--1.9.sql:18 new privilege: SELECT on table pg_stat_statements_info to PUBLIC: granted"),
         "{messages:#?}"
     );
     assert!(
@@ -201,4 +203,85 @@ fn two_contrib_versions_of_pg_stat_statements() {
         "{messages:#?}"
     );
     assert_eq!(messages.len(), 3, "{messages:#?}");
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1)", path.display()));
+    assert_eq!(
+        expected, actual,
+        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
+    );
+}
+
+#[test]
+fn verdict_changes_privileges_and_pg_tle_packages_in_every_format() {
+    let s = Scratch::new();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/diff");
+    let run = |format: &str| {
+        let o = s
+            .command("diff", &["old", "new", "--format", format])
+            .current_dir(&data)
+            .output()
+            .unwrap();
+        s.assert_no_temp_left();
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        o
+    };
+    let o = run("json");
+    let fs = findings(&o);
+    let messages: Vec<String> = fs
+        .iter()
+        .filter(|f| f.0 == "EG011")
+        .map(|f| format!("{} {}:{} {}", f.1, f.3, f.4, f.2))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "warning new/acl.control:1 verdict was trusted-safe, is now reject; new reasons: EG118 PUBLIC may execute the SECURITY DEFINER function acl.f (acl--1.1.sql:12)",
+            "warning new/acl--1.1.sql:12 privilege changed: EXECUTE on function acl.f() to PUBLIC: was revoked, is now granted with grant option",
+            "warning new/acl--1.1.sql:11 new privilege: SELECT on table acl.t to PUBLIC: granted",
+            "info old/acl--1.0.sql:6 removed privilege statement: EXECUTE on function acl.f() to acl_reader (was granted)",
+            // the pg_tle package: at the lines of the literal in the .sql file
+            "warning new/tle.sql:15 new privilege: EXECUTE on function tle_whoami() to PUBLIC: granted",
+            "warning new/tle.sql:11 new security-definer: tle_whoami()",
+        ]
+        .map(String::from),
+        "{fs:#?}"
+    );
+    // the REVOKE written another way and the unchanged column grant are no change
+    assert!(!messages.iter().any(|m| m.contains("SELECT (id)")));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let acl = doc["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "acl")
+        .unwrap();
+    assert_eq!(acl["verdict"]["verdict"], "reject");
+    snapshot("diff.json", &stdout(&o));
+
+    snapshot("diff.human.txt", &stdout(&run("human")));
+
+    let o = run("sarif");
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // the results and the verdicts (the rules' help texts are scan's)
+    let run0 = &sarif["runs"][0];
+    let part = serde_json::json!({"results": run0["results"], "properties": run0["properties"]});
+    snapshot(
+        "diff.sarif.json",
+        &(serde_json::to_string_pretty(&part).unwrap() + "\n"),
+    );
 }

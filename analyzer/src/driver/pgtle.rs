@@ -273,51 +273,7 @@ pub fn analyse(
 ) -> Result<Vec<UnitResult>, String> {
     let mut units = Vec::new();
     for pkg in packages {
-        let dir = super::archive::TempDir::new_in(tmp)
-            .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-        let safe: String = pkg
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let mut control = String::new();
-        if let Some(v) = &pkg.default_version {
-            control.push_str(&format!("default_version = '{}'\n", quote(v)));
-        }
-        if let Some(d) = &pkg.description {
-            control.push_str(&format!("comment = '{}'\n", quote(d)));
-        }
-        if !pkg.requires.is_empty() {
-            control.push_str(&format!(
-                "requires = '{}'\n",
-                quote(&pkg.requires.join(", "))
-            ));
-        }
-        if let Some(s) = &pkg.schema {
-            control.push_str(&format!("schema = '{}'\n", quote(s)));
-        }
-        // what pg_tle writes for every extension it installs
-        control.push_str("relocatable = false\nsuperuser = false\ntrusted = false\n");
-        let write = |name: &str, data: &str| {
-            std::fs::write(dir.path().join(name), data).map_err(|e| format!("{name}: {e}"))
-        };
-        write(&format!("{safe}.control"), &control)?;
-        // script file name -> index in pkg.scripts (a later call for the same version wins)
-        let mut scripts: BTreeMap<String, usize> = BTreeMap::new();
-        for (k, s) in pkg.scripts.iter().enumerate() {
-            let name = match &s.from {
-                Some(a) => format!("{safe}--{}--{}.sql", fname(a), fname(&s.to)),
-                None => format!("{safe}--{}.sql", fname(&s.to)),
-            };
-            write(&name, &s.sql.value)?;
-            scripts.insert(dir.path().join(&name).display().to_string(), k);
-        }
+        let (dir, scripts) = materialise(pkg, tmp)?;
         let found = extension::discover(dir.path());
         let Some(ext) = found.extensions.first() else {
             continue;
@@ -349,6 +305,61 @@ pub fn analyse(
         ));
     }
     Ok(units)
+}
+
+/// Write `pkg` out as the extension pg_tle makes of it (a control file and
+/// its scripts) in a new temporary directory under `tmp`; with, for each
+/// script written (its path), its index in `pkg.scripts`.
+pub fn materialise(
+    pkg: &TlePackage,
+    tmp: &Path,
+) -> Result<(super::archive::TempDir, BTreeMap<String, usize>), String> {
+    let dir = super::archive::TempDir::new_in(tmp)
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let safe: String = pkg
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut control = String::new();
+    if let Some(v) = &pkg.default_version {
+        control.push_str(&format!("default_version = '{}'\n", quote(v)));
+    }
+    if let Some(d) = &pkg.description {
+        control.push_str(&format!("comment = '{}'\n", quote(d)));
+    }
+    if !pkg.requires.is_empty() {
+        control.push_str(&format!(
+            "requires = '{}'\n",
+            quote(&pkg.requires.join(", "))
+        ));
+    }
+    if let Some(s) = &pkg.schema {
+        control.push_str(&format!("schema = '{}'\n", quote(s)));
+    }
+    // what pg_tle writes for every extension it installs
+    control.push_str("relocatable = false\nsuperuser = false\ntrusted = false\n");
+    let write = |name: &str, data: &str| {
+        std::fs::write(dir.path().join(name), data).map_err(|e| format!("{name}: {e}"))
+    };
+    write(&format!("{safe}.control"), &control)?;
+    // script file name -> index in pkg.scripts (a later call for the same version wins)
+    let mut scripts: BTreeMap<String, usize> = BTreeMap::new();
+    for (k, s) in pkg.scripts.iter().enumerate() {
+        let name = match &s.from {
+            Some(a) => format!("{safe}--{}--{}.sql", fname(a), fname(&s.to)),
+            None => format!("{safe}--{}.sql", fname(&s.to)),
+        };
+        write(&name, &s.sql.value)?;
+        scripts.insert(dir.path().join(&name).display().to_string(), k);
+    }
+    Ok((dir, scripts))
 }
 
 fn quote(s: &str) -> String {
