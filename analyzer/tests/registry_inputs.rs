@@ -530,12 +530,14 @@ cp %{{_sourcedir}}/pair.so %{{buildroot}}/usr/pgsql-15/lib/
 }
 
 #[test]
-fn rpm_packages_with_gzip_xz_and_zstd_payloads() {
+fn rpm_packages_with_gzip_xz_zstd_bzip2_and_lzma_payloads() {
     let s = Scratch::new();
     for (name, payload) in [
         ("pair15-gz", "w9.gzdio"),
         ("pair15-xz", "w2.xzdio"),
         ("pair15-zst", "w3.zstdio"),
+        ("pair15-bz", "w9.bzdio"),
+        ("pair15-lz", "w6.lzdio"),
     ] {
         let rpm = rpmbuild(&s, name, payload);
         let o = s.scan(&["--format", "jsonl", rpm.to_str().unwrap()]);
@@ -630,6 +632,10 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
     swapped.extend(gzip(&cpio));
     std::fs::write(s.path("swapped.rpm"), &swapped).unwrap();
     std::fs::write(s.path("foreign.rpm"), b"PK\x03\x04 a zip, named .rpm").unwrap();
+    // a payload in the "stripped" cpio format rpm uses for files of 4 GiB or more
+    let mut stripped = bytes[..payload_at].to_vec();
+    stripped.extend(gzip(b"07070X0000000100000000"));
+    std::fs::write(s.path("stripped.rpm"), &stripped).unwrap();
     let o = s.scan(&[
         "--format",
         "jsonl",
@@ -639,6 +645,7 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
         "traversal.rpm",
         "swapped.rpm",
         "foreign.rpm",
+        "stripped.rpm",
         "pair15.rpm",
     ]);
     let err = stderr(&o);
@@ -649,6 +656,7 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
         ("traversal.rpm", "'..' component (path traversal)"),
         ("swapped.rpm", ", the header says "),
         ("foreign.rpm", "not an RPM"),
+        ("stripped.rpm", "file is 4 GiB or larger"),
     ] {
         let line = err
             .lines()
@@ -1375,4 +1383,38 @@ fn write_policy_hashes_the_shared_libraries_of_every_package_kind() {
         .map(|(a, b, c)| (a, b, sha256_hex(c.as_bytes())))
         .collect();
     assert_eq!(shipped, want);
+}
+
+#[test]
+fn tar_entries_declaring_more_than_the_cap_are_refused_before_reading() {
+    let s = Scratch::new();
+    // a header declaring 5 GiB (base-256 size field), and no data at all
+    let mut h = tar::Header::new_gnu();
+    h.set_path("extension/huge.sql").unwrap();
+    h.set_size(5 << 30);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    let mut raw = h.as_bytes().to_vec();
+    raw.extend([0u8; 1024]);
+    std::fs::write(s.path("huge.tar.gz"), gzip(&raw)).unwrap();
+    let o = s.scan(&["--format", "jsonl", "huge.tar.gz"]);
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "extguard: huge.tar.gz: entry 'extension/huge.sql' declares 5368709120 bytes, more than 1073741824 (--max-unpacked-size); archive skipped"
+    );
+    // allowed past 4 GiB: read, and the missing data is a truncated archive
+    let o = s.scan(&[
+        "--format",
+        "jsonl",
+        "--max-unpacked-size",
+        "8589934592",
+        "huge.tar.gz",
+    ]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("huge.tar.gz: ") && err.contains("truncated"),
+        "{err}"
+    );
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -34,7 +34,7 @@ pub enum ArchiveKind {
     Deb,
     /// A PGXN binary package (`.trunk`): a zip, or a gzip-compressed tar.
     Trunk,
-    /// An RPM package: headers, then a cpio archive (gzip, xz or zstd).
+    /// An RPM package: headers, then a cpio archive (gzip, xz, zstd, bzip2 or lzma).
     Rpm,
     /// A plain tar: a container image as `docker save` / `podman save`
     /// write it, an OCI image layout, or any other tree.
@@ -556,6 +556,16 @@ fn unpack_tar<R: Read>(
         if kind.is_dir() {
             out.dir(&rel)?;
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
+            // sizes past 8 GiB are base-256 or PAX: the declared size is
+            // refused before anything is decompressed
+            if entry.size() > out.budget.limits.max_total_bytes {
+                return Err(format!(
+                    "entry '{}' declares {} bytes, more than {} (--max-unpacked-size)",
+                    name.display(),
+                    entry.size(),
+                    out.budget.limits.max_total_bytes
+                ));
+            }
             out.file(&rel, &mut entry)?;
         } else {
             out.skipped
@@ -577,7 +587,7 @@ pub fn is_postgres_path(p: &Path) -> bool {
 }
 
 /// A decompressing reader for a stream that starts with `head` (gzip, xz,
-/// zstd, or nothing: uncompressed).
+/// zstd, bzip2, lzma, or nothing: uncompressed).
 pub(super) fn decompress<'a, R: Read + 'a>(
     head: &[u8],
     r: R,
@@ -592,9 +602,13 @@ pub(super) fn decompress<'a, R: Read + 'a>(
                 .map_err(|e| format!("not a readable zstd stream: {e}"))?,
         )
     } else if head.starts_with(b"BZh") {
-        return Err("bzip2-compressed payload (not supported)".into());
+        Box::new(bzip2::read::MultiBzDecoder::new(r))
     } else if head.starts_with(&[0x5d, 0, 0]) {
-        return Err("lzma-compressed payload (not supported)".into());
+        // the .lzma ("alone") format rpm's lzdio writes: as xz, 128 MiB of dictionary at most
+        Box::new(
+            lzma_rust2::LzmaReader::new_mem_limit(r, 128 * 1024, None)
+                .map_err(|e| format!("not a readable lzma stream: {e}"))?,
+        )
     } else {
         Box::new(r)
     })
@@ -667,7 +681,13 @@ fn unpack_rpm(mut file: File, out: &mut Writer) -> Result<(), String> {
     {
         let mut peek = std::io::BufReader::new(&mut hashing);
         let head = peek.fill_buf().map_err(|e| e.to_string())?.to_vec();
-        let payload = decompress(&head, peek)?;
+        let mut payload = std::io::BufReader::new(decompress(&head, peek)?);
+        let magic = payload
+            .fill_buf()
+            .map_err(|e| format!("truncated or corrupt cpio payload: {e}"))?;
+        if magic.starts_with(b"07070X") {
+            return Err("payload in rpm's \"stripped\" cpio format, which rpm writes when a file is 4 GiB or larger (sizes kept in the header): not supported".into());
+        }
         unpack_cpio(payload, out, is_postgres_path)?;
     }
     let got = hashing.finish().map_err(|e| e.to_string())?;
