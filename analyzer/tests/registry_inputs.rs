@@ -1418,3 +1418,131 @@ fn tar_entries_declaring_more_than_the_cap_are_refused_before_reading() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// An OCI layout of one multi-platform image: index.json names an image
+/// index listing one manifest per platform of `platforms` (with its
+/// layers), and a BuildKit attestation manifest.
+fn oci_multi_platform(dir: &Path, name: &str, platforms: &[(&str, &str, Vec<Vec<u8>>)]) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |data: &[u8], media: &str| {
+        let d = digest(data);
+        std::fs::write(blobs.join(&d[7..]), data).unwrap();
+        serde_json::json!({"mediaType": media, "digest": d, "size": data.len()})
+    };
+    let manifest = |layers: &[Vec<u8>]| {
+        let config = put(
+            br#"{"rootfs":{"type":"layers","diff_ids":[]}}"#,
+            "application/vnd.oci.image.config.v1+json",
+        );
+        let layers: Vec<serde_json::Value> = layers
+            .iter()
+            .map(|l| put(l, "application/vnd.oci.image.layer.v1.tar"))
+            .collect();
+        let m = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config, "layers": layers});
+        put(
+            m.to_string().as_bytes(),
+            "application/vnd.oci.image.manifest.v1+json",
+        )
+    };
+    let mut list = Vec::new();
+    for (os, arch, layers) in platforms {
+        let mut d = manifest(layers);
+        let (arch, variant) = arch.split_once('/').unwrap_or((arch, ""));
+        d["platform"] = serde_json::json!({"os": os, "architecture": arch, "variant": variant});
+        list.push(d);
+    }
+    let mut att = manifest(&[b"{\"predicate\": {}}".to_vec()]);
+    att["platform"] = serde_json::json!({"os": "unknown", "architecture": "unknown"});
+    att["annotations"] = serde_json::json!({"vnd.docker.reference.type": "attestation-manifest"});
+    list.push(att);
+    let nested = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": list});
+    let mut top = put(
+        nested.to_string().as_bytes(),
+        "application/vnd.oci.image.index.v1+json",
+    );
+    top["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": name});
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [top]});
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+#[test]
+fn multi_platform_images_are_read_per_platform_or_for_the_one_asked() {
+    let s = Scratch::new();
+    let image = |arch: &str| {
+        vec![gzip(&layer(&[
+            file("share/extension/pair.control", C_CONTROL),
+            file("share/extension/pair--1.0.sql", C_INSTALL),
+            file("lib/pair.so", &format!("\x7fELF {arch}")),
+        ]))]
+    };
+    std::fs::create_dir(s.path("multi")).unwrap();
+    oci_multi_platform(
+        &s.path("multi"),
+        "pair:1.0",
+        &[
+            ("linux", "amd64", image("amd64")),
+            ("linux", "arm64/v8", image("arm64")),
+        ],
+    );
+    // every platform, each in a directory naming it; the attestation is no image
+    let o = s.scan(&[
+        "--format",
+        "jsonl",
+        "--write-policy",
+        "policy.json",
+        "multi",
+    ]);
+    assert_eq!(stderr(&o), "");
+    let u = units(&o);
+    let controls: Vec<&str> = u
+        .iter()
+        .map(|u| u["files"][0]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        controls,
+        [
+            "multi!/image-1-linux-amd64/share/extension/pair.control",
+            "multi!/image-2-linux-arm64-v8/share/extension/pair.control"
+        ]
+    );
+    let images = &u[0]["package"]["images"];
+    assert_eq!(images.as_array().unwrap().len(), 2, "{images:#}");
+    assert_eq!(images[1]["dir"], "image-2-linux-arm64-v8");
+    assert_eq!(images[1]["platform"], "linux/arm64/v8");
+    assert_eq!(images[1]["name"], "pair:1.0");
+    assert!(images[1]["manifest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    // the policy hashes each platform's library
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path("policy.json")).unwrap()).unwrap();
+    let libs: Vec<&str> = policy["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["libraries"][0]["sha256"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        libs,
+        [sha256_hex(b"\x7fELF amd64"), sha256_hex(b"\x7fELF arm64")]
+    );
+    // one platform (a variant is matched by its architecture)
+    let o = s.scan(&["--format", "jsonl", "--platform", "linux/arm64", "multi"]);
+    assert_eq!(stderr(&o), "");
+    let u = units(&o);
+    assert_eq!(u.len(), 1);
+    assert_eq!(
+        u[0]["files"][0]["path"],
+        "multi!/image-1-linux-arm64-v8/share/extension/pair.control"
+    );
+    // a platform the index does not have: an input error naming those it has
+    let o = s.scan(&["--format", "jsonl", "--platform", "linux/s390x", "multi"]);
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "extguard: multi: no image for platform linux/s390x (--platform); the index has linux/amd64, linux/arm64/v8; archive skipped"
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

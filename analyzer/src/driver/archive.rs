@@ -77,8 +77,9 @@ impl ArchiveKind {
     }
 }
 
-/// Caps on what one archive may unpack to.
-#[derive(Debug, Clone, Copy)]
+/// Caps on what one archive may unpack to, and which of a multi-platform
+/// image's platforms to read.
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Total bytes written for one archive.
     pub max_total_bytes: u64,
@@ -90,6 +91,9 @@ pub struct Limits {
     /// Below this many unpacked bytes the ratio is not checked (small
     /// archives of repetitive SQL compress very well and are harmless).
     pub ratio_floor: u64,
+    /// Read only the images of this platform (`linux/arm64`, `os/arch[/variant]`)
+    /// of a multi-platform image index; `None`: every platform.
+    pub platform: Option<String>,
 }
 
 impl Default for Limits {
@@ -99,6 +103,7 @@ impl Default for Limits {
             max_entries: 100_000,
             max_ratio: 200,
             ratio_floor: 4 << 20,
+            platform: None,
         }
     }
 }
@@ -194,7 +199,7 @@ pub fn unpack_in(
     let mut out = Writer {
         root: dir.path().to_path_buf(),
         budget: Budget {
-            limits: *limits,
+            limits: limits.clone(),
             archive_len: len.max(1),
             written: 0,
             entries: 0,

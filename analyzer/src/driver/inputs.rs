@@ -161,10 +161,27 @@ pub struct Package {
     /// `contents.modules` with `"preload": "server"`: they must be in
     /// `shared_preload_libraries`, a server-wide change.
     pub preload_libraries: Vec<String>,
+    /// The images of a container image input: which manifest of which
+    /// platform was read into which `image-N` directory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageRef>,
     /// What the metadata claims about its extensions, checked against
     /// their scripts and verdicts (EG123).
     #[serde(skip)]
     pub claims: Option<Claims>,
+}
+
+/// One image of a container image input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImageRef {
+    /// Its directory in the unpacked tree (`image-1`, `image-2-linux-arm64-v8`).
+    pub dir: String,
+    /// Its name (`org.opencontainers.image.ref.name`, a docker tag).
+    pub name: Option<String>,
+    /// `os/arch[/variant]`, as the index says.
+    pub platform: Option<String>,
+    /// The digest of its manifest (OCI layouts).
+    pub manifest: Option<String>,
 }
 
 /// Claims a package's metadata makes about its extensions and modules.

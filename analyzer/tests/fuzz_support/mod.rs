@@ -96,6 +96,7 @@ pub const ARCHIVE_LIMITS: Limits = Limits {
     max_entries: 24,
     max_ratio: 20,
     ratio_floor: 8 << 10,
+    platform: None,
 };
 
 /// The archive kind an `archive` input's first byte selects, and its extension.
