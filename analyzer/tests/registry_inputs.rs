@@ -1197,6 +1197,40 @@ fn an_oci_layout_made_by_umoci_with_its_own_whiteouts() {
     );
     assert_eq!(u[0]["package"]["provides"], serde_json::json!(["pg"]));
     assert!(codes(&u[0]).contains(&"PS003"));
+    // the same image copied by skopeo into a docker-archive (what `docker
+    // save` writes) and an oci-archive (the layout as a tar): the same
+    // files and findings, under each archive's name
+    let skopeo = |to: &str| {
+        tool(
+            d,
+            "skopeo",
+            &["--insecure-policy", "copy", "oci:img:pg", to],
+        )
+    };
+    skopeo("docker-archive:docker.tar:pair:1.0");
+    skopeo("oci-archive:oci.tar:pg");
+    let strip = |o: &Output, prefix: &str| -> Vec<String> {
+        let mut r: Vec<String> = records(o)
+            .into_iter()
+            .map(|r| {
+                // the unpackaged group is named after the image, which each tool names its own way
+                let r = match r.split_once(" (unpackaged)\"") {
+                    Some((_, rest)) => format!("\"IMAGE (unpackaged)\"{rest}"),
+                    None => r,
+                };
+                r.replace(&format!("{prefix}/image-"), "IMAGE/image-")
+            })
+            .collect();
+        r.sort();
+        r
+    };
+    let layout = strip(&o, "img");
+    assert!(!layout.is_empty());
+    for name in ["docker.tar", "oci.tar"] {
+        let o = s.scan(&["--format", "jsonl", name]);
+        assert_eq!(stderr(&o), "", "{name}");
+        assert_eq!(strip(&o, name), layout, "{name}");
+    }
 }
 
 /// A control file naming its module, and a script with a C function in it.
