@@ -334,6 +334,49 @@ fn package_metadata_claims_the_scripts_contradict_are_eg123() {
     };
     assert_eq!(verdict("tlesafe"), "trusted-safe");
     assert_eq!(verdict("hooked"), "trusted-safe");
+    // a Trunk archive whose manifest says its library needs a restart (preload)
+    let trunk = tmp.path().join("hooked-1.0-pg15.tar.gz");
+    {
+        let gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&trunk).unwrap(),
+            flate2::Compression::fast(),
+        );
+        let mut t = tar::Builder::new(gz);
+        let manifest =
+            br#"{"name":"hooked","extension_name":"hooked","version":"1.0","manifest_version":2,
+  "loadable_libraries":[{"library_name":"hooked","requires_restart":true}]}"#;
+        let dir = fixture("../claims");
+        let files: [(&str, Vec<u8>); 3] = [
+            ("manifest.json", manifest.to_vec()),
+            (
+                "extension/hooked.control",
+                std::fs::read(dir.join("hooked.control")).unwrap(),
+            ),
+            (
+                "extension/hooked--1.0.sql",
+                std::fs::read(dir.join("hooked--1.0.sql")).unwrap(),
+            ),
+        ];
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            t.append_data(&mut h, name, &data[..]).unwrap();
+        }
+        t.into_inner().unwrap().finish().unwrap();
+    }
+    let out = extguard(&["scan", trunk.to_str().unwrap(), "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "EG123")
+        .collect();
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert!(f[0]["path"].as_str().unwrap().ends_with("!/manifest.json"));
+    assert_eq!(f[0]["line"], 2);
     // --ignore EG123 turns it off
     let out = extguard(&[
         "scan",

@@ -105,7 +105,7 @@ pub fn check(name: &str, a: &Assessment, claims: &Claims, meta: &SourceFile) -> 
             out.push(Finding::at(
                 meta,
                 &RULE,
-                key_span(&meta.text, &format!("\"{}\"", lib), 0),
+                value_span(&meta.text, &["\"lib\"", "\"library_name\""], lib),
                 format!(
                     "extension {name}: {claim}, but the metadata says its library '{lib}' must be preloaded ({when}): it needs {needs}"
                 ),
@@ -140,6 +140,21 @@ fn reasons(a: &Assessment) -> String {
             String::new()
         }
     )
+}
+
+/// The span of the string `"value"` given as the value of one of `keys`
+/// (`"lib": "src/hooked"`), else of its first occurrence, else the file's start.
+fn value_span(text: &str, keys: &[&str], value: &str) -> Span {
+    let quoted = format!("\"{value}\"");
+    let mut first = None;
+    for (i, _) in text.match_indices(&quoted) {
+        first.get_or_insert(i);
+        let before = text[..i].trim_end().trim_end_matches(':').trim_end();
+        if keys.iter().any(|k| before.ends_with(k)) {
+            return Span::new(i, i + quoted.len());
+        }
+    }
+    first.map_or(Span::new(0, 0), |i| Span::new(i, i + quoted.len()))
 }
 
 /// The span of the first `key` at or after `from` (the start of the file when absent).
