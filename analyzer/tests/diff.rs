@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Output;
 
 mod cli_support;
-use cli_support::{make_zip, sarif_validator, stderr, stdout, Scratch};
+use cli_support::{make_zip, snapshot, stderr, stdout, valid_sarif, Scratch};
 
 fn diff(s: &Scratch, args: &[&str]) -> Output {
     s.extguard("diff", args)
@@ -131,12 +131,7 @@ fn two_versions_of_a_fixture_extension() {
 
     // SARIF through the same reporter as scan's, valid against the schema
     let o = diff(&s, &["old", "demo-1.1.zip", "--format", "sarif"]);
-    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let errors: Vec<String> = sarif_validator()
-        .iter_errors(&sarif)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    let sarif = valid_sarif(&stdout(&o));
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), fs.len());
 
@@ -205,22 +200,6 @@ fn two_contrib_versions_of_pg_stat_statements() {
     assert_eq!(messages.len(), 3, "{messages:#?}");
 }
 
-fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1)", path.display()));
-    assert_eq!(
-        expected, actual,
-        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
-    );
-}
-
 #[test]
 fn verdict_changes_privileges_and_pg_tle_packages_in_every_format() {
     let s = Scratch::new();
@@ -270,13 +249,7 @@ fn verdict_changes_privileges_and_pg_tle_packages_in_every_format() {
 
     snapshot("diff.human.txt", &stdout(&run("human")));
 
-    let o = run("sarif");
-    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let errors: Vec<String> = sarif_validator()
-        .iter_errors(&sarif)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    let sarif = valid_sarif(&stdout(&run("sarif")));
     // the results and the verdicts (the rules' help texts are scan's)
     let run0 = &sarif["runs"][0];
     let part = serde_json::json!({"results": run0["results"], "properties": run0["properties"]});

@@ -12,8 +12,8 @@ mod cli_support;
 use std::path::Path;
 
 use cli_support::{
-    files_as_entries, gzip, make_deb, make_zip, stderr, tar_bytes, units, write_tree, xz, Entry,
-    Scratch,
+    files_as_entries, gzip, make_deb, make_zip, stderr, tar_bytes, units, valid_policy, write_tree,
+    xz, Entry, Scratch,
 };
 
 const CONTROL: &str = "default_version = '1.0'\nrelocatable = true\n";
@@ -1244,17 +1244,7 @@ fn write_policy(s: &Scratch, inputs: &[&str]) -> serde_json::Value {
     args.extend(inputs);
     let o = s.scan(&args);
     assert_eq!(stderr(&o), "");
-    let policy: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(s.path("policy.json")).unwrap()).unwrap();
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../../docs/policy.schema.json")).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&policy)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-    policy
+    valid_policy(&s.path("policy.json"))
 }
 
 #[test]
