@@ -172,18 +172,23 @@ fn digests(
             unresolved.push(reference.clone());
             continue;
         }
-        let file = if Path::new(name).extension().is_some() {
-            name.to_string()
+        // as PostgreSQL looks it up: the name as written, then with DLSUFFIX
+        let with_suffix = format!("{name}.so");
+        let candidates: Vec<&str> = if name.ends_with(".so") {
+            vec![name]
         } else {
-            format!("{name}.so")
+            vec![name, &with_suffix]
         };
-        let hit = search
-            .iter()
-            .map(|d| d.join(&file))
-            .find(|p| p.is_file())
-            .or_else(|| archive.then(|| find_file(root, &file, 0)).flatten());
-        match hit.and_then(|p| sha256_file(&p)) {
-            Some(sha256) => found.push(LibraryDigest {
+        let hit = candidates.iter().find_map(|&file| {
+            search
+                .iter()
+                .map(|d| d.join(file))
+                .find(|p| p.is_file())
+                .or_else(|| archive.then(|| find_file(root, file, 0)).flatten())
+                .map(|p| (file.to_string(), p))
+        });
+        match hit.and_then(|(file, p)| Some((file, sha256_file(&p)?))) {
+            Some((file, sha256)) => found.push(LibraryDigest {
                 file,
                 sha256,
                 reference: reference.clone(),

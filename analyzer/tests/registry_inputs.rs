@@ -1326,6 +1326,13 @@ fn write_policy_hashes_the_shared_libraries_of_every_package_kind() {
                 "usr/lib/x86_64-linux-gnu/libc.so.6".into(),
                 b"\x7fELF libc".to_vec(),
             ),
+            // a version in the library's name: `.so` is still appended
+            (
+                format!("{EXT}/ver.control"),
+                C_CONTROL.replace("pair", "ver-1.2").into_bytes(),
+            ),
+            (format!("{EXT}/ver--1.0.sql"), C_INSTALL.into()),
+            (format!("{deb_lib}/ver-1.2.so"), b"\x7fELF ver".to_vec()),
         ],
     );
     let inputs = [
@@ -1338,6 +1345,12 @@ fn write_policy_hashes_the_shared_libraries_of_every_package_kind() {
     ];
     let policy = write_policy(&s, &inputs);
     let entries = policy["extensions"].as_array().unwrap();
+    let ver = entries.iter().find(|e| e["name"] == "ver").unwrap();
+    assert_eq!(
+        ver["libraries"],
+        serde_json::json!([{"file": "ver-1.2.so", "sha256": sha256_hex(b"\x7fELF ver"), "reference": "$libdir/ver-1.2"}])
+    );
+    let entries: Vec<&serde_json::Value> = entries.iter().filter(|e| e["name"] == "pair").collect();
     assert_eq!(entries.len(), inputs.len(), "{policy:#}");
     for (e, kind) in entries
         .iter()
@@ -1400,6 +1413,11 @@ fn write_policy_hashes_the_shared_libraries_of_every_package_kind() {
             tree.clone(),
             format!("{tree}/{deb_lib}/pair.so"),
             lib("tree"),
+        ),
+        (
+            tree.clone(),
+            format!("{tree}/{deb_lib}/ver-1.2.so"),
+            "\x7fELF ver".into(),
         ),
     ];
     let want: Vec<(String, String, String)> = want
