@@ -231,6 +231,7 @@ fn verdict_changes_privileges_and_pg_tle_packages_in_every_format() {
             // the pg_tle package: at the lines of the literal in the .sql file
             "warning new/tle.sql:15 new privilege: EXECUTE on function tle_whoami() to PUBLIC: granted",
             "warning new/tle.sql:11 new security-definer: tle_whoami()",
+            "warning new/tle.sql:2 verdict was trusted-safe, is now reject; new reasons: EG118 PUBLIC may execute the SECURITY DEFINER function tle_whoami (tle.sql:15); EG117 SECURITY DEFINER function tle_whoami() stays executable by PUBLIC: the script never revokes EXECUTE from PUBLIC (tle.sql:12)",
         ]
         .map(String::from),
         "{fs:#?}"

@@ -279,6 +279,26 @@ pub fn analyse(
             continue;
         };
         let rep = extension::analyze(ext, cfg);
+        // the verdict, its reasons carried into the file as the findings are
+        let mut verdict =
+            crate::verdict::assess(ext.control.as_ref().ok(), &rep.files, &rep.findings);
+        for r in &mut verdict.reasons {
+            let at = match scripts.get(&r.path) {
+                Some(&k) => {
+                    let sql = &pkg.scripts[k].sql;
+                    let start: usize = sql
+                        .value
+                        .split_inclusive('\n')
+                        .take(r.line.saturating_sub(1))
+                        .map(str::len)
+                        .sum();
+                    sql.map.get(start).copied().unwrap_or(pkg.at.start)
+                }
+                None => pkg.at.start,
+            };
+            r.line = file.line_col(at).0;
+            r.path = display.show(&file.path);
+        }
         let mut findings = Vec::new();
         for (f, fs) in rep.files.iter().zip(rep.findings) {
             let map = scripts.get(&f.path).map(|&k| &pkg.scripts[k].sql.map);
@@ -294,7 +314,7 @@ pub fn analyse(
                 format!("{}:{}", display.show(&file.path), file.line_col(at).0)
             })
             .collect();
-        units.push(UnitResult::new(
+        let mut u = UnitResult::new(
             pkg.name.clone(),
             UnitKind::Extension,
             rep.default_version,
@@ -302,7 +322,9 @@ pub fn analyse(
             package,
             vec![file_result(file, findings, &[], display)],
             chain,
-        ));
+        );
+        u.verdict = Some(verdict);
+        units.push(u);
     }
     Ok(units)
 }
