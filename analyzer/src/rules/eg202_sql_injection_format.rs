@@ -1,9 +1,8 @@
 //! EG202: SQL injection through format('%s').
 
 use crate::analysis::dynamic::Splice;
-use crate::analysis::Cx;
 use crate::finding::Severity;
-use crate::search_path::State;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -31,13 +30,13 @@ declare_rule! {
 }
 
 /// Report one value substituted with `%s`; an error in a SECURITY DEFINER body.
-pub fn check(cx: &mut Cx, st: &State, s: &Splice) {
-    let (severity, where_) = if st.security_definer {
+pub fn check(ck: &mut RuleCx, s: &Splice) {
+    let (severity, where_) = if ck.in_security_definer() {
         (Severity::Error, " in a SECURITY DEFINER function")
     } else {
         (RULE.severity, "")
     };
-    cx.report(
+    ck.report_as(
         &RULE,
         severity,
         s.span,
