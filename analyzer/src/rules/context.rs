@@ -136,6 +136,17 @@ impl<'a, 'f> RuleCx<'a, 'f> {
         self.state.security_definer
     }
 
+    /// For findings that are worse with the owner's privileges: an error in
+    /// a SECURITY DEFINER body (and words saying where), else the rule's
+    /// own severity.
+    pub fn escalated_in_definer(&self, rule: &Rule) -> (Severity, &'static str) {
+        if self.in_security_definer() {
+            (Severity::Error, " in a SECURITY DEFINER function")
+        } else {
+            (rule.severity, "")
+        }
+    }
+
     // ---- the script: what it created, where the statement sits ----
 
     /// Is `schema` one the script created?
@@ -208,7 +219,7 @@ impl<'a, 'f> RuleCx<'a, 'f> {
         message: String,
         object: Option<String>,
     ) {
-        self.cx.report(rule, rule.severity, span, message, object);
+        self.report_as(rule, rule.severity, span, message, object);
     }
 
     pub fn report_as(

@@ -1,7 +1,6 @@
 //! EG201: SQL injection through concatenation.
 
 use crate::analysis::dynamic::Splice;
-use crate::finding::Severity;
 use crate::rules::RuleCx;
 
 declare_rule! {
@@ -35,11 +34,7 @@ declare_rule! {
 
 /// Report one spliced value; an error in a SECURITY DEFINER body.
 pub fn check(ck: &mut RuleCx, s: &Splice) {
-    let (severity, where_) = if ck.in_security_definer() {
-        (Severity::Error, " in a SECURITY DEFINER function")
-    } else {
-        (RULE.severity, "")
-    };
+    let (severity, where_) = ck.escalated_in_definer(&RULE);
     ck.report_as(
         &RULE,
         severity,

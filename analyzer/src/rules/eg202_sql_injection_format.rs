@@ -1,7 +1,6 @@
 //! EG202: SQL injection through format('%s').
 
 use crate::analysis::dynamic::Splice;
-use crate::finding::Severity;
 use crate::rules::RuleCx;
 
 declare_rule! {
@@ -31,11 +30,7 @@ declare_rule! {
 
 /// Report one value substituted with `%s`; an error in a SECURITY DEFINER body.
 pub fn check(ck: &mut RuleCx, s: &Splice) {
-    let (severity, where_) = if ck.in_security_definer() {
-        (Severity::Error, " in a SECURITY DEFINER function")
-    } else {
-        (RULE.severity, "")
-    };
+    let (severity, where_) = ck.escalated_in_definer(&RULE);
     ck.report_as(
         &RULE,
         severity,
