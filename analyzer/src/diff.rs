@@ -230,12 +230,8 @@ fn script_items(
     items: &mut BTreeMap<(String, String), Item>,
 ) {
     let carry = |span: Span| match map {
-        Some(m) if !m.is_empty() => {
-            let to = |i: usize| m[i.min(m.len() - 1)];
-            let start = to(span.start);
-            Span::new(start, (to(span.end.saturating_sub(1)) + 1).max(start))
-        }
-        _ => span,
+        Some(m) => pgtle::carry_span(span, m),
+        None => span,
     };
     for st in &script.statements {
         let text = script.prepared(st.start, st.end);

@@ -384,6 +384,22 @@ pub fn materialise(
     Ok((dir, scripts))
 }
 
+/// A span of a script carried through its literal's offset map (one file
+/// offset per script byte, plus the end) into the file.
+pub fn carry_span(span: Span, map: &[usize]) -> Span {
+    if map.is_empty() {
+        return span;
+    }
+    let to = |i: usize| map[i.min(map.len() - 1)];
+    let start = to(span.start);
+    let end = if span.end > span.start {
+        to(span.end).max(to(span.end - 1) + 1)
+    } else {
+        start
+    };
+    Span::new(start, end)
+}
+
 fn quote(s: &str) -> String {
     s.replace('\\', "\\\\").replace('\'', "\\'")
 }
@@ -397,16 +413,7 @@ fn fname(v: &str) -> String {
 /// carried back into `file`.
 fn carry(mut f: Finding, map: Option<&Vec<usize>>, at: Span, file: &SourceFile) -> Finding {
     f.span = match map {
-        Some(m) if !m.is_empty() => {
-            let to = |i: usize| m[i.min(m.len() - 1)];
-            let start = to(f.span.start);
-            let end = if f.span.end > f.span.start {
-                to(f.span.end).max(to(f.span.end - 1) + 1)
-            } else {
-                start
-            };
-            Span::new(start, end)
-        }
+        Some(m) if !m.is_empty() => carry_span(f.span, m),
         _ => at,
     };
     (f.line, f.column) = file.line_col(f.span.start);
