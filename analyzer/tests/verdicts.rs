@@ -208,6 +208,19 @@ fn a_bad_or_old_policy_is_a_clear_error() {
         assert!(!out.status.success());
         assert!(err.contains("p.json") && err.contains(expected), "{err}");
     }
+    // a version 1 policy written before package_libraries existed still reads
+    let f = tmp.path().join("older.json");
+    std::fs::write(
+        &f,
+        "{\"policy_version\": 1, \"generator\": \"x\", \"hash\": \"sha256\", \"extensions\": []}",
+    )
+    .unwrap();
+    let out = extguard(&["policy", f.to_str().unwrap(), "--emit", "rds"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
