@@ -259,3 +259,35 @@ fn verdict_changes_privileges_and_pg_tle_packages_in_every_format() {
         &(serde_json::to_string_pretty(&part).unwrap() + "\n"),
     );
 }
+
+/// Two versions of a database.dev JSON package, each on one line: a
+/// finding is matched by its place in the script, not by the JSON line,
+/// so only what the new version adds is reported.
+#[test]
+fn json_packages_on_one_line_are_compared_by_their_scripts() {
+    let s = Scratch::new();
+    let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';";
+    let package = |sql: &str| {
+        serde_json::json!({"package_name": "dd", "package_versions": [{"version": "1.0", "sql": sql}]})
+            .to_string()
+    };
+    std::fs::write(s.path("old.json"), package(sql)).unwrap();
+    let grant = format!("{sql}\nGRANT EXECUTE ON FUNCTION f() TO PUBLIC;");
+    std::fs::write(s.path("new.json"), package(&grant)).unwrap();
+    let o = diff(&s, &["old.json", "new.json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let got: Vec<(String, String)> = findings(&o).into_iter().map(|f| (f.0, f.2)).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "EG118".to_string(),
+                "PUBLIC may execute the SECURITY DEFINER function f".to_string()
+            ),
+            (
+                "EG011".to_string(),
+                "new privilege: EXECUTE on function f() to PUBLIC: granted".to_string()
+            ),
+        ]
+    );
+}

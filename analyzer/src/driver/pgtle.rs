@@ -299,12 +299,19 @@ pub fn analyse(
             r.line = file.line_col(at).0;
             r.path = display.show(&file.path);
         }
-        let mut findings = Vec::new();
+        // each finding with the fingerprint of its place in the script
+        // itself: the carrying file's lines (a one-line JSON package) would
+        // make every edit of the package a new finding
+        let mut carried = Vec::new();
         for (f, fs) in rep.files.iter().zip(rep.findings) {
             let map = scripts.get(&f.path).map(|&k| &pkg.scripts[k].sql.map);
-            findings.extend(fs.into_iter().map(|x| carry(x, map, pkg.at, file)));
+            carried.extend(fs.into_iter().map(|x| {
+                let print = map.map(|_| crate::report::fingerprint::fingerprint(&x, &f.text));
+                (carry(x, map, pkg.at, file), print)
+            }));
         }
-        findings.sort_by_key(|f| (f.span.start, f.span.end, f.code));
+        carried.sort_by_key(|(f, _)| (f.span.start, f.span.end, f.code));
+        let (findings, prints): (Vec<Finding>, Vec<Option<String>>) = carried.into_iter().unzip();
         let chain = rep
             .install_chain
             .iter()
@@ -314,13 +321,19 @@ pub fn analyse(
                 format!("{}:{}", display.show(&file.path), file.line_col(at).0)
             })
             .collect();
+        let mut result = file_result(file, findings, &[], display);
+        for (r, print) in result.findings.iter_mut().zip(prints) {
+            if let Some(p) = print {
+                r.fingerprint = p;
+            }
+        }
         let mut u = UnitResult::new(
             pkg.name.clone(),
             UnitKind::Extension,
             rep.default_version,
             label,
             package,
-            vec![file_result(file, findings, &[], display)],
+            vec![result],
             chain,
         );
         u.verdict = Some(verdict);
