@@ -65,7 +65,7 @@ fn wasm_text_and_binary_modules() {
     assert_eq!(code, 1);
     assert_eq!(
         codes(&doc),
-        [("EG142".into(), 1, 1), ("EG140".into(), 4, 4)],
+        [("EG142".into(), 1, 1), ("EG140".into(), 4, 3)],
         "{doc}"
     );
     assert!(doc["findings"][0]["message"]
