@@ -24,7 +24,8 @@ use crate::driver::{self, archive, trunk, ArchiveKind, Options};
 use crate::extension::{self, control::Control};
 use crate::finding::{Finding, Severity};
 use crate::outcome::{
-    file_result, Display, FileResult, Outcome, ReportedFinding, UnitKind, UnitResult,
+    file_result, Detail, Display, FileResult, Fingerprint, Outcome, ReportedFinding, UnitKind,
+    UnitResult,
 };
 use crate::parse::names;
 use crate::rules;
@@ -326,6 +327,10 @@ fn statement(
 
 /// Analyse OLD and NEW and compare them (see the module documentation).
 pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
+    // findings are matched by their fingerprints
+    let mut opts = opts.clone();
+    opts.config.detail = opts.config.detail.and(Detail::FINGERPRINTS);
+    let opts = &opts;
     let mut out = Outcome::default();
     let a = driver::run_here(&[old.to_path_buf()], opts);
     let b = driver::run_here(&[new.to_path_buf()], opts);
@@ -347,8 +352,8 @@ pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
         return out;
     };
     // findings by (extension, fingerprint), as many of each as OLD has
-    let key = |u: &UnitResult, f: &ReportedFinding| (u.name.clone(), f.fingerprint.clone());
-    let mut old_left: HashMap<(String, String), Vec<ReportedFinding>> = HashMap::new();
+    let key = |u: &UnitResult, f: &ReportedFinding| (u.name.clone(), f.fingerprint);
+    let mut old_left: HashMap<(String, Option<Fingerprint>), Vec<ReportedFinding>> = HashMap::new();
     for u in &a.units {
         for f in u.findings() {
             old_left.entry(key(u, f)).or_default().push(f.clone());
@@ -450,7 +455,7 @@ pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
                 Some(item.object.clone()),
             );
             f.severity = severity;
-            let r = file_result(file, vec![f], &[], &inv.display);
+            let r = file_result(file, vec![f], &[], &inv.display, opts.config.detail);
             let files = &mut per_unit.entry(name.clone()).or_default().1;
             slot(files, &r).extend(r.findings);
         }

@@ -160,6 +160,23 @@ impl SourceFile {
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
+
+    /// Line `n` (1-based) without its line end, as [`str::lines`] yields
+    /// it; `None` past the last line (an empty text after a final newline
+    /// is no line).
+    pub fn line_text(&self, n: usize) -> Option<&str> {
+        let start = *self.line_starts.get(n.checked_sub(1)?)?;
+        if start == self.text.len() {
+            return None;
+        }
+        match self.line_starts.get(n) {
+            Some(&next) => {
+                let l = &self.text[start..next - 1];
+                Some(l.strip_suffix('\r').unwrap_or(l))
+            }
+            None => Some(&self.text[start..]),
+        }
+    }
 }
 
 fn neutralise_placeholders(s: &mut String) {
@@ -376,5 +393,25 @@ mod tests {
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(2), (2, 1));
         assert_eq!(f.line_col(4), (2, 2));
+    }
+
+    #[test]
+    fn line_text_is_what_str_lines_yields() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "a\r\n\r\nb\r",
+            "\n\nc\n",
+            "x\ry\n",
+            "é\r\n",
+        ] {
+            let f = SourceFile::new("t.sql", text.as_bytes());
+            let mine: Vec<&str> = (1..).map_while(|n| f.line_text(n)).collect();
+            assert_eq!(mine, text.lines().collect::<Vec<_>>(), "{text:?}");
+            assert_eq!(f.line_text(0), None);
+        }
     }
 }

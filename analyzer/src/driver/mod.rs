@@ -551,7 +551,13 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
                 package.as_ref().and_then(|p| p.version.clone()),
                 label,
                 &package,
-                vec![file_result(&file, findings, &[], &display)],
+                vec![file_result(
+                    &file,
+                    findings,
+                    &[],
+                    &display,
+                    opts.config.detail,
+                )],
                 Vec::new(),
             ));
         }
@@ -616,10 +622,10 @@ fn tle_units(
         let Ok(bytes) = std::fs::read(p) else {
             continue; // reported when the file was analysed
         };
-        let file = SourceFile::new(p.display().to_string(), &bytes);
-        if !pgtle::may_hold_packages(&file.text) {
+        if !pgtle::may_hold_packages(&bytes) {
             continue;
         }
+        let file = SourceFile::new(p.display().to_string(), &bytes);
         let units = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let packages = pgtle::find_packages(&file.text);
             pgtle::analyse(
@@ -645,7 +651,13 @@ fn tle_units(
                     None,
                     label,
                     package,
-                    vec![file_result(&file, vec![f], &[], display)],
+                    vec![file_result(
+                        &file,
+                        vec![f],
+                        &[],
+                        display,
+                        opts.config.detail,
+                    )],
                     Vec::new(),
                 ));
             }
@@ -698,7 +710,7 @@ fn analyse_extension(
         .iter()
         .zip(findings)
         .zip(links)
-        .map(|((f, fs), links)| file_result(f, fs, &links, display))
+        .map(|((f, fs), links)| file_result(f, fs, &links, display, opts.config.detail))
         .collect();
     let mut u = UnitResult::new(
         ext.name.clone(),
@@ -740,7 +752,7 @@ fn analyse_loose(
             Err(e) => {
                 let file = SourceFile::new(shown, b"");
                 let f = diagnostic(&file, &format!("cannot read file: {e}"));
-                file_result(&file, vec![f], &links, display)
+                file_result(&file, vec![f], &links, display, opts.config.detail)
             }
         }
     };
@@ -850,7 +862,7 @@ fn analyse_bytes(
         let text: &[u8] = if shown.ends_with(".wat") { bytes } else { b"" };
         let file = SourceFile::new(shown.to_string(), text);
         let fs = wasm::analyze(&file, bytes);
-        return file_result(&file, fs, links, display);
+        return file_result(&file, fs, links, display, opts.config.detail);
     }
     let file = SourceFile::new(shown.to_string(), bytes);
     let snapshot = state.clone();
@@ -861,7 +873,7 @@ fn analyse_bytes(
         *state = snapshot;
         vec![internal_error(shown, "this file", p)]
     });
-    file_result(&file, fs, links, display)
+    file_result(&file, fs, links, display, opts.config.detail)
 }
 
 /// Is this file a shared library (native code a package installs)?

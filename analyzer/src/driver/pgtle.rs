@@ -56,9 +56,10 @@ impl TlePackage {
     }
 }
 
-/// A quick test before lexing: could `text` hold pg_tle calls?
-pub fn may_hold_packages(text: &str) -> bool {
-    memmem_ci(text.as_bytes(), b"pgtle")
+/// A quick test before reading a file as SQL: could its bytes hold pg_tle
+/// calls (the name of its functions, in any case)?
+pub fn may_hold_packages(bytes: &[u8]) -> bool {
+    memmem_ci(bytes, b"pgtle")
 }
 
 fn memmem_ci(hay: &[u8], needle: &[u8]) -> bool {
@@ -344,7 +345,7 @@ pub fn analyse(
             rep.default_version,
             label,
             package,
-            vec![file_result(file, findings, &[], display)],
+            vec![file_result(file, findings, &[], display, cfg.detail)],
             chain,
         ));
     }

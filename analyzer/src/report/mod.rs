@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use codespan_reporting::term::termcolor::WriteColor;
 
-use crate::outcome::{totals_per_rule, Outcome};
+use crate::outcome::{totals_per_rule, Detail, Outcome};
 
 pub use crate::outcome::Summary;
 pub use github::write_github;
@@ -47,6 +47,19 @@ pub enum Format {
     Github,
     /// A self-contained HTML page.
     Html,
+}
+
+impl Format {
+    /// What of each finding's context this format prints (the driver
+    /// computes nothing else).
+    pub fn detail(self) -> Detail {
+        match self {
+            Format::Human | Format::Html => Detail::SNIPPETS,
+            Format::Json | Format::Sarif => Detail::FINGERPRINTS,
+            Format::Jsonl => Detail::ALL,
+            Format::Pgspot | Format::Table | Format::Github => Detail::NONE,
+        }
+    }
 }
 
 /// What some formats need besides the outcome.
