@@ -7,6 +7,8 @@
 //! fingerprint, not the whole file, so memory grows with the findings only;
 //! each only when the chosen output prints it ([`Detail`]).
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::driver::Package;
@@ -38,43 +40,51 @@ impl Summary {
     }
 }
 
-/// A few lines of source around a finding, kept as one string (each
-/// line ends with `\n`): one allocation per finding, not one per line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A few lines of source around a finding: a run of the lines of its
+/// file's [`Excerpt`], which holds each line the file's snippets show once.
+#[derive(Debug, Clone)]
 pub struct Snippet {
     /// Line number of the first line.
     pub start_line: usize,
-    text: Box<str>,
     /// Characters left out at the start of every line, each then starting
     /// with `…`: the finding lies far to the right on a long line. Only
     /// written when not 0.
     pub column_offset: usize,
+    excerpt: Arc<Excerpt>,
+    /// The lines are the excerpt's `first..first + count`.
+    first: usize,
+    count: usize,
+}
+
+/// The lines a file's snippets show, each once (many findings share
+/// lines), as one string.
+#[derive(Debug, Default)]
+struct Excerpt {
+    text: String,
+    /// Where each line ends in `text`.
+    ends: Vec<usize>,
 }
 
 impl Snippet {
-    /// A snippet of `lines` (none containing `\n`) from `start_line` on.
-    pub fn new<S: AsRef<str>>(
-        start_line: usize,
-        lines: impl IntoIterator<Item = S>,
-        column_offset: usize,
-    ) -> Snippet {
-        let mut text = String::new();
-        for l in lines {
-            text.push_str(l.as_ref());
-            text.push('\n');
-        }
-        Snippet {
-            start_line,
-            text: text.into_boxed_str(),
-            column_offset,
-        }
-    }
-
     /// The lines, without their line ends.
     pub fn lines(&self) -> impl Iterator<Item = &str> + Clone {
-        self.text.split_terminator('\n')
+        let e = &self.excerpt;
+        (self.first..self.first + self.count).map(move |i| {
+            let start = if i == 0 { 0 } else { e.ends[i - 1] };
+            &e.text[start..e.ends[i]]
+        })
     }
 }
+
+impl PartialEq for Snippet {
+    fn eq(&self, other: &Snippet) -> bool {
+        self.start_line == other.start_line
+            && self.column_offset == other.column_offset
+            && self.lines().eq(other.lines())
+    }
+}
+
+impl Eq for Snippet {}
 
 /// As `{"start_line", "lines": [...], "column_offset"}`, the offset only
 /// when not 0.
@@ -300,6 +310,9 @@ pub fn file_result(
     detail: Detail,
 ) -> FileResult {
     let path = display.show(&file.path);
+    let mut snippets = detail
+        .snippets
+        .then(|| snippets(file, &findings).into_iter());
     let findings = findings
         .into_iter()
         .map(|mut f| {
@@ -309,7 +322,7 @@ pub fn file_result(
                 display.show(&f.path)
             };
             ReportedFinding {
-                snippet: detail.snippets.then(|| snippet(file, &f)),
+                snippet: snippets.as_mut().and_then(Iterator::next),
                 fingerprint: detail
                     .fingerprints
                     .then(|| crate::report::fingerprint::fingerprint(&f, &file.text)),
@@ -326,26 +339,50 @@ pub fn file_result(
     }
 }
 
-/// The lines of `f` with [`CONTEXT_LINES`] around them (at most
-/// [`MAX_SPAN_LINES`] of its own), each cut to [`MAX_LINE_CHARS`].
-fn snippet(file: &SourceFile, f: &Finding) -> Snippet {
-    let first = f.line.saturating_sub(CONTEXT_LINES).max(1);
-    let last = (f.end_line.max(f.line) + CONTEXT_LINES).min(f.line + MAX_SPAN_LINES);
-    // a finding past the cut keeps some of the line before it
-    let column_offset = match f.column.saturating_sub(1) {
-        c if c + 20 > MAX_LINE_CHARS => c - 40,
-        _ => 0,
-    };
-    let mut text = String::new();
-    for l in (first..=last).map_while(|n| file.line_text(n)) {
-        window(&mut text, l, column_offset);
-        text.push('\n');
+/// The snippet of each finding: its lines with [`CONTEXT_LINES`] around
+/// them (at most [`MAX_SPAN_LINES`] of its own), each cut to
+/// [`MAX_LINE_CHARS`], all from one [`Excerpt`] of the file.
+fn snippets(file: &SourceFile, findings: &[Finding]) -> Vec<Snippet> {
+    // (column offset, first line, line count) of each
+    let runs: Vec<(usize, usize, usize)> = findings
+        .iter()
+        .map(|f| {
+            let first = f.line.saturating_sub(CONTEXT_LINES).max(1);
+            let last = (f.end_line.max(f.line) + CONTEXT_LINES).min(f.line + MAX_SPAN_LINES);
+            let count = (first..=last)
+                .take_while(|&n| file.line_text(n).is_some())
+                .count();
+            // a finding past the cut keeps some of the line before it
+            let offset = match f.column.saturating_sub(1) {
+                c if c + 20 > MAX_LINE_CHARS => c - 40,
+                _ => 0,
+            };
+            (offset, first, count)
+        })
+        .collect();
+    // every (offset, line) shown, in order: a run's lines are consecutive
+    let mut keys: Vec<(usize, usize)> = runs
+        .iter()
+        .flat_map(|&(offset, first, count)| (first..first + count).map(move |n| (offset, n)))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut excerpt = Excerpt::default();
+    for &(offset, n) in &keys {
+        window(&mut excerpt.text, file.line_text(n).unwrap_or(""), offset);
+        excerpt.ends.push(excerpt.text.len());
     }
-    Snippet {
-        start_line: first,
-        text: text.into_boxed_str(),
-        column_offset,
-    }
+    excerpt.text.shrink_to_fit();
+    let excerpt = Arc::new(excerpt);
+    runs.into_iter()
+        .map(|(column_offset, start_line, count)| Snippet {
+            start_line,
+            column_offset,
+            first: keys.partition_point(|&k| k < (column_offset, start_line)),
+            count,
+            excerpt: excerpt.clone(),
+        })
+        .collect()
 }
 
 /// Append at most [`MAX_LINE_CHARS`] characters of `line` from character
