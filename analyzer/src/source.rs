@@ -33,14 +33,20 @@ pub const EXTSCHEMA: &str = "extschema";
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, bytes: &[u8]) -> Self {
-        let (text, invalid_utf8_at) = match std::str::from_utf8(bytes) {
-            Ok(s) => (s.to_string(), None),
-            Err(e) => (
-                String::from_utf8_lossy(bytes).into_owned(),
-                Some(e.valid_up_to()),
-            ),
-        };
-        Self::from_text(path, text, invalid_utf8_at)
+        Self::from_bytes(path, bytes.to_vec())
+    }
+
+    /// As [`SourceFile::new`], owning the bytes: valid UTF-8 becomes the
+    /// text without a copy.
+    pub fn from_bytes(path: impl Into<String>, bytes: Vec<u8>) -> Self {
+        match String::from_utf8(bytes) {
+            Ok(text) => Self::from_text(path, text, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                Self::from_text(path, text, Some(at))
+            }
+        }
     }
 
     pub fn from_text(

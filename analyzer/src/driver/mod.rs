@@ -379,7 +379,7 @@ fn run_task(task: &Task, w: &Work) -> SourceResult {
         }
         Task::Json(_) => {
             let file = match std::fs::read(source.path()) {
-                Ok(b) => SourceFile::new(label.clone(), &b),
+                Ok(b) => SourceFile::from_bytes(label.clone(), b),
                 Err(e) => {
                     r.errors.push(format!("{label}: {e}"));
                     return r;
@@ -615,17 +615,21 @@ fn tle_units(
     opts: &Options,
     r: &mut SourceResult,
 ) {
-    for p in paths {
-        if cancelled() || wasm::is_wasm_path(p) {
+    // the few files that may define packages, looked for in parallel
+    let candidates: Vec<&PathBuf> = paths
+        .par_iter()
+        .filter(|p| {
+            !wasm::is_wasm_path(p) && std::fs::read(p).is_ok_and(|b| pgtle::may_hold_packages(&b))
+        })
+        .collect();
+    for p in candidates {
+        if cancelled() {
             continue;
         }
         let Ok(bytes) = std::fs::read(p) else {
             continue; // reported when the file was analysed
         };
-        if !pgtle::may_hold_packages(&bytes) {
-            continue;
-        }
-        let file = SourceFile::new(p.display().to_string(), &bytes);
+        let file = SourceFile::from_bytes(p.display().to_string(), bytes);
         let units = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let packages = pgtle::find_packages(&file.text);
             pgtle::analyse(
@@ -748,7 +752,7 @@ fn analyse_loose(
             .collect();
         let shown = p.display().to_string();
         match std::fs::read(p) {
-            Ok(bytes) => analyse_bytes(&shown, Some(p), &bytes, &links, display, opts, state),
+            Ok(bytes) => analyse_bytes(&shown, Some(p), bytes, &links, display, opts, state),
             Err(e) => {
                 let file = SourceFile::new(shown, b"");
                 let f = diagnostic(&file, &format!("cannot read file: {e}"));
@@ -756,7 +760,7 @@ fn analyse_loose(
             }
         }
     };
-    let files = each_file(&paths, opts, state, one);
+    let files = each_file(&paths, |p| file_size(p), opts, state, one);
     let name = match package.as_ref().and_then(|p| p.name.clone()) {
         Some(n) => format!("{n} (unpackaged)"),
         None => "(unpackaged)".to_string(),
@@ -804,7 +808,7 @@ fn analyse_files(
             Ok(analyse_bytes(
                 &shown,
                 path,
-                &bytes,
+                bytes,
                 &[],
                 &Display::PLAIN,
                 opts,
@@ -814,7 +818,11 @@ fn analyse_files(
         Err(e) => Err(e),
     };
     let mut files = Vec::new();
-    for r in each_file(sources, opts, state, one) {
+    let size = |s: &Source| match s {
+        Source::Stdin => 0,
+        s => file_size(s.path()),
+    };
+    for r in each_file(sources, size, opts, state, one) {
         match r {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
@@ -823,10 +831,14 @@ fn analyse_files(
     files
 }
 
-/// `f` over a group's files: in order with `state` under `--append`, else
-/// in parallel, each from a fresh state.
+/// `f` over a group's files (`size` of each): in order with `state` under
+/// `--append`, else in parallel, each from a fresh state, largest first (a
+/// large file started last would leave the other workers idle; started
+/// first, it runs before most findings are kept); results in the order of
+/// `items`.
 fn each_file<T: Sync, R: Send>(
     items: &[T],
+    size: impl Fn(&T) -> u64,
     opts: &Options,
     state: &mut State,
     f: impl Fn(&T, &mut State) -> R + Sync,
@@ -834,15 +846,13 @@ fn each_file<T: Sync, R: Send>(
     if opts.config.append {
         items.iter().map(|i| f(i, state)).collect()
     } else {
-        items
-            .par_iter()
-            .map(|i| {
-                f(
-                    i,
-                    &mut State::new(opts.config.trusted_schema.iter().cloned()),
-                )
-            })
-            .collect()
+        let weighed: Vec<(&T, u64)> = items.iter().map(|i| (i, size(i))).collect();
+        largest_first(&weighed, |i| {
+            f(
+                i,
+                &mut State::new(opts.config.trusted_schema.iter().cloned()),
+            )
+        })
     }
 }
 
@@ -852,19 +862,19 @@ fn each_file<T: Sync, R: Send>(
 fn analyse_bytes(
     shown: &str,
     path: Option<&Path>,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     links: &[String],
     display: &Display,
     opts: &Options,
     state: &mut State,
 ) -> FileResult {
     if path.is_some_and(wasm::is_wasm_path) {
-        let text: &[u8] = if shown.ends_with(".wat") { bytes } else { b"" };
+        let text: &[u8] = if shown.ends_with(".wat") { &bytes } else { b"" };
         let file = SourceFile::new(shown.to_string(), text);
-        let fs = wasm::analyze(&file, bytes);
+        let fs = wasm::analyze(&file, &bytes);
         return file_result(&file, fs, links, display, opts.config.detail);
     }
-    let file = SourceFile::new(shown.to_string(), bytes);
+    let file = SourceFile::from_bytes(shown.to_string(), bytes);
     let snapshot = state.clone();
     let fs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         analyze_file(&file, &opts.config, state)
