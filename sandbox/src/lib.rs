@@ -1307,6 +1307,13 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
         if text.contains("resource limit exceeded") || text.contains("count of") {
             return SandboxError::ResourceCountExceeded(text);
         }
+        // A host import refused the call: its own message first, then where.
+        let cause = sanitize(&e.root_cause().to_string(), MESSAGE_CHARS);
+        let message = if message.is_empty() {
+            cause
+        } else {
+            format!("{cause}; {message}")
+        };
         return SandboxError::Trap {
             kind: TrapKind::Other,
             message,
