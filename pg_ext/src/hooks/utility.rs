@@ -1100,6 +1100,10 @@ unsafe extern "C-unwind" fn process_utility(
             report(v, "utility", detail, Some(stmt.clone()));
         }
     }
+    if super::gate::enabled() {
+        // SAFETY: as above.
+        unsafe { gate_check((*pstmt).utilityStmt, pstmt, query_string) };
+    }
     let _depth = super::enter_depth();
     // SAFETY: PREV is the hook installed before ours; the arguments are
     // PostgreSQL's, passed on unchanged.
@@ -1115,6 +1119,66 @@ unsafe extern "C-unwind" fn process_utility(
             dest,
             qc,
         )
+    }
+}
+
+/// The digest gate for the statements that run or load code from files:
+/// CREATE EXTENSION (and what CASCADE creates), ALTER EXTENSION ...
+/// UPDATE, LOAD, CREATE FUNCTION ... LANGUAGE c (the validator loads the
+/// library).
+///
+/// # Safety
+/// `node` is the utilityStmt of `pstmt`, PostgreSQL's valid statement with
+/// its source text `query_string`.
+unsafe fn gate_check(
+    node: *mut pg_sys::Node,
+    pstmt: *mut pg_sys::PlannedStmt,
+    query_string: *const c_char,
+) {
+    use super::gate;
+    // SAFETY: every cast follows a tag check on the same node.
+    unsafe {
+        let n = node.cast::<c_void>();
+        if is(n, NodeTag::T_CreateExtensionStmt) {
+            let c = &*node.cast::<pg_sys::CreateExtensionStmt>();
+            let cascade = def_elems(c.options)
+                .iter()
+                .any(|(k, _, arg)| k == "cascade" && option_true(*arg));
+            gate::check_extension(
+                &cstr(c.extname),
+                cascade,
+                statement_text(pstmt, query_string),
+            );
+        } else if is(n, NodeTag::T_AlterExtensionStmt) {
+            let a = &*node.cast::<pg_sys::AlterExtensionStmt>();
+            gate::check_extension(&cstr(a.extname), false, statement_text(pstmt, query_string));
+        } else if is(n, NodeTag::T_LoadStmt) {
+            let name = cstr((*node.cast::<pg_sys::LoadStmt>()).filename);
+            gate::check_library(&name, "utility", "LOAD");
+        } else if is(n, NodeTag::T_CreateFunctionStmt) {
+            let f = &*node.cast::<pg_sys::CreateFunctionStmt>();
+            let opts = def_elems(f.options);
+            let is_c = opts
+                .iter()
+                .find(|(k, _, _)| k == "language")
+                .is_some_and(|(_, lang, _)| gate::is_c_language(lang));
+            // AS 'library', 'symbol' or AS 'library': the library first.
+            let library = opts
+                .iter()
+                .find(|(k, _, _)| k == "as")
+                .and_then(|(_, _, arg)| {
+                    if is((*arg).cast(), NodeTag::T_List) {
+                        list_ptrs::<pg_sys::Node>((*arg).cast()).first().copied()
+                    } else {
+                        Some(*arg)
+                    }
+                })
+                .map(|n| node_text(n));
+            if let (true, Some(lib)) = (is_c, library) {
+                let context = format!("CREATE FUNCTION {}", node_text(f.funcname.cast()));
+                gate::check_library(&lib, "utility", &context);
+            }
+        }
     }
 }
 
