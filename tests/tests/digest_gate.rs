@@ -331,6 +331,26 @@ fn digest_gate_vets_extensions_and_libraries() {
     assert_eq!(recs.len(), 1, "{recs:?}");
     assert_eq!(recs[0].0, "attempted");
 
+    // Libraries a login's settings preload: checked before they load,
+    // the connection refused in block mode.
+    s.sql(&format!(
+        "CREATE ROLE gate_user LOGIN; ALTER ROLE gate_user SET session_preload_libraries = '{evil_name}';"
+    ));
+    let seq = last_seq(&s);
+    let e = errors_of(&s, "gate_user", "SELECT 1;");
+    assert!(
+        e.contains("FATAL") && e.contains("unvetted_code is blocked"),
+        "{e}"
+    );
+    let recs = unvetted(&s, seq);
+    assert!(
+        recs.len() == 1
+            && recs[0].1.starts_with(&format!(
+                "session_preload_libraries: library {evil_name}: not in policy"
+            )),
+        "{recs:?}"
+    );
+
     // A policy made invalid or of another version: a WARNING naming the
     // file and the problem, and everything counts as unvetted (vetted
     // cube.so is refused).
@@ -354,6 +374,41 @@ fn digest_gate_vets_extensions_and_libraries() {
     }
     std::fs::write(&policy, &policy_text).unwrap();
     assert!(errors_of(&s, "postgres", "LOAD '$libdir/cube';").is_empty());
+
+    // shared_preload_libraries are loaded before extguard can refuse
+    // anything: an unvetted one is recorded at server start.
+    let stop = s
+        .command("pg_ctl")
+        .arg("-D")
+        .arg(s.data())
+        .args(["-m", "fast", "-w", "stop"])
+        .output()
+        .expect("pg_ctl stop");
+    assert!(stop.status.success(), "{stop:?}");
+    let start = s
+        .command("pg_ctl")
+        .arg("-D")
+        .arg(s.data())
+        .arg("-l")
+        .arg(s.log())
+        .arg("-o")
+        .arg(format!(
+            "-c shared_preload_libraries=extguard,{evil_name} -c listen_addresses='' -k {} -p {} -c fsync=off",
+            scratch.display(),
+            base_port() + 9
+        ))
+        .args(["-w", "-t", "60", "start"])
+        .output()
+        .expect("pg_ctl start");
+    assert!(start.status.success(), "{start:?}");
+    let recs = s.sql(
+        "SELECT r->>'outcome' || '|' || (r->>'hook') || '|' || (r->>'detail') \
+         FROM extguard.audit_events() r WHERE r->>'vector' = 'unvetted_code';",
+    );
+    assert_eq!(
+        recs,
+        format!("observed|startup|shared_preload_libraries: library {evil_name}: not in policy; actual {}", sha256(&evil)),
+    );
 
     // PostgreSQL 18: control files found through extension_control_path.
     if major >= 18 {

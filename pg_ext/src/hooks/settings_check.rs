@@ -67,7 +67,6 @@ pub(crate) fn record_session_change(source: pg_sys::GucSource::Type, name: &str,
         ) {
             return;
         }
-        super::gate::check_login_preload(name, value);
         if let Some(v) = vectors::classify_setting(name) {
             report(
                 v,
@@ -76,6 +75,7 @@ pub(crate) fn record_session_change(source: pg_sys::GucSource::Type, name: &str,
                 None,
             );
         }
+        super::gate::check_login_preload(name, value);
         return;
     } else {
         return;
