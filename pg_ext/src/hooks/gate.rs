@@ -183,8 +183,10 @@ fn library_detail(policy: &Result<Policy, String>, name: &str) -> Option<String>
     let shown = path.display().to_string();
     let detail = judge(policy, "library", &path, |p, sha| p.library(&shown, sha));
     // Remembered only if the file did not change while it was hashed.
-    if detail.is_none() && before.is_some() && file_key(&path) == before {
-        VETTED.borrow_mut().insert(before.expect("checked"));
+    if let (None, Some(key)) = (&detail, before) {
+        if file_key(&path).as_ref() == Some(&key) {
+            VETTED.borrow_mut().insert(key);
+        }
     }
     detail
 }
