@@ -253,6 +253,26 @@ fn digest_gate_vets_extensions_and_libraries() {
         s.sql("SELECT count(*) FROM pg_extension WHERE extname LIKE 'eg_gate_%';"),
         "1"
     );
+    // An update script added after the scan: ALTER EXTENSION ... UPDATE.
+    fx.write(
+        ext.join("eg_gate_vetted--1.0--1.1.sql"),
+        b"CREATE FUNCTION eg_gate_v11() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+    );
+    let seq = last_seq(&s);
+    let e = errors_of(
+        &s,
+        "postgres",
+        "ALTER EXTENSION eg_gate_vetted UPDATE TO '1.1';",
+    );
+    assert!(e.contains("unvetted_code is blocked"), "{e}");
+    let recs = unvetted(&s, seq);
+    assert!(
+        recs.len() == 1
+            && recs[0]
+                .1
+                .contains("eg_gate_vetted--1.0--1.1.sql: not in policy"),
+        "{recs:?}"
+    );
 
     // A library outside $libdir, loaded by absolute path (a superuser can
     // write files into /tmp or the data directory): the bytes of a vetted
