@@ -332,6 +332,33 @@ pub fn resolve_library(
     Ok(None)
 }
 
+/// Where a logical decoding function (a `LANGUAGE internal` function, by
+/// its C symbol) takes the output plugin it loads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodingPlugin {
+    /// The plugin named by argument `n` (from 0): a new slot's.
+    Argument(usize),
+    /// The plugin of an existing slot.
+    Slots,
+}
+
+/// The output plugin a logical decoding function loads, by C symbol.
+pub fn decoding_plugin(prosrc: &str) -> Option<DecodingPlugin> {
+    match prosrc {
+        // (slot_name, plugin, ...)
+        "pg_create_logical_replication_slot" => Some(DecodingPlugin::Argument(1)),
+        // (src_slot, dst_slot, temporary, plugin)
+        "pg_copy_logical_replication_slot_a" => Some(DecodingPlugin::Argument(3)),
+        "pg_copy_logical_replication_slot_b"
+        | "pg_copy_logical_replication_slot_c"
+        | "pg_logical_slot_get_changes"
+        | "pg_logical_slot_peek_changes"
+        | "pg_logical_slot_get_binary_changes"
+        | "pg_logical_slot_peek_binary_changes" => Some(DecodingPlugin::Slots),
+        _ => None,
+    }
+}
+
 /// The libraries of a `*_preload_libraries` value (a list of names,
 /// double quotes allowed).
 pub fn split_library_list(value: &str) -> Vec<String> {
@@ -482,6 +509,23 @@ mod tests {
         assert!(!is_extension_file("cube", "cube.control"));
         assert!(!is_extension_file("cube", "cubex--1.0.sql"));
         assert!(!is_extension_file("cube", "cube--1.0.sql.orig"));
+    }
+
+    #[test]
+    fn decoding_functions_name_their_output_plugin() {
+        assert_eq!(
+            decoding_plugin("pg_create_logical_replication_slot"),
+            Some(DecodingPlugin::Argument(1))
+        );
+        assert_eq!(
+            decoding_plugin("pg_copy_logical_replication_slot_a"),
+            Some(DecodingPlugin::Argument(3))
+        );
+        assert_eq!(
+            decoding_plugin("pg_logical_slot_peek_binary_changes"),
+            Some(DecodingPlugin::Slots)
+        );
+        assert_eq!(decoding_plugin("pg_create_physical_replication_slot"), None);
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn digest_gate_vets_extensions_and_libraries() {
     let share = PathBuf::from(pg_config("--sharedir").expect("sharedir"));
     let ext = share.join("extension");
     let lib = PathBuf::from(pg_config("--pkglibdir").expect("pkglibdir"));
-    let s = server(base_port() + 9, &[], &[]);
+    let s = server(base_port() + 9, &["wal_level=logical"], &[]);
     let scratch = s.scratch().to_path_buf();
     let mut fx = Fixtures(Vec::new());
 
@@ -311,6 +311,45 @@ fn digest_gate_vets_extensions_and_libraries() {
         "{recs:?}"
     );
 
+    // Logical decoding loads the output plugin a slot names: checked
+    // before the slot is created (a PL/pgSQL variable is bound into the
+    // plan; contrib's test_decoding is no extension's library, so not in a
+    // policy); a plugin not known before the call (a sub-select) cannot be
+    // vetted.
+    let seq = last_seq(&s);
+    for sql in [
+        format!("SELECT pg_create_logical_replication_slot('gate_s1', '{evil_name}');"),
+        "DO $$ DECLARE p name := 'test_decoding'; \
+         BEGIN PERFORM pg_create_logical_replication_slot('gate_s2', p); END $$;"
+            .to_string(),
+        "SELECT pg_create_logical_replication_slot('gate_s3', (SELECT 'test_decoding'::name));"
+            .to_string(),
+    ] {
+        let e = errors_of(&s, "postgres", &sql);
+        assert!(e.contains("unvetted_code is blocked"), "{sql}: {e}");
+    }
+    let recs = unvetted(&s, seq);
+    assert_eq!(recs.len(), 3, "{recs:?}");
+    let plugin = "output plugin of pg_create_logical_replication_slot: ";
+    assert!(
+        recs[0]
+            .1
+            .starts_with(&format!("{plugin}library {evil_name}: not in policy")),
+        "{recs:?}"
+    );
+    assert!(
+        recs[1].1.starts_with(&format!(
+            "{plugin}library {}: not in policy",
+            lib.join("test_decoding.so").display()
+        )),
+        "{recs:?}"
+    );
+    assert_eq!(
+        recs[2].1,
+        format!("{plugin}not a constant, cannot be vetted before the call")
+    );
+    assert_eq!(s.sql("SELECT count(*) FROM pg_replication_slots;"), "0");
+
     // The vetted library swapped for another contrib library's bytes:
     // caught at LOAD and at the first call of its C function in a new
     // backend (before the library is loaded).
@@ -413,7 +452,8 @@ fn digest_gate_vets_extensions_and_libraries() {
         .arg(s.log())
         .arg("-o")
         .arg(format!(
-            "-c shared_preload_libraries=extguard,{evil_name} -c listen_addresses='' -k {} -p {} -c fsync=off",
+            "-c shared_preload_libraries=extguard,{evil_name} -c wal_level=logical \
+             -c listen_addresses='' -k {} -p {} -c fsync=off",
             scratch.display(),
             base_port() + 9
         ))

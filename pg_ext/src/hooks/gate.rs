@@ -10,7 +10,9 @@
 //!   (`needs_fmgr_hook`, before `fmgr_info` loads the library; the executor's
 //!   function-execute hook for SECURITY DEFINER / SET functions, whose
 //!   lookup `fmgr_info` defers to their first call), session and local
-//!   preload libraries a login asks for; the libraries named by the
+//!   preload libraries a login asks for; the output plugin a logical
+//!   decoding function will load (a new slot's, when the executor sets the
+//!   call up; those of the server's logical slots); the libraries named by the
 //!   configuration file's `*_preload_libraries` at server start.
 //!
 //! The policy is read when first needed and again when the setting, or the
@@ -50,10 +52,18 @@ static LOADED: BackendLocal<RefCell<Option<Loaded>>> = BackendLocal::new(RefCell
 /// Libraries found vetted under the policy in `LOADED`.
 static VETTED: BackendLocal<RefCell<BTreeSet<FileKey>>> =
     BackendLocal::new(RefCell::new(BTreeSet::new()));
-/// C functions looked up so far: OID -> (name, library), None for other
-/// languages. Dropped on any pg_proc invalidation.
-#[allow(clippy::type_complexity)]
-static C_FUNCTIONS: BackendLocal<RefCell<BTreeMap<u32, Option<(String, String)>>>> =
+/// A function whose call loads code from a file.
+#[derive(Clone)]
+enum Loader {
+    /// A C function: its name and library (`probin`).
+    C(String, String),
+    /// A logical decoding function: its name and where its plugin comes from.
+    Decoding(String, gate::DecodingPlugin),
+}
+
+/// Functions looked up so far: OID -> what they load (None: nothing).
+/// Dropped on any pg_proc invalidation.
+static FUNCTIONS: BackendLocal<RefCell<BTreeMap<u32, Option<Loader>>>> =
     BackendLocal::new(RefCell::new(BTreeMap::new()));
 
 pub fn install() {
@@ -70,7 +80,7 @@ pub fn install() {
 
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn invalidate(_arg: pg_sys::Datum, _cacheid: i32, _hash: u32) {
-    C_FUNCTIONS.borrow_mut().clear();
+    FUNCTIONS.borrow_mut().clear();
 }
 
 /// Whether `extguard.policy_file` is set: one pointer read, as this is
@@ -202,26 +212,85 @@ pub(crate) fn check_library(name: &str, hook: &'static str, context: &str) {
     }
 }
 
-/// Check the library of a C function before its first lookup loads it.
-pub(crate) fn check_c_function(oid: pg_sys::Oid, hook: &'static str) {
+/// Check what a function's call loads before it is loaded: a C function's
+/// library (before its first lookup), a logical decoding function's
+/// output plugin (when the executor sets the call up).
+pub(crate) fn check_function(oid: pg_sys::Oid, hook: &'static str) {
     if !enabled() {
         return;
     }
     let key = oid.to_u32();
-    let cached = C_FUNCTIONS.borrow().get(&key).cloned();
-    let function = match cached {
-        Some(f) => f,
+    let cached = FUNCTIONS.borrow().get(&key).cloned();
+    let loader = match cached {
+        Some(l) => l,
         None => {
-            let f = super::object_access::proc_identity(oid)
-                .filter(|(lang, ..)| *lang == super::object_access::builtin_languages().c)
-                .map(|(_, name, _, bin)| (name, bin));
-            C_FUNCTIONS.borrow_mut().insert(key, f.clone());
-            f
+            let languages = super::object_access::builtin_languages();
+            let l = super::object_access::proc_identity(oid).and_then(|(lang, name, src, bin)| {
+                if lang == languages.c {
+                    Some(Loader::C(name, bin))
+                } else if lang == languages.internal {
+                    gate::decoding_plugin(&src).map(|p| Loader::Decoding(name, p))
+                } else {
+                    None
+                }
+            });
+            FUNCTIONS.borrow_mut().insert(key, l.clone());
+            l
         }
     };
-    if let Some((name, library)) = function {
-        check_library(&library, hook, &format!("C function {name}"));
+    match loader {
+        Some(Loader::C(name, library)) => {
+            check_library(&library, hook, &format!("C function {name}"))
+        }
+        Some(Loader::Decoding(name, from)) if hook == "function_execute" => {
+            check_decoding_plugin(oid, &name, from)
+        }
+        _ => {}
     }
+}
+
+/// The output plugins a logical decoding call may load: the constant
+/// argument naming a new slot's plugin (a plugin not known before the
+/// call, an expression or a variable, cannot be vetted), or the plugins of
+/// the server's logical slots.
+fn check_decoding_plugin(oid: pg_sys::Oid, name: &str, from: gate::DecodingPlugin) {
+    let Some(policy) = policy() else {
+        return;
+    };
+    let context = format!("output plugin of {name}");
+    let mut details = Vec::new();
+    match from {
+        gate::DecodingPlugin::Argument(n) => {
+            let plugins = super::executor::const_arg_at(oid, n).unwrap_or_default();
+            if plugins.is_empty() || plugins.iter().any(Option::is_none) {
+                details.push(format!(
+                    "{context}: not a constant, cannot be vetted before the call"
+                ));
+            }
+            for p in plugins.into_iter().flatten() {
+                details.extend(library_detail(&policy, &p).map(|d| format!("{context}: {d}")));
+            }
+        }
+        gate::DecodingPlugin::Slots => {
+            let plugins: Vec<String> = pgrx::spi::Spi::connect(|c| {
+                c.select(
+                    "SELECT DISTINCT plugin::text FROM pg_catalog.pg_replication_slots \
+                     WHERE slot_type = 'logical' AND plugin IS NOT NULL",
+                    None,
+                    &[],
+                )
+                .map(|rows| {
+                    rows.filter_map(|r| r.get::<String>(1).ok().flatten())
+                        .collect()
+                })
+                .unwrap_or_default()
+            });
+            for p in plugins {
+                details.extend(library_detail(&policy, &p).map(|d| format!("{context}: {d}")));
+            }
+        }
+    }
+    record_all("function_execute", details, None);
 }
 
 /// Whether language `name` is C (by OID: a renamed `c` is still C).

@@ -382,7 +382,7 @@ unsafe extern "C-unwind" fn object_access(
         // Before the executor's fmgr_info: a SECURITY DEFINER or SET
         // function's library is loaded at its first call, past
         // needs_fmgr_hook.
-        super::gate::check_c_function(object_id, "function_execute");
+        super::gate::check_function(object_id, "function_execute");
         if let Some((v, mut detail)) = classify(object_id) {
             if claim_function_record(object_id, false) {
                 // The hook does not see arguments; constant ones (a file
