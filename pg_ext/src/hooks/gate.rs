@@ -66,20 +66,9 @@ enum Loader {
 static FUNCTIONS: BackendLocal<RefCell<BTreeMap<u32, Option<Loader>>>> =
     BackendLocal::new(RefCell::new(BTreeMap::new()));
 
-pub fn install() {
-    // SAFETY: _PG_init, single-threaded; the callback registration is
-    // inherited by forked backends.
-    unsafe {
-        pg_sys::CacheRegisterSyscacheCallback(
-            pg_sys::SysCacheIdentifier::PROCOID as i32,
-            Some(invalidate),
-            pg_sys::Datum::from(0usize),
-        );
-    }
-}
-
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn invalidate(_arg: pg_sys::Datum, _cacheid: i32, _hash: u32) {
+/// Forget what functions load (called on any pg_proc invalidation, by
+/// the object-access module's syscache callback).
+pub(crate) fn forget_functions() {
     FUNCTIONS.borrow_mut().clear();
 }
 

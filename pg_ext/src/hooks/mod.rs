@@ -150,7 +150,6 @@ pub fn install() {
     guc_wrap::install();
     errors::install();
     fmgr::install();
-    gate::install();
     replication::install();
 }
 

@@ -95,6 +95,7 @@ pub fn install() {
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn invalidate(_arg: pg_sys::Datum, _cacheid: i32, _hash: u32) {
     CACHE.borrow_mut().clear();
+    super::gate::forget_functions();
 }
 
 /// What a function is: language OID, name, `prosrc` and `probin` (empty

@@ -187,6 +187,27 @@ unsafe fn setting(stmt: *mut pg_sys::VariableSetStmt) -> Option<(Vector, String,
     }
 }
 
+/// The library of a C function's `AS 'library', 'symbol'` (the list's
+/// first item) or `AS 'library'`, from CREATE FUNCTION's options.
+///
+/// # Safety
+/// `opts` come from `def_elems` of a valid CreateFunctionStmt.
+unsafe fn function_library(opts: &[(String, String, *mut pg_sys::Node)]) -> Option<String> {
+    // SAFETY: per caller; the tag is checked before the list is read.
+    unsafe {
+        opts.iter()
+            .find(|(k, _, _)| k == "as")
+            .and_then(|(_, _, arg)| {
+                if is((*arg).cast(), NodeTag::T_List) {
+                    list_ptrs::<pg_sys::Node>((*arg).cast()).first().copied()
+                } else {
+                    Some(*arg)
+                }
+            })
+            .map(|n| node_text(n))
+    }
+}
+
 /// Find the vectors in one utility statement.
 ///
 /// # Safety
@@ -239,18 +260,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             // script itself count: not what an event trigger or a function
             // called by the script runs meanwhile (deeper nesting), and not
             // a path that leaves the directory ($libdir/../..).
-            // AS 'library', 'symbol': the library is the list's first item.
-            let library = opts
-                .iter()
-                .find(|(k, _, _)| k == "as")
-                .and_then(|(_, _, arg)| {
-                    if is((*arg).cast(), NodeTag::T_List) {
-                        list_ptrs::<pg_sys::Node>((*arg).cast()).first().copied()
-                    } else {
-                        Some(*arg)
-                    }
-                })
-                .map(|n| node_text(n));
+            let library = function_library(&opts);
             let shipped_library = in_extension_script()
                 && super::is_extension_script_statement()
                 && lang == "c"
@@ -1162,19 +1172,7 @@ unsafe fn gate_check(
                 .iter()
                 .find(|(k, _, _)| k == "language")
                 .is_some_and(|(_, lang, _)| gate::is_c_language(lang));
-            // AS 'library', 'symbol' or AS 'library': the library first.
-            let library = opts
-                .iter()
-                .find(|(k, _, _)| k == "as")
-                .and_then(|(_, _, arg)| {
-                    if is((*arg).cast(), NodeTag::T_List) {
-                        list_ptrs::<pg_sys::Node>((*arg).cast()).first().copied()
-                    } else {
-                        Some(*arg)
-                    }
-                })
-                .map(|n| node_text(n));
-            if let (true, Some(lib)) = (is_c, library) {
+            if let (true, Some(lib)) = (is_c, function_library(&opts)) {
                 let context = format!("CREATE FUNCTION {}", node_text(f.funcname.cast()));
                 gate::check_library(&lib, "utility", &context);
             }
