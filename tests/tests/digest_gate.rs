@@ -120,7 +120,8 @@ fn digest_gate_vets_extensions_and_libraries() {
     );
     fx.write(
         ext.join("eg_gate_vetted--1.0.sql"),
-        b"CREATE FUNCTION eg_gate_soundex(text) RETURNS text\n  AS 'MODULE_PATHNAME', 'soundex' LANGUAGE C IMMUTABLE STRICT;\n",
+        b"CREATE FUNCTION eg_gate_soundex(text) RETURNS text\n  AS 'MODULE_PATHNAME', 'soundex' LANGUAGE C IMMUTABLE STRICT;\n\
+          CREATE FUNCTION eg_gate_soundex_sd(text) RETURNS text\n  AS 'MODULE_PATHNAME', 'soundex' LANGUAGE C STRICT SECURITY DEFINER;\n",
     );
     fx.write(
         ext.join("eg_gate_edit.control"),
@@ -289,6 +290,8 @@ fn digest_gate_vets_extensions_and_libraries() {
             "CREATE FUNCTION public.ev(text) RETURNS text AS '{evil_name}', 'soundex' LANGUAGE C;"
         ),
         format!("CREATE FUNCTION public.ev(text) RETURNS text AS '{evil_name}', 'soundex' LANGUAGE \"c\";"),
+        // a language handler is a C function too
+        format!("CREATE FUNCTION public.evh() RETURNS language_handler AS '{evil_name}' LANGUAGE C;"),
     ] {
         let e = errors_of(&s, "postgres", &sql);
         assert!(e.contains("unvetted_code is blocked"), "{sql}: {e}");
@@ -304,7 +307,7 @@ fn digest_gate_vets_extensions_and_libraries() {
     );
     assert!(e.contains("unvetted_code is blocked"), "{e}");
     let recs = unvetted(&s, seq);
-    assert_eq!(recs.len(), 5, "{recs:?}");
+    assert_eq!(recs.len(), 6, "{recs:?}");
     assert!(
         recs.iter()
             .all(|(_, d)| d.contains(&format!("library {evil_name}: not in policy"))),
@@ -364,8 +367,17 @@ fn digest_gate_vets_extensions_and_libraries() {
     assert!(e.contains("unvetted_code is blocked"), "{e}");
     let e = errors_of(&s, "postgres", "SELECT eg_gate_soundex('gate');");
     assert!(e.contains("unvetted_code is blocked"), "{e}");
+    // SECURITY DEFINER: fmgr_info defers its lookup past needs_fmgr_hook;
+    // the executor's function-execute hook checks it first.
+    let e = errors_of(
+        &s,
+        "postgres",
+        "SELECT eg_gate_soundex_sd(relname::text) FROM pg_class LIMIT 1;",
+    );
+    assert!(e.contains("unvetted_code is blocked"), "{e}");
     let recs = unvetted(&s, seq);
-    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert_eq!(recs.len(), 3, "{recs:?}");
+
     let want = format!(
         "library {}: expected sha256 {vetted_lib}; actual {}",
         swapped.display(),
@@ -377,6 +389,10 @@ fn digest_gate_vets_extensions_and_libraries() {
     );
     assert!(
         recs[1].1.starts_with("C function eg_gate_soundex: ") && recs[1].1.contains(&want),
+        "{recs:?}"
+    );
+    assert!(
+        recs[2].1.starts_with("C function eg_gate_soundex_sd: ") && recs[2].1.contains(&want),
         "{recs:?}"
     );
 
