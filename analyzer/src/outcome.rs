@@ -153,6 +153,9 @@ pub struct Outcome {
     pub internal_error: bool,
     /// The run was interrupted; results are partial.
     pub interrupted: bool,
+    /// Every shared library the inputs ship, when a policy is to be
+    /// written ([`crate::policy::shipped_libraries`]), in input order.
+    pub shipped_libraries: Vec<crate::policy::PackageLibrary>,
 }
 
 impl Outcome {

@@ -239,6 +239,9 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
                 {
                     r.errors.push(nothing_here(dir, &opts.config));
                 }
+                if opts.digests.is_some() {
+                    r.libraries = shipped_libraries(dir, false, found, &Display::PLAIN);
+                }
             }
             r
         })
@@ -249,12 +252,14 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
         into.errors.extend(r.errors);
         into.notes.extend(r.notes);
         into.internal_error |= r.internal_error;
+        into.libraries.extend(r.libraries);
     }
     for r in per_source {
         out.units.extend(r.units);
         out.errors.extend(r.errors);
         out.notes.extend(r.notes);
         out.internal_error |= r.internal_error;
+        out.shipped_libraries.extend(r.libraries);
     }
     out.interrupted = cancelled();
     out
@@ -490,6 +495,8 @@ struct SourceResult {
     errors: Vec<String>,
     notes: Vec<String>,
     internal_error: bool,
+    /// The shared libraries the source ships (only for a policy).
+    libraries: Vec<crate::policy::PackageLibrary>,
 }
 
 impl SourceResult {
@@ -581,6 +588,11 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
     exclude(&mut found, unpacked.root(), &opts.config);
     r.errors
         .extend(found.errors.iter().map(|e| display.show(e)));
+    if opts.digests.is_some() {
+        // a container image holds a whole system: only PostgreSQL's libraries count
+        let everywhere = !matches!(kind, ArchiveKind::Tar | ArchiveKind::OciDir);
+        r.libraries = shipped_libraries(unpacked.root(), everywhere, &found, &display);
+    }
     let mut units: Vec<Option<UnitResult>> = found
         .extensions
         .par_iter()
@@ -597,6 +609,27 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
         r.add(u);
     }
     tle_units(&found.loose_sql, label, &package, &display, opts, r);
+}
+
+/// [`crate::policy::shipped_libraries`] of a tree whose extensions are `found`.
+fn shipped_libraries(
+    root: &Path,
+    everywhere: bool,
+    found: &extension::Discovery,
+    display: &Display,
+) -> Vec<crate::policy::PackageLibrary> {
+    let ext_dirs: Vec<PathBuf> = found
+        .extensions
+        .iter()
+        .filter_map(|e| e.control_path.parent().map(Path::to_path_buf))
+        .collect();
+    let source = display
+        .shown_as
+        .clone()
+        .unwrap_or_else(|| root.display().to_string());
+    crate::policy::shipped_libraries(root, everywhere, &ext_dirs, &source, |p| {
+        display.show(&p.display().to_string())
+    })
 }
 
 /// The pg_tle packages defined in `paths` (SQL files already analysed as
@@ -665,9 +698,11 @@ fn analyse_extension(
     }));
     let mut assessment = None;
     let mut digests = None;
+    let mut claims = None;
     let (files, findings, chain, version, links) = match report {
         Ok(mut rep) => {
             let (a, d) = crate::policy::assess_extension(ext, &mut rep, label, display, opts);
+            claims = package_claims(&ext.name, &a, package, opts);
             (assessment, digests) = (Some(a), d);
             (
                 rep.files,
@@ -694,12 +729,15 @@ fn analyse_extension(
         .iter()
         .map(|&i| display.show(&files[i].path))
         .collect();
-    let files: Vec<FileResult> = files
+    let mut files: Vec<FileResult> = files
         .iter()
         .zip(findings)
         .zip(links)
         .map(|((f, fs), links)| file_result(f, fs, &links, display))
         .collect();
+    if let Some((meta, findings)) = claims {
+        files.push(file_result(&meta, findings, &[], display));
+    }
     let mut u = UnitResult::new(
         ext.name.clone(),
         UnitKind::Extension,
@@ -712,6 +750,25 @@ fn analyse_extension(
     u.verdict = assessment;
     u.digests = digests;
     u
+}
+
+/// The EG123 findings of an extension against its package's metadata
+/// claims, with the metadata file they point into; `None` when there are none.
+fn package_claims(
+    name: &str,
+    a: &crate::verdict::Assessment,
+    package: &Option<inputs::Package>,
+    opts: &Options,
+) -> Option<(SourceFile, Vec<Finding>)> {
+    let rule = &rules::eg123_package_claim_contradicted::RULE;
+    let claims = package.as_ref()?.claims.as_ref()?;
+    if !opts.config.enabled(rule.code) || rule.severity < opts.config.min_severity {
+        return None;
+    }
+    let bytes = std::fs::read(&claims.file).ok()?;
+    let meta = SourceFile::new(claims.file.display().to_string(), &bytes);
+    let findings = rules::eg123_package_claim_contradicted::check(name, a, claims, &meta);
+    (!findings.is_empty()).then_some((meta, findings))
 }
 
 /// A tree's SQL files and Wasm modules that belong to no extension: in

@@ -5,8 +5,10 @@
 //! source lines the finding spans with runs of whitespace collapsed, so
 //! inserting lines above it, re-indenting it or reformatting its line
 //! breaks within a line keeps it; editing the offending line itself makes a
-//! new finding. The hash is 64-bit FNV-1a, written as 16 hex digits (stable
-//! across versions and platforms, unlike std's hasher).
+//! new finding (for a pg_tle package's script, the lines of the script
+//! itself, not of the file that carries it as a literal). The hash is
+//! 64-bit FNV-1a, written as 16 hex digits (stable across versions and
+//! platforms, unlike std's hasher).
 
 use crate::finding::Finding;
 
