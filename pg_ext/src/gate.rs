@@ -12,8 +12,8 @@
 //!   a script of extension `name`: an entry of `name` in the policy lists
 //!   a control file or script with the same file name (no directory) and
 //!   the same sha256;
-//! - a shared library: some entry lists a library with the same file name
-//!   (`cube.so`) and the same sha256. The bytes are what was vetted; the
+//! - a shared library: some entry, or `package_libraries`, lists a library
+//!   with the same file name (`cube.so`) and the same sha256. The bytes are what was vetted; the
 //!   name ties them to the reference the scanned SQL makes, so the vetted
 //!   bytes of one library do not vet another name, and a vetted name with
 //!   other bytes (a swapped file) is not vetted.
@@ -121,6 +121,30 @@ impl Policy {
             {
                 let (f, s) = digest(l, "a library")?;
                 p.libraries.entry(f).or_default().insert(s);
+            }
+        }
+        // Every library the scanned packages ship (optional in version 1).
+        for (i, l) in v
+            .get("package_libraries")
+            .and_then(|x| x.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let file = l.get("file").and_then(|x| x.as_str());
+            let sha = l.get("sha256").and_then(|x| x.as_str());
+            match (file, sha) {
+                (Some(file), Some(sha)) if is_sha256(sha) => {
+                    p.libraries
+                        .entry(file_name(file).to_string())
+                        .or_default()
+                        .insert(sha.to_ascii_lowercase());
+                }
+                _ => {
+                    return Err(format!(
+                        "package_libraries[{i}] needs \"file\" and a 64-digit hex \"sha256\""
+                    ))
+                }
             }
         }
         Ok(p)
@@ -440,6 +464,27 @@ mod tests {
         );
         let d = unvetted_detail("script", "/s/x.sql", &p.library("x.so", A), A).unwrap();
         assert_eq!(d, format!("script /s/x.sql: not in policy; actual {A}"));
+    }
+
+    #[test]
+    fn package_libraries_vet_libraries_no_extension_names() {
+        let p = Policy::parse(&format!(
+            r#"{{"policy_version": 1, "extensions": [], "package_libraries": [
+              {{"file": "auto_explain.so", "sha256": "{A}", "source": "x.deb", "path": "x.deb!/l/auto_explain.so"}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(p.library("/lib/auto_explain.so", A), Verdict::Vetted);
+        assert_eq!(
+            p.library("/lib/auto_explain.so", B),
+            Verdict::Unvetted {
+                expected: vec![A.into()]
+            }
+        );
+        let e = Policy::parse(
+            r#"{"policy_version": 1, "extensions": [], "package_libraries": [{"file": "x.so"}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("package_libraries[0]"), "{e}");
     }
 
     #[test]
