@@ -317,8 +317,8 @@ fn digest_gate_vets_extensions_and_libraries() {
     // Logical decoding loads the output plugin a slot names: checked
     // before the slot is created (a PL/pgSQL variable is bound into the
     // plan; contrib's test_decoding is no extension's library, so not in a
-    // policy of the extension directory); a plugin not known before the call (a sub-select) cannot be
-    // vetted.
+    // policy of the extension directory); a plugin not known before the
+    // call (a sub-select) cannot be vetted.
     let seq = last_seq(&s);
     for sql in [
         format!("SELECT pg_create_logical_replication_slot('gate_s1', '{evil_name}');"),
