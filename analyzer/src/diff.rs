@@ -30,7 +30,8 @@ use crate::extension::{self, control::Control};
 use crate::finding::{Finding, Severity};
 use crate::inventory::{self as objects, object_id};
 use crate::outcome::{
-    file_result, Display, FileResult, Outcome, ReportedFinding, UnitKind, UnitResult,
+    file_result, Detail, Display, FileResult, Fingerprint, Outcome, ReportedFinding, UnitKind,
+    UnitResult,
 };
 use crate::parse::names;
 use crate::rules;
@@ -155,7 +156,9 @@ fn tle_inventory(path: &Path, inv: &mut Inventory) {
         return;
     };
     let holder = SourceFile::new(path.display().to_string(), &bytes);
-    if !pgtle::may_hold_packages(&holder.text) && !pgtle::may_be_json_package(&holder.text) {
+    if !pgtle::may_hold_packages(holder.text.as_bytes())
+        && !pgtle::may_be_json_package(&holder.text)
+    {
         return;
     }
     let packages = if path.extension().is_some_and(|e| e == "json") {
@@ -377,6 +380,10 @@ fn statement(
 
 /// Analyse OLD and NEW and compare them (see the module documentation).
 pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
+    // findings are matched by their fingerprints
+    let mut opts = opts.clone();
+    opts.config.detail = opts.config.detail.and(Detail::FINGERPRINTS);
+    let opts = &opts;
     let mut out = Outcome::default();
     let a = driver::run_here(&[old.to_path_buf()], opts);
     let b = driver::run_here(&[new.to_path_buf()], opts);
@@ -398,8 +405,8 @@ pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
         return out;
     };
     // findings by (extension, fingerprint), as many of each as OLD has
-    let key = |u: &UnitResult, f: &ReportedFinding| (u.name.clone(), f.fingerprint.clone());
-    let mut old_left: HashMap<(String, String), Vec<ReportedFinding>> = HashMap::new();
+    let key = |u: &UnitResult, f: &ReportedFinding| (u.name.clone(), f.fingerprint);
+    let mut old_left: HashMap<(String, Option<Fingerprint>), Vec<ReportedFinding>> = HashMap::new();
     for u in &a.units {
         for f in u.findings() {
             old_left.entry(key(u, f)).or_default().push(f.clone());
@@ -534,7 +541,7 @@ pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
                 Some(item.object.clone()),
             );
             f.severity = severity;
-            let r = file_result(file, vec![f], &[], &inv.display);
+            let r = file_result(file, vec![f], &[], &inv.display, opts.config.detail);
             let files = &mut per_unit.entry(name.clone()).or_default().1;
             slot(files, &r).extend(r.findings);
         }
@@ -569,7 +576,7 @@ pub fn run(old: &Path, new: &Path, opts: &Options) -> Outcome {
         } else {
             Severity::Info
         };
-        let r = file_result(file, vec![f], &[], &new_inv.display);
+        let r = file_result(file, vec![f], &[], &new_inv.display, opts.config.detail);
         let files = &mut per_unit.entry(name.clone()).or_default().1;
         slot(files, &r).extend(r.findings);
     }

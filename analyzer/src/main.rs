@@ -473,7 +473,10 @@ fn run_with(
     }
     let defaults = driver::Limits::default();
     let opts = driver::Options {
-        config: cfg,
+        config: Config {
+            detail: output.detail(format),
+            ..cfg
+        },
         mode,
         limits: driver::Limits {
             max_total_bytes: analysis

@@ -16,7 +16,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::extension;
 use crate::finding::Finding;
-use crate::outcome::{file_result, Display, UnitKind, UnitResult};
+use crate::outcome::{file_result, Display, Fingerprint, UnitKind, UnitResult};
 use crate::parse::lexer::{decode_string, lex, StringValue, Token, TokenKind};
 use crate::source::SourceFile;
 use crate::span::Span;
@@ -56,9 +56,10 @@ impl TlePackage {
     }
 }
 
-/// A quick test before lexing: could `text` hold pg_tle calls?
-pub fn may_hold_packages(text: &str) -> bool {
-    memmem_ci(text.as_bytes(), b"pgtle")
+/// A quick test before reading a file as SQL: could its bytes hold pg_tle
+/// calls (the name of its functions, in any case)?
+pub fn may_hold_packages(bytes: &[u8]) -> bool {
+    memmem_ci(bytes, b"pgtle")
 }
 
 fn memmem_ci(hay: &[u8], needle: &[u8]) -> bool {
@@ -306,12 +307,15 @@ pub fn analyse(
         for (f, fs) in rep.files.iter().zip(rep.findings) {
             let map = scripts.get(&f.path).map(|&k| &pkg.scripts[k].sql.map);
             carried.extend(fs.into_iter().map(|x| {
-                let print = map.map(|_| crate::report::fingerprint::fingerprint(&x, &f.text));
+                let print = map
+                    .filter(|_| cfg.detail.fingerprints)
+                    .map(|_| crate::report::fingerprint::fingerprint(&x, &f.text));
                 (carry(x, map, pkg.at, file), print)
             }));
         }
         carried.sort_by_key(|(f, _)| (f.span.start, f.span.end, f.code));
-        let (findings, prints): (Vec<Finding>, Vec<Option<String>>) = carried.into_iter().unzip();
+        let (findings, prints): (Vec<Finding>, Vec<Option<Fingerprint>>) =
+            carried.into_iter().unzip();
         let chain = rep
             .install_chain
             .iter()
@@ -321,10 +325,10 @@ pub fn analyse(
                 format!("{}:{}", display.show(&file.path), file.line_col(at).0)
             })
             .collect();
-        let mut result = file_result(file, findings, &[], display);
+        let mut result = file_result(file, findings, &[], display, cfg.detail);
         for (r, print) in result.findings.iter_mut().zip(prints) {
-            if let Some(p) = print {
-                r.fingerprint = p;
+            if print.is_some() {
+                r.fingerprint = print;
             }
         }
         let mut u = UnitResult::new(

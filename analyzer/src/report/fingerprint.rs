@@ -12,8 +12,24 @@
 
 use crate::finding::Finding;
 
+/// A finding's fingerprint: written as 16 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub u64);
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The fingerprint of `f`, whose span indexes `text` (the file's text).
-pub fn fingerprint(f: &Finding, text: &str) -> String {
+pub fn fingerprint(f: &Finding, text: &str) -> Fingerprint {
     let floor = |mut i: usize| {
         i = i.min(text.len());
         while !text.is_char_boundary(i) {
@@ -37,7 +53,7 @@ pub fn fingerprint(f: &Finding, text: &str) -> String {
         }
         h.write(word.as_bytes());
     }
-    format!("{:016x}", h.0)
+    Fingerprint(h.0)
 }
 
 struct Fnv(u64);
@@ -65,7 +81,7 @@ mod tests {
     fn prints(sql: &str) -> Vec<String> {
         check_text("t.sql", sql, &Config::default())
             .iter()
-            .map(|f| fingerprint(f, sql))
+            .map(|f| fingerprint(f, sql).to_string())
             .collect()
     }
 
