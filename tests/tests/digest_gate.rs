@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use extguard_e2e::pg::Server;
-use extguard_e2e::wasm::{base_port, environment, server};
+use extguard_e2e::wasm::{environment, server};
 use extguard_e2e::{pg_config, pg_major};
 
 /// Files the test wrote; removed on drop (a failed assertion included).
@@ -34,6 +34,12 @@ impl Drop for Fixtures {
             let _ = std::fs::remove_file(p);
         }
     }
+}
+
+/// Port of this test's server: 5570 + the major version (5585 on 15), apart
+/// from the escape battery's (5482 + major) and the wasm tests' (5531...).
+fn port() -> u16 {
+    5570 + pg_major().expect("pg_config reports a version") as u16
 }
 
 /// The `extguard` binary cargo built (`make test-pg` builds it first).
@@ -102,7 +108,7 @@ fn digest_gate_vets_extensions_and_libraries() {
     let share = PathBuf::from(pg_config("--sharedir").expect("sharedir"));
     let ext = share.join("extension");
     let lib = PathBuf::from(pg_config("--pkglibdir").expect("pkglibdir"));
-    let s = server(base_port() + 9, &["wal_level=logical"], &[]);
+    let s = server(port(), &["wal_level=logical"], &[]);
     let scratch = s.scratch().to_path_buf();
     let mut fx = Fixtures(Vec::new());
 
@@ -471,7 +477,7 @@ fn digest_gate_vets_extensions_and_libraries() {
             "-c shared_preload_libraries=extguard,{evil_name} -c wal_level=logical \
              -c listen_addresses='' -k {} -p {} -c fsync=off",
             scratch.display(),
-            base_port() + 9
+            port()
         ))
         .args(["-w", "-t", "60", "start"])
         .output()
