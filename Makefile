@@ -94,7 +94,8 @@ test-pg-one:
 	pgc="$$(./scripts/pg.sh $(PG) | tail -n1)" && \
 	  (cd pg_ext && $(CARGO) pgrx install --pg-config "$$pgc" --no-default-features --features pg$(PG)) && \
 	  export EXTGUARD_E2E=1 EXTGUARD_PG_CONFIG="$$pgc" && \
-	  $(CARGO) test --test escapes $(if $(filter 15,$(PG)),--test isolation_e2e) -- --test-threads=1 && \
+	  $(CARGO) build -p extguard-analyzer --bin extguard && \
+	  $(CARGO) test --test escapes --test digest_gate $(if $(filter 15,$(PG)),--test isolation_e2e) -- --test-threads=1 && \
 	  $(CARGO) test --test wasm_containment --test wasm_types --test wasm_sdk --test wasm_spi --test wasm_rows -- --test-threads=1
 
 bench-pg:
