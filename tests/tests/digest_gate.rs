@@ -432,6 +432,38 @@ fn digest_gate_vets_extensions_and_libraries() {
         "{recs:?}"
     );
 
+    // The configuration's own preload list, changed by ALTER SYSTEM and a
+    // reload after the server started: checked at each login's
+    // authentication; refused in block mode unless the login is exempt
+    // (gate_admin, which then resets it).
+    s.sql("CREATE ROLE gate_plain LOGIN;");
+    set(&s, "session_preload_libraries", &evil_name);
+    let e = errors_of(&s, "gate_plain", "SELECT 1;");
+    assert!(
+        e.contains("FATAL") && e.contains("unvetted_code is blocked"),
+        "{e}"
+    );
+    let recs = s.sql_as(
+        "gate_admin",
+        "postgres",
+        "SELECT r->>'outcome' || '|' || (r->>'hook') || '|' || (r->>'session_user') || '|' || (r->>'detail') \
+         FROM extguard.audit_events() r WHERE r->>'vector' = 'unvetted_code' \
+         AND r->>'session_user' = 'gate_plain';",
+    );
+    assert!(
+        recs.starts_with(&format!(
+            "blocked|authentication|gate_plain|session_preload_libraries: library {evil_name}: not in policy"
+        )),
+        "{recs}"
+    );
+    s.sql_as(
+        "gate_admin",
+        "postgres",
+        "ALTER SYSTEM RESET session_preload_libraries; SELECT pg_reload_conf();",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(errors_of(&s, "gate_plain", "SELECT 1;").is_empty());
+
     // A policy made invalid or of another version: a WARNING naming the
     // file and the problem, and everything counts as unvetted (vetted
     // cube.so is refused).

@@ -371,6 +371,23 @@ pub(crate) fn check_extension(name: &str, cascade: bool, statement: String) {
     record_all("utility", details, Some(statement));
 }
 
+/// The `unvetted_code` details of the libraries of a preload setting.
+fn preload_details(policy: &Result<Policy, String>, setting: &str, value: &str) -> Vec<String> {
+    gate::split_library_list(value)
+        .iter()
+        .filter_map(|lib| {
+            // local_preload_libraries are looked up in $libdir/plugins/
+            let name =
+                if setting.eq_ignore_ascii_case("local_preload_libraries") && !lib.contains('/') {
+                    format!("$libdir/plugins/{lib}")
+                } else {
+                    lib.clone()
+                };
+            library_detail(policy, &name).map(|d| format!("{setting}: {d}"))
+        })
+        .collect()
+}
+
 /// Check the libraries of a preload setting a login asks for
 /// (connection options, ALTER ROLE / DATABASE SET), before PostgreSQL
 /// loads them; blocked: the connection is refused.
@@ -384,20 +401,67 @@ pub(crate) fn check_login_preload(setting: &str, value: &str) {
     let Some(policy) = policy() else {
         return;
     };
-    let details: Vec<String> = gate::split_library_list(value)
+    record_all(
+        "session_start",
+        preload_details(&policy, setting, value),
+        None,
+    );
+}
+
+/// At the authentication of a client login: check the libraries the
+/// configuration's `session_preload_libraries` / `local_preload_libraries`
+/// name (a reload may have changed them since the server started; the
+/// login's own settings come later and are checked by
+/// [`check_login_preload`]). Records carry the startup packet's facts (no
+/// user is set up yet); blocked and the login not exempt: refused.
+pub(crate) fn check_preload_at_login(session: Session) {
+    let lists: Vec<(String, String)> = [c"session_preload_libraries", c"local_preload_libraries"]
         .iter()
-        .filter_map(|lib| {
-            // local_preload_libraries are looked up in $libdir/plugins/
-            let name =
-                if setting.eq_ignore_ascii_case("local_preload_libraries") && !lib.contains('/') {
-                    format!("$libdir/plugins/{lib}")
-                } else {
-                    lib.clone()
-                };
-            library_detail(&policy, &name).map(|d| format!("{setting}: {d}"))
+        .map(|setting| {
+            // SAFETY: GetConfigOption with missing_ok returns NULL or the
+            // setting's NUL-terminated current value, copied at once.
+            let value = unsafe { cstr(pg_sys::GetConfigOption(setting.as_ptr(), true, false)) };
+            (setting.to_string_lossy().into_owned(), value)
         })
+        .filter(|(_, value)| !value.trim().is_empty())
         .collect();
-    record_all("session_start", details, None);
+    // Most logins preload nothing: the policy is not even read for them.
+    if lists.is_empty() {
+        return;
+    }
+    let Some(policy) = policy() else {
+        return;
+    };
+    let mut details = Vec::new();
+    for (setting, value) in &lists {
+        details.extend(preload_details(&policy, setting, value));
+    }
+    if details.is_empty() {
+        return;
+    }
+    let exempt = crate::vectors::parse_list(&crate::settings::exempt_roles())
+        .contains(&session.session_user);
+    let blocked =
+        !exempt && crate::vectors::is_blocked(&crate::settings::block_list(), Vector::UnvettedCode);
+    let first = details[0].clone();
+    for detail in details {
+        super::emit(&Record {
+            vector: Vector::UnvettedCode,
+            outcome: if blocked {
+                Outcome::Blocked
+            } else {
+                Outcome::Attempted
+            },
+            hook: "authentication",
+            detail,
+            statement: String::new(),
+            top_query: String::new(),
+            session: session.clone(),
+        });
+    }
+    if blocked {
+        refuse(Vector::UnvettedCode, &first);
+    }
 }
 
 /// At server start (postmaster, after shared memory is set up): record the

@@ -78,6 +78,33 @@ fn record(
     blocked
 }
 
+/// The facts of a login at authentication, from its startup packet.
+fn login_session(port: &crate::compat::PortStrings, backend_type: &str) -> Session {
+    // SAFETY: the startup packet's strings; InitPostgres runs the
+    // authentication hook in a transaction, so pg_authid (a shared catalog)
+    // can be read.
+    unsafe {
+        let user = cstr(port.user_name);
+        let superuser = std::ffi::CString::new(user.clone()).is_ok_and(|c| {
+            let oid = pg_sys::get_role_oid(c.as_ptr(), true);
+            oid != pg_sys::InvalidOid && pg_sys::superuser_arg(oid)
+        });
+        Session {
+            database: cstr(port.database_name),
+            session_user: user.clone(),
+            current_user: user,
+            superuser,
+            application_name: String::new(),
+            client_addr: Some(cstr(port.remote_host)),
+            pid: pg_sys::MyProcPid,
+            nesting_level: 0,
+            in_extension_script: false,
+            backend_type: backend_type.into(),
+            leader_pid: None,
+        }
+    }
+}
+
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int) {
     // SAFETY: chain first: a previous hook may still refuse the login.
@@ -89,13 +116,20 @@ unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int
     // SAFETY: plain reads of walsender globals; the port is valid during
     // authentication.
     let (walsender, db_walsender) = unsafe { (pg_sys::am_walsender, pg_sys::am_db_walsender) };
-    if !walsender || status != pg_sys::STATUS_OK as c_int {
+    if status != pg_sys::STATUS_OK as c_int {
         return;
     }
     // SAFETY: the Port ClientAuthentication_hook receives.
     let Some(port) = (unsafe { crate::compat::port_strings(port.cast()) }) else {
         return;
     };
+    if !walsender {
+        if settings::AUDIT.get() && super::gate::enabled() {
+            let session = login_session(&port, "client backend");
+            super::gate::check_preload_at_login(session);
+        }
+        return;
+    }
     // SAFETY: GetConfigOption returns the setting's current text (from
     // the configuration file here: connection options and per-role
     // settings are applied after authentication); SetConfigOption with
@@ -122,28 +156,7 @@ unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int
             );
         }
     }
-    // SAFETY: the startup packet's strings; InitPostgres runs this hook in
-    // a transaction, so pg_authid (a shared catalog) can be read.
-    let session = unsafe {
-        let user = cstr(port.user_name);
-        let superuser = std::ffi::CString::new(user.clone()).is_ok_and(|c| {
-            let oid = pg_sys::get_role_oid(c.as_ptr(), true);
-            oid != pg_sys::InvalidOid && pg_sys::superuser_arg(oid)
-        });
-        Session {
-            database: cstr(port.database_name),
-            session_user: user.clone(),
-            current_user: user,
-            superuser,
-            application_name: String::new(),
-            client_addr: Some(cstr(port.remote_host)),
-            pid: pg_sys::MyProcPid,
-            nesting_level: 0,
-            in_extension_script: false,
-            backend_type: "walsender".into(),
-            leader_pid: None,
-        }
-    };
+    let session = login_session(&port, "walsender");
     let kind = if db_walsender {
         format!("logical, database {}", session.database)
     } else {
