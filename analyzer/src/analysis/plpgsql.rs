@@ -1078,8 +1078,9 @@ fn find_word_before(text: &str, needle: &str, from: usize, before: usize) -> Opt
     let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let first_ident = needle.chars().next().is_some_and(ident);
     let last_ident = needle.chars().next_back().is_some_and(ident);
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut start = from;
-    while let Some(p) = text.get(start..end)?.find(needle) {
+    while let Some(p) = finder.find(text.get(start..end)?.as_bytes()) {
         let at = start + p;
         if at >= before {
             return None;
