@@ -1168,3 +1168,32 @@ fn assignment_rhs(query: &str) -> usize {
     }
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{find_word, find_word_before};
+
+    /// The bounded search before `from` finds what a search of the whole
+    /// text finds when the search from `from` finds nothing.
+    #[test]
+    fn bounded_search_finds_the_first_match_before() {
+        let text = "x := xx; é x1 := x; aaa aa ab_x x";
+        for needle in ["x", "xx", "aa", "a", "x1", "é x", "ab", "nothing", "x := x"] {
+            for from in 0..=text.len() {
+                if !text.is_char_boundary(from) {
+                    continue;
+                }
+                let whole = find_word(text, needle, from).or_else(|| find_word(text, needle, 0));
+                let bounded = find_word(text, needle, from)
+                    .or_else(|| find_word_before(text, needle, 0, from));
+                assert_eq!(whole, bounded, "{needle:?} from {from}");
+            }
+        }
+        assert_eq!(find_word(text, "aa", 0), Some(25));
+        assert_eq!(find_word_before(text, "aa", 0, 25), None);
+        assert_eq!(
+            find_word_before(text, "x", 1, 100),
+            Some(text.find(" x;").unwrap() + 1)
+        );
+    }
+}
