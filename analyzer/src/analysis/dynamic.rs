@@ -16,7 +16,7 @@ use pg_query::NodeEnum;
 
 use super::{analyze_statements, Cx, Sequencing, Unit, MAX_DEPTH};
 use crate::parse::{lexer, names};
-use crate::rules;
+use crate::rules::{self, RuleCx};
 use crate::search_path::State;
 use crate::span::{OffsetMap, Span};
 
@@ -731,8 +731,12 @@ pub fn sink(cx: &mut Cx, st: &mut State, unit: &Unit, node: &pb::Node) {
     if let Taint::Built(splices) = &ev.taint {
         for s in splices {
             match s.kind {
-                SpliceKind::Concat => rules::eg201_sql_injection_concat::check(cx, st, s),
-                SpliceKind::Format => rules::eg202_sql_injection_format::check(cx, st, s),
+                SpliceKind::Concat => {
+                    rules::eg201_sql_injection_concat::check(&mut RuleCx::new(cx, st, unit), s)
+                }
+                SpliceKind::Format => {
+                    rules::eg202_sql_injection_format::check(&mut RuleCx::new(cx, st, unit), s)
+                }
             }
         }
     }

@@ -77,25 +77,25 @@ pub fn clause_secure(state: &State, v: &pb::VariableSetStmt) -> bool {
 
 pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
     let info = function_info(ck, f);
-    rules::ps002_unsafe_function_creation::check(ck, &info);
+    rules::ps002_unsafe_function_creation::check(&mut ck.rules(), &info);
     if !f.replace {
         ck.state.created_functions.insert(info.signature.clone());
     }
-    rules::ps003_security_definer_without_search_path::check(ck, &info);
-    rules::ps004_security_definer_insecure_search_path::check(ck, &info);
-    rules::ps005_function_without_search_path::check(ck, &info);
+    rules::ps003_security_definer_without_search_path::check(&mut ck.rules(), &info);
+    rules::ps004_security_definer_insecure_search_path::check(&mut ck.rules(), &info);
+    rules::ps005_function_without_search_path::check(&mut ck.rules(), &info);
     if let Some(clause) = info.path_clause {
-        rules::ps018_unsafe_set_search_path::check(ck, clause);
+        rules::ps018_unsafe_set_search_path::check(&mut ck.rules(), clause);
     }
     let lang_span = language_span(ck, &f.options);
-    rules::eg115_untrusted_language_function::check_function(ck, &info, lang_span);
+    rules::eg115_untrusted_language_function::check_function(&mut ck.rules(), &info, lang_span);
     // trigger functions cannot be called directly, whoever may EXECUTE them
     if info.security_definer && !returns_trigger(f) {
         let loc = names::def_elem(&f.options, "security").map_or(-1, |d| d.location);
         let span = if loc >= 0 {
-            ck.tokens_span(loc, 2)
+            ck.unit.tokens_span(loc, 2)
         } else {
-            ck.statement_span()
+            ck.unit.statement_span()
         };
         let parts = names::strings(&f.funcname);
         let schema = names::schema_of(&f.funcname)
@@ -103,7 +103,7 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
             .to_string();
         let name = parts.last().copied().unwrap_or_default().to_string();
         rules::eg117_security_definer_executable_by_public::record(
-            ck,
+            &mut ck.rules(),
             &schema,
             &name,
             span,
@@ -113,8 +113,8 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
     // SET clauses: what they set is in force whenever the function runs.
     for d in names::def_elems(&f.options).filter(|d| d.defname == "set") {
         if let Some(NodeEnum::VariableSetStmt(v)) = d.arg.as_deref().and_then(|a| a.node.as_ref()) {
-            rules::eg110_role_switch::check_set(ck, v);
-            rules::eg111_sensitive_setting::check_set(ck, v);
+            rules::eg110_role_switch::check_set(&mut ck.rules(), v);
+            rules::eg111_sensitive_setting::check_set(&mut ck.rules(), v);
         }
     }
 
@@ -168,7 +168,7 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
             .iter()
             .any(|l| l.eq_ignore_ascii_case(lang)) => {}
         lang => {
-            ck.report(
+            ck.rules().report(
                 &rules::EG004,
                 lang_span,
                 format!("Unknown function language: {lang}"),
@@ -193,7 +193,7 @@ fn returns_trigger(f: &pb::CreateFunctionStmt) -> bool {
 
 /// ALTER FUNCTION / PROCEDURE / ROUTINE: SECURITY DEFINER hygiene.
 pub fn alter_function(ck: &mut Checker, a: &pb::AlterFunctionStmt) {
-    if !rules::eg116_alter_function_security_definer::check(ck, a) {
+    if !rules::eg116_alter_function_security_definer::check(&mut ck.rules(), a) {
         return;
     }
     let Some(func) = &a.func else { return };
@@ -203,9 +203,9 @@ pub fn alter_function(ck: &mut Checker, a: &pb::AlterFunctionStmt) {
         .to_string();
     let name = parts.last().copied().unwrap_or_default().to_string();
     let loc = names::def_elem(&a.actions, "security").map_or(-1, |d| d.location);
-    let span = ck.tokens_span(loc, 2);
+    let span = ck.unit.tokens_span(loc, 2);
     rules::eg117_security_definer_executable_by_public::record(
-        ck,
+        &mut ck.rules(),
         &schema,
         &name,
         span,
@@ -217,8 +217,8 @@ pub fn alter_function(ck: &mut Checker, a: &pb::AlterFunctionStmt) {
 /// else of the whole statement.
 fn language_span(ck: &Checker, options: &[pb::Node]) -> crate::span::Span {
     let span = names::def_elem(options, "language")
-        .map(|d| ck.token_span(d.location))
-        .unwrap_or_else(|| ck.statement_span());
+        .map(|d| ck.unit.token_span(d.location))
+        .unwrap_or_else(|| ck.unit.statement_span());
     next_word_span(ck, span)
 }
 
@@ -252,8 +252,8 @@ pub fn do_block(ck: &mut Checker, d: &pb::DoStmt) {
         .map(|l| l.to_ascii_lowercase())
         .unwrap_or_else(|| "plpgsql".into());
     if language != "plpgsql" {
-        let lang_span = next_word_span(ck, ck.keyword_span("language"));
-        rules::eg115_untrusted_language_function::check_do(ck, &language, lang_span);
+        let lang_span = next_word_span(ck, ck.unit.keyword_span("language"));
+        rules::eg115_untrusted_language_function::check_do(&mut ck.rules(), &language, lang_span);
         if !ck
             .cx
             .cfg
@@ -262,7 +262,7 @@ pub fn do_block(ck: &mut Checker, d: &pb::DoStmt) {
             .any(|l| l.eq_ignore_ascii_case(&language))
         {
             // DO's LANGUAGE item carries no location: find the keyword, then the name.
-            ck.report(
+            ck.rules().report(
                 &rules::EG004,
                 lang_span,
                 format!("Unknown language: {language}"),

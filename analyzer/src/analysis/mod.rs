@@ -10,6 +10,7 @@ pub mod dynamic;
 pub mod functions;
 mod plpgsql;
 mod plpgsql_tree;
+mod spans;
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -17,7 +18,7 @@ use std::cell::OnceCell;
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::parse::lexer::{self, Token, TokenKind};
-use crate::rules::{self, Rule};
+use crate::rules::{self, Rule, RuleCx};
 use crate::search_path::State;
 use crate::source::SourceFile;
 use crate::span::{OffsetMap, Span};
@@ -359,7 +360,8 @@ fn analyze_file_inner(
 /// the state carry their own file and position, so they may belong to an
 /// earlier file of the chain than `cx`'s.
 pub fn finish_script(cx: &mut Cx, state: &mut State) {
-    rules::eg117_security_definer_executable_by_public::finish(cx, state);
+    let end = Unit::slice("", 0, 0);
+    rules::eg117_security_definer_executable_by_public::finish(&mut RuleCx::new(cx, state, &end));
 }
 
 /// How statements of a unit affect each other's search_path.

@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::{CopyStmt, CreateForeignTableStmt};
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -28,7 +28,7 @@ declare_rule! {
     pub static RULE = { code: "EG101", name: "copy-program", title: "COPY to or from a shell command", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, c: &CopyStmt) {
+pub fn check(ck: &mut RuleCx, c: &CopyStmt) {
     if !c.is_program {
         return;
     }
@@ -50,7 +50,7 @@ pub fn check(ck: &mut Checker, c: &CopyStmt) {
 }
 
 /// `CREATE FOREIGN TABLE ... OPTIONS (program '...')` (file_fdw).
-pub fn check_foreign_table(ck: &mut Checker, t: &CreateForeignTableStmt) {
+pub fn check_foreign_table(ck: &mut RuleCx, t: &CreateForeignTableStmt) {
     let Some(opt) = names::def_elem(&t.options, "program") else {
         return;
     };

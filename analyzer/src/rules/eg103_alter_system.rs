@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::AlterSystemStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -25,7 +25,7 @@ declare_rule! {
     pub static RULE = { code: "EG103", name: "alter-system", title: "ALTER SYSTEM", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, a: &AlterSystemStmt) {
+pub fn check(ck: &mut RuleCx, a: &AlterSystemStmt) {
     let name = a
         .setstmt
         .as_ref()

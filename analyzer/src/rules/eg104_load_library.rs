@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::LoadStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -26,7 +26,7 @@ declare_rule! {
     pub static RULE = { code: "EG104", name: "load-library", title: "LOAD of a shared library", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, l: &LoadStmt) {
+pub fn check(ck: &mut RuleCx, l: &LoadStmt) {
     let span = ck
         .string_span(&l.filename)
         .unwrap_or_else(|| ck.keyword_span("load"));

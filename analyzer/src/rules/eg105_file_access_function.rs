@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::FuncCall;
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -53,7 +53,7 @@ pub const FILE_FUNCTIONS: &[&str] = &[
     "pg_logdir_ls",
 ];
 
-pub fn check(ck: &mut Checker, f: &FuncCall) {
+pub fn check(ck: &mut RuleCx, f: &FuncCall) {
     let parts = names::strings(&f.funcname);
     let Some(name) = parts.last().copied() else {
         return;

@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::{CreateForeignServerStmt, CreateSubscriptionStmt, FuncCall};
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -43,7 +43,7 @@ const DBLINK_FUNCTIONS: &[&str] = &[
 /// Foreign-data wrappers whose servers are PostgreSQL connections.
 const CONNECTION_WRAPPERS: &[&str] = &["postgres_fdw", "dblink_fdw"];
 
-pub fn check_call(ck: &mut Checker, f: &FuncCall) {
+pub fn check_call(ck: &mut RuleCx, f: &FuncCall) {
     let parts = names::strings(&f.funcname);
     let Some(name) = parts.last().copied() else {
         return;
@@ -60,7 +60,7 @@ pub fn check_call(ck: &mut Checker, f: &FuncCall) {
     );
 }
 
-pub fn check_server(ck: &mut Checker, s: &CreateForeignServerStmt) {
+pub fn check_server(ck: &mut RuleCx, s: &CreateForeignServerStmt) {
     if !CONNECTION_WRAPPERS.contains(&s.fdwname.as_str()) {
         return;
     }
@@ -80,7 +80,7 @@ pub fn check_server(ck: &mut Checker, s: &CreateForeignServerStmt) {
     );
 }
 
-pub fn check_subscription(ck: &mut Checker, s: &CreateSubscriptionStmt) {
+pub fn check_subscription(ck: &mut RuleCx, s: &CreateSubscriptionStmt) {
     let span = ck.keyword_span("connection");
     ck.report(
         &RULE,

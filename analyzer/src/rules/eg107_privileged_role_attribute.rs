@@ -3,8 +3,8 @@
 use pg_query::protobuf::{AlterRoleStmt, CreateRoleStmt, Node};
 use pg_query::NodeEnum;
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -37,11 +37,11 @@ const ATTRIBUTES: &[(&str, &str)] = &[
     ("createrole", "CREATEROLE"),
 ];
 
-pub fn check_create(ck: &mut Checker, r: &CreateRoleStmt) {
+pub fn check_create(ck: &mut RuleCx, r: &CreateRoleStmt) {
     check_options(ck, &r.role, &r.options);
 }
 
-pub fn check_alter(ck: &mut Checker, r: &AlterRoleStmt) {
+pub fn check_alter(ck: &mut RuleCx, r: &AlterRoleStmt) {
     let role = r
         .role
         .as_ref()
@@ -50,7 +50,7 @@ pub fn check_alter(ck: &mut Checker, r: &AlterRoleStmt) {
     check_options(ck, &role, &r.options);
 }
 
-fn check_options(ck: &mut Checker, role: &str, options: &[Node]) {
+fn check_options(ck: &mut RuleCx, role: &str, options: &[Node]) {
     for d in names::def_elems(options) {
         let Some((_, sql)) = ATTRIBUTES.iter().find(|(n, _)| *n == d.defname) else {
             continue;

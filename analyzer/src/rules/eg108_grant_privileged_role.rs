@@ -3,8 +3,7 @@
 use pg_query::protobuf::GrantRoleStmt;
 use pg_query::NodeEnum;
 
-use crate::analysis::checker::Checker;
-use crate::catalog;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -57,7 +56,7 @@ const ROLES: &[(&str, &str)] = &[
     ),
 ];
 
-pub fn check(ck: &mut Checker, g: &GrantRoleStmt) {
+pub fn check(ck: &mut RuleCx, g: &GrantRoleStmt) {
     if !g.is_grant {
         return;
     }
@@ -68,7 +67,7 @@ pub fn check(ck: &mut Checker, g: &GrantRoleStmt) {
         let Some((name, power)) = ROLES.iter().find(|(n, _)| *n == p.priv_name) else {
             continue;
         };
-        if !catalog::for_version(ck.cx.cfg.pg_version()).is_predefined_role(name) {
+        if !ck.catalog().is_predefined_role(name) {
             continue;
         }
         let span = ck.find_name_span(&[name]);

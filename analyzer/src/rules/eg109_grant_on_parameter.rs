@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::{GrantStmt, ObjectType};
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -25,7 +25,7 @@ declare_rule! {
     pub static RULE = { code: "EG109", name: "grant-on-parameter", title: "GRANT on a configuration parameter", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, g: &GrantStmt) {
+pub fn check(ck: &mut RuleCx, g: &GrantStmt) {
     if !g.is_grant || ObjectType::try_from(g.objtype) != Ok(ObjectType::ObjectParameterAcl) {
         return;
     }

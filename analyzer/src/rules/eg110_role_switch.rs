@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::{FuncCall, VariableSetKind, VariableSetStmt};
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -32,7 +32,7 @@ declare_rule! {
 /// The parameters that switch identity.
 const ROLE_PARAMETERS: &[&str] = &["role", "session_authorization"];
 
-pub fn check_set(ck: &mut Checker, v: &VariableSetStmt) {
+pub fn check_set(ck: &mut RuleCx, v: &VariableSetStmt) {
     if !ROLE_PARAMETERS.contains(&v.name.as_str()) || ck.in_alter_system() {
         return;
     }
@@ -60,7 +60,7 @@ pub fn check_set(ck: &mut Checker, v: &VariableSetStmt) {
     );
 }
 
-pub fn check_call(ck: &mut Checker, f: &FuncCall) {
+pub fn check_call(ck: &mut RuleCx, f: &FuncCall) {
     let Some((param, loc)) = set_config_parameter(f) else {
         return;
     };

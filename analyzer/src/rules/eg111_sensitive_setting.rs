@@ -3,7 +3,7 @@
 
 use pg_query::protobuf::{FuncCall, VariableSetKind, VariableSetStmt};
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -67,7 +67,7 @@ pub fn sensitive(name: &str) -> bool {
     SENSITIVE.contains(&name.as_str()) || name.starts_with("pgaudit.")
 }
 
-pub fn check_set(ck: &mut Checker, v: &VariableSetStmt) {
+pub fn check_set(ck: &mut RuleCx, v: &VariableSetStmt) {
     if !sensitive(&v.name)
         || ck.in_alter_system()
         || VariableSetKind::try_from(v.kind) != Ok(VariableSetKind::VarSetValue)
@@ -87,7 +87,7 @@ pub fn check_set(ck: &mut Checker, v: &VariableSetStmt) {
     );
 }
 
-pub fn check_call(ck: &mut Checker, f: &FuncCall) {
+pub fn check_call(ck: &mut RuleCx, f: &FuncCall) {
     let Some((param, loc)) = super::eg110_role_switch::set_config_parameter(f) else {
         return;
     };

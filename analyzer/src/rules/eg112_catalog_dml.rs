@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::RangeVar;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -101,10 +101,10 @@ const CATALOGS: &[&str] = &[
 ];
 
 /// `verb` is the statement (`UPDATE`...), `target` its target relation.
-pub fn check(ck: &mut Checker, verb: &str, target: Option<&RangeVar>) {
+pub fn check(ck: &mut RuleCx, verb: &str, target: Option<&RangeVar>) {
     let Some(r) = target else { return };
     let in_catalog = if r.schemaname.is_empty() {
-        CATALOGS.contains(&r.relname.as_str()) && !ck.state.resolves_to_created_table(&r.relname)
+        CATALOGS.contains(&r.relname.as_str()) && !ck.created_table(&r.relname)
     } else {
         r.schemaname == "pg_catalog"
     };

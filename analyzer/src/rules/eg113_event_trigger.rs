@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::CreateEventTrigStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -26,7 +26,7 @@ declare_rule! {
     pub static RULE = { code: "EG113", name: "event-trigger", title: "Event trigger", severity: Warning };
 }
 
-pub fn check(ck: &mut Checker, e: &CreateEventTrigStmt) {
+pub fn check(ck: &mut RuleCx, e: &CreateEventTrigStmt) {
     let span = ck.find_name_span_after("trigger", &[&e.trigname]);
     ck.report(
         &RULE,

@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::CreatePLangStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -25,7 +25,7 @@ declare_rule! {
     pub static RULE = { code: "EG114", name: "create-language", title: "CREATE LANGUAGE", severity: Warning };
 }
 
-pub fn check(ck: &mut Checker, l: &CreatePLangStmt) {
+pub fn check(ck: &mut RuleCx, l: &CreatePLangStmt) {
     let span = ck.find_name_span_after("language", &[&l.plname]);
     let trusted = if l.pltrusted { "trusted " } else { "" };
     ck.report(

@@ -1,10 +1,10 @@
 //! EG115: functions and DO blocks in untrusted languages: C from an
 //! unexpected library, `internal` aliases of builtins, plpython3u and friends.
 
-use crate::analysis::checker::Checker;
 use crate::analysis::functions::FunctionInfo;
 use crate::finding::Severity;
 use crate::parse::names;
+use crate::rules::RuleCx;
 use crate::span::Span;
 
 declare_rule! {
@@ -71,7 +71,7 @@ pub fn untrusted_pl(lang: &str) -> bool {
 }
 
 /// CREATE FUNCTION / PROCEDURE; `lang_span` is the language name's span.
-pub fn check_function(ck: &mut Checker, f: &FunctionInfo, lang_span: Span) {
+pub fn check_function(ck: &mut RuleCx, f: &FunctionInfo, lang_span: Span) {
     let as_items = names::def_elem(&f.stmt.options, "as")
         .map(names::def_arg_strings)
         .unwrap_or_default();
@@ -142,7 +142,7 @@ pub fn check_function(ck: &mut Checker, f: &FunctionInfo, lang_span: Span) {
 }
 
 /// A DO block in `lang`.
-pub fn check_do(ck: &mut Checker, lang: &str, lang_span: Span) {
+pub fn check_do(ck: &mut RuleCx, lang: &str, lang_span: Span) {
     if !untrusted_pl(lang) {
         return;
     }

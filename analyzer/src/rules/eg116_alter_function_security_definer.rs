@@ -3,9 +3,8 @@
 use pg_query::protobuf::AlterFunctionStmt;
 use pg_query::NodeEnum;
 
-use crate::analysis::checker::Checker;
-use crate::analysis::functions::clause_secure;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -31,7 +30,7 @@ declare_rule! {
 }
 
 /// Reports, and tells whether the statement makes the routine SECURITY DEFINER.
-pub fn check(ck: &mut Checker, a: &AlterFunctionStmt) -> bool {
+pub fn check(ck: &mut RuleCx, a: &AlterFunctionStmt) -> bool {
     let Some(sec) = names::def_elem(&a.actions, "security") else {
         return false;
     };
@@ -45,7 +44,7 @@ pub fn check(ck: &mut Checker, a: &AlterFunctionStmt) -> bool {
             _ => None,
         })
         .last()
-        .map(|v| clause_secure(ck.state, v));
+        .map(|v| ck.clause_secure(v));
     if secure_path == Some(true) {
         return true;
     }

@@ -5,10 +5,9 @@ use pg_query::protobuf::{
 };
 use pg_query::NodeEnum;
 
-use crate::analysis::checker::Checker;
-use crate::analysis::Cx;
 use crate::parse::names;
-use crate::search_path::{Definer, State};
+use crate::rules::RuleCx;
+use crate::search_path::Definer;
 use crate::span::Span;
 
 declare_rule! {
@@ -41,8 +40,8 @@ declare_rule! {
 
 /// Record a SECURITY DEFINER function `schema.name` (schema empty when
 /// unqualified) whose SECURITY DEFINER clause is at `span`.
-pub fn record(ck: &mut Checker, schema: &str, name: &str, span: Span, signature: &str) {
-    let privs = &ck.state.privileges;
+pub fn record(ck: &mut RuleCx, schema: &str, name: &str, span: Span, signature: &str) {
+    let privs = ck.privileges();
     if privs
         .definers
         .iter()
@@ -50,15 +49,14 @@ pub fn record(ck: &mut Checker, schema: &str, name: &str, span: Span, signature:
     {
         return;
     }
-    let pending = ck.cx.finding(
+    let pending = ck.finding(
         &RULE,
-        RULE.severity,
         span,
         format!("SECURITY DEFINER function {signature} stays executable by PUBLIC: the script never revokes EXECUTE from PUBLIC"),
         Some(signature.to_string()),
     );
     let default_revoked = privs.default_revoked;
-    ck.state.privileges.definers.push(Definer {
+    ck.privileges_mut().definers.push(Definer {
         schema: schema.to_string(),
         name: name.to_string(),
         default_revoked,
@@ -120,30 +118,30 @@ pub fn targets(g: &GrantStmt) -> Vec<(String, String)> {
 }
 
 /// `REVOKE EXECUTE|ALL ON FUNCTION ... FROM PUBLIC`.
-pub fn record_revoke(ck: &mut Checker, g: &GrantStmt) {
+pub fn record_revoke(ck: &mut RuleCx, g: &GrantStmt) {
     if g.is_grant || execute_for_public(g).is_none() {
         return;
     }
-    ck.state.privileges.revoked_from_public.extend(targets(g));
+    ck.privileges_mut().revoked_from_public.extend(targets(g));
 }
 
 /// `ALTER DEFAULT PRIVILEGES ... {GRANT|REVOKE} EXECUTE ON FUNCTIONS ... PUBLIC`.
-pub fn record_default_privileges(ck: &mut Checker, a: &AlterDefaultPrivilegesStmt) {
+pub fn record_default_privileges(ck: &mut RuleCx, a: &AlterDefaultPrivilegesStmt) {
     let Some(g) = &a.action else { return };
     if execute_for_public(g).is_some() {
-        ck.state.privileges.default_revoked = !g.is_grant;
+        ck.privileges_mut().default_revoked = !g.is_grant;
     }
 }
 
 /// End of the script: report the definers EXECUTE was never revoked on.
 /// Each definer is judged once; it stays known for EG118.
-pub fn finish(cx: &mut Cx, state: &mut State) {
-    let mut definers = std::mem::take(&mut state.privileges.definers);
+pub fn finish(ck: &mut RuleCx) {
+    let mut definers = std::mem::take(&mut ck.privileges_mut().definers);
     for d in definers.iter_mut().filter(|d| !d.judged) {
         d.judged = true;
-        if !state.privileges.revoked(d) {
-            cx.findings.push(d.pending.clone());
+        if !ck.privileges().revoked(d) {
+            ck.report_finding(d.pending.clone());
         }
     }
-    state.privileges.definers = definers;
+    ck.privileges_mut().definers = definers;
 }

@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::GrantStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 use crate::search_path::Privileges;
 
 use super::eg117_security_definer_executable_by_public::{execute_for_public, targets};
@@ -28,7 +28,7 @@ declare_rule! {
     pub static RULE = { code: "EG118", name: "grant-execute-to-public", title: "EXECUTE on a SECURITY DEFINER function granted to PUBLIC", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, g: &GrantStmt) {
+pub fn check(ck: &mut RuleCx, g: &GrantStmt) {
     if !g.is_grant {
         return;
     }
@@ -37,8 +37,7 @@ pub fn check(ck: &mut Checker, g: &GrantStmt) {
     };
     for (schema, name) in targets(g) {
         let hit = ck
-            .state
-            .privileges
+            .privileges()
             .definers
             .iter()
             .find(|d| Privileges::names(d, &schema, &name))

@@ -8,8 +8,8 @@ use pg_query::protobuf::{
 };
 use pg_query::NodeEnum;
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -77,7 +77,7 @@ fn support_items(kind: ObjectType) -> &'static [&'static str] {
 }
 
 /// Report the function named by each listed DefElem when it has one part.
-fn check_items(ck: &mut Checker, what: &str, items: &[&str], definition: &[Node]) {
+fn check_items(ck: &mut RuleCx, what: &str, items: &[&str], definition: &[Node]) {
     for d in names::def_elems(definition).filter(|d| items.contains(&d.defname.as_str())) {
         let (name, loc) = match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
             Some(NodeEnum::TypeName(t)) => (names::strings(&t.names), t.location),
@@ -107,7 +107,7 @@ fn check_items(ck: &mut Checker, what: &str, items: &[&str], definition: &[Node]
 }
 
 /// Report a one-part type name.
-fn check_type(ck: &mut Checker, what: &str, t: Option<&TypeName>) {
+fn check_type(ck: &mut RuleCx, what: &str, t: Option<&TypeName>) {
     let Some(t) = t else { return };
     let parts = names::strings(&t.names);
     if parts.len() != 1 {
@@ -124,7 +124,7 @@ fn check_type(ck: &mut Checker, what: &str, t: Option<&TypeName>) {
 }
 
 /// Report a one-part function name that follows the keyword `kw`.
-fn check_function_name(ck: &mut Checker, what: &str, kw: &str, funcname: &[Node]) {
+fn check_function_name(ck: &mut RuleCx, what: &str, kw: &str, funcname: &[Node]) {
     let parts = names::strings(funcname);
     if parts.len() != 1 {
         return;
@@ -139,7 +139,7 @@ fn check_function_name(ck: &mut Checker, what: &str, kw: &str, funcname: &[Node]
     );
 }
 
-pub fn check_define(ck: &mut Checker, d: &DefineStmt) {
+pub fn check_define(ck: &mut RuleCx, d: &DefineStmt) {
     if ck.secure() {
         return;
     }
@@ -157,14 +157,14 @@ pub fn check_define(ck: &mut Checker, d: &DefineStmt) {
     check_items(ck, what, support_items(kind), &d.definition);
 }
 
-pub fn check_range(ck: &mut Checker, r: &CreateRangeStmt) {
+pub fn check_range(ck: &mut RuleCx, r: &CreateRangeStmt) {
     if ck.secure() {
         return;
     }
     check_items(ck, "range type", &["subtype_diff", "canonical"], &r.params);
 }
 
-pub fn check_cast(ck: &mut Checker, c: &CreateCastStmt) {
+pub fn check_cast(ck: &mut RuleCx, c: &CreateCastStmt) {
     if ck.secure() {
         return;
     }
@@ -175,21 +175,21 @@ pub fn check_cast(ck: &mut Checker, c: &CreateCastStmt) {
     }
 }
 
-pub fn check_trigger(ck: &mut Checker, t: &CreateTrigStmt) {
+pub fn check_trigger(ck: &mut RuleCx, t: &CreateTrigStmt) {
     if ck.secure() {
         return;
     }
     check_function_name(ck, "trigger", "execute", &t.funcname);
 }
 
-pub fn check_event_trigger(ck: &mut Checker, e: &CreateEventTrigStmt) {
+pub fn check_event_trigger(ck: &mut RuleCx, e: &CreateEventTrigStmt) {
     if ck.secure() {
         return;
     }
     check_function_name(ck, "event trigger", "execute", &e.funcname);
 }
 
-pub fn check_domain(ck: &mut Checker, d: &CreateDomainStmt) {
+pub fn check_domain(ck: &mut RuleCx, d: &CreateDomainStmt) {
     if ck.secure() {
         return;
     }
@@ -197,7 +197,7 @@ pub fn check_domain(ck: &mut Checker, d: &CreateDomainStmt) {
 }
 
 /// `FUNCTION n name(...)` items of an operator class or family (item type 2).
-fn check_opclass_items(ck: &mut Checker, what: &str, items: &[Node]) {
+fn check_opclass_items(ck: &mut RuleCx, what: &str, items: &[Node]) {
     const OPCLASS_ITEM_FUNCTION: i32 = 2;
     for item in items {
         let Some(NodeEnum::CreateOpClassItem(i)) = &item.node else {
@@ -212,25 +212,25 @@ fn check_opclass_items(ck: &mut Checker, what: &str, items: &[Node]) {
     }
 }
 
-pub fn check_opclass(ck: &mut Checker, c: &CreateOpClassStmt) {
+pub fn check_opclass(ck: &mut RuleCx, c: &CreateOpClassStmt) {
     if !ck.secure() {
         check_opclass_items(ck, "operator class support", &c.items);
     }
 }
 
-pub fn check_opfamily(ck: &mut Checker, a: &AlterOpFamilyStmt) {
+pub fn check_opfamily(ck: &mut RuleCx, a: &AlterOpFamilyStmt) {
     if !ck.secure() && !a.is_drop {
         check_opclass_items(ck, "operator family support", &a.items);
     }
 }
 
-pub fn check_access_method(ck: &mut Checker, a: &CreateAmStmt) {
+pub fn check_access_method(ck: &mut RuleCx, a: &CreateAmStmt) {
     if !ck.secure() {
         check_function_name(ck, "access method handler", "handler", &a.handler_name);
     }
 }
 
-pub fn check_fdw(ck: &mut Checker, f: &CreateFdwStmt) {
+pub fn check_fdw(ck: &mut RuleCx, f: &CreateFdwStmt) {
     if !ck.secure() {
         check_items(
             ck,
@@ -241,7 +241,7 @@ pub fn check_fdw(ck: &mut Checker, f: &CreateFdwStmt) {
     }
 }
 
-pub fn check_language(ck: &mut Checker, l: &CreatePLangStmt) {
+pub fn check_language(ck: &mut RuleCx, l: &CreatePLangStmt) {
     if ck.secure() {
         return;
     }
@@ -250,7 +250,7 @@ pub fn check_language(ck: &mut Checker, l: &CreatePLangStmt) {
     check_function_name(ck, "language validator", "validator", &l.plvalidator);
 }
 
-pub fn check_conversion(ck: &mut Checker, c: &CreateConversionStmt) {
+pub fn check_conversion(ck: &mut RuleCx, c: &CreateConversionStmt) {
     if !ck.secure() {
         check_function_name(ck, "conversion", "from", &c.func_name);
     }

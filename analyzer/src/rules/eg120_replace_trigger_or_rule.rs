@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::{CreateTrigStmt, RangeVar, RuleStmt};
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 use super::ps012_unsafe_table_creation::rel_name;
 
@@ -32,7 +32,7 @@ declare_rule! {
     pub static RULE = { code: "EG120", name: "replace-trigger-or-rule", title: "CREATE OR REPLACE TRIGGER/RULE outside the script's schemas", severity: Error };
 }
 
-fn check(ck: &mut Checker, what: &str, name: &str, rel: Option<&RangeVar>) {
+fn check(ck: &mut RuleCx, what: &str, name: &str, rel: Option<&RangeVar>) {
     let Some(rel) = rel else { return };
     if ck.created_schema(&rel.schemaname) {
         return;
@@ -47,13 +47,13 @@ fn check(ck: &mut Checker, what: &str, name: &str, rel: Option<&RangeVar>) {
     );
 }
 
-pub fn check_trigger(ck: &mut Checker, t: &CreateTrigStmt) {
+pub fn check_trigger(ck: &mut RuleCx, t: &CreateTrigStmt) {
     if t.replace {
         check(ck, "TRIGGER", &t.trigname, t.relation.as_ref());
     }
 }
 
-pub fn check_rule(ck: &mut Checker, r: &RuleStmt) {
+pub fn check_rule(ck: &mut RuleCx, r: &RuleStmt) {
     if r.replace {
         check(ck, "RULE", &r.rulename, r.relation.as_ref());
     }

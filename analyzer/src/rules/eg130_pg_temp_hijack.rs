@@ -2,10 +2,9 @@
 
 use pg_query::protobuf::{RangeVar, TypeCast};
 
-use crate::analysis::checker::Checker;
-use crate::catalog;
 use crate::finding::Severity;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -35,21 +34,21 @@ declare_rule! {
     pub static RULE = { code: "EG130", name: "pg-temp-hijack", title: "Name resolvable only through pg_temp", severity: Warning };
 }
 
-fn severity(ck: &Checker) -> Severity {
-    if ck.state.security_definer {
+fn severity(ck: &RuleCx) -> Severity {
+    if ck.in_security_definer() {
         Severity::Error
     } else {
         Severity::Warning
     }
 }
 
-pub fn check_range_var(ck: &mut Checker, r: &RangeVar) {
+pub fn check_range_var(ck: &mut RuleCx, r: &RangeVar) {
     if !r.schemaname.is_empty()
         || r.relpersistence == "t"
-        || !ck.state.in_function_body
-        || !ck.state.only_catalog_then_temp()
+        || !ck.in_function_body()
+        || !ck.only_catalog_then_temp()
         || ck.is_cte(&r.relname)
-        || catalog::for_version(ck.cx.cfg.pg_version()).is_relation(&r.relname)
+        || ck.catalog().is_relation(&r.relname)
     {
         return;
     }
@@ -58,13 +57,13 @@ pub fn check_range_var(ck: &mut Checker, r: &RangeVar) {
     ck.report_as(&RULE, sev, span, format!("relation {} is not in pg_catalog, so it can only resolve to a temporary table in pg_temp", r.relname), Some(r.relname.clone()));
 }
 
-pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
+pub fn check_type_cast(ck: &mut RuleCx, t: &TypeCast) {
     let Some(tn) = &t.type_name else { return };
     let parts = names::strings(&tn.names);
     if parts.len() != 1
-        || !ck.state.in_function_body
-        || !ck.state.only_catalog_then_temp()
-        || catalog::for_version(ck.cx.cfg.pg_version()).is_type(parts[0])
+        || !ck.in_function_body()
+        || !ck.only_catalog_then_temp()
+        || ck.catalog().is_type(parts[0])
     {
         return;
     }

@@ -1,9 +1,7 @@
 //! EG202: SQL injection through format('%s').
 
 use crate::analysis::dynamic::Splice;
-use crate::analysis::Cx;
-use crate::finding::Severity;
-use crate::search_path::State;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -31,13 +29,9 @@ declare_rule! {
 }
 
 /// Report one value substituted with `%s`; an error in a SECURITY DEFINER body.
-pub fn check(cx: &mut Cx, st: &State, s: &Splice) {
-    let (severity, where_) = if st.security_definer {
-        (Severity::Error, " in a SECURITY DEFINER function")
-    } else {
-        (RULE.severity, "")
-    };
-    cx.report(
+pub fn check(ck: &mut RuleCx, s: &Splice) {
+    let (severity, where_) = ck.escalated_in_definer(&RULE);
+    ck.report_as(
         &RULE,
         severity,
         s.span,

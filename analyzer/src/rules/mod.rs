@@ -47,6 +47,8 @@ macro_rules! declare_rule {
     };
 }
 
+mod context;
+pub use context::RuleCx;
 pub mod diagnostics;
 pub mod eg101_copy_program;
 pub mod eg102_copy_server_file;

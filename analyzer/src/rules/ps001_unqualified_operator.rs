@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::AExpr;
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -26,7 +26,7 @@ declare_rule! {
     pub static RULE = { code: "PS001", name: "unqualified-operator", title: "Unqualified operator", severity: Warning };
 }
 
-pub fn check(ck: &mut Checker, e: &AExpr) {
+pub fn check(ck: &mut RuleCx, e: &AExpr) {
     let name = names::strings(&e.name);
     if name.len() == 2 || ck.secure() {
         return;

@@ -1,8 +1,8 @@
 //! PS002: CREATE OR REPLACE FUNCTION outside a schema the script owns.
 
-use crate::analysis::checker::Checker;
 use crate::analysis::functions::FunctionInfo;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -26,12 +26,12 @@ declare_rule! {
     pub static RULE = { code: "PS002", name: "unsafe-function-creation", title: "Unsafe function creation", severity: Warning };
 }
 
-pub fn check(ck: &mut Checker, f: &FunctionInfo) {
+pub fn check(ck: &mut RuleCx, f: &FunctionInfo) {
     if !f.stmt.replace {
         return;
     }
     if names::schema_of(&f.stmt.funcname).is_some_and(|s| ck.created_schema(s))
-        || ck.state.created_functions.contains(&f.signature)
+        || ck.created_function(&f.signature)
     {
         return;
     }

@@ -1,8 +1,8 @@
 //! PS003: SECURITY DEFINER function without a SET search_path clause.
 
-use crate::analysis::checker::Checker;
 use crate::analysis::functions::FunctionInfo;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -24,7 +24,7 @@ declare_rule! {
     pub static RULE = { code: "PS003", name: "security-definer-without-search-path", title: "SECURITY DEFINER function without explicit search_path", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, f: &FunctionInfo) {
+pub fn check(ck: &mut RuleCx, f: &FunctionInfo) {
     if !f.security_definer || f.path_clause.is_some() {
         return;
     }

@@ -1,7 +1,7 @@
 //! PS004: SECURITY DEFINER function whose SET search_path is insecure.
 
-use crate::analysis::checker::Checker;
 use crate::analysis::functions::FunctionInfo;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -24,7 +24,7 @@ declare_rule! {
     pub static RULE = { code: "PS004", name: "security-definer-insecure-search-path", title: "SECURITY DEFINER function with insecure search_path", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, f: &FunctionInfo) {
+pub fn check(ck: &mut RuleCx, f: &FunctionInfo) {
     if !f.security_definer || f.path_clause.is_none() || f.body_secure {
         return;
     }

@@ -1,7 +1,7 @@
 //! PS005: SQL or PL/pgSQL function without a secure search_path.
 
-use crate::analysis::checker::Checker;
 use crate::analysis::functions::FunctionInfo;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -28,7 +28,7 @@ declare_rule! {
     pub static RULE = { code: "PS005", name: "function-without-search-path", title: "Function without explicit search_path", severity: Warning };
 }
 
-pub fn check(ck: &mut Checker, f: &FunctionInfo) {
+pub fn check(ck: &mut RuleCx, f: &FunctionInfo) {
     if f.security_definer
         || f.body_secure
         || f.stmt.sql_body.is_some()
@@ -37,8 +37,7 @@ pub fn check(ck: &mut Checker, f: &FunctionInfo) {
         return;
     }
     if ck
-        .cx
-        .cfg
+        .config()
         .proc_without_search_path
         .iter()
         .any(|s| s == &f.signature)

@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::CreateTransformStmt;
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -23,7 +23,7 @@ declare_rule! {
     pub static RULE = { code: "PS006", name: "unsafe-transform-creation", title: "Unsafe transform creation", severity: Warning };
 }
 
-pub fn check(ck: &mut Checker, t: &CreateTransformStmt) {
+pub fn check(ck: &mut RuleCx, t: &CreateTransformStmt) {
     if !t.replace {
         return;
     }

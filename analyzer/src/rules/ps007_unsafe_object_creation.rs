@@ -3,9 +3,9 @@
 use pg_query::protobuf::{CreateTableAsStmt, DefineStmt, ObjectType};
 use pg_query::NodeEnum;
 
-use crate::analysis::checker::Checker;
 use crate::analysis::functions::type_name;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -62,16 +62,16 @@ pub fn aggregate_signature(d: &DefineStmt) -> String {
     format!("{}({args})", names::dotted(&d.defnames))
 }
 
-pub fn check_define(ck: &mut Checker, d: &DefineStmt) {
+pub fn check_define(ck: &mut RuleCx, d: &DefineStmt) {
     let in_created = names::schema_of(&d.defnames).is_some_and(|s| ck.created_schema(s));
     if ObjectType::try_from(d.kind) == Ok(ObjectType::ObjectAggregate) {
         let sig = aggregate_signature(d);
-        if d.replace && !in_created && !ck.state.created_aggregates.contains(&sig) {
+        if d.replace && !in_created && !ck.created_aggregate(&sig) {
             let span = ck.keyword_span("replace");
             ck.report(&RULE, span, format!("CREATE OR REPLACE AGGREGATE {sig} can take over an aggregate someone else created first"), Some(sig.clone()));
         }
         if !d.replace {
-            ck.state.created_aggregates.insert(sig);
+            ck.note_created_aggregate(sig);
         }
         return;
     }
@@ -87,7 +87,7 @@ pub fn check_define(ck: &mut Checker, d: &DefineStmt) {
     }
 }
 
-pub fn check_create_table_as(ck: &mut Checker, c: &CreateTableAsStmt) {
+pub fn check_create_table_as(ck: &mut RuleCx, c: &CreateTableAsStmt) {
     let Some(rel) = c.into.as_ref().and_then(|i| i.rel.as_ref()) else {
         return;
     };

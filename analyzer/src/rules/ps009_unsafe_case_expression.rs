@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::CaseExpr;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -23,7 +23,7 @@ declare_rule! {
     pub static RULE = { code: "PS009", name: "unsafe-case-expression", title: "Unsafe CASE expression", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, c: &CaseExpr) {
+pub fn check(ck: &mut RuleCx, c: &CaseExpr) {
     if c.arg.is_none() || ck.secure() {
         return;
     }

@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::CreateSchemaStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -22,8 +22,8 @@ declare_rule! {
     pub static RULE = { code: "PS010", name: "unsafe-schema-creation", title: "Unsafe schema creation", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, s: &CreateSchemaStmt) {
-    if !s.if_not_exists || ck.state.created_schemas.contains(&s.schemaname) {
+pub fn check(ck: &mut RuleCx, s: &CreateSchemaStmt) {
+    if !s.if_not_exists || ck.created_schema(&s.schemaname) {
         return;
     }
     let span = ck.keyword_span("exists");

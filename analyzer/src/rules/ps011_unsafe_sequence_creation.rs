@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::CreateSeqStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -21,7 +21,7 @@ declare_rule! {
     pub static RULE = { code: "PS011", name: "unsafe-sequence-creation", title: "Unsafe sequence creation", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, s: &CreateSeqStmt) {
+pub fn check(ck: &mut RuleCx, s: &CreateSeqStmt) {
     let Some(seq) = &s.sequence else { return };
     if !s.if_not_exists || ck.created_schema(&seq.schemaname) {
         return;

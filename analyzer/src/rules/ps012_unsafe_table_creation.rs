@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::{CreateStmt, RangeVar};
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -31,7 +31,7 @@ pub fn rel_name(r: &RangeVar) -> String {
     }
 }
 
-pub fn check(ck: &mut Checker, s: &CreateStmt) {
+pub fn check(ck: &mut RuleCx, s: &CreateStmt) {
     let Some(rel) = &s.relation else { return };
     if !s.if_not_exists || ck.created_schema(&rel.schemaname) {
         return;

@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::CreateForeignServerStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -21,7 +21,7 @@ declare_rule! {
     pub static RULE = { code: "PS013", name: "unsafe-foreign-server-creation", title: "Unsafe foreign server creation", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, s: &CreateForeignServerStmt) {
+pub fn check(ck: &mut RuleCx, s: &CreateForeignServerStmt) {
     if !s.if_not_exists {
         return;
     }

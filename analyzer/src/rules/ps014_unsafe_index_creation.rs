@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::IndexStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -22,7 +22,7 @@ declare_rule! {
     pub static RULE = { code: "PS014", name: "unsafe-index-creation", title: "Unsafe index creation", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, s: &IndexStmt) {
+pub fn check(ck: &mut RuleCx, s: &IndexStmt) {
     let schema = s
         .relation
         .as_ref()

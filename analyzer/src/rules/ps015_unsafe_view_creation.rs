@@ -2,7 +2,7 @@
 
 use pg_query::protobuf::ViewStmt;
 
-use crate::analysis::checker::Checker;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -22,7 +22,7 @@ declare_rule! {
     pub static RULE = { code: "PS015", name: "unsafe-view-creation", title: "Unsafe view creation", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, s: &ViewStmt) {
+pub fn check(ck: &mut RuleCx, s: &ViewStmt) {
     let Some(view) = &s.view else { return };
     if !s.replace || ck.created_schema(&view.schemaname) {
         return;

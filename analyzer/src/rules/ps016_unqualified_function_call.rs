@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::FuncCall;
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -25,7 +25,7 @@ declare_rule! {
     pub static RULE = { code: "PS016", name: "unqualified-function-call", title: "Unqualified function call", severity: Warning };
 }
 
-pub fn check(ck: &mut Checker, f: &FuncCall) {
+pub fn check(ck: &mut RuleCx, f: &FuncCall) {
     let name = names::strings(&f.funcname);
     if name.len() != 1 || ck.secure() {
         return;

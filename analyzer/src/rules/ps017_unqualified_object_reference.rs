@@ -2,9 +2,9 @@
 
 use pg_query::protobuf::{DefineStmt, RangeVar, TypeCast};
 
-use crate::analysis::checker::Checker;
 use crate::finding::Severity;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -32,7 +32,7 @@ declare_rule! {
     pub static RULE = { code: "PS017", name: "unqualified-object-reference", title: "Unqualified object reference", severity: Warning };
 }
 
-pub fn check_range_var(ck: &mut Checker, r: &RangeVar) {
+pub fn check_range_var(ck: &mut RuleCx, r: &RangeVar) {
     if !r.schemaname.is_empty() || ck.secure() || ck.is_cte(&r.relname) {
         return;
     }
@@ -48,7 +48,7 @@ pub fn check_range_var(ck: &mut Checker, r: &RangeVar) {
     );
 }
 
-pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
+pub fn check_type_cast(ck: &mut RuleCx, t: &TypeCast) {
     let Some(tn) = &t.type_name else { return };
     let parts = names::strings(&tn.names);
     if parts.len() != 1 || ck.secure() {
@@ -56,16 +56,12 @@ pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
     }
     let span = ck.name_span(tn.location);
     let name = parts[0].to_string();
-    let st = &ck.state;
-    let catalog_first = match st.path.iter().position(|s| s == "pg_catalog") {
-        Some(i) => st.path[..i].iter().all(|s| s == "pg_temp"),
-        None => true,
-    };
+    let catalog_first = ck.catalog_searched_first();
     // (`extguard pgspot` keeps pgspot's severity)
-    let own_session_only = crate::catalog::for_version(ck.cx.cfg.pg_version()).is_type(&name)
+    let own_session_only = ck.catalog().is_type(&name)
         && catalog_first
-        && !st.security_definer
-        && !ck.cx.cfg.pgspot_text;
+        && !ck.in_security_definer()
+        && !ck.pgspot_mode();
     ck.report_as(
         &RULE,
         if own_session_only {
@@ -80,7 +76,7 @@ pub fn check_type_cast(ck: &mut Checker, t: &TypeCast) {
     ck.pgspot_context(|| crate::report::pgspot_text::cast(t));
 }
 
-pub fn check_define(ck: &mut Checker, d: &DefineStmt) {
+pub fn check_define(ck: &mut RuleCx, d: &DefineStmt) {
     let parts = names::strings(&d.defnames);
     if parts.len() != 1 || ck.secure() {
         return;

@@ -2,8 +2,8 @@
 
 use pg_query::protobuf::{VariableSetKind, VariableSetStmt};
 
-use crate::analysis::checker::Checker;
 use crate::parse::names;
+use crate::rules::RuleCx;
 
 declare_rule! {
     /// ## What it flags
@@ -25,7 +25,7 @@ declare_rule! {
     pub static RULE = { code: "PS018", name: "unsafe-set-search-path", title: "Unsafe SET search_path", severity: Error };
 }
 
-pub fn check(ck: &mut Checker, v: &VariableSetStmt) {
+pub fn check(ck: &mut RuleCx, v: &VariableSetStmt) {
     if v.name != "search_path"
         || VariableSetKind::try_from(v.kind) != Ok(VariableSetKind::VarSetValue)
         || v.args.len() != 1
