@@ -62,20 +62,26 @@ def threads(n):
 
 
 check = [extguard, "check", "--format", "pgspot"]
+# jsonl prints every finding's snippet and fingerprint, which the pgspot
+# format has no use for (and the driver then does not compute)
+check_jsonl = [extguard, "check", "--format", "jsonl"]
 m = median_runs([
     ("pgspot", [pgspot] + files, None),
     ("extguard-1", check + files, threads(1)),
     ("extguard-2", check + files, threads(2)),
+    ("extguard-jsonl", check_jsonl + files, threads(1)),
 ])
-pg, e1, e2 = m["pgspot"], m["extguard-1"], m["extguard-2"]
+pg, e1, e2, ej = m["pgspot"], m["extguard-1"], m["extguard-2"], m["extguard-jsonl"]
 print(f"\none process over the same files (median of {rounds}):")
 print(f"  {'':<24} {'CPU s':>8} {'wall s':>8} {'peak RSS MiB':>13}")
 for label, (cpu, wall, rss) in [("pgspot 0.9.4", pg), ("extguard, 1 thread", e1), ("extguard, 2 threads", e2)]:
     print(f"  {label:<24} {cpu:>8.2f} {wall:>8.2f} {rss:>13.0f}")
+print(f"  {'(extguard, --format jsonl)':<24} {ej[0]:>8.2f} {ej[1]:>8.2f} {ej[2]:>13.0f}")
 print(f"RATIO CPU time pgspot / extguard (1 thread): {pg[0] / e1[0]:.1f}x  target >= 20x")
 print(f"RATIO wall pgspot / extguard: {pg[1] / e1[1]:.1f}x with 1 thread, {pg[1] / e2[1]:.1f}x with 2 threads")
 print(f"RATIO extguard speed-up 1 -> 2 threads: {e1[1] / e2[1]:.2f}x  target near 2x")
-print(f"RATIO peak RSS extguard / pgspot: {e1[2] / pg[2]:.2f} (1 thread), {e2[2] / pg[2]:.2f} (2 threads)  target <= 2")
+print(f"RATIO peak RSS extguard / pgspot: {e1[2] / pg[2]:.2f} (1 thread), {e2[2] / pg[2]:.2f} (2 threads), "
+      f"{ej[2] / pg[2]:.2f} (jsonl, 1 thread)  target <= 2")
 
 scan = [extguard, "scan", "--format", "jsonl"]
 m = median_runs([

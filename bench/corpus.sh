@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench-corpus`: extguard against pgspot 0.9.4 on real third-party
 # extension SQL (40 Debian 12 packages), in the same run: CPU time, wall
-# time with 1 and 2 threads and peak RSS of both tools on the same files,
+# time with 1 and 2 threads and peak RSS of both tools on the same files
+# (extguard also with --format jsonl, which keeps every snippet and fingerprint),
 # then `extguard scan` of the package trees and of the .debs, and PostGIS
 # alone (time, RSS, output size, install chains).
 #

@@ -15,11 +15,12 @@ fi
 # --html` report in tests/scan.rs; bubblewrap sandboxes a server for the
 # isolation self-check (analyzer/tests/isolation_e2e.rs); rpm (rpmbuild)
 # and umoci build the RPM and OCI image fixtures of
-# analyzer/tests/registry_inputs.rs; lld gives clang the wasm-ld that
+# analyzer/tests/registry_inputs.rs, and skopeo copies the umoci image to
+# a docker-archive and an oci-archive tar there; lld gives clang the wasm-ld that
 # builds the C guest SDK examples (tests/wasm_sdk.rs). `make test` sets
 # EXTGUARD_SETUP_TEST=1.
 if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ]; then
-  need_pkgs+=(chromium bubblewrap rpm umoci lld)
+  need_pkgs+=(chromium bubblewrap rpm umoci skopeo lld)
 fi
 if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206

@@ -51,6 +51,10 @@ pub struct Config {
     /// where extguard's differ: `extguard pgspot` only.
     #[serde(skip)]
     pub pgspot_text: bool,
+    /// What of each finding's context the output prints, so that nothing
+    /// else is computed: everything unless the caller knows its format.
+    #[serde(skip)]
+    pub detail: crate::outcome::Detail,
 }
 
 impl Default for Config {
@@ -72,6 +76,7 @@ impl Default for Config {
             pg_version: None,
             inline_ignores: true,
             pgspot_text: false,
+            detail: crate::outcome::Detail::ALL,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod diff;
 pub mod driver;
 pub mod extension;
 pub mod finding;
+pub mod inventory;
 pub mod outcome;
 pub mod parse;
 pub mod policy;

@@ -195,6 +195,10 @@ struct AnalysisArgs {
     /// Highest ratio of unpacked size to archive size, checked past 4 MiB unpacked [default: 200].
     #[arg(long, value_name = "N")]
     max_ratio: Option<u64>,
+    /// Of a multi-platform container image, read only this platform's
+    /// image (`linux/amd64`, `linux/arm64/v8`) [default: every platform].
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<String>,
     /// No progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
@@ -469,7 +473,10 @@ fn run_with(
     }
     let defaults = driver::Limits::default();
     let opts = driver::Options {
-        config: cfg,
+        config: Config {
+            detail: output.detail(format),
+            ..cfg
+        },
         mode,
         limits: driver::Limits {
             max_total_bytes: analysis
@@ -477,6 +484,7 @@ fn run_with(
                 .unwrap_or(defaults.max_total_bytes),
             max_entries: analysis.max_entries.unwrap_or(defaults.max_entries),
             max_ratio: analysis.max_ratio.unwrap_or(defaults.max_ratio),
+            platform: analysis.platform.clone(),
             ..defaults
         },
         jobs: analysis.jobs.unwrap_or(0),

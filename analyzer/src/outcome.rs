@@ -4,12 +4,16 @@
 //! An [`Outcome`] is a list of units in input order (an extension, or a
 //! group of SQL files that belong to none), each with its files and their
 //! findings. A finding keeps a few lines of source (its [`Snippet`]) and a
-//! fingerprint, not the whole file, so memory grows with the findings only.
+//! fingerprint, not the whole file, so memory grows with the findings only;
+//! each only when the chosen output prints it ([`Detail`]).
+
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::driver::Package;
 use crate::finding::{Finding, Severity};
+pub use crate::report::fingerprint::Fingerprint;
 use crate::source::SourceFile;
 
 /// Counts for summaries.
@@ -36,21 +40,118 @@ impl Summary {
     }
 }
 
-/// A few lines of source around a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A few lines of source around a finding: a run of the lines of its
+/// file's [`Excerpt`], which holds each line the file's snippets show once.
+#[derive(Debug, Clone)]
 pub struct Snippet {
-    /// Line number of `lines[0]`.
+    /// Line number of the first line.
     pub start_line: usize,
-    pub lines: Vec<String>,
     /// Characters left out at the start of every line, each then starting
     /// with `…`: the finding lies far to the right on a long line. Only
     /// written when not 0.
-    #[serde(skip_serializing_if = "is_zero")]
     pub column_offset: usize,
+    excerpt: Arc<Excerpt>,
+    /// The lines are the excerpt's `first..first + count`.
+    first: usize,
+    count: usize,
 }
 
-fn is_zero(n: &usize) -> bool {
-    *n == 0
+/// The lines a file's snippets show, each once (many findings share
+/// lines), as one string.
+#[derive(Debug, Default)]
+struct Excerpt {
+    text: String,
+    /// Where each line ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Snippet {
+    /// The lines, without their line ends.
+    pub fn lines(&self) -> impl Iterator<Item = &str> + Clone {
+        let e = &self.excerpt;
+        (self.first..self.first + self.count).map(move |i| {
+            let start = if i == 0 { 0 } else { e.ends[i - 1] };
+            &e.text[start..e.ends[i]]
+        })
+    }
+}
+
+impl PartialEq for Snippet {
+    fn eq(&self, other: &Snippet) -> bool {
+        self.start_line == other.start_line
+            && self.column_offset == other.column_offset
+            && self.lines().eq(other.lines())
+    }
+}
+
+impl Eq for Snippet {}
+
+/// As `{"start_line", "lines": [...], "column_offset"}`, the offset only
+/// when not 0.
+impl Serialize for Snippet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Lines<'a>(&'a Snippet);
+        impl Serialize for Lines<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.lines())
+            }
+        }
+        let offset = self.column_offset != 0;
+        let mut st = s.serialize_struct("Snippet", 2 + usize::from(offset))?;
+        st.serialize_field("start_line", &self.start_line)?;
+        st.serialize_field("lines", &Lines(self))?;
+        if offset {
+            st.serialize_field("column_offset", &self.column_offset)?;
+        } else {
+            st.skip_field("column_offset")?;
+        }
+        st.end()
+    }
+}
+
+/// What of a finding's context the output prints: what it does not print
+/// is not computed, so a run over many findings keeps neither their source
+/// lines nor their fingerprints for, say, the pgspot or table format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    /// Each finding's [`Snippet`].
+    pub snippets: bool,
+    /// Each finding's [`Fingerprint`].
+    pub fingerprints: bool,
+}
+
+impl Detail {
+    pub const ALL: Detail = Detail {
+        snippets: true,
+        fingerprints: true,
+    };
+    pub const NONE: Detail = Detail {
+        snippets: false,
+        fingerprints: false,
+    };
+    pub const SNIPPETS: Detail = Detail {
+        snippets: true,
+        fingerprints: false,
+    };
+    pub const FINGERPRINTS: Detail = Detail {
+        snippets: false,
+        fingerprints: true,
+    };
+
+    /// What either needs.
+    pub fn and(self, other: Detail) -> Detail {
+        Detail {
+            snippets: self.snippets || other.snippets,
+            fingerprints: self.fingerprints || other.fingerprints,
+        }
+    }
+}
+
+impl Default for Detail {
+    fn default() -> Self {
+        Detail::ALL
+    }
 }
 
 /// A finding with its snippet and fingerprint.
@@ -58,9 +159,13 @@ fn is_zero(n: &usize) -> bool {
 pub struct ReportedFinding {
     #[serde(flatten)]
     pub finding: Finding,
-    pub snippet: Snippet,
-    /// Stays the same when lines move ([`crate::report::fingerprint`]).
-    pub fingerprint: String,
+    /// Set when [`Detail::snippets`] asks for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
+    /// Stays the same when lines move; set when [`Detail::fingerprints`]
+    /// asks for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// One analysed file of a unit.
@@ -153,6 +258,9 @@ pub struct Outcome {
     pub internal_error: bool,
     /// The run was interrupted; results are partial.
     pub interrupted: bool,
+    /// Every shared library the inputs ship, when a policy is to be
+    /// written ([`crate::policy::shipped_libraries`]), in input order.
+    pub shipped_libraries: Vec<crate::policy::PackageLibrary>,
 }
 
 impl Outcome {
@@ -195,45 +303,38 @@ const MAX_SPAN_LINES: usize = 12;
 pub const MAX_LINE_CHARS: usize = 240;
 
 /// A file's result as every report carries it: findings with their
-/// snippet and fingerprint, paths as displayed; `links` are the file's
-/// other names (not analysed again).
+/// snippet and fingerprint as `detail` asks, paths as displayed; `links`
+/// are the file's other names (not analysed again).
 pub fn file_result(
     file: &SourceFile,
     findings: Vec<Finding>,
     links: &[String],
     display: &Display,
+    detail: Detail,
 ) -> FileResult {
-    let lines: Vec<&str> = file.text.lines().collect();
+    let path = display.show(&file.path);
+    let mut snippets = detail
+        .snippets
+        .then(|| snippets(file, &findings).into_iter());
     let findings = findings
         .into_iter()
         .map(|mut f| {
-            f.path = display.show(&f.path);
-            let first = f.line.saturating_sub(CONTEXT_LINES).max(1);
-            let last = (f.end_line.max(f.line) + CONTEXT_LINES)
-                .min(f.line + MAX_SPAN_LINES)
-                .min(lines.len());
-            // a finding past the cut keeps some of the line before it
-            let column_offset = match f.column.saturating_sub(1) {
-                c if c + 20 > MAX_LINE_CHARS => c - 40,
-                _ => 0,
-            };
-            let snippet = Snippet {
-                start_line: first,
-                lines: (first..=last)
-                    .filter_map(|n| lines.get(n - 1))
-                    .map(|l| window(l, column_offset))
-                    .collect(),
-                column_offset,
+            f.path = if f.path == file.path {
+                path.clone()
+            } else {
+                display.show(&f.path)
             };
             ReportedFinding {
-                fingerprint: crate::report::fingerprint::fingerprint(&f, &file.text),
+                snippet: snippets.as_mut().and_then(Iterator::next),
+                fingerprint: detail
+                    .fingerprints
+                    .then(|| crate::report::fingerprint::fingerprint(&f, &file.text)),
                 finding: f,
-                snippet,
             }
         })
         .collect();
     FileResult {
-        path: display.show(&file.path),
+        path,
         bytes: file.text.len(),
         lines: file.line_count(),
         links: links.iter().map(|l| display.show(l)).collect(),
@@ -241,23 +342,70 @@ pub fn file_result(
     }
 }
 
-/// At most [`MAX_LINE_CHARS`] characters of `line` from character `from`
-/// on, `…` marking what was left out.
-fn window(line: &str, from: usize) -> String {
+/// The snippet of each finding: its lines with [`CONTEXT_LINES`] around
+/// them (at most [`MAX_SPAN_LINES`] of its own), each cut to
+/// [`MAX_LINE_CHARS`], all from one [`Excerpt`] of the file.
+fn snippets(file: &SourceFile, findings: &[Finding]) -> Vec<Snippet> {
+    // (column offset, first line, line count) of each
+    let runs: Vec<(usize, usize, usize)> = findings
+        .iter()
+        .map(|f| {
+            let first = f.line.saturating_sub(CONTEXT_LINES).max(1);
+            let last = (f.end_line.max(f.line) + CONTEXT_LINES).min(f.line + MAX_SPAN_LINES);
+            let count = (first..=last)
+                .take_while(|&n| file.line_text(n).is_some())
+                .count();
+            // a finding past the cut keeps some of the line before it
+            let offset = match f.column.saturating_sub(1) {
+                c if c + 20 > MAX_LINE_CHARS => c - 40,
+                _ => 0,
+            };
+            (offset, first, count)
+        })
+        .collect();
+    // every (offset, line) shown, in order: a run's lines are consecutive
+    let mut keys: Vec<(usize, usize)> = runs
+        .iter()
+        .flat_map(|&(offset, first, count)| (first..first + count).map(move |n| (offset, n)))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut excerpt = Excerpt::default();
+    for &(offset, n) in &keys {
+        window(&mut excerpt.text, file.line_text(n).unwrap_or(""), offset);
+        excerpt.ends.push(excerpt.text.len());
+    }
+    excerpt.text.shrink_to_fit();
+    let excerpt = Arc::new(excerpt);
+    runs.into_iter()
+        .map(|(column_offset, start_line, count)| Snippet {
+            start_line,
+            column_offset,
+            first: keys.partition_point(|&k| k < (column_offset, start_line)),
+            count,
+            excerpt: excerpt.clone(),
+        })
+        .collect()
+}
+
+/// Append at most [`MAX_LINE_CHARS`] characters of `line` from character
+/// `from` on, `…` marking what was left out.
+fn window(out: &mut String, line: &str, from: usize) {
     let line = match from {
         0 => line,
-        _ => line
-            .char_indices()
-            .nth(from)
-            .map_or("", |(i, _)| &line[i..]),
+        _ => {
+            out.push('…');
+            line.char_indices()
+                .nth(from)
+                .map_or("", |(i, _)| &line[i..])
+        }
     };
-    let cut = match line.char_indices().nth(MAX_LINE_CHARS) {
-        Some((i, _)) => format!("{}…", &line[..i]),
-        None => line.to_string(),
-    };
-    match from {
-        0 => cut,
-        _ => format!("…{cut}"),
+    match line.char_indices().nth(MAX_LINE_CHARS) {
+        Some((i, _)) => {
+            out.push_str(&line[..i]);
+            out.push('…');
+        }
+        None => out.push_str(line),
     }
 }
 

@@ -61,6 +61,20 @@ pub struct Entry {
     pub digests: Digests,
 }
 
+/// A shared library a scanned package (or directory) ships, whether or
+/// not an extension's scripts name it: a library loaded by `LOAD` or
+/// `shared_preload_libraries` only is vetted code too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageLibrary {
+    /// Its file name, as `$libdir/NAME` loads it (`auto_explain.so`).
+    pub file: String,
+    pub sha256: String,
+    /// The directory or archive it was found in.
+    pub source: String,
+    /// Where it is in that source (`pkg.deb!/usr/lib/postgresql/15/lib/auto_explain.so`).
+    pub path: String,
+}
+
 /// A policy file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
@@ -69,6 +83,10 @@ pub struct Policy {
     /// Always `sha256`.
     pub hash: String,
     pub extensions: Vec<Entry>,
+    /// Every shared library the scanned packages ship (absent from
+    /// policies written before it was added: read as empty).
+    #[serde(default)]
+    pub package_libraries: Vec<PackageLibrary>,
 }
 
 /// The verdict of an extension the driver just analysed, its EG122
@@ -144,17 +162,8 @@ fn digests(
     };
     let mut scripts: Vec<FileDigest> = ext.scripts.iter().map(|s| digest(&s.path)).collect();
     scripts.sort_by(|a, b| a.file.cmp(&b.file));
-    // Debian's layout (a .deb, or an installed system): PREFIX/share/postgresql/N/extension
-    // next to PREFIX/lib/postgresql/N/lib
     let mut search: Vec<PathBuf> = libdirs.to_vec();
-    if let (Some(major), Some(prefix)) = (
-        dir.parent().and_then(|p| p.file_name()),
-        dir.ancestors().nth(4),
-    ) {
-        if dir.ends_with(Path::new("postgresql").join(major).join("extension")) {
-            search.push(prefix.join("lib/postgresql").join(major).join("lib"));
-        }
-    }
+    search.extend(library_dirs(dir));
     let mut found = Vec::new();
     let mut unresolved = Vec::new();
     for reference in libraries {
@@ -163,18 +172,23 @@ fn digests(
             unresolved.push(reference.clone());
             continue;
         }
-        let file = if Path::new(name).extension().is_some() {
-            name.to_string()
+        // as PostgreSQL looks it up: the name as written, then with DLSUFFIX
+        let with_suffix = format!("{name}.so");
+        let candidates: Vec<&str> = if name.ends_with(".so") {
+            vec![name]
         } else {
-            format!("{name}.so")
+            vec![name, &with_suffix]
         };
-        let hit = search
-            .iter()
-            .map(|d| d.join(&file))
-            .find(|p| p.is_file())
-            .or_else(|| archive.then(|| find_file(root, &file, 0)).flatten());
-        match hit.and_then(|p| sha256_file(&p)) {
-            Some(sha256) => found.push(LibraryDigest {
+        let hit = candidates.iter().find_map(|&file| {
+            search
+                .iter()
+                .map(|d| d.join(file))
+                .find(|p| p.is_file())
+                .or_else(|| archive.then(|| find_file(root, file, 0)).flatten())
+                .map(|p| (file.to_string(), p))
+        });
+        match hit.and_then(|(file, p)| Some((file, sha256_file(&p)?))) {
+            Some((file, sha256)) => found.push(LibraryDigest {
                 file,
                 sha256,
                 reference: reference.clone(),
@@ -188,6 +202,90 @@ fn digests(
         libraries: found,
         unresolved_libraries: unresolved,
     }
+}
+
+/// Where the layouts PostgreSQL is packaged in put the libraries (`$libdir`)
+/// of the extensions whose control files are in `ext_dir`, most specific
+/// first:
+/// - `P/share/postgresql/N/extension`: `P/lib/postgresql/N/lib` (Debian,
+///   Ubuntu, apt.postgresql.org; a .deb; Debian-based images);
+/// - `X/share/extension`: `X/lib`, `X/pkglib` (PGDG RPMs' `/usr/pgsql-N`,
+///   a source build's prefix, CloudNativePG extension images at their
+///   root, a PGXN binary package's `pgsql/`);
+/// - `X/share/postgresql*/extension`, `X/share/pgsql/extension`:
+///   `X/lib/postgresql*`, `X/lib64/pgsql`, ... (PGXS's own default under a
+///   generic prefix, Fedora's and SUSE's packages);
+/// - the directory above `extension/` (a Trunk archive: `extension/` next to its `.so`).
+pub fn library_dirs(ext_dir: &Path) -> Vec<PathBuf> {
+    let names: Vec<String> = ext_dir
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let n = names.len();
+    let mut out = Vec::new();
+    if n == 0 || names[n - 1] != "extension" {
+        return out;
+    }
+    let up = |k: usize| ext_dir.ancestors().nth(k).map(Path::to_path_buf);
+    if n >= 4 && names[n - 3] == "postgresql" && names[n - 4] == "share" {
+        out.extend(up(4).map(|p| p.join("lib/postgresql").join(&names[n - 2]).join("lib")));
+    }
+    if n >= 2 && names[n - 2] == "share" {
+        out.extend(
+            up(2)
+                .into_iter()
+                .flat_map(|x| [x.join("lib"), x.join("pkglib")]),
+        );
+    }
+    if n >= 3 && names[n - 3] == "share" {
+        let sub = names[n - 2].as_str();
+        if sub.starts_with("postgresql") || sub.starts_with("pgsql") {
+            if let Some(x) = up(3) {
+                for lib in ["lib", "lib64"] {
+                    out.push(x.join(lib).join(sub));
+                    out.push(x.join("lib").join(sub).join(lib));
+                }
+            }
+        }
+    }
+    out.extend(up(1));
+    out
+}
+
+/// Every shared library a scanned tree ships, for the policy: all of them
+/// in a package (`everywhere`: an archive that holds only a package's
+/// files, as unpacked), else only those in PostgreSQL's directories (a
+/// component named `pgsql*` or `postgresql*`) or in a library directory
+/// of one of `ext_dirs` ([`library_dirs`]): an image or a directory also
+/// holds other software. `show` turns a path into what the report shows.
+pub fn shipped_libraries(
+    root: &Path,
+    everywhere: bool,
+    ext_dirs: &[PathBuf],
+    source: &str,
+    show: impl Fn(&Path) -> String,
+) -> Vec<PackageLibrary> {
+    let libdirs: Vec<PathBuf> = ext_dirs.iter().flat_map(|d| library_dirs(d)).collect();
+    let mut files = Vec::new();
+    crate::driver::trunk::files_under(root, Path::new(""), &mut files);
+    files
+        .into_iter()
+        .filter(|rel| crate::driver::is_shared_library(rel))
+        .map(|rel| root.join(rel))
+        .filter(|p| {
+            everywhere
+                || crate::driver::archive::is_postgres_path(p.strip_prefix(root).unwrap_or(p))
+                || p.parent().is_some_and(|d| libdirs.iter().any(|l| l == d))
+        })
+        .filter_map(|p| {
+            Some(PackageLibrary {
+                file: p.file_name()?.to_string_lossy().into_owned(),
+                sha256: sha256_file(&p)?,
+                source: source.to_string(),
+                path: show(&p),
+            })
+        })
+        .collect()
 }
 
 /// The first file named `name` under `dir` (an unpacked archive), in name order.
@@ -233,6 +331,7 @@ pub fn from_outcome(o: &Outcome) -> Policy {
         generator: format!("extguard {}", env!("CARGO_PKG_VERSION")),
         hash: "sha256".into(),
         extensions,
+        package_libraries: o.shipped_libraries.clone(),
     }
 }
 

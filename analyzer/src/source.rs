@@ -33,14 +33,20 @@ pub const EXTSCHEMA: &str = "extschema";
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, bytes: &[u8]) -> Self {
-        let (text, invalid_utf8_at) = match std::str::from_utf8(bytes) {
-            Ok(s) => (s.to_string(), None),
-            Err(e) => (
-                String::from_utf8_lossy(bytes).into_owned(),
-                Some(e.valid_up_to()),
-            ),
-        };
-        Self::from_text(path, text, invalid_utf8_at)
+        Self::from_bytes(path, bytes.to_vec())
+    }
+
+    /// As [`SourceFile::new`], owning the bytes: valid UTF-8 becomes the
+    /// text without a copy.
+    pub fn from_bytes(path: impl Into<String>, bytes: Vec<u8>) -> Self {
+        match String::from_utf8(bytes) {
+            Ok(text) => Self::from_text(path, text, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                Self::from_text(path, text, Some(at))
+            }
+        }
     }
 
     pub fn from_text(
@@ -159,6 +165,23 @@ impl SourceFile {
 
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
+    }
+
+    /// Line `n` (1-based) without its line end, as [`str::lines`] yields
+    /// it; `None` past the last line (an empty text after a final newline
+    /// is no line).
+    pub fn line_text(&self, n: usize) -> Option<&str> {
+        let start = *self.line_starts.get(n.checked_sub(1)?)?;
+        if start == self.text.len() {
+            return None;
+        }
+        match self.line_starts.get(n) {
+            Some(&next) => {
+                let l = &self.text[start..next - 1];
+                Some(l.strip_suffix('\r').unwrap_or(l))
+            }
+            None => Some(&self.text[start..]),
+        }
     }
 }
 
@@ -376,5 +399,25 @@ mod tests {
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(2), (2, 1));
         assert_eq!(f.line_col(4), (2, 2));
+    }
+
+    #[test]
+    fn line_text_is_what_str_lines_yields() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "a\r\n\r\nb\r",
+            "\n\nc\n",
+            "x\ry\n",
+            "é\r\n",
+        ] {
+            let f = SourceFile::new("t.sql", text.as_bytes());
+            let mine: Vec<&str> = (1..).map_while(|n| f.line_text(n)).collect();
+            assert_eq!(mine, text.lines().collect::<Vec<_>>(), "{text:?}");
+            assert_eq!(f.line_text(0), None);
+        }
     }
 }

@@ -213,27 +213,19 @@ fn created_objects(
                     ));
                 }
                 Some(NodeEnum::CreateFunctionStmt(f)) => {
-                    let lang = names::def_elem(&f.options, "language")
-                        .and_then(names::def_arg_text)
-                        .unwrap_or_default();
-                    if !lang.eq_ignore_ascii_case("c") {
-                        continue;
-                    }
-                    let as_items = names::def_elem(&f.options, "as")
-                        .map(names::def_arg_strings)
-                        .unwrap_or_default();
-                    let Some(lib) = as_items.first().copied() else {
+                    let Some(native) = crate::inventory::native_function(f, module) else {
                         continue;
                     };
-                    let own = lib == "MODULE_PATHNAME" || Some(lib) == module;
-                    let resolved = match (lib, module) {
-                        ("MODULE_PATHNAME", Some(m)) => m,
-                        _ => lib,
-                    };
-                    if resolved != "MODULE_PATHNAME" && !libs.iter().any(|l| l == resolved) {
-                        libs.push(resolved.to_string());
+                    if native.language != "c" || native.as_items.is_empty() {
+                        continue;
                     }
-                    if !own {
+                    if let Some(lib) = &native.library {
+                        if !libs.contains(lib) {
+                            libs.push(lib.clone());
+                        }
+                    }
+                    if !native.own_module {
+                        let lib = native.as_items.first().map(String::as_str).unwrap_or("");
                         reasons.push(reason(
                             format!(
                                 "C function {} loads '{lib}', not the extension's own module{}",

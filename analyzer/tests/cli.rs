@@ -5,6 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+mod cli_support;
+use cli_support::snapshot;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_extguard"))
 }
@@ -292,22 +295,6 @@ fn rules_and_explain() {
     }
     let o = run(&["explain", "XX123"], d.path());
     assert_eq!(o.status.code(), Some(2));
-}
-
-fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1)", path.display()));
-    assert_eq!(
-        expected, actual,
-        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
-    );
 }
 
 #[test]

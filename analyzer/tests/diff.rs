@@ -1,13 +1,15 @@
 //! `extguard diff OLD NEW`: two versions of a fixture extension (a
-//! directory against a PGXN zip) and two versions of a PostgreSQL 15
+//! directory against a PGXN zip), two versions of a PostgreSQL 15
 //! contrib extension (pg_stat_statements 1.8 and 1.10, copied from the
-//! local installation).
+//! local installation), and the fixtures of tests/data/diff (privileges,
+//! a verdict change, a pg_tle package) in each output format against
+//! snapshots in tests/snapshots (UPDATE_SNAPSHOTS=1 rewrites them).
 
 use std::path::Path;
 use std::process::Output;
 
 mod cli_support;
-use cli_support::{make_zip, sarif_validator, stderr, stdout, Scratch};
+use cli_support::{make_zip, snapshot, stderr, stdout, valid_sarif, Scratch};
 
 fn diff(s: &Scratch, args: &[&str]) -> Output {
     s.extguard("diff", args)
@@ -107,7 +109,7 @@ fn two_versions_of_a_fixture_extension() {
         "changed security-definer: demo.g()",
         "new c-function: demo.native(integer)",
         "new library: $libdir/demo",
-        "new privileges: GRANT EXECUTE ON FUNCTION demo.h(text) TO PUBLIC",
+        "new privilege: EXECUTE on function demo.h(text) to PUBLIC: granted",
         "new event-trigger: demo_ddl",
     ] {
         assert!(has("EG011", "warning", msg, script), "{msg}: {fs:#?}");
@@ -129,12 +131,7 @@ fn two_versions_of_a_fixture_extension() {
 
     // SARIF through the same reporter as scan's, valid against the schema
     let o = diff(&s, &["old", "demo-1.1.zip", "--format", "sarif"]);
-    let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let errors: Vec<String> = sarif_validator()
-        .iter_errors(&sarif)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    let sarif = valid_sarif(&stdout(&o));
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), fs.len());
 
@@ -193,7 +190,7 @@ fn two_contrib_versions_of_pg_stat_statements() {
         "{messages:#?}"
     );
     assert!(
-        has("warning new/pg_stat_statements--1.8--1.9.sql:18 new privileges: GRANT SELECT ON pg_stat_statements_info TO PUBLIC"),
+        has("warning new/pg_stat_statements--1.8--1.9.sql:18 new privilege: SELECT on table pg_stat_statements_info to PUBLIC: granted"),
         "{messages:#?}"
     );
     assert!(
@@ -201,4 +198,96 @@ fn two_contrib_versions_of_pg_stat_statements() {
         "{messages:#?}"
     );
     assert_eq!(messages.len(), 3, "{messages:#?}");
+}
+
+#[test]
+fn verdict_changes_privileges_and_pg_tle_packages_in_every_format() {
+    let s = Scratch::new();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/diff");
+    let run = |format: &str| {
+        let o = s
+            .command("diff", &["old", "new", "--format", format])
+            .current_dir(&data)
+            .output()
+            .unwrap();
+        s.assert_no_temp_left();
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        o
+    };
+    let o = run("json");
+    let fs = findings(&o);
+    let messages: Vec<String> = fs
+        .iter()
+        .filter(|f| f.0 == "EG011")
+        .map(|f| format!("{} {}:{} {}", f.1, f.3, f.4, f.2))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "warning new/acl.control:1 verdict was trusted-safe, is now reject; new reasons: EG118 PUBLIC may execute the SECURITY DEFINER function acl.f (acl--1.1.sql:12)",
+            "warning new/acl--1.1.sql:12 privilege changed: EXECUTE on function acl.f() to PUBLIC: was revoked, is now granted with grant option",
+            "warning new/acl--1.1.sql:11 new privilege: SELECT on table acl.t to PUBLIC: granted",
+            "info old/acl--1.0.sql:6 removed privilege statement: EXECUTE on function acl.f() to acl_reader (was granted)",
+            // the pg_tle package: at the lines of the literal in the .sql file
+            "warning new/tle.sql:15 new privilege: EXECUTE on function tle_whoami() to PUBLIC: granted",
+            "warning new/tle.sql:11 new security-definer: tle_whoami()",
+            "warning new/tle.sql:2 verdict was trusted-safe, is now reject; new reasons: EG118 PUBLIC may execute the SECURITY DEFINER function tle_whoami (tle.sql:15); EG117 SECURITY DEFINER function tle_whoami() stays executable by PUBLIC: the script never revokes EXECUTE from PUBLIC (tle.sql:12)",
+        ]
+        .map(String::from),
+        "{fs:#?}"
+    );
+    // the REVOKE written another way and the unchanged column grant are no change
+    assert!(!messages.iter().any(|m| m.contains("SELECT (id)")));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let acl = doc["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "acl")
+        .unwrap();
+    assert_eq!(acl["verdict"]["verdict"], "reject");
+    snapshot("diff.json", &stdout(&o));
+
+    snapshot("diff.human.txt", &stdout(&run("human")));
+
+    let sarif = valid_sarif(&stdout(&run("sarif")));
+    // the results and the verdicts (the rules' help texts are scan's)
+    let run0 = &sarif["runs"][0];
+    let part = serde_json::json!({"results": run0["results"], "properties": run0["properties"]});
+    snapshot(
+        "diff.sarif.json",
+        &(serde_json::to_string_pretty(&part).unwrap() + "\n"),
+    );
+}
+
+/// Two versions of a database.dev JSON package, each on one line: a
+/// finding is matched by its place in the script, not by the JSON line,
+/// so only what the new version adds is reported.
+#[test]
+fn json_packages_on_one_line_are_compared_by_their_scripts() {
+    let s = Scratch::new();
+    let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';";
+    let package = |sql: &str| {
+        serde_json::json!({"package_name": "dd", "package_versions": [{"version": "1.0", "sql": sql}]})
+            .to_string()
+    };
+    std::fs::write(s.path("old.json"), package(sql)).unwrap();
+    let grant = format!("{sql}\nGRANT EXECUTE ON FUNCTION f() TO PUBLIC;");
+    std::fs::write(s.path("new.json"), package(&grant)).unwrap();
+    let o = diff(&s, &["old.json", "new.json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let got: Vec<(String, String)> = findings(&o).into_iter().map(|f| (f.0, f.2)).collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "EG118".to_string(),
+                "PUBLIC may execute the SECURITY DEFINER function f".to_string()
+            ),
+            (
+                "EG011".to_string(),
+                "new privilege: EXECUTE on function f() to PUBLIC: granted".to_string()
+            ),
+        ]
+    );
 }

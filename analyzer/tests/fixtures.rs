@@ -127,7 +127,7 @@ fn every_emitted_rule_has_a_fixture() {
     for r in extguard_analyzer::rules::ALL {
         if [
             "PS008", "EG002", "EG003", "EG005", "EG007", "EG008", "EG010", "EG011", "EG121",
-            "EG122", "EG140", "EG141", "EG142",
+            "EG122", "EG123", "EG140", "EG141", "EG142",
         ]
         .contains(&r.code)
         {

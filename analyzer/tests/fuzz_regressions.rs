@@ -192,3 +192,37 @@ fn new_reader_targets_pass_on_seeds_and_built_packages() {
     }
     assert!(variants >= 120, "{variants}");
 }
+
+/// The seeds of targets `rpm` (rpmbuild packages with bzip2 and lzma
+/// payloads) and `image` (a multi-platform OCI layout) pass their checks
+/// and unpack with the fuzz limits: the fuzzers start from inputs that
+/// reach those decoders and the platform index.
+#[test]
+fn rpm_and_image_seeds_pass_their_checks_and_unpack() {
+    use extguard_analyzer::driver::archive::{self, ArchiveKind};
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
+    let mut seen = Vec::new();
+    for (target, kind, ext) in [
+        ("rpm", ArchiveKind::Rpm, "rpm"),
+        ("image", ArchiveKind::Tar, "tar"),
+    ] {
+        for entry in std::fs::read_dir(seeds.join(target)).unwrap() {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            fuzz_support::check_archive_of(kind, ext, &data);
+            let scratch = tempfile::tempdir().unwrap();
+            let u = archive::unpack_in(&path, kind, &fuzz_support::ARCHIVE_LIMITS, scratch.path())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let mut files = Vec::new();
+            extguard_analyzer::driver::trunk::files_under(u.root(), Path::new(""), &mut files);
+            assert!(
+                files.iter().any(|f| f.ends_with("seed.control")),
+                "{}: {files:?}",
+                path.display()
+            );
+            seen.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["bzip2.rpm", "lzma.rpm", "multi-platform.tar"]);
+}

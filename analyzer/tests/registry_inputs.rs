@@ -12,7 +12,8 @@ mod cli_support;
 use std::path::Path;
 
 use cli_support::{
-    files_as_entries, gzip, make_deb, make_zip, stderr, tar_bytes, units, xz, Entry, Scratch,
+    files_as_entries, gzip, make_deb, make_zip, stderr, tar_bytes, units, valid_policy, write_tree,
+    xz, Entry, Scratch,
 };
 
 const CONTROL: &str = "default_version = '1.0'\nrelocatable = true\n";
@@ -450,12 +451,29 @@ fn rpmbuild(s: &Scratch, name: &str, payload: &str) -> std::path::PathBuf {
 
 /// [`rpmbuild`], with or without the file outside PostgreSQL's directories.
 fn rpmbuild_with(s: &Scratch, name: &str, payload: &str, foreign: bool) -> std::path::PathBuf {
+    rpmbuild_of(
+        s,
+        name,
+        payload,
+        foreign,
+        [CONTROL, INSTALL, "not really ELF"],
+    )
+}
+
+/// [`rpmbuild_with`] with this control file, install script and library.
+fn rpmbuild_of(
+    s: &Scratch,
+    name: &str,
+    payload: &str,
+    foreign: bool,
+    [control, install, library]: [&str; 3],
+) -> std::path::PathBuf {
     let top = s.path(&format!("rpm-{name}"));
     let src = top.join("SOURCES");
     std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(src.join("pair.control"), CONTROL).unwrap();
-    std::fs::write(src.join("pair--1.0.sql"), INSTALL).unwrap();
-    std::fs::write(src.join("pair.so"), b"not really ELF").unwrap();
+    std::fs::write(src.join("pair.control"), control).unwrap();
+    std::fs::write(src.join("pair--1.0.sql"), install).unwrap();
+    std::fs::write(src.join("pair.so"), library).unwrap();
     let spec = format!(
         "Name: {name}
 Version: 1.0
@@ -512,12 +530,14 @@ cp %{{_sourcedir}}/pair.so %{{buildroot}}/usr/pgsql-15/lib/
 }
 
 #[test]
-fn rpm_packages_with_gzip_xz_and_zstd_payloads() {
+fn rpm_packages_with_gzip_xz_zstd_bzip2_and_lzma_payloads() {
     let s = Scratch::new();
     for (name, payload) in [
         ("pair15-gz", "w9.gzdio"),
         ("pair15-xz", "w2.xzdio"),
         ("pair15-zst", "w3.zstdio"),
+        ("pair15-bz", "w9.bzdio"),
+        ("pair15-lz", "w6.lzdio"),
     ] {
         let rpm = rpmbuild(&s, name, payload);
         let o = s.scan(&["--format", "jsonl", rpm.to_str().unwrap()]);
@@ -612,6 +632,10 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
     swapped.extend(gzip(&cpio));
     std::fs::write(s.path("swapped.rpm"), &swapped).unwrap();
     std::fs::write(s.path("foreign.rpm"), b"PK\x03\x04 a zip, named .rpm").unwrap();
+    // a payload in the "stripped" cpio format rpm uses for files of 4 GiB or more
+    let mut stripped = bytes[..payload_at].to_vec();
+    stripped.extend(gzip(b"07070X0000000100000000"));
+    std::fs::write(s.path("stripped.rpm"), &stripped).unwrap();
     let o = s.scan(&[
         "--format",
         "jsonl",
@@ -621,6 +645,7 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
         "traversal.rpm",
         "swapped.rpm",
         "foreign.rpm",
+        "stripped.rpm",
         "pair15.rpm",
     ]);
     let err = stderr(&o);
@@ -631,6 +656,7 @@ fn truncated_hostile_and_foreign_rpms_are_input_errors() {
         ("traversal.rpm", "'..' component (path traversal)"),
         ("swapped.rpm", ", the header says "),
         ("foreign.rpm", "not an RPM"),
+        ("stripped.rpm", "file is 4 GiB or larger"),
     ] {
         let line = err
             .lines()
@@ -1171,4 +1197,394 @@ fn an_oci_layout_made_by_umoci_with_its_own_whiteouts() {
     );
     assert_eq!(u[0]["package"]["provides"], serde_json::json!(["pg"]));
     assert!(codes(&u[0]).contains(&"PS003"));
+    // the same image copied by skopeo into a docker-archive (what `docker
+    // save` writes) and an oci-archive (the layout as a tar): the same
+    // files and findings, under each archive's name
+    let skopeo = |to: &str| {
+        tool(
+            d,
+            "skopeo",
+            &["--insecure-policy", "copy", "oci:img:pg", to],
+        )
+    };
+    skopeo("docker-archive:docker.tar:pair:1.0");
+    skopeo("oci-archive:oci.tar:pg");
+    let strip = |o: &Output, prefix: &str| -> Vec<String> {
+        let mut r: Vec<String> = records(o)
+            .into_iter()
+            .map(|r| {
+                // the unpackaged group is named after the image, which each tool names its own way
+                let r = match r.split_once(" (unpackaged)\"") {
+                    Some((_, rest)) => format!("\"IMAGE (unpackaged)\"{rest}"),
+                    None => r,
+                };
+                r.replace(&format!("{prefix}/image-"), "IMAGE/image-")
+            })
+            .collect();
+        r.sort();
+        r
+    };
+    let layout = strip(&o, "img");
+    assert!(!layout.is_empty());
+    for name in ["docker.tar", "oci.tar"] {
+        let o = s.scan(&["--format", "jsonl", name]);
+        assert_eq!(stderr(&o), "", "{name}");
+        assert_eq!(strip(&o, name), layout, "{name}");
+    }
+}
+
+/// A control file naming its module, and a script with a C function in it.
+const C_CONTROL: &str = "default_version = '1.0'\nmodule_pathname = '$libdir/pair'\n";
+const C_INSTALL: &str =
+    "CREATE FUNCTION pair_c(int) RETURNS int AS 'MODULE_PATHNAME', 'pair_c' LANGUAGE c STRICT;\n";
+
+/// The policy `scan --write-policy` writes for `inputs`, checked against the schema.
+fn write_policy(s: &Scratch, inputs: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--write-policy", "policy.json", "--format", "jsonl"];
+    args.extend(inputs);
+    let o = s.scan(&args);
+    assert_eq!(stderr(&o), "");
+    valid_policy(&s.path("policy.json"))
+}
+
+#[test]
+fn write_policy_hashes_the_shared_libraries_of_every_package_kind() {
+    let s = Scratch::new();
+    // each package's library has its own bytes: the digest shows which file was hashed
+    let lib = |kind: &str| format!("\x7fELF pair for {kind}");
+    let deb_lib = "usr/lib/postgresql/15/lib";
+    let deb = [
+        file(&format!("./{EXT}/pair.control"), C_CONTROL),
+        file(&format!("./{EXT}/pair--1.0.sql"), C_INSTALL),
+        file(&format!("./{deb_lib}/pair.so"), &lib("deb")),
+        // shipped, named by no script (a LOAD-only module)
+        file(&format!("./{deb_lib}/pair_hook.so"), "\x7fELF hook"),
+        // JIT bitcode and documentation: not unpacked
+        file(&format!("./{deb_lib}/bitcode/pair/pair.bc"), "BC"),
+        file("./usr/share/doc/pair/README", "docs"),
+    ];
+    make_deb(&s.path("pair.deb"), "data.tar.xz", &xz(&layer(&deb)));
+    rpmbuild_of(
+        &s,
+        "pair15",
+        "w2.xzdio",
+        false,
+        [C_CONTROL, C_INSTALL, &lib("rpm")],
+    );
+    // a CloudNativePG-style image, and a system library that is not PostgreSQL's
+    let image = layer(&[
+        file("share/extension/pair.control", C_CONTROL),
+        file("share/extension/pair--1.0.sql", C_INSTALL),
+        file("lib/pair.so", &lib("image")),
+        file("usr/lib/x86_64-linux-gnu/libc.so.6", "\x7fELF libc"),
+    ]);
+    std::fs::create_dir(s.path("img")).unwrap();
+    oci_layout(&s.path("img"), &[("pair", vec![gzip(&image)])]);
+    // a PGXN binary package
+    let trunk = [
+        (
+            "trunk.json".to_string(),
+            br#"{"package":{"name":"pair","version":"1.0.0"}}"#.to_vec(),
+        ),
+        (
+            "pgsql/share/extension/pair.control".into(),
+            C_CONTROL.into(),
+        ),
+        (
+            "pgsql/share/extension/pair--1.0.sql".into(),
+            C_INSTALL.into(),
+        ),
+        ("pgsql/pkglib/pair.so".into(), lib("trunk").into_bytes()),
+    ];
+    let mut trunk = trunk.to_vec();
+    let digests: String = trunk
+        .iter()
+        .map(|(n, d)| format!("{}  {n}\n", sha256_hex(d)))
+        .collect();
+    trunk.push(("digests".into(), digests.into_bytes()));
+    make_zip(&s.path("pair.trunk"), &trunk);
+    // a Trunk archive: extension/ next to the library
+    let tgz = [
+        ("manifest.json".to_string(), br#"{"name":"pair","extension_name":"pair","version":"1.0","files":{"pair.so":"shared-object"}}"#.to_vec()),
+        ("extension/pair.control".into(), C_CONTROL.into()),
+        ("extension/pair--1.0.sql".into(), C_INSTALL.into()),
+        ("pair.so".into(), lib("tar.gz").into_bytes()),
+    ];
+    std::fs::write(
+        s.path("pair.tar.gz"),
+        gzip(&tar_bytes(&files_as_entries(&tgz))),
+    )
+    .unwrap();
+    // an installed tree (a DESTDIR), scanned as a directory
+    write_tree(
+        &s.path("tree"),
+        &[
+            (format!("{EXT}/pair.control"), C_CONTROL.into()),
+            (format!("{EXT}/pair--1.0.sql"), C_INSTALL.into()),
+            (format!("{deb_lib}/pair.so"), lib("tree").into_bytes()),
+            (
+                "usr/lib/x86_64-linux-gnu/libc.so.6".into(),
+                b"\x7fELF libc".to_vec(),
+            ),
+            // a version in the library's name: `.so` is still appended
+            (
+                format!("{EXT}/ver.control"),
+                C_CONTROL.replace("pair", "ver-1.2").into_bytes(),
+            ),
+            (format!("{EXT}/ver--1.0.sql"), C_INSTALL.into()),
+            (format!("{deb_lib}/ver-1.2.so"), b"\x7fELF ver".to_vec()),
+        ],
+    );
+    let inputs = [
+        "pair.deb",
+        "pair15.rpm",
+        "img",
+        "pair.trunk",
+        "pair.tar.gz",
+        "tree",
+    ];
+    let policy = write_policy(&s, &inputs);
+    let entries = policy["extensions"].as_array().unwrap();
+    let ver = entries.iter().find(|e| e["name"] == "ver").unwrap();
+    assert_eq!(
+        ver["libraries"],
+        serde_json::json!([{"file": "ver-1.2.so", "sha256": sha256_hex(b"\x7fELF ver"), "reference": "$libdir/ver-1.2"}])
+    );
+    let entries: Vec<&serde_json::Value> = entries.iter().filter(|e| e["name"] == "pair").collect();
+    assert_eq!(entries.len(), inputs.len(), "{policy:#}");
+    for (e, kind) in entries
+        .iter()
+        .zip(["deb", "rpm", "image", "trunk", "tar.gz", "tree"])
+    {
+        assert_eq!(e["name"], "pair");
+        assert_eq!(
+            e["libraries"],
+            serde_json::json!([{"file": "pair.so", "sha256": sha256_hex(lib(kind).as_bytes()), "reference": "$libdir/pair"}]),
+            "{kind}: {e:#}"
+        );
+        assert_eq!(e["unresolved_libraries"], serde_json::json!([]), "{kind}");
+    }
+    // every library each package ships, and only PostgreSQL's of the image and the tree
+    let shipped: Vec<(String, String, String)> = policy["package_libraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["source"].as_str().unwrap().to_string(),
+                l["path"].as_str().unwrap().to_string(),
+                l["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let tree = "tree".to_string();
+    let want = [
+        (
+            "pair.deb".to_string(),
+            format!("pair.deb!/{deb_lib}/pair.so"),
+            lib("deb"),
+        ),
+        (
+            "pair.deb".into(),
+            format!("pair.deb!/{deb_lib}/pair_hook.so"),
+            "\x7fELF hook".into(),
+        ),
+        (
+            "pair15.rpm".into(),
+            "pair15.rpm!/usr/pgsql-15/lib/pair.so".into(),
+            lib("rpm"),
+        ),
+        (
+            "img".into(),
+            "img!/image-1/lib/pair.so".into(),
+            lib("image"),
+        ),
+        (
+            "pair.trunk".into(),
+            "pair.trunk!/pgsql/pkglib/pair.so".into(),
+            lib("trunk"),
+        ),
+        (
+            "pair.tar.gz".into(),
+            "pair.tar.gz!/pair.so".into(),
+            lib("tar.gz"),
+        ),
+        (
+            tree.clone(),
+            format!("{tree}/{deb_lib}/pair.so"),
+            lib("tree"),
+        ),
+        (
+            tree.clone(),
+            format!("{tree}/{deb_lib}/ver-1.2.so"),
+            "\x7fELF ver".into(),
+        ),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .into_iter()
+        .map(|(a, b, c)| (a, b, sha256_hex(c.as_bytes())))
+        .collect();
+    assert_eq!(shipped, want);
+}
+
+#[test]
+fn tar_entries_declaring_more_than_the_cap_are_refused_before_reading() {
+    let s = Scratch::new();
+    // a header declaring 5 GiB (base-256 size field), and no data at all
+    let mut h = tar::Header::new_gnu();
+    h.set_path("extension/huge.sql").unwrap();
+    h.set_size(5 << 30);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    let mut raw = h.as_bytes().to_vec();
+    raw.extend([0u8; 1024]);
+    std::fs::write(s.path("huge.tar.gz"), gzip(&raw)).unwrap();
+    let o = s.scan(&["--format", "jsonl", "huge.tar.gz"]);
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "extguard: huge.tar.gz: entry 'extension/huge.sql' declares 5368709120 bytes, more than 1073741824 (--max-unpacked-size); archive skipped"
+    );
+    // allowed past 4 GiB: read, and the missing data is a truncated archive
+    let o = s.scan(&[
+        "--format",
+        "jsonl",
+        "--max-unpacked-size",
+        "8589934592",
+        "huge.tar.gz",
+    ]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("huge.tar.gz: ") && err.contains("truncated"),
+        "{err}"
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// An OCI layout of one multi-platform image: index.json names an image
+/// index listing one manifest per platform of `platforms` (with its
+/// layers), and a BuildKit attestation manifest.
+fn oci_multi_platform(dir: &Path, name: &str, platforms: &[(&str, &str, Vec<Vec<u8>>)]) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |data: &[u8], media: &str| {
+        let d = digest(data);
+        std::fs::write(blobs.join(&d[7..]), data).unwrap();
+        serde_json::json!({"mediaType": media, "digest": d, "size": data.len()})
+    };
+    let manifest = |layers: &[Vec<u8>]| {
+        let config = put(
+            br#"{"rootfs":{"type":"layers","diff_ids":[]}}"#,
+            "application/vnd.oci.image.config.v1+json",
+        );
+        let layers: Vec<serde_json::Value> = layers
+            .iter()
+            .map(|l| put(l, "application/vnd.oci.image.layer.v1.tar"))
+            .collect();
+        let m = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config, "layers": layers});
+        put(
+            m.to_string().as_bytes(),
+            "application/vnd.oci.image.manifest.v1+json",
+        )
+    };
+    let mut list = Vec::new();
+    for (os, arch, layers) in platforms {
+        let mut d = manifest(layers);
+        let (arch, variant) = arch.split_once('/').unwrap_or((arch, ""));
+        d["platform"] = serde_json::json!({"os": os, "architecture": arch, "variant": variant});
+        list.push(d);
+    }
+    let mut att = manifest(&[b"{\"predicate\": {}}".to_vec()]);
+    att["platform"] = serde_json::json!({"os": "unknown", "architecture": "unknown"});
+    att["annotations"] = serde_json::json!({"vnd.docker.reference.type": "attestation-manifest"});
+    list.push(att);
+    let nested = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": list});
+    let mut top = put(
+        nested.to_string().as_bytes(),
+        "application/vnd.oci.image.index.v1+json",
+    );
+    top["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": name});
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [top]});
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+#[test]
+fn multi_platform_images_are_read_per_platform_or_for_the_one_asked() {
+    let s = Scratch::new();
+    let image = |arch: &str| {
+        vec![gzip(&layer(&[
+            file("share/extension/pair.control", C_CONTROL),
+            file("share/extension/pair--1.0.sql", C_INSTALL),
+            file("lib/pair.so", &format!("\x7fELF {arch}")),
+        ]))]
+    };
+    std::fs::create_dir(s.path("multi")).unwrap();
+    oci_multi_platform(
+        &s.path("multi"),
+        "pair:1.0",
+        &[
+            ("linux", "amd64", image("amd64")),
+            ("linux", "arm64/v8", image("arm64")),
+        ],
+    );
+    // every platform, each in a directory naming it; the attestation is no image
+    let o = s.scan(&[
+        "--format",
+        "jsonl",
+        "--write-policy",
+        "policy.json",
+        "multi",
+    ]);
+    assert_eq!(stderr(&o), "");
+    let u = units(&o);
+    let controls: Vec<&str> = u
+        .iter()
+        .map(|u| u["files"][0]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        controls,
+        [
+            "multi!/image-1-linux-amd64/share/extension/pair.control",
+            "multi!/image-2-linux-arm64-v8/share/extension/pair.control"
+        ]
+    );
+    let images = &u[0]["package"]["images"];
+    assert_eq!(images.as_array().unwrap().len(), 2, "{images:#}");
+    assert_eq!(images[1]["dir"], "image-2-linux-arm64-v8");
+    assert_eq!(images[1]["platform"], "linux/arm64/v8");
+    assert_eq!(images[1]["name"], "pair:1.0");
+    assert!(images[1]["manifest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    // the policy hashes each platform's library
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path("policy.json")).unwrap()).unwrap();
+    let libs: Vec<&str> = policy["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["libraries"][0]["sha256"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        libs,
+        [sha256_hex(b"\x7fELF amd64"), sha256_hex(b"\x7fELF arm64")]
+    );
+    // one platform (a variant is matched by its architecture)
+    let o = s.scan(&["--format", "jsonl", "--platform", "linux/arm64", "multi"]);
+    assert_eq!(stderr(&o), "");
+    let u = units(&o);
+    assert_eq!(u.len(), 1);
+    assert_eq!(
+        u[0]["files"][0]["path"],
+        "multi!/image-1-linux-arm64-v8/share/extension/pair.control"
+    );
+    // a platform the index does not have: an input error naming those it has
+    let o = s.scan(&["--format", "jsonl", "--platform", "linux/s390x", "multi"]);
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "extguard: multi: no image for platform linux/s390x (--platform); the index has linux/amd64, linux/arm64/v8; archive skipped"
+    );
+    assert_eq!(o.status.code(), Some(2));
 }

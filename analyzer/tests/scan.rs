@@ -530,15 +530,28 @@ fn compression_bombs_and_oversized_archives_are_stopped() {
     let started = std::time::Instant::now();
     assert_rejected(&s, "bomb.zip", "compression ratio above 200:1", &[]);
     assert!(started.elapsed().as_secs() < 60);
-    // the total size cap, on an archive that compresses badly
+    // the total size cap, on an archive that compresses badly: one entry
+    // declaring more is refused before it is read, two smaller ones while
+    // they are written
     let noise: Vec<u8> = (0..200_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let data = tar_bytes(&[Entry::File(b"big.sql".to_vec(), noise)]);
+    let data = tar_bytes(&[Entry::File(b"big.sql".to_vec(), noise.clone())]);
     std::fs::write(s.path("big.tar.gz"), gzip(&data)).unwrap();
     assert_rejected(
         &s,
         "big.tar.gz",
+        "entry 'big.sql' declares 200000 bytes, more than 100000 (--max-unpacked-size)",
+        &["--max-unpacked-size", "100000"],
+    );
+    let data = tar_bytes(&[
+        Entry::File(b"a.sql".to_vec(), noise[..60_000].to_vec()),
+        Entry::File(b"b.sql".to_vec(), noise[60_000..120_000].to_vec()),
+    ]);
+    std::fs::write(s.path("two.tar.gz"), gzip(&data)).unwrap();
+    assert_rejected(
+        &s,
+        "two.tar.gz",
         "unpacks to more than 100000 bytes",
         &["--max-unpacked-size", "100000"],
     );

@@ -8,6 +8,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod cli_support;
+
 fn extguard(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_extguard"))
         .args(args)
@@ -123,15 +125,7 @@ fn a_policy_of_contrib_is_valid_hashes_the_installed_files_and_emits_allow_lists
         "table",
     ]);
     assert!(file.exists(), "{}", String::from_utf8_lossy(&out.stderr));
-    let policy: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    let schema: Value =
-        serde_json::from_str(include_str!("../../docs/policy.schema.json")).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&policy)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    let policy = cli_support::valid_policy(&file);
 
     let entries = policy["extensions"].as_array().unwrap();
     assert!(entries.len() > 30);
@@ -214,6 +208,19 @@ fn a_bad_or_old_policy_is_a_clear_error() {
         assert!(!out.status.success());
         assert!(err.contains("p.json") && err.contains(expected), "{err}");
     }
+    // a version 1 policy written before package_libraries existed still reads
+    let f = tmp.path().join("older.json");
+    std::fs::write(
+        &f,
+        "{\"policy_version\": 1, \"generator\": \"x\", \"hash\": \"sha256\", \"extensions\": []}",
+    )
+    .unwrap();
+    let out = extguard(&["policy", f.to_str().unwrap(), "--emit", "rds"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -235,4 +242,161 @@ fn write_policy_refuses_rules_turned_off() {
         "{err}"
     );
     assert!(!file.exists());
+}
+
+/// The files of a fixture directory (name relative to it, bytes), sorted.
+fn fixture_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn package_metadata_claims_the_scripts_contradict_are_eg123() {
+    // a PGXN distribution of the fixtures (tests/data/claims), zipped here
+    let tmp = tempfile::tempdir().unwrap();
+    let zip = tmp.path().join("claims-1.0.0.zip");
+    {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zip).unwrap());
+        for (name, data) in fixture_files(&fixture("../claims")) {
+            z.start_file(
+                format!("claims-1.0.0/{name}"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            z.write_all(&data).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let out = extguard(&["scan", zip.to_str().unwrap(), "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let meta = std::fs::read_to_string(fixture("../claims/META.json")).unwrap();
+    let line_of = |needle: &str| 1 + meta.lines().position(|l| l.contains(needle)).unwrap();
+    let mut eg123: Vec<(String, u64, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "EG123")
+        .map(|f| {
+            assert!(
+                f["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("!/claims-1.0.0/META.json"),
+                "{f}"
+            );
+            (
+                f["object"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    eg123.sort();
+    let objects: Vec<(&str, u64)> = eg123.iter().map(|(o, l, _)| (o.as_str(), *l)).collect();
+    // tlesafe (SQL only, trusted-safe) and plain (preloaded, claims no trust) hold
+    assert_eq!(
+        objects,
+        [
+            ("hooked", line_of("\"src/hooked\"") as u64),
+            ("tledefiner", line_of("\"tledefiner\": {") as u64),
+            ("tlenative", line_of("\"tlenative\": {") as u64),
+        ],
+        "{eg123:#?}"
+    );
+    assert!(
+        eg123[0].2.contains("trusted = true") && eg123[0].2.contains("shared_preload_libraries")
+    );
+    assert!(
+        eg123[1]
+            .2
+            .contains("its verdict is reject: PS003 at tledefiner--1.0.sql:2"),
+        "{}",
+        eg123[1].2
+    );
+    assert!(
+        eg123[2].2.contains("native code ($libdir/tlenative)"),
+        "{}",
+        eg123[2].2
+    );
+    // a claim is reported, it does not change the verdict
+    let verdict = |name: &str| {
+        doc["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .unwrap()["verdict"]["verdict"]
+            .clone()
+    };
+    assert_eq!(verdict("tlesafe"), "trusted-safe");
+    assert_eq!(verdict("hooked"), "trusted-safe");
+    // a Trunk archive whose manifest says its library needs a restart (preload)
+    let trunk = tmp.path().join("hooked-1.0-pg15.tar.gz");
+    {
+        let gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&trunk).unwrap(),
+            flate2::Compression::fast(),
+        );
+        let mut t = tar::Builder::new(gz);
+        let manifest =
+            br#"{"name":"hooked","extension_name":"hooked","version":"1.0","manifest_version":2,
+  "loadable_libraries":[{"library_name":"hooked","requires_restart":true}]}"#;
+        let dir = fixture("../claims");
+        let files: [(&str, Vec<u8>); 3] = [
+            ("manifest.json", manifest.to_vec()),
+            (
+                "extension/hooked.control",
+                std::fs::read(dir.join("hooked.control")).unwrap(),
+            ),
+            (
+                "extension/hooked--1.0.sql",
+                std::fs::read(dir.join("hooked--1.0.sql")).unwrap(),
+            ),
+        ];
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            t.append_data(&mut h, name, &data[..]).unwrap();
+        }
+        t.into_inner().unwrap().finish().unwrap();
+    }
+    let out = extguard(&["scan", trunk.to_str().unwrap(), "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "EG123")
+        .collect();
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert!(f[0]["path"].as_str().unwrap().ends_with("!/manifest.json"));
+    assert_eq!(f[0]["line"], 2);
+    // --ignore EG123 turns it off
+    let out = extguard(&[
+        "scan",
+        zip.to_str().unwrap(),
+        "--format",
+        "json",
+        "--ignore",
+        "EG123",
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["code"] != "EG123"));
 }

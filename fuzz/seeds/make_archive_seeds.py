@@ -216,7 +216,7 @@ def main():
         TAR_GZ,
         gz(tar_bytes([("a/ok.sql", UPDATE), ("a/passwd", ("symlink", "../../etc/passwd"))])),
     )
-    write_seed("bomb.tar.gz", TAR_GZ, gz(tar_bytes([("big.sql", b"SELECT 1;\n" * 20_000)])))
+    write_seed("bomb.tar.gz", TAR_GZ, gz(tar_bytes([("big.sql", b"SELECT 1;\n" * 6_000)])))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use codespan_reporting::term::termcolor::{
     BufferedStandardStream, ColorChoice, NoColor, WriteColor,
 };
-use extguard_analyzer::outcome::Outcome;
+use extguard_analyzer::outcome::{Detail, Outcome};
 use extguard_analyzer::report::{self, Format};
 use extguard_analyzer::Severity;
 
@@ -54,6 +54,24 @@ pub struct OutputArgs {
     /// Write every current finding to FILE as a baseline and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// What of each finding's context the output prints in `format`,
+    /// with `--html` and the baseline options.
+    pub fn detail(&self, format: Format) -> Detail {
+        let mut d = match self.statistics {
+            true => Detail::NONE,
+            false => format.detail(),
+        };
+        if self.html.is_some() {
+            d = d.and(Detail::SNIPPETS);
+        }
+        if self.baseline.is_some() || self.write_baseline.is_some() {
+            d = d.and(Detail::FINGERPRINTS);
+        }
+        d
+    }
 }
 
 /// Where the report goes: a file (never coloured) or stdout (coloured
@@ -238,7 +256,10 @@ pub mod baseline {
         for u in &mut o.units {
             for file in &mut u.files {
                 file.findings.retain(|f| {
-                    let key = (f.finding.path.clone(), f.fingerprint.clone());
+                    let key = (
+                        f.finding.path.clone(),
+                        f.fingerprint.map_or(String::new(), |p| p.to_string()),
+                    );
                     match left.get_mut(&key) {
                         Some(v) if !v.is_empty() => {
                             v.pop();

@@ -34,7 +34,7 @@ pub enum ArchiveKind {
     Deb,
     /// A PGXN binary package (`.trunk`): a zip, or a gzip-compressed tar.
     Trunk,
-    /// An RPM package: headers, then a cpio archive (gzip, xz or zstd).
+    /// An RPM package: headers, then a cpio archive (gzip, xz, zstd, bzip2 or lzma).
     Rpm,
     /// A plain tar: a container image as `docker save` / `podman save`
     /// write it, an OCI image layout, or any other tree.
@@ -77,8 +77,9 @@ impl ArchiveKind {
     }
 }
 
-/// Caps on what one archive may unpack to.
-#[derive(Debug, Clone, Copy)]
+/// Caps on what one archive may unpack to, and which of a multi-platform
+/// image's platforms to read.
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Total bytes written for one archive.
     pub max_total_bytes: u64,
@@ -90,6 +91,9 @@ pub struct Limits {
     /// Below this many unpacked bytes the ratio is not checked (small
     /// archives of repetitive SQL compress very well and are harmless).
     pub ratio_floor: u64,
+    /// Read only the images of this platform (`linux/arm64`, `os/arch[/variant]`)
+    /// of a multi-platform image index; `None`: every platform.
+    pub platform: Option<String>,
 }
 
 impl Default for Limits {
@@ -99,6 +103,7 @@ impl Default for Limits {
             max_entries: 100_000,
             max_ratio: 200,
             ratio_floor: 4 << 20,
+            platform: None,
         }
     }
 }
@@ -194,7 +199,7 @@ pub fn unpack_in(
     let mut out = Writer {
         root: dir.path().to_path_buf(),
         budget: Budget {
-            limits: *limits,
+            limits: limits.clone(),
             archive_len: len.max(1),
             written: 0,
             entries: 0,
@@ -556,6 +561,16 @@ fn unpack_tar<R: Read>(
         if kind.is_dir() {
             out.dir(&rel)?;
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
+            // sizes past 8 GiB are base-256 or PAX: the declared size is
+            // refused before anything is decompressed
+            if entry.size() > out.budget.limits.max_total_bytes {
+                return Err(format!(
+                    "entry '{}' declares {} bytes, more than {} (--max-unpacked-size)",
+                    name.display(),
+                    entry.size(),
+                    out.budget.limits.max_total_bytes
+                ));
+            }
             out.file(&rel, &mut entry)?;
         } else {
             out.skipped
@@ -577,7 +592,7 @@ pub fn is_postgres_path(p: &Path) -> bool {
 }
 
 /// A decompressing reader for a stream that starts with `head` (gzip, xz,
-/// zstd, or nothing: uncompressed).
+/// zstd, bzip2, lzma, or nothing: uncompressed).
 pub(super) fn decompress<'a, R: Read + 'a>(
     head: &[u8],
     r: R,
@@ -592,9 +607,13 @@ pub(super) fn decompress<'a, R: Read + 'a>(
                 .map_err(|e| format!("not a readable zstd stream: {e}"))?,
         )
     } else if head.starts_with(b"BZh") {
-        return Err("bzip2-compressed payload (not supported)".into());
+        Box::new(bzip2::read::MultiBzDecoder::new(r))
     } else if head.starts_with(&[0x5d, 0, 0]) {
-        return Err("lzma-compressed payload (not supported)".into());
+        // the .lzma ("alone") format rpm's lzdio writes: as xz, 128 MiB of dictionary at most
+        Box::new(
+            lzma_rust2::LzmaReader::new_mem_limit(r, 128 * 1024, None)
+                .map_err(|e| format!("not a readable lzma stream: {e}"))?,
+        )
     } else {
         Box::new(r)
     })
@@ -667,7 +686,13 @@ fn unpack_rpm(mut file: File, out: &mut Writer) -> Result<(), String> {
     {
         let mut peek = std::io::BufReader::new(&mut hashing);
         let head = peek.fill_buf().map_err(|e| e.to_string())?.to_vec();
-        let payload = decompress(&head, peek)?;
+        let mut payload = std::io::BufReader::new(decompress(&head, peek)?);
+        let magic = payload
+            .fill_buf()
+            .map_err(|e| format!("truncated or corrupt cpio payload: {e}"))?;
+        if magic.starts_with(b"07070X") {
+            return Err("payload in rpm's \"stripped\" cpio format, which rpm writes when a file is 4 GiB or larger (sizes kept in the header): not supported".into());
+        }
         unpack_cpio(payload, out, is_postgres_path)?;
     }
     let got = hashing.finish().map_err(|e| e.to_string())?;
@@ -742,7 +767,8 @@ fn unpack_cpio<R: Read>(
 }
 
 /// A Debian package: the `data.tar.*` member, keeping only PostgreSQL's
-/// share directory (`usr/share/postgresql/`).
+/// share directory (`usr/share/postgresql/`) and the shared libraries
+/// under `usr/lib/postgresql/` (`usr/lib/postgresql/N/lib/*.so`).
 fn unpack_deb(file: File, out: &mut Writer) -> Result<(), String> {
     let mut ar = ar::Archive::new(file);
     let mut members = Vec::new();
@@ -755,7 +781,10 @@ fn unpack_deb(file: File, out: &mut Writer) -> Result<(), String> {
             members.push(id);
             continue;
         }
-        let keep = |p: &Path| p.starts_with("usr/share/postgresql");
+        let keep = |p: &Path| {
+            p.starts_with("usr/share/postgresql")
+                || (p.starts_with("usr/lib/postgresql") && super::is_shared_library(p))
+        };
         return match id.as_str() {
             "data.tar" => unpack_tar(entry, out, keep),
             "data.tar.gz" => unpack_tar(flate2::read::GzDecoder::new(entry), out, keep),

@@ -157,9 +157,44 @@ pub struct Package {
     /// Shared libraries a Trunk archive declares (`shared-object` files):
     /// native code, outside what SQL analysis covers.
     pub shared_objects: Vec<String>,
-    /// Trunk `loadable_libraries` with `requires_restart`: they must be in
+    /// Trunk `loadable_libraries` with `requires_restart`, PGXN v2
+    /// `contents.modules` with `"preload": "server"`: they must be in
     /// `shared_preload_libraries`, a server-wide change.
     pub preload_libraries: Vec<String>,
+    /// The images of a container image input: which manifest of which
+    /// platform was read into which `image-N` directory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageRef>,
+    /// What the metadata claims about its extensions, checked against
+    /// their scripts and verdicts (EG123).
+    #[serde(skip)]
+    pub claims: Option<Claims>,
+}
+
+/// One image of a container image input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImageRef {
+    /// Its directory in the unpacked tree (`image-1`, `image-2-linux-arm64-v8`).
+    pub dir: String,
+    /// Its name (`org.opencontainers.image.ref.name`, a docker tag).
+    pub name: Option<String>,
+    /// `os/arch[/variant]`, as the index says.
+    pub platform: Option<String>,
+    /// The digest of its manifest (OCI layouts).
+    pub manifest: Option<String>,
+}
+
+/// Claims a package's metadata makes about its extensions and modules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// The metadata file (`META.json`, `manifest.json`) as unpacked.
+    pub file: PathBuf,
+    /// Extensions PGXN v2's `contents.extensions.NAME.tle` says may be
+    /// installed as pg_tle Trusted Language Extensions.
+    pub tle: Vec<String>,
+    /// Libraries that must be preloaded: (library as the metadata names
+    /// it, `server` or `session`).
+    pub preload: Vec<(String, String)>,
 }
 
 /// Read `META.json` (at the root or in the single top-level directory) or
@@ -197,9 +232,42 @@ pub fn read_package(root: &Path) -> Result<Option<Package>, String> {
                 version: str_field(&json, "version"),
                 ..Package::default()
             };
+            let mut claims = Claims {
+                file: path.clone(),
+                ..Claims::default()
+            };
             if registry == "pgxn" {
                 if let Some(p) = json.get("provides").and_then(|p| p.as_object()) {
                     pkg.provides = p.keys().cloned().collect();
+                }
+                // META v2: contents.extensions (tle), contents.modules (preload)
+                let contents = json.get("contents");
+                if let Some(exts) = contents
+                    .and_then(|c| c.get("extensions"))
+                    .and_then(|e| e.as_object())
+                {
+                    pkg.provides.extend(exts.keys().cloned());
+                    pkg.provides.sort();
+                    pkg.provides.dedup();
+                    claims.tle = exts
+                        .iter()
+                        .filter(|(_, e)| e["tle"].as_bool() == Some(true))
+                        .map(|(n, _)| n.clone())
+                        .collect();
+                }
+                if let Some(mods) = contents
+                    .and_then(|c| c.get("modules"))
+                    .and_then(|m| m.as_object())
+                {
+                    for (name, m) in mods {
+                        if let Some(when) = m["preload"].as_str() {
+                            let lib = m["lib"].as_str().unwrap_or(name).to_string();
+                            if when == "server" {
+                                pkg.preload_libraries.push(lib.clone());
+                            }
+                            claims.preload.push((lib, when.to_string()));
+                        }
+                    }
                 }
             } else {
                 pkg.provides.extend(str_field(&json, "extension_name"));
@@ -217,6 +285,14 @@ pub fn read_package(root: &Path) -> Result<Option<Package>, String> {
                         .filter_map(|l| l["library_name"].as_str().map(str::to_string))
                         .collect();
                 }
+                claims.preload = pkg
+                    .preload_libraries
+                    .iter()
+                    .map(|l| (l.clone(), "server".to_string()))
+                    .collect();
+            }
+            if !claims.tle.is_empty() || !claims.preload.is_empty() {
+                pkg.claims = Some(claims);
             }
             return Ok(Some(pkg));
         }

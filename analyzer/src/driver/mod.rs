@@ -239,6 +239,9 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
                 {
                     r.errors.push(nothing_here(dir, &opts.config));
                 }
+                if opts.digests.is_some() {
+                    r.libraries = shipped_libraries(dir, false, found, &Display::PLAIN);
+                }
             }
             r
         })
@@ -249,12 +252,14 @@ pub fn run_here(paths: &[PathBuf], opts: &Options) -> Outcome {
         into.errors.extend(r.errors);
         into.notes.extend(r.notes);
         into.internal_error |= r.internal_error;
+        into.libraries.extend(r.libraries);
     }
     for r in per_source {
         out.units.extend(r.units);
         out.errors.extend(r.errors);
         out.notes.extend(r.notes);
         out.internal_error |= r.internal_error;
+        out.shipped_libraries.extend(r.libraries);
     }
     out.interrupted = cancelled();
     out
@@ -379,7 +384,7 @@ fn run_task(task: &Task, w: &Work) -> SourceResult {
         }
         Task::Json(_) => {
             let file = match std::fs::read(source.path()) {
-                Ok(b) => SourceFile::new(label.clone(), &b),
+                Ok(b) => SourceFile::from_bytes(label.clone(), b),
                 Err(e) => {
                     r.errors.push(format!("{label}: {e}"));
                     return r;
@@ -490,6 +495,8 @@ struct SourceResult {
     errors: Vec<String>,
     notes: Vec<String>,
     internal_error: bool,
+    /// The shared libraries the source ships (only for a policy).
+    libraries: Vec<crate::policy::PackageLibrary>,
 }
 
 impl SourceResult {
@@ -551,7 +558,13 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
                 package.as_ref().and_then(|p| p.version.clone()),
                 label,
                 &package,
-                vec![file_result(&file, findings, &[], &display)],
+                vec![file_result(
+                    &file,
+                    findings,
+                    &[],
+                    &display,
+                    opts.config.detail,
+                )],
                 Vec::new(),
             ));
         }
@@ -581,6 +594,11 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
     exclude(&mut found, unpacked.root(), &opts.config);
     r.errors
         .extend(found.errors.iter().map(|e| display.show(e)));
+    if opts.digests.is_some() {
+        // a container image holds a whole system: only PostgreSQL's libraries count
+        let everywhere = !matches!(kind, ArchiveKind::Tar | ArchiveKind::OciDir);
+        r.libraries = shipped_libraries(unpacked.root(), everywhere, &found, &display);
+    }
     let mut units: Vec<Option<UnitResult>> = found
         .extensions
         .par_iter()
@@ -599,6 +617,27 @@ fn scan_archive(path: &Path, kind: ArchiveKind, label: &str, opts: &Options, r: 
     tle_units(&found.loose_sql, label, &package, &display, opts, r);
 }
 
+/// [`crate::policy::shipped_libraries`] of a tree whose extensions are `found`.
+fn shipped_libraries(
+    root: &Path,
+    everywhere: bool,
+    found: &extension::Discovery,
+    display: &Display,
+) -> Vec<crate::policy::PackageLibrary> {
+    let ext_dirs: Vec<PathBuf> = found
+        .extensions
+        .iter()
+        .filter_map(|e| e.control_path.parent().map(Path::to_path_buf))
+        .collect();
+    let source = display
+        .shown_as
+        .clone()
+        .unwrap_or_else(|| root.display().to_string());
+    crate::policy::shipped_libraries(root, everywhere, &ext_dirs, &source, |p| {
+        display.show(&p.display().to_string())
+    })
+}
+
 /// The pg_tle packages defined in `paths` (SQL files already analysed as
 /// such): one extension unit each, after the file's own results.
 fn tle_units(
@@ -609,17 +648,21 @@ fn tle_units(
     opts: &Options,
     r: &mut SourceResult,
 ) {
-    for p in paths {
-        if cancelled() || wasm::is_wasm_path(p) {
+    // the few files that may define packages, looked for in parallel
+    let candidates: Vec<&PathBuf> = paths
+        .par_iter()
+        .filter(|p| {
+            !wasm::is_wasm_path(p) && std::fs::read(p).is_ok_and(|b| pgtle::may_hold_packages(&b))
+        })
+        .collect();
+    for p in candidates {
+        if cancelled() {
             continue;
         }
         let Ok(bytes) = std::fs::read(p) else {
             continue; // reported when the file was analysed
         };
-        let file = SourceFile::new(p.display().to_string(), &bytes);
-        if !pgtle::may_hold_packages(&file.text) {
-            continue;
-        }
+        let file = SourceFile::from_bytes(p.display().to_string(), bytes);
         let units = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let packages = pgtle::find_packages(&file.text);
             pgtle::analyse(
@@ -645,7 +688,13 @@ fn tle_units(
                     None,
                     label,
                     package,
-                    vec![file_result(&file, vec![f], &[], display)],
+                    vec![file_result(
+                        &file,
+                        vec![f],
+                        &[],
+                        display,
+                        opts.config.detail,
+                    )],
                     Vec::new(),
                 ));
             }
@@ -665,9 +714,11 @@ fn analyse_extension(
     }));
     let mut assessment = None;
     let mut digests = None;
+    let mut claims = None;
     let (files, findings, chain, version, links) = match report {
         Ok(mut rep) => {
             let (a, d) = crate::policy::assess_extension(ext, &mut rep, label, display, opts);
+            claims = package_claims(&ext.name, &a, package, opts);
             (assessment, digests) = (Some(a), d);
             (
                 rep.files,
@@ -694,12 +745,21 @@ fn analyse_extension(
         .iter()
         .map(|&i| display.show(&files[i].path))
         .collect();
-    let files: Vec<FileResult> = files
+    let mut files: Vec<FileResult> = files
         .iter()
         .zip(findings)
         .zip(links)
-        .map(|((f, fs), links)| file_result(f, fs, &links, display))
+        .map(|((f, fs), links)| file_result(f, fs, &links, display, opts.config.detail))
         .collect();
+    if let Some((meta, findings)) = claims {
+        files.push(file_result(
+            &meta,
+            findings,
+            &[],
+            display,
+            opts.config.detail,
+        ));
+    }
     let mut u = UnitResult::new(
         ext.name.clone(),
         UnitKind::Extension,
@@ -712,6 +772,25 @@ fn analyse_extension(
     u.verdict = assessment;
     u.digests = digests;
     u
+}
+
+/// The EG123 findings of an extension against its package's metadata
+/// claims, with the metadata file they point into; `None` when there are none.
+fn package_claims(
+    name: &str,
+    a: &crate::verdict::Assessment,
+    package: &Option<inputs::Package>,
+    opts: &Options,
+) -> Option<(SourceFile, Vec<Finding>)> {
+    let rule = &rules::eg123_package_claim_contradicted::RULE;
+    let claims = package.as_ref()?.claims.as_ref()?;
+    if !opts.config.enabled(rule.code) || rule.severity < opts.config.min_severity {
+        return None;
+    }
+    let bytes = std::fs::read(&claims.file).ok()?;
+    let meta = SourceFile::new(claims.file.display().to_string(), &bytes);
+    let findings = rules::eg123_package_claim_contradicted::check(name, a, claims, &meta);
+    (!findings.is_empty()).then_some((meta, findings))
 }
 
 /// A tree's SQL files and Wasm modules that belong to no extension: in
@@ -736,15 +815,15 @@ fn analyse_loose(
             .collect();
         let shown = p.display().to_string();
         match std::fs::read(p) {
-            Ok(bytes) => analyse_bytes(&shown, Some(p), &bytes, &links, display, opts, state),
+            Ok(bytes) => analyse_bytes(&shown, Some(p), bytes, &links, display, opts, state),
             Err(e) => {
                 let file = SourceFile::new(shown, b"");
                 let f = diagnostic(&file, &format!("cannot read file: {e}"));
-                file_result(&file, vec![f], &links, display)
+                file_result(&file, vec![f], &links, display, opts.config.detail)
             }
         }
     };
-    let files = each_file(&paths, opts, state, one);
+    let files = each_file(&paths, |p| file_size(p), opts, state, one);
     let name = match package.as_ref().and_then(|p| p.name.clone()) {
         Some(n) => format!("{n} (unpackaged)"),
         None => "(unpackaged)".to_string(),
@@ -792,7 +871,7 @@ fn analyse_files(
             Ok(analyse_bytes(
                 &shown,
                 path,
-                &bytes,
+                bytes,
                 &[],
                 &Display::PLAIN,
                 opts,
@@ -802,7 +881,11 @@ fn analyse_files(
         Err(e) => Err(e),
     };
     let mut files = Vec::new();
-    for r in each_file(sources, opts, state, one) {
+    let size = |s: &Source| match s {
+        Source::Stdin => 0,
+        s => file_size(s.path()),
+    };
+    for r in each_file(sources, size, opts, state, one) {
         match r {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
@@ -811,10 +894,14 @@ fn analyse_files(
     files
 }
 
-/// `f` over a group's files: in order with `state` under `--append`, else
-/// in parallel, each from a fresh state.
+/// `f` over a group's files (`size` of each): in order with `state` under
+/// `--append`, else in parallel, each from a fresh state, largest first (a
+/// large file started last would leave the other workers idle; started
+/// first, it runs before most findings are kept); results in the order of
+/// `items`.
 fn each_file<T: Sync, R: Send>(
     items: &[T],
+    size: impl Fn(&T) -> u64,
     opts: &Options,
     state: &mut State,
     f: impl Fn(&T, &mut State) -> R + Sync,
@@ -822,15 +909,13 @@ fn each_file<T: Sync, R: Send>(
     if opts.config.append {
         items.iter().map(|i| f(i, state)).collect()
     } else {
-        items
-            .par_iter()
-            .map(|i| {
-                f(
-                    i,
-                    &mut State::new(opts.config.trusted_schema.iter().cloned()),
-                )
-            })
-            .collect()
+        let weighed: Vec<(&T, u64)> = items.iter().map(|i| (i, size(i))).collect();
+        largest_first(&weighed, |i| {
+            f(
+                i,
+                &mut State::new(opts.config.trusted_schema.iter().cloned()),
+            )
+        })
     }
 }
 
@@ -840,19 +925,19 @@ fn each_file<T: Sync, R: Send>(
 fn analyse_bytes(
     shown: &str,
     path: Option<&Path>,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     links: &[String],
     display: &Display,
     opts: &Options,
     state: &mut State,
 ) -> FileResult {
     if path.is_some_and(wasm::is_wasm_path) {
-        let text: &[u8] = if shown.ends_with(".wat") { bytes } else { b"" };
+        let text: &[u8] = if shown.ends_with(".wat") { &bytes } else { b"" };
         let file = SourceFile::new(shown.to_string(), text);
-        let fs = wasm::analyze(&file, bytes);
-        return file_result(&file, fs, links, display);
+        let fs = wasm::analyze(&file, &bytes);
+        return file_result(&file, fs, links, display, opts.config.detail);
     }
-    let file = SourceFile::new(shown.to_string(), bytes);
+    let file = SourceFile::from_bytes(shown.to_string(), bytes);
     let snapshot = state.clone();
     let fs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         analyze_file(&file, &opts.config, state)
@@ -861,7 +946,7 @@ fn analyse_bytes(
         *state = snapshot;
         vec![internal_error(shown, "this file", p)]
     });
-    file_result(&file, fs, links, display)
+    file_result(&file, fs, links, display, opts.config.detail)
 }
 
 /// Is this file a shared library (native code a package installs)?

@@ -3,7 +3,9 @@
 //! `blobs/sha256/...`), as a directory or a tar.
 //!
 //! Each image's layers are applied in order into its own directory of
-//! the unpacked tree (`image-1/`, ...), under [`super::archive`]'s rules
+//! the unpacked tree (`image-1/`, ...; `image-2-linux-arm64-v8/` when the
+//! index names its platform: a multi-platform index gives one per
+//! platform, or only those of `--platform`), under [`super::archive`]'s rules
 //! (paths inside, links inside, size, entry and ratio caps), with
 //! whiteouts: `.wh.NAME` deletes `NAME` of the layers below, and
 //! `.wh..wh..opq` empties its directory of them. Only what a PostgreSQL
@@ -143,6 +145,10 @@ struct Layer {
 struct Image {
     name: Option<String>,
     layers: Vec<Layer>,
+    /// `os/arch[/variant]` from the index's descriptor.
+    platform: Option<String>,
+    /// The manifest's digest (OCI layouts).
+    manifest: Option<String>,
 }
 
 /// `sha256:HEX` -> `blobs/sha256/HEX`, refusing anything else.
@@ -188,20 +194,44 @@ fn images(blobs: &Blobs) -> Result<Vec<Image>, String> {
                 Ok(Image {
                     name: img["RepoTags"][0].as_str().map(str::to_string),
                     layers,
+                    platform: None,
+                    manifest: None,
                 })
             })
             .collect();
     }
     let index = blobs.json("index.json")?;
     let mut out = Vec::new();
-    manifests(blobs, &index, None, &mut out, 0)?;
+    manifests(blobs, &index, None, None, &mut out, 0)?;
     Ok(out)
+}
+
+/// `os/arch[/variant]` of an index descriptor's `platform`.
+fn platform_of(descriptor: &serde_json::Value) -> Option<String> {
+    let p = descriptor.get("platform")?;
+    let mut s = format!("{}/{}", p["os"].as_str()?, p["architecture"].as_str()?);
+    if let Some(v) = p["variant"].as_str().filter(|v| !v.is_empty()) {
+        s.push('/');
+        s.push_str(v);
+    }
+    Some(s)
+}
+
+/// Does an image of platform `have` answer a `--platform want`
+/// (`linux/arm64` takes `linux/arm64/v8`)? An image of no stated
+/// platform answers any.
+pub fn platform_matches(want: &str, have: Option<&str>) -> bool {
+    match have {
+        None => true,
+        Some(h) => h == want || h.strip_prefix(want).is_some_and(|r| r.starts_with('/')),
+    }
 }
 
 fn manifests(
     blobs: &Blobs,
     index: &serde_json::Value,
     name: Option<String>,
+    platform: Option<String>,
     out: &mut Vec<Image>,
     depth: usize,
 ) -> Result<(), String> {
@@ -217,13 +247,19 @@ fn manifests(
             .as_str()
             .map(str::to_string)
             .or(name.clone());
+        // BuildKit's attestations (provenance, SBOM) sit in the index as
+        // manifests of platform unknown/unknown: not images
+        if m["annotations"]["vnd.docker.reference.type"].as_str() == Some("attestation-manifest") {
+            continue;
+        }
+        let platform = platform_of(m).or(platform.clone());
         let media = m["mediaType"].as_str().unwrap_or("");
         let json = blobs.json(&blob_path(digest)?)?;
         if media.contains("index")
             || media.contains("manifest.list")
             || json.get("manifests").is_some()
         {
-            manifests(blobs, &json, name, out, depth + 1)?;
+            manifests(blobs, &json, name, platform, out, depth + 1)?;
             continue;
         }
         let layers = json["layers"]
@@ -238,7 +274,12 @@ fn manifests(
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        out.push(Image { name, layers });
+        out.push(Image {
+            name,
+            layers,
+            platform,
+            manifest: Some(digest.to_string()),
+        });
     }
     Ok(())
 }
@@ -309,28 +350,56 @@ impl<R: Read> Read for Capped<R> {
 
 /// Apply every image of `blobs` into `image-N/` under the writer's root.
 pub(super) fn unpack_images(blobs: &Blobs, out: &mut Writer) -> Result<(), String> {
-    let images = images(blobs)?;
+    let mut images = images(blobs)?;
     if images.is_empty() {
         return Err("the image index lists no image".into());
     }
+    if let Some(want) = out.budget.limits.platform.clone() {
+        let all: Vec<String> = images.iter().filter_map(|i| i.platform.clone()).collect();
+        images.retain(|i| platform_matches(&want, i.platform.as_deref()));
+        if images.is_empty() {
+            return Err(format!(
+                "no image for platform {want} (--platform); the index has {}",
+                all.join(", ")
+            ));
+        }
+    }
     let mut names = Vec::new();
+    let mut refs = Vec::new();
     let mut fresh = out.budget.clone();
     fresh.written = 0;
     let read = std::rc::Rc::new(std::cell::RefCell::new(fresh));
     for (i, img) in images.iter().enumerate() {
-        let base = PathBuf::from(format!("image-{}", i + 1));
+        // image-2-linux-arm64-v8: the platform in every path shown
+        let mut dir = format!("image-{}", i + 1);
+        if let Some(p) = &img.platform {
+            dir.push('-');
+            dir.extend(
+                p.chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }),
+            );
+        }
+        let base = PathBuf::from(&dir);
         out.dir(&base)?;
         for layer in &img.layers {
             apply_layer(blobs, layer, &base, out, &read)
                 .map_err(|e| format!("layer {}: {e}", layer.name))?;
         }
         names.extend(img.name.clone());
+        refs.push(super::inputs::ImageRef {
+            dir,
+            name: img.name.clone(),
+            platform: img.platform.clone(),
+            manifest: img.manifest.clone(),
+        });
     }
+    names.dedup();
     out.metadata = Some(super::Package {
         registry: "oci",
         name: names.first().cloned(),
         version: None,
         provides: names,
+        images: refs,
         ..super::Package::default()
     });
     Ok(())

@@ -16,7 +16,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::extension;
 use crate::finding::Finding;
-use crate::outcome::{file_result, Display, UnitKind, UnitResult};
+use crate::outcome::{file_result, Display, Fingerprint, UnitKind, UnitResult};
 use crate::parse::lexer::{decode_string, lex, StringValue, Token, TokenKind};
 use crate::source::SourceFile;
 use crate::span::Span;
@@ -56,9 +56,10 @@ impl TlePackage {
     }
 }
 
-/// A quick test before lexing: could `text` hold pg_tle calls?
-pub fn may_hold_packages(text: &str) -> bool {
-    memmem_ci(text.as_bytes(), b"pgtle")
+/// A quick test before reading a file as SQL: could its bytes hold pg_tle
+/// calls (the name of its functions, in any case)?
+pub fn may_hold_packages(bytes: &[u8]) -> bool {
+    memmem_ci(bytes, b"pgtle")
 }
 
 fn memmem_ci(hay: &[u8], needle: &[u8]) -> bool {
@@ -273,62 +274,48 @@ pub fn analyse(
 ) -> Result<Vec<UnitResult>, String> {
     let mut units = Vec::new();
     for pkg in packages {
-        let dir = super::archive::TempDir::new_in(tmp)
-            .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-        let safe: String = pkg
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let mut control = String::new();
-        if let Some(v) = &pkg.default_version {
-            control.push_str(&format!("default_version = '{}'\n", quote(v)));
-        }
-        if let Some(d) = &pkg.description {
-            control.push_str(&format!("comment = '{}'\n", quote(d)));
-        }
-        if !pkg.requires.is_empty() {
-            control.push_str(&format!(
-                "requires = '{}'\n",
-                quote(&pkg.requires.join(", "))
-            ));
-        }
-        if let Some(s) = &pkg.schema {
-            control.push_str(&format!("schema = '{}'\n", quote(s)));
-        }
-        // what pg_tle writes for every extension it installs
-        control.push_str("relocatable = false\nsuperuser = false\ntrusted = false\n");
-        let write = |name: &str, data: &str| {
-            std::fs::write(dir.path().join(name), data).map_err(|e| format!("{name}: {e}"))
-        };
-        write(&format!("{safe}.control"), &control)?;
-        // script file name -> index in pkg.scripts (a later call for the same version wins)
-        let mut scripts: BTreeMap<String, usize> = BTreeMap::new();
-        for (k, s) in pkg.scripts.iter().enumerate() {
-            let name = match &s.from {
-                Some(a) => format!("{safe}--{}--{}.sql", fname(a), fname(&s.to)),
-                None => format!("{safe}--{}.sql", fname(&s.to)),
-            };
-            write(&name, &s.sql.value)?;
-            scripts.insert(dir.path().join(&name).display().to_string(), k);
-        }
+        let (dir, scripts) = materialise(pkg, tmp)?;
         let found = extension::discover(dir.path());
         let Some(ext) = found.extensions.first() else {
             continue;
         };
         let rep = extension::analyze(ext, cfg);
-        let mut findings = Vec::new();
+        // the verdict, its reasons carried into the file as the findings are
+        let mut verdict =
+            crate::verdict::assess(ext.control.as_ref().ok(), &rep.files, &rep.findings);
+        for r in &mut verdict.reasons {
+            let at = match scripts.get(&r.path) {
+                Some(&k) => {
+                    let sql = &pkg.scripts[k].sql;
+                    let start: usize = sql
+                        .value
+                        .split_inclusive('\n')
+                        .take(r.line.saturating_sub(1))
+                        .map(str::len)
+                        .sum();
+                    sql.map.get(start).copied().unwrap_or(pkg.at.start)
+                }
+                None => pkg.at.start,
+            };
+            r.line = file.line_col(at).0;
+            r.path = display.show(&file.path);
+        }
+        // each finding with the fingerprint of its place in the script
+        // itself: the carrying file's lines (a one-line JSON package) would
+        // make every edit of the package a new finding
+        let mut carried = Vec::new();
         for (f, fs) in rep.files.iter().zip(rep.findings) {
             let map = scripts.get(&f.path).map(|&k| &pkg.scripts[k].sql.map);
-            findings.extend(fs.into_iter().map(|x| carry(x, map, pkg.at, file)));
+            carried.extend(fs.into_iter().map(|x| {
+                let print = map
+                    .filter(|_| cfg.detail.fingerprints)
+                    .map(|_| crate::report::fingerprint::fingerprint(&x, &f.text));
+                (carry(x, map, pkg.at, file), print)
+            }));
         }
-        findings.sort_by_key(|f| (f.span.start, f.span.end, f.code));
+        carried.sort_by_key(|(f, _)| (f.span.start, f.span.end, f.code));
+        let (findings, prints): (Vec<Finding>, Vec<Option<Fingerprint>>) =
+            carried.into_iter().unzip();
         let chain = rep
             .install_chain
             .iter()
@@ -338,17 +325,96 @@ pub fn analyse(
                 format!("{}:{}", display.show(&file.path), file.line_col(at).0)
             })
             .collect();
-        units.push(UnitResult::new(
+        let mut result = file_result(file, findings, &[], display, cfg.detail);
+        for (r, print) in result.findings.iter_mut().zip(prints) {
+            if print.is_some() {
+                r.fingerprint = print;
+            }
+        }
+        let mut u = UnitResult::new(
             pkg.name.clone(),
             UnitKind::Extension,
             rep.default_version,
             label,
             package,
-            vec![file_result(file, findings, &[], display)],
+            vec![result],
             chain,
-        ));
+        );
+        u.verdict = Some(verdict);
+        units.push(u);
     }
     Ok(units)
+}
+
+/// Write `pkg` out as the extension pg_tle makes of it (a control file and
+/// its scripts) in a new temporary directory under `tmp`; with, for each
+/// script written (its path), its index in `pkg.scripts`.
+pub fn materialise(
+    pkg: &TlePackage,
+    tmp: &Path,
+) -> Result<(super::archive::TempDir, BTreeMap<String, usize>), String> {
+    let dir = super::archive::TempDir::new_in(tmp)
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let safe: String = pkg
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut control = String::new();
+    if let Some(v) = &pkg.default_version {
+        control.push_str(&format!("default_version = '{}'\n", quote(v)));
+    }
+    if let Some(d) = &pkg.description {
+        control.push_str(&format!("comment = '{}'\n", quote(d)));
+    }
+    if !pkg.requires.is_empty() {
+        control.push_str(&format!(
+            "requires = '{}'\n",
+            quote(&pkg.requires.join(", "))
+        ));
+    }
+    if let Some(s) = &pkg.schema {
+        control.push_str(&format!("schema = '{}'\n", quote(s)));
+    }
+    // what pg_tle writes for every extension it installs
+    control.push_str("relocatable = false\nsuperuser = false\ntrusted = false\n");
+    let write = |name: &str, data: &str| {
+        std::fs::write(dir.path().join(name), data).map_err(|e| format!("{name}: {e}"))
+    };
+    write(&format!("{safe}.control"), &control)?;
+    // script file name -> index in pkg.scripts (a later call for the same version wins)
+    let mut scripts: BTreeMap<String, usize> = BTreeMap::new();
+    for (k, s) in pkg.scripts.iter().enumerate() {
+        let name = match &s.from {
+            Some(a) => format!("{safe}--{}--{}.sql", fname(a), fname(&s.to)),
+            None => format!("{safe}--{}.sql", fname(&s.to)),
+        };
+        write(&name, &s.sql.value)?;
+        scripts.insert(dir.path().join(&name).display().to_string(), k);
+    }
+    Ok((dir, scripts))
+}
+
+/// A span of a script carried through its literal's offset map (one file
+/// offset per script byte, plus the end) into the file.
+pub fn carry_span(span: Span, map: &[usize]) -> Span {
+    if map.is_empty() {
+        return span;
+    }
+    let to = |i: usize| map[i.min(map.len() - 1)];
+    let start = to(span.start);
+    let end = if span.end > span.start {
+        to(span.end).max(to(span.end - 1) + 1)
+    } else {
+        start
+    };
+    Span::new(start, end)
 }
 
 fn quote(s: &str) -> String {
@@ -364,16 +430,7 @@ fn fname(v: &str) -> String {
 /// carried back into `file`.
 fn carry(mut f: Finding, map: Option<&Vec<usize>>, at: Span, file: &SourceFile) -> Finding {
     f.span = match map {
-        Some(m) if !m.is_empty() => {
-            let to = |i: usize| m[i.min(m.len() - 1)];
-            let start = to(f.span.start);
-            let end = if f.span.end > f.span.start {
-                to(f.span.end).max(to(f.span.end - 1) + 1)
-            } else {
-                start
-            };
-            Span::new(start, end)
-        }
+        Some(m) if !m.is_empty() => carry_span(f.span, m),
         _ => at,
     };
     (f.line, f.column) = file.line_col(f.span.start);

@@ -62,6 +62,8 @@ pub fn read_package(dir: &Path) -> Result<Package, String> {
             .map(|p| p.display().to_string())
             .collect(),
         preload_libraries: Vec::new(),
+        images: Vec::new(),
+        claims: None,
     })
 }
 

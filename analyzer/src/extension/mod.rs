@@ -662,7 +662,7 @@ fn analyze_script(
 ) -> (SourceFile, Vec<Finding>) {
     match std::fs::read(path) {
         Ok(bytes) => {
-            let file = SourceFile::new(path.display().to_string(), &bytes);
+            let file = SourceFile::from_bytes(path.display().to_string(), bytes);
             let fs = analyze_file_with(&file, cfg, state, end_of_script);
             (file, fs)
         }

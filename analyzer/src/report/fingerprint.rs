@@ -5,13 +5,31 @@
 //! source lines the finding spans with runs of whitespace collapsed, so
 //! inserting lines above it, re-indenting it or reformatting its line
 //! breaks within a line keeps it; editing the offending line itself makes a
-//! new finding. The hash is 64-bit FNV-1a, written as 16 hex digits (stable
-//! across versions and platforms, unlike std's hasher).
+//! new finding (for a pg_tle package's script, the lines of the script
+//! itself, not of the file that carries it as a literal). The hash is
+//! 64-bit FNV-1a, written as 16 hex digits (stable across versions and
+//! platforms, unlike std's hasher).
 
 use crate::finding::Finding;
 
+/// A finding's fingerprint: written as 16 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub u64);
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The fingerprint of `f`, whose span indexes `text` (the file's text).
-pub fn fingerprint(f: &Finding, text: &str) -> String {
+pub fn fingerprint(f: &Finding, text: &str) -> Fingerprint {
     let floor = |mut i: usize| {
         i = i.min(text.len());
         while !text.is_char_boundary(i) {
@@ -35,7 +53,7 @@ pub fn fingerprint(f: &Finding, text: &str) -> String {
         }
         h.write(word.as_bytes());
     }
-    format!("{:016x}", h.0)
+    Fingerprint(h.0)
 }
 
 struct Fnv(u64);
@@ -63,7 +81,7 @@ mod tests {
     fn prints(sql: &str) -> Vec<String> {
         check_text("t.sql", sql, &Config::default())
             .iter()
-            .map(|f| fingerprint(f, sql))
+            .map(|f| fingerprint(f, sql).to_string())
             .collect()
     }
 

@@ -222,8 +222,9 @@ pub fn page(o: &Outcome) -> String {
                 line = g.line,
                 col = g.column,
             );
-            for (k, l) in f.snippet.lines.iter().enumerate() {
-                let n = f.snippet.start_line + k;
+            let snippet = f.snippet.as_ref();
+            for (k, l) in snippet.into_iter().flat_map(|s| s.lines()).enumerate() {
+                let n = snippet.map_or(g.line, |s| s.start_line) + k;
                 let hl = n >= g.line && n <= g.end_line.max(g.line);
                 let _ = writeln!(
                     out,

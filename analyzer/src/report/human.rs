@@ -107,7 +107,8 @@ impl<'a> SnippetFile<'a> {
     fn of(f: &'a ReportedFinding) -> SnippetFile<'a> {
         let mut text = String::new();
         let mut starts = Vec::new();
-        for l in &f.snippet.lines {
+        let snippet = f.snippet.as_ref();
+        for l in snippet.into_iter().flat_map(|s| s.lines()) {
             starts.push(text.len());
             text.push_str(l);
             text.push('\n');
@@ -121,8 +122,8 @@ impl<'a> SnippetFile<'a> {
             name: &f.finding.path,
             text,
             starts,
-            first_line: f.snippet.start_line.max(1),
-            shift: f.snippet.column_offset,
+            first_line: snippet.map_or(f.finding.line, |s| s.start_line).max(1),
+            shift: snippet.map_or(0, |s| s.column_offset),
         }
     }
 

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use codespan_reporting::term::termcolor::WriteColor;
 
-use crate::outcome::{totals_per_rule, Outcome};
+use crate::outcome::{totals_per_rule, Detail, Outcome};
 
 pub use crate::outcome::Summary;
 pub use github::write_github;
@@ -47,6 +47,19 @@ pub enum Format {
     Github,
     /// A self-contained HTML page.
     Html,
+}
+
+impl Format {
+    /// What of each finding's context this format prints (the driver
+    /// computes nothing else).
+    pub fn detail(self) -> Detail {
+        match self {
+            Format::Human | Format::Html => Detail::SNIPPETS,
+            Format::Json | Format::Sarif => Detail::FINGERPRINTS,
+            Format::Jsonl => Detail::ALL,
+            Format::Pgspot | Format::Table | Format::Github => Detail::NONE,
+        }
+    }
 }
 
 /// What some formats need besides the outcome.
@@ -114,4 +127,70 @@ pub fn write_statistics(o: &Outcome, out: &mut dyn std::io::Write) -> std::io::R
         writeln!(out, "{n:>7}  {code}  {title}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::{self, Mode};
+    use crate::Config;
+    use clap::ValueEnum;
+    use codespan_reporting::term::termcolor::NoColor;
+
+    fn outcome(paths: &[PathBuf], detail: Detail) -> Outcome {
+        let config = Config {
+            detail,
+            ..Config::default()
+        };
+        driver::run(paths, &driver::Options::new(config, Mode::Check)).unwrap()
+    }
+
+    fn written(o: &Outcome, format: Format) -> Vec<u8> {
+        let opts = Options {
+            quiet: false,
+            table: true,
+            base_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            help_base: sarif::DEFAULT_HELP_BASE.to_string(),
+            pool: None,
+        };
+        let mut out = NoColor::new(Vec::new());
+        write(o, format, &opts, &mut out).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn every_format_prints_the_same_from_only_the_detail_it_asks_for() {
+        let dir = tempfile::tempdir().unwrap();
+        // snippets of long lines (cut, shifted), CRLF line ends, a last line without one
+        let long = format!(
+            "SELECT 1;\r\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT {}abs(1) + 2 $$;\r\n\r\nSELECT lower('x')",
+            "1 + ".repeat(120)
+        );
+        std::fs::write(dir.path().join("long.sql"), long).unwrap();
+        let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus"));
+        let paths = [
+            root.join("rules"),
+            root.join("extensions"),
+            root.join("plpgsql"),
+            dir.path().to_path_buf(),
+        ];
+        let full = outcome(&paths, Detail::ALL);
+        assert!(full.findings().count() > 100);
+        assert!(full
+            .findings()
+            .any(|f| f.snippet.as_ref().is_some_and(|s| s.column_offset > 0)));
+        for &format in Format::value_variants() {
+            let lean = outcome(&paths, format.detail());
+            assert_eq!(
+                String::from_utf8_lossy(&written(&lean, format)),
+                String::from_utf8_lossy(&written(&full, format)),
+                "{format:?}"
+            );
+            let d = format.detail();
+            assert!(lean
+                .findings()
+                .all(|f| f.snippet.is_some() == d.snippets
+                    && f.fingerprint.is_some() == d.fingerprints));
+        }
+    }
 }

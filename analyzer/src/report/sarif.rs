@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::finding::Severity;
-use crate::outcome::{Outcome, ReportedFinding, UnitKind, UnitResult};
+use crate::outcome::{Fingerprint, Outcome, ReportedFinding, UnitKind, UnitResult};
 use crate::rules;
 
 /// The `$schema` URI written in the document.
@@ -151,12 +151,13 @@ pub fn document_at(o: &Outcome, base: &Path, help_base: &str) -> Sarif {
         keep.sort_unstable();
     }
     // the same fingerprint twice in a file gets an occurrence number
-    let mut seen: std::collections::HashMap<(&str, &str), usize> = Default::default();
+    let mut seen: std::collections::HashMap<(&str, Option<Fingerprint>), usize> =
+        Default::default();
     let mut results = Vec::with_capacity(keep.len());
     for i in keep {
         let (u, f) = all[i];
         let f_ = &f.finding;
-        let n = seen.entry((&f_.path, &f.fingerprint)).or_insert(0);
+        let n = seen.entry((&f_.path, f.fingerprint)).or_insert(0);
         *n += 1;
         let (uri, inside) = relative_uri(&f_.path, base);
         let mut artifact = json!({"uri": uri});
@@ -182,7 +183,7 @@ pub fn document_at(o: &Outcome, base: &Path, help_base: &str) -> Sarif {
                 },
             }],
             "partialFingerprints": {
-                "extguardFindingHash/v1": format!("{}:{}", f.fingerprint, n),
+                "extguardFindingHash/v1": format!("{}:{n}", f.fingerprint.map_or(String::new(), |p| p.to_string())),
             },
             "properties": {
                 "extension": u.name,

@@ -72,6 +72,7 @@ pub mod eg119_unqualified_support_object;
 pub mod eg120_replace_trigger_or_rule;
 pub mod eg121_trusted_extension;
 pub mod eg122_trusted_claim_contradicted;
+pub mod eg123_package_claim_contradicted;
 pub mod eg130_pg_temp_hijack;
 pub mod eg140_wasm;
 pub mod eg201_sql_injection_concat;
@@ -152,6 +153,7 @@ pub static ALL: &[&Rule] = &[
     &eg120_replace_trigger_or_rule::RULE,
     &eg121_trusted_extension::RULE,
     &eg122_trusted_claim_contradicted::RULE,
+    &eg123_package_claim_contradicted::RULE,
     &eg130_pg_temp_hijack::RULE,
     &eg140_wasm::EG140,
     &eg140_wasm::EG141,

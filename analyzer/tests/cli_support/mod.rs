@@ -203,3 +203,47 @@ pub fn sarif_validator() -> jsonschema::Validator {
     assert_eq!(escape_lone_bracket(&mut schema), 2);
     jsonschema::draft4::new(&schema).unwrap()
 }
+
+/// Compare `actual` with the snapshot `tests/snapshots/NAME` (with
+/// `UPDATE_SNAPSHOTS=1`, write it instead).
+pub fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1)", path.display()));
+    assert_eq!(
+        expected, actual,
+        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
+    );
+}
+
+/// `text` as SARIF, checked valid against the SARIF 2.1.0 schema.
+pub fn valid_sarif(text: &str) -> serde_json::Value {
+    let sarif: serde_json::Value = serde_json::from_str(text).unwrap();
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    sarif
+}
+
+/// The policy file at `path`, checked valid against docs/policy.schema.json.
+pub fn valid_policy(path: &Path) -> serde_json::Value {
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../docs/policy.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&policy)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    policy
+}

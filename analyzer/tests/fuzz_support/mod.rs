@@ -96,6 +96,7 @@ pub const ARCHIVE_LIMITS: Limits = Limits {
     max_entries: 24,
     max_ratio: 20,
     ratio_floor: 8 << 10,
+    platform: None,
 };
 
 /// The archive kind an `archive` input's first byte selects, and its extension.
@@ -113,7 +114,8 @@ pub fn archive_kind(selector: u8) -> (ArchiveKind, &'static str) {
 /// [`ARCHIVE_LIMITS`]. On success, everything unpacked is a regular file, a
 /// directory or a link to a regular file, really inside the root, within
 /// the limits (and
-/// under `usr/share/postgresql/` for a .deb); an error says something;
+/// under `usr/share/postgresql/`, or a library under `usr/lib/postgresql/`,
+/// for a .deb); an error says something;
 /// either way, nothing is left behind once the result is dropped.
 pub fn check_archive(data: &[u8]) {
     let Some((&selector, body)) = data.split_first() else {
@@ -323,8 +325,10 @@ fn walk_unpacked(root: &Path, dir: &Path, kind: ArchiveKind, tally: &mut Tally) 
 fn assert_kept(kind: ArchiveKind, rel: &Path) {
     match kind {
         ArchiveKind::Deb => assert!(
-            rel.starts_with("usr/share/postgresql"),
-            "{} unpacked from a .deb, outside usr/share/postgresql",
+            rel.starts_with("usr/share/postgresql")
+                || (rel.starts_with("usr/lib/postgresql")
+                    && extguard_analyzer::driver::is_shared_library(rel)),
+            "{} unpacked from a .deb, outside usr/share/postgresql and the libraries of usr/lib/postgresql",
             rel.display()
         ),
         ArchiveKind::Rpm => assert!(
