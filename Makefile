@@ -52,9 +52,15 @@ install:
 
 test: setup-test lint test-rust test-pg
 
+# The Rust guest SDK (sdk/rust) is its own workspace, built for wasm32.
+SDK_RUST_MANIFEST = --manifest-path sdk/rust/Cargo.toml
+SDK_RUST = $(SDK_RUST_MANIFEST) --target-dir target/sdk-rust
+
 lint:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt $(SDK_RUST_MANIFEST) -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy $(SDK_RUST) --target wasm32-unknown-unknown --lib --examples -- -D warnings
 	for v in $(PG_VERSIONS); do \
 	  (cd pg_ext && $(CARGO) clippy --no-default-features --features "pg$$v pg_test" \
 	    --all-targets -- -D warnings) || exit 1; \
@@ -64,6 +70,7 @@ test-rust:
 	./scripts/pgspot-venv.sh
 	./scripts/pre-commit-venv.sh
 	$(CARGO) test
+	$(CARGO) test $(SDK_RUST) --lib
 
 # pg_ext, for each version in PG_VERSIONS in turn: pgrx tests (in a
 # server pgrx starts, extguard preloaded), then the escape battery
@@ -87,8 +94,9 @@ test-pg-one:
 	pgc="$$(./scripts/pg.sh $(PG) | tail -n1)" && \
 	  (cd pg_ext && $(CARGO) pgrx install --pg-config "$$pgc" --no-default-features --features pg$(PG)) && \
 	  export EXTGUARD_E2E=1 EXTGUARD_PG_CONFIG="$$pgc" && \
-	  $(CARGO) test --test escapes $(if $(filter 15,$(PG)),--test isolation_e2e) -- --test-threads=1 && \
-	  $(CARGO) test --test wasm_containment --test wasm_types --test wasm_sdk --test wasm_spi -- --test-threads=1
+	  $(CARGO) build -p extguard-analyzer --bin extguard && \
+	  $(CARGO) test --test escapes --test digest_gate $(if $(filter 15,$(PG)),--test isolation_e2e) -- --test-threads=1 && \
+	  $(CARGO) test --test wasm_containment --test wasm_types --test wasm_sdk --test wasm_spi --test wasm_rows -- --test-threads=1
 
 bench-pg:
 	PG=$(PG) ./bench/pg_ext_pgbench.sh

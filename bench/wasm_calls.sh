@@ -13,7 +13,9 @@
 #      - how long statement_timeout takes to stop an infinite wasm loop;
 #      - ABI version 2: an SPI round trip (wasm spi_query vs PL/pgSQL
 #        EXECUTE), array arguments per element (sum of a 1M int[] in wasm vs
-#        unnest), a 1M-row SETOF (wasm vs generate_series vs RETURN NEXT).
+#        unnest), a 1M-row SETOF (wasm vs generate_series vs RETURN NEXT);
+#      - ABI version 3: a BEFORE INSERT row trigger that keeps the row
+#        (wasm vs PL/pgSQL vs none) over 100k inserted rows.
 #    Prints the ratios. Each figure is the best of 3 runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -160,6 +162,42 @@ SELECT format(E'SPI round trip (us/call, 10k calls): wasm spi_query %s, PL/pgSQL
               round(wasm_arr::numeric, 3), round((wasm_arr * 1000)::numeric, 1),
               round(unnest_arr::numeric, 3),
               round(wasm_set::numeric, 3), round(gen_set::numeric, 3), round(plpgsql_set::numeric, 3))
+FROM t;
+SQL
+
+# Triggers: the event (NEW as JSON) built and passed per row.
+psql <<'SQL'
+CREATE FUNCTION wasm_keep() RETURNS trigger LANGUAGE wasm AS '(module
+  (func (export "extguard_abi_3"))
+  (memory (export "memory") 1)
+  (global $top (mut i32) (i32.const 1024))
+  (func (export "reset") (global.set $top (i32.const 1024)))
+  (func (export "alloc") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $top))
+    (global.set $top (i32.add (local.get $p) (local.get $n)))
+    (if (i32.gt_u (global.get $top) (i32.mul (memory.size) (i32.const 65536)))
+      (then (drop (memory.grow (i32.const 1)))))
+    (local.get $p))
+  (func (export "wasm_keep") (param i32 i32) (result i64) (i64.const 0)))';
+CREATE FUNCTION plpgsql_keep() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE TABLE t_none (id int, name text, n numeric);
+CREATE TABLE t_wasm (LIKE t_none);
+CREATE TABLE t_plpgsql (LIKE t_none);
+CREATE TRIGGER k BEFORE INSERT ON t_wasm FOR EACH ROW EXECUTE FUNCTION wasm_keep();
+CREATE TRIGGER k BEFORE INSERT ON t_plpgsql FOR EACH ROW EXECUTE FUNCTION plpgsql_keep();
+SQL
+psql -t -A -F ' ' <<'SQL'
+WITH t AS (
+  SELECT best_of_3('TRUNCATE t_none; INSERT INTO t_none SELECT i, ''name '' || i, i / 7.0 FROM generate_series(1, 100000) i') AS none,
+         best_of_3('TRUNCATE t_wasm; INSERT INTO t_wasm SELECT i, ''name '' || i, i / 7.0 FROM generate_series(1, 100000) i') AS wasm,
+         best_of_3('TRUNCATE t_plpgsql; INSERT INTO t_plpgsql SELECT i, ''name '' || i, i / 7.0 FROM generate_series(1, 100000) i') AS plpgsql
+)
+SELECT format(E'BEFORE INSERT row trigger keeping the row, 100k rows (s): none %s, wasm %s, PL/pgSQL %s\n'
+              'per-row trigger cost: wasm %s us, PL/pgSQL %s us, ratio wasm/PL/pgSQL %s',
+              round(none::numeric, 3), round(wasm::numeric, 3), round(plpgsql::numeric, 3),
+              round(((wasm - none) * 10)::numeric, 2), round(((plpgsql - none) * 10)::numeric, 2),
+              round(((wasm - none) / (plpgsql - none))::numeric, 2))
 FROM t;
 SQL
 

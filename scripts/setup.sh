@@ -26,6 +26,14 @@ if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   need_pkgs+=(${EXTGUARD_SETUP_EXTRA})
 fi
+# The Rust guest SDK's examples (tests/wasm_sdk.rs) build for
+# wasm32-unknown-unknown.
+if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ] && command -v rustup >/dev/null; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    echo "setup: adding the rustup target wasm32-unknown-unknown" >&2
+    rustup target add wasm32-unknown-unknown
+  fi
+fi
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,9 +1,14 @@
 //! Wasm modules (`.wasm` binaries, `.wat` text): their imports are their
-//! capabilities. extguard's sandbox offers one host function (the
-//! read-only SPI import `extguard.spi_query`), so every other import is a
-//! finding; a module that does not validate is one too.
+//! capabilities. extguard's sandbox offers two host functions (the
+//! read-only SPI imports `extguard.spi_query` and `extguard.spi_exec`), so
+//! every other import is a finding; a module that does not validate is one
+//! too.
 
 use wasmparser::{Parser, Payload, TypeRef, Validator, WasmFeatures};
+
+/// The functions the sandbox offers in module `extguard` (sandbox/ABI.md,
+/// "SPI", "Typed SPI").
+const OFFERED: &[&str] = &["spi_query", "spi_exec"];
 
 use crate::finding::Finding;
 use crate::rules::eg140_wasm::{EG140, EG141, EG142};
@@ -115,7 +120,7 @@ pub fn analyze(file: &SourceFile, bytes: &[u8]) -> Vec<Finding> {
     };
     let mut out = Vec::new();
     for imp in &summary.imports {
-        if imp.kind == "func" && imp.module == "extguard" && imp.name == "spi_query" {
+        if imp.kind == "func" && imp.module == "extguard" && OFFERED.contains(&imp.name.as_str()) {
             continue;
         }
         let span = if is_text {
@@ -132,7 +137,7 @@ pub fn analyze(file: &SourceFile, bytes: &[u8]) -> Vec<Finding> {
             file,
             &EG140,
             span,
-            format!("imports {} \"{}\" \"{}\"{at}: the extguard sandbox offers no such import (only extguard.spi_query), so this module cannot be instantiated and asks for a capability", imp.kind, imp.module, imp.name),
+            format!("imports {} \"{}\" \"{}\"{at}: the extguard sandbox offers no such import (only extguard.spi_query and extguard.spi_exec), so this module cannot be instantiated and asks for a capability", imp.kind, imp.module, imp.name),
             Some(format!("{}.{}", imp.module, imp.name)),
         ));
     }

@@ -13,6 +13,7 @@
 //! | GRANT role options | `admin_opt` flag | `opt` list: `ADMIN`, `INHERIT`, `SET` with values | as 16 |
 //! | local transaction id | `MyProc->lxid` | 16: as 15; 17: `MyProc->vxid.lxid` | as 17 |
 //! | client Port | pgrx's `Port` | 16: as 15; 17: no `canAcceptConnections` (pgrx 0.18's Port still has it, so it is read here through a layout of 17's own) | `local_host` added (pgrx's Port is right) |
+//! | where CREATE EXTENSION finds control files | `SHAREDIR/extension` | same | `extension_control_path`: each element `DIR` means `DIR/extension` (`$system`: `SHAREDIR/extension`); a relative `directory` of a control file is relative to `DIR` |
 //! | raw xmin of a tuple | `HeapTupleHeaderGetRawXmin` | same | same, read here (pgrx exports the name twice on 18) |
 
 use pgrx::pg_sys;
@@ -383,4 +384,39 @@ unsafe fn list_elements(list: *mut pg_sys::List) -> impl Iterator<Item = *mut st
     let len = unsafe { list.as_ref() }.map_or(0, |l| l.length as usize);
     // SAFETY: i < length, so the element exists.
     (0..len).map(move |i| unsafe { (*(*list).elements.add(i)).ptr_value })
+}
+
+/// The directories CREATE EXTENSION looks for `name.control` in, in
+/// order, each with the base a relative `directory` parameter of a
+/// control file found there is relative to. `sharedir`: the share
+/// directory; `control_path`: the `extension_control_path` setting (18+;
+/// ignored before).
+pub(crate) fn extension_control_dirs(
+    sharedir: &std::path::Path,
+    control_path: Option<&str>,
+) -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
+    let system = (sharedir.join("extension"), sharedir.to_path_buf());
+    #[cfg(not(feature = "pg18"))]
+    {
+        let _ = control_path;
+        vec![system]
+    }
+    #[cfg(feature = "pg18")]
+    {
+        match control_path {
+            None | Some("") => vec![system],
+            Some(path) => path
+                .split(':')
+                .filter(|e| !e.is_empty())
+                .map(|e| {
+                    if e == "$system" {
+                        system.clone()
+                    } else {
+                        let base = std::path::PathBuf::from(e);
+                        (base.join("extension"), base)
+                    }
+                })
+                .collect(),
+        }
+    }
 }

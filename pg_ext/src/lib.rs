@@ -10,6 +10,7 @@ use pgrx::JsonB;
 
 pub mod audit_mac;
 pub mod compat;
+pub mod gate;
 pub mod hooks;
 pub mod isolation;
 pub mod record;

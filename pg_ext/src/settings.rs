@@ -22,6 +22,10 @@ pub static EXEMPT_ROLES: GucSetting<Option<CString>> = GucSetting::<Option<CStri
 /// `extguard.audit_file`: JSON Lines file appended and flushed per record.
 pub static AUDIT_FILE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 
+/// `extguard.policy_file`: the policy (`extguard scan --write-policy`)
+/// that vets extension files and shared libraries before they run.
+pub static POLICY_FILE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+
 /// Register the settings. Call from `_PG_init`.
 pub fn define() {
     // SAFETY: the check hooks are #[pg_guard] extern "C-unwind" functions.
@@ -70,6 +74,17 @@ pub fn define() {
             None,
             None,
         );
+        GucRegistry::define_string_guc_with_hooks(
+            c"extguard.policy_file",
+            c"Policy file (extguard scan --write-policy) that vets extension files and libraries.",
+            c"Empty: no digest gate.",
+            &POLICY_FILE,
+            GucContext::Sighup,
+            GucFlags::SUPERUSER_ONLY,
+            Some(crate::hooks::settings_check::check_policy_file),
+            None,
+            None,
+        );
         pg_sys::MarkGUCPrefixReserved(c"extguard".as_ptr());
     }
 }
@@ -90,4 +105,8 @@ pub fn exempt_roles() -> String {
 
 pub fn audit_file() -> String {
     string_of(&AUDIT_FILE)
+}
+
+pub fn policy_file() -> String {
+    string_of(&POLICY_FILE)
 }

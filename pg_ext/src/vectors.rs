@@ -35,6 +35,9 @@ pub enum Vector {
     CreateTablespace,
     ExtguardTamper,
     Replication,
+    /// Code (an extension's control file or script, a shared library)
+    /// that the digest policy does not vet, about to run or be loaded.
+    UnvettedCode,
     /// Not an attempt: the isolation self-check recorded at server start.
     Isolation,
 }
@@ -62,7 +65,7 @@ impl Severity {
 
 impl Vector {
     /// Every vector, in documentation order.
-    pub const ALL: [Vector; 28] = [
+    pub const ALL: [Vector; 29] = [
         Vector::CopyProgram,
         Vector::CopyFile,
         Vector::FileFdw,
@@ -90,6 +93,7 @@ impl Vector {
         Vector::CreateTablespace,
         Vector::ExtguardTamper,
         Vector::Replication,
+        Vector::UnvettedCode,
         Vector::Isolation,
     ];
 
@@ -123,6 +127,7 @@ impl Vector {
             Vector::CreateTablespace => "create_tablespace",
             Vector::ExtguardTamper => "extguard_tamper",
             Vector::Replication => "replication",
+            Vector::UnvettedCode => "unvetted_code",
             Vector::Isolation => "isolation",
         }
     }
@@ -136,7 +141,9 @@ impl Vector {
         use Vector::*;
         match self {
             CopyProgram | FileFdw | UntrustedLanguage | CreateLanguage | Load | AlterSystem
-            | ExtguardSetting | ExtguardTamper | RoleAttribute | CatalogDml => Severity::Critical,
+            | ExtguardSetting | ExtguardTamper | RoleAttribute | CatalogDml | UnvettedCode => {
+                Severity::Critical
+            }
             CopyFile | LoFile | FileRead | AdminpackWrite | SensitiveSetting | GrantParameter
             | GrantPredefinedRole | SetRole | EventTrigger | RemoteConnection
             | CreateSubscription | UserMapping | CreateTablespace | Replication => Severity::High,

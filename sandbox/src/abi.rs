@@ -15,11 +15,18 @@
 //!   and sets (`RETURNS SETOF`) in one flat encoding ([`ArrayValue`]), NULL
 //!   arguments through a trailing `i64` mask and NULL results through the
 //!   packed value `-1`.
+//! * Version 3 adds rows ([`RowKind`]): composite results (`RETURNS TABLE`
+//!   of several columns, OUT parameters, composite types) and trigger
+//!   functions, both as JSON text the embedder reads and writes.
+//! * Version 4 adds NULL array elements: an array (or set) with NULLs
+//!   travels in the nullable form ([`ArrayValue::Nullable`]), flagged by
+//!   bit 31 of its length ([`NULLS_FLAG`]); arrays without NULLs are
+//!   unchanged.
 
 use std::fmt;
 
 /// The newest ABI version this host implements (`ABI.md`'s title).
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 4;
 
 /// The oldest ABI version this host still runs.
 pub const MIN_ABI_VERSION: u32 = 1;
@@ -32,6 +39,15 @@ pub const ABI_EXPORT_PREFIX: &str = "extguard_abi_";
 /// The packed result meaning SQL NULL (version 2): pointer and length both
 /// `0xffff_ffff`.
 pub const NULL_RESULT: i64 = -1;
+
+/// Bit 31 of an array's (or set's) byte length (version 4): the bytes are
+/// the nullable form, every element length-prefixed and `u32::MAX` for a
+/// NULL element. Set on the `len` parameter of an argument and in the
+/// low word of a packed result.
+pub const NULLS_FLAG: u32 = 1 << 31;
+
+/// The first ABI version with NULL array elements.
+pub const NULL_ELEMENTS_VERSION: u32 = 4;
 
 /// A PostgreSQL type the ABI knows how to pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -249,16 +265,33 @@ impl WasmType {
     }
 }
 
+/// Functions whose result is a row rather than a value (version 3). For
+/// both the wasm result is text (a JSON object; for a set of rows, the
+/// flat encoding of a `text[]` of JSON objects): the sandbox checks it is
+/// UTF-8 without NUL, the embedder maps it onto the row's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    /// A composite result: `RETURNS TABLE (a, b, ...)`, OUT parameters, a
+    /// composite type; with `returns_set`, a set of them.
+    Composite,
+    /// A trigger function: one `text` parameter (the event as JSON), a
+    /// `text` result (the row to use, `""` for the row unchanged, NULL to
+    /// skip it). Never a NULL mask.
+    Trigger,
+}
+
 /// The SQL-level signature of a function: its argument types and result type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Signature {
     /// Argument types, in order.
     pub params: Vec<ValueType>,
-    /// Result type (of each row, for a set).
+    /// Result type (of each row, for a set); `Text` for a [`RowKind`].
     pub result: ValueType,
     /// `RETURNS SETOF result` (version 2): the guest returns all rows at
     /// once in the flat array encoding of `result`.
     pub returns_set: bool,
+    /// The result is a row (version 3).
+    pub row: Option<RowKind>,
 }
 
 impl Signature {
@@ -268,6 +301,23 @@ impl Signature {
             params: params.into(),
             result,
             returns_set: false,
+            row: None,
+        }
+    }
+
+    /// A function of `params` returning a row (a JSON object as text).
+    pub fn composite(params: impl Into<Vec<ValueType>>) -> Self {
+        Signature {
+            row: Some(RowKind::Composite),
+            ..Signature::new(params, ValueType::Text)
+        }
+    }
+
+    /// A trigger function: the event in, the row to use out (JSON text).
+    pub fn trigger() -> Self {
+        Signature {
+            row: Some(RowKind::Trigger),
+            ..Signature::new([ValueType::Text], ValueType::Text)
         }
     }
 
@@ -284,6 +334,7 @@ impl Signature {
             .chain(std::iter::once(&self.result))
             .map(|t| t.since_version())
             .chain(self.returns_set.then_some(2))
+            .chain(self.row.map(|_| 3))
             .max()
             .unwrap_or(1)
     }
@@ -360,6 +411,26 @@ impl Arg<'_> {
             Arg::Text(_) => ValueType::Text,
             Arg::Bytea(_) => ValueType::Bytea,
             Arg::Jsonb(_) => ValueType::Jsonb,
+        }
+    }
+}
+
+impl Arg<'_> {
+    /// An owned copy of this argument.
+    pub fn to_value(&self) -> Value {
+        match *self {
+            Arg::Int2(v) => Value::Int2(v),
+            Arg::Int4(v) => Value::Int4(v),
+            Arg::Int8(v) => Value::Int8(v),
+            Arg::Float4(v) => Value::Float4(v),
+            Arg::Float8(v) => Value::Float8(v),
+            Arg::Bool(v) => Value::Bool(v),
+            Arg::Text(v) => Value::Text(v.to_string()),
+            Arg::Bytea(v) => Value::Bytea(v.to_vec()),
+            Arg::Jsonb(v) => Value::Jsonb(v.to_string()),
+            Arg::Numeric(v) => Value::Numeric(v.to_string()),
+            Arg::Array(a) => Value::Array(a.clone()),
+            Arg::Null(t) => Value::Null(t),
         }
     }
 }
@@ -459,9 +530,78 @@ pub enum ArrayValue {
     Jsonb(Vec<String>),
     /// `numeric[]`
     Numeric(Vec<String>),
+    /// An array of `elem` with NULL elements (version 4): each element a
+    /// scalar [`Value`] of the element type, or `None`.
+    Nullable(ElemType, Vec<Option<Value>>),
+}
+
+/// The bytes of one scalar element in the flat encoding (without a length).
+fn element_bytes(v: &Value) -> Vec<u8> {
+    match v {
+        Value::Int2(x) => x.to_le_bytes().to_vec(),
+        Value::Int4(x) => x.to_le_bytes().to_vec(),
+        Value::Int8(x) => x.to_le_bytes().to_vec(),
+        Value::Float4(x) => x.to_bits().to_le_bytes().to_vec(),
+        Value::Float8(x) => x.to_bits().to_le_bytes().to_vec(),
+        Value::Bool(x) => vec![*x as u8],
+        Value::Text(x) | Value::Jsonb(x) | Value::Numeric(x) => x.as_bytes().to_vec(),
+        Value::Bytea(x) => x.clone(),
+        Value::Array(_) | Value::Null(_) => Vec::new(),
+    }
 }
 
 impl ArrayValue {
+    /// True for the nullable form (version 4).
+    pub fn has_nulls(&self) -> bool {
+        matches!(self, ArrayValue::Nullable(..))
+    }
+
+    /// Decodes the nullable form (version 4): every element a `u32`
+    /// length and its bytes (a fixed-width element's length must be its
+    /// width), `u32::MAX` for NULL.
+    pub fn decode_nullable(elem: ElemType, bytes: &[u8]) -> Result<ArrayValue, String> {
+        let mut items = Vec::new();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let k = items.len() + 1;
+            let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+                return Err(format!("element {k} has a partial length"));
+            };
+            let len = u32::from_le_bytes(*len);
+            rest = tail;
+            if len == u32::MAX {
+                items.push(None);
+                continue;
+            }
+            let len = len as usize;
+            if len > rest.len() {
+                return Err(format!(
+                    "element {k} claims {len} bytes, {} are left",
+                    rest.len()
+                ));
+            }
+            let (item, tail) = rest.split_at(len);
+            rest = tail;
+            let one = match elem.width() {
+                Some(w) if w != len => {
+                    return Err(format!(
+                        "element {k} of {} has {len} bytes, not {w}",
+                        elem.value_type()
+                    ))
+                }
+                Some(_) => ArrayValue::decode(elem, item),
+                None => {
+                    let mut prefixed = (len as u32).to_le_bytes().to_vec();
+                    prefixed.extend_from_slice(item);
+                    ArrayValue::decode(elem, &prefixed)
+                }
+            }
+            .map_err(|m| format!("element {k}: {m}"))?;
+            items.push(one.into_values().pop());
+        }
+        Ok(ArrayValue::Nullable(elem, items))
+    }
+
     /// The element type.
     pub fn elem_type(&self) -> ElemType {
         match self {
@@ -475,6 +615,7 @@ impl ArrayValue {
             ArrayValue::Bytea(_) => ElemType::Bytea,
             ArrayValue::Jsonb(_) => ElemType::Jsonb,
             ArrayValue::Numeric(_) => ElemType::Numeric,
+            ArrayValue::Nullable(e, _) => *e,
         }
     }
 
@@ -489,6 +630,7 @@ impl ArrayValue {
             ArrayValue::Bool(v) => v.len(),
             ArrayValue::Text(v) | ArrayValue::Jsonb(v) | ArrayValue::Numeric(v) => v.len(),
             ArrayValue::Bytea(v) => v.len(),
+            ArrayValue::Nullable(_, v) => v.len(),
         }
     }
 
@@ -510,10 +652,14 @@ impl ArrayValue {
             ArrayValue::Bytea(v) => v.into_iter().map(Value::Bytea).collect(),
             ArrayValue::Jsonb(v) => v.into_iter().map(Value::Jsonb).collect(),
             ArrayValue::Numeric(v) => v.into_iter().map(Value::Numeric).collect(),
+            ArrayValue::Nullable(e, v) => v
+                .into_iter()
+                .map(|x| x.unwrap_or(Value::Null(e.value_type())))
+                .collect(),
         }
     }
 
-    /// The flat encoding.
+    /// The flat encoding (for [`ArrayValue::Nullable`], the nullable form).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = ArrayWriter::new(self.elem_type());
         match self {
@@ -531,6 +677,20 @@ impl ArrayValue {
                 v.iter().for_each(|x| out.push_bytes(x.as_bytes()))
             }
             ArrayValue::Bytea(v) => v.iter().for_each(|x| out.push_bytes(x)),
+            ArrayValue::Nullable(_, v) => {
+                let mut bytes = Vec::new();
+                for x in v {
+                    match x {
+                        None => bytes.extend_from_slice(&u32::MAX.to_le_bytes()),
+                        Some(x) => {
+                            let b = element_bytes(x);
+                            bytes.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                            bytes.extend_from_slice(&b);
+                        }
+                    }
+                }
+                return bytes;
+            }
         }
         out.finish()
     }

@@ -180,7 +180,7 @@ impl fmt::Display for SandboxError {
             Malformed(m) => write!(f, "invalid wasm binary: {}", sanitize(m, MESSAGE_CHARS)),
             ForbiddenImport { module, name, kind } => write!(
                 f,
-                "forbidden import: {kind} \"{}\".\"{}\" (only extguard.spi_query may be imported, where offered)",
+                "forbidden import: {kind} \"{}\".\"{}\" (only extguard.spi_query and extguard.spi_exec may be imported, where offered)",
                 sanitize(module, NAME_CHARS),
                 sanitize(name, NAME_CHARS)
             ),

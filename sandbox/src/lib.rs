@@ -38,8 +38,8 @@ use wasmtime::{
 };
 
 pub use abi::{
-    Arg, ArrayValue, ElemType, Signature, Value, ValueType, ABI_EXPORT_PREFIX, ABI_VERSION,
-    MIN_ABI_VERSION,
+    Arg, ArrayValue, ElemType, RowKind, Signature, Value, ValueType, ABI_EXPORT_PREFIX,
+    ABI_VERSION, MIN_ABI_VERSION, NULLS_FLAG, NULL_ELEMENTS_VERSION,
 };
 pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
 pub use host::{Host, HostError, HOST_ERROR_BIT, HOST_IMPORTS, HOST_MODULE};
@@ -558,7 +558,7 @@ impl Module {
         let needed = signature.since_version();
         if needed > self.abi_version {
             return Err(SandboxError::AbiVersion(format!(
-                "the SQL signature needs ABI version {needed} (numeric, arrays or sets), \
+                "the SQL signature needs ABI version {needed} (numeric, arrays, sets; rows, triggers), \
                  the module targets version {}: export a function named {ABI_EXPORT_PREFIX}{needed}",
                 self.abi_version
             )));
@@ -572,6 +572,7 @@ impl Module {
         let mut expected_params = signature.wasm_params();
         // Version 2: a trailing i64 parameter receives the NULL mask.
         let null_mask = self.abi_version >= 2
+            && signature.row != Some(RowKind::Trigger)
             && matches!(self.inner.get_export(name), Some(ExternType::Func(ty))
                 if ty.params().len() == expected_params.len() + 1
                     && ty.params().last().as_ref().and_then(WasmType::of) == Some(WasmType::I64));
@@ -900,6 +901,16 @@ impl Instance {
             )));
         }
         for (i, (arg, want)) in args.iter().zip(&signature.params).enumerate() {
+            if matches!(arg, Arg::Array(a) if a.has_nulls())
+                && self.function.module.abi_version < NULL_ELEMENTS_VERSION
+            {
+                return Err(SandboxError::BadArguments(format!(
+                    "argument {} has NULL elements and the module targets ABI version {} \
+                     (NULL elements need {NULL_ELEMENTS_VERSION})",
+                    i + 1,
+                    self.function.module.abi_version
+                )));
+            }
             if matches!(arg, Arg::Null(_)) && !self.function.null_mask {
                 return Err(SandboxError::BadArguments(format!(
                     "argument {} is NULL and the export takes no NULL mask",
@@ -1065,8 +1076,9 @@ impl Instance {
                 Arg::Array(a) => {
                     let bytes = a.encode();
                     let ptr = copy_in(live, &self.limits, &bytes)?;
+                    let flag = if a.has_nulls() { NULLS_FLAG } else { 0 };
                     params.push(Val::I32(ptr as i32));
-                    params.push(Val::I32(bytes.len() as i32));
+                    params.push(Val::I32((bytes.len() as u32 | flag) as i32));
                 }
                 Arg::Int2(v) => params.push(Val::I32(v as i32)),
                 Arg::Int4(v) => params.push(Val::I32(v)),
@@ -1145,16 +1157,34 @@ fn convert_result(
         if *packed == abi::NULL_RESULT && function.module.abi_version >= 2 {
             return Ok(Value::Null(ty));
         }
-        let bytes = result_bytes(live, *packed, max_result_bytes)?;
+        // Version 4: bit 31 of an array's or set's length flags the
+        // nullable form.
+        let is_array = signature.returns_set || matches!(ty, ValueType::Array(_));
+        let nullable = is_array
+            && function.module.abi_version >= NULL_ELEMENTS_VERSION
+            && (*packed as u32) & NULLS_FLAG != 0;
+        let packed = if nullable {
+            *packed & !(NULLS_FLAG as i64)
+        } else {
+            *packed
+        };
+        let bytes = result_bytes(live, packed, max_result_bytes)?;
+        let decode = |elem: ElemType, bytes: &[u8]| {
+            if nullable {
+                ArrayValue::decode_nullable(elem, bytes)
+            } else {
+                ArrayValue::decode(elem, bytes)
+            }
+        };
         if signature.returns_set {
             let elem = ty.as_elem().expect("checked when the function was made");
-            return ArrayValue::decode(elem, &bytes)
+            return decode(elem, &bytes)
                 .map(Value::Array)
                 .map_err(|m| SandboxError::BadResult(format!("set of {ty}: {m}")));
         }
         return Ok(match ty {
             ValueType::Bytea => Value::Bytea(bytes),
-            ValueType::Array(elem) => ArrayValue::decode(elem, &bytes)
+            ValueType::Array(elem) => decode(elem, &bytes)
                 .map(Value::Array)
                 .map_err(|m| SandboxError::BadResult(format!("{ty} result: {m}")))?,
             _ => {
@@ -1277,6 +1307,13 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
         if text.contains("resource limit exceeded") || text.contains("count of") {
             return SandboxError::ResourceCountExceeded(text);
         }
+        // A host import refused the call: its own message first, then where.
+        let cause = sanitize(&e.root_cause().to_string(), MESSAGE_CHARS);
+        let message = if message.is_empty() {
+            cause
+        } else {
+            format!("{cause}; {message}")
+        };
         return SandboxError::Trap {
             kind: TrapKind::Other,
             message,
@@ -1308,53 +1345,87 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
     SandboxError::Trap { kind, message }
 }
 
-/// A linker offering the host imports ([`HOST_IMPORTS`]).
+/// A linker offering the host imports ([`HOST_IMPORTS`]): both are
+/// `(sql_ptr, sql_len, params_ptr, params_len) -> i64` host queries.
 fn host_linker(engine: &Engine) -> wasmtime::Linker<CallState> {
     let mut linker = wasmtime::Linker::new(engine);
     linker
-        .func_wrap(HOST_MODULE, "spi_query", spi_query)
+        .func_wrap(
+            HOST_MODULE,
+            "spi_query",
+            |caller: wasmtime::Caller<'_, CallState>, s: i32, sn: i32, p: i32, pn: i32| {
+                host_query(caller, "spi_query", (s, sn), (p, pn), spi_query)
+            },
+        )
+        .expect("one definition per name");
+    linker
+        .func_wrap(
+            HOST_MODULE,
+            "spi_exec",
+            |caller: wasmtime::Caller<'_, CallState>, s: i32, sn: i32, p: i32, pn: i32| {
+                host_query(caller, "spi_exec", (s, sn), (p, pn), spi_exec)
+            },
+        )
         .expect("one definition per name");
     linker
 }
 
-/// `extguard.spi_query`: reads the query and its parameters from guest
-/// memory, asks the host, and writes the JSON rows (or the error text)
-/// back through the guest's `alloc`.
-fn spi_query(
+/// `extguard.spi_query`: text parameters (the flat encoding of a `text[]`).
+fn spi_query(host: &dyn Host, sql: &str, params: &[u8]) -> HostAnswer {
+    let params = match ArrayValue::decode(ElemType::Text, params) {
+        Ok(ArrayValue::Text(p)) => p,
+        Ok(_) => Vec::new(),
+        Err(m) => return Err(format!("spi_query parameters: {m}")),
+    };
+    Ok(host.spi_query(sql, &params))
+}
+
+/// `extguard.spi_exec`: parameters as a JSON array (UTF-8 text).
+fn spi_exec(host: &dyn Host, sql: &str, params: &[u8]) -> HostAnswer {
+    let params = std::str::from_utf8(params)
+        .map_err(|_| "spi_exec: the parameters are not UTF-8".to_string())?;
+    Ok(host.spi_exec(sql, params))
+}
+
+/// What a host query gives: the host's answer, or `Err(message)` for
+/// arguments the guest got wrong (a trap).
+type HostAnswer = Result<Result<String, HostError>, String>;
+
+/// A host query: reads the query text and the parameter bytes from guest
+/// memory, asks the host through `ask`, and writes the rows (or the error
+/// text, with the top bit set) back through the guest's `alloc`.
+fn host_query(
     mut caller: wasmtime::Caller<'_, CallState>,
-    sql_ptr: i32,
-    sql_len: i32,
-    params_ptr: i32,
-    params_len: i32,
+    what: &str,
+    (sql_ptr, sql_len): (i32, i32),
+    (params_ptr, params_len): (i32, i32),
+    ask: impl FnOnce(&dyn Host, &str, &[u8]) -> HostAnswer,
 ) -> wasmtime::Result<i64> {
     let memory = caller
         .get_export("memory")
         .and_then(|e| e.into_memory())
-        .ok_or_else(|| wasmtime::Error::msg("spi_query needs the exported memory"))?;
-    let (sql, params) = {
-        let data = memory.data(&caller);
-        let range = |ptr: i32, len: i32| {
-            (ptr as u32 as usize)
-                .checked_add(len as u32 as usize)
-                .and_then(|end| data.get(ptr as u32 as usize..end))
-                .ok_or_else(|| wasmtime::Error::msg("spi_query: a range outside memory"))
-        };
-        let sql = std::str::from_utf8(range(sql_ptr, sql_len)?)
-            .map_err(|_| wasmtime::Error::msg("spi_query: the query is not UTF-8"))?
-            .to_string();
-        let params = match ArrayValue::decode(ElemType::Text, range(params_ptr, params_len)?) {
-            Ok(ArrayValue::Text(p)) => p,
-            Ok(_) => Vec::new(),
-            Err(m) => return Err(wasmtime::Error::msg(format!("spi_query parameters: {m}"))),
-        };
-        (sql, params)
-    };
+        .ok_or_else(|| wasmtime::Error::msg(format!("{what} needs the exported memory")))?;
     let host = caller
         .data()
         .host
         .clone()
         .ok_or_else(|| wasmtime::Error::msg("no host"))?;
-    let (text, bit) = match host.spi_query(&sql, &params) {
+    let answer = {
+        let data = memory.data(&caller);
+        let range = |ptr: i32, len: i32| {
+            (ptr as u32 as usize)
+                .checked_add(len as u32 as usize)
+                .and_then(|end| data.get(ptr as u32 as usize..end))
+                .ok_or_else(|| wasmtime::Error::msg(format!("{what}: a range outside memory")))
+        };
+        let sql = std::str::from_utf8(range(sql_ptr, sql_len)?)
+            .map_err(|_| wasmtime::Error::msg(format!("{what}: the query is not UTF-8")))?;
+        match ask(host.as_ref(), sql, range(params_ptr, params_len)?) {
+            Ok(answer) => answer,
+            Err(m) => return Err(wasmtime::Error::msg(m)),
+        }
+    };
+    let (text, bit) = match answer {
         Ok(rows) => (rows, 0),
         Err(HostError::Failed(message)) => (message, HOST_ERROR_BIT),
         Err(HostError::Abort) => {
@@ -1363,15 +1434,17 @@ fn spi_query(
         }
     };
     let len = i32::try_from(text.len())
-        .map_err(|_| wasmtime::Error::msg("spi_query: result too large"))?;
+        .map_err(|_| wasmtime::Error::msg(format!("{what}: result too large")))?;
     let alloc = caller
         .get_export("alloc")
         .and_then(|e| e.into_func())
-        .ok_or_else(|| wasmtime::Error::msg("spi_query needs the exported alloc"))?
+        .ok_or_else(|| wasmtime::Error::msg(format!("{what} needs the exported alloc")))?
         .typed::<i32, i32>(&caller)?;
     let ptr = alloc.call(&mut caller, len)? as u32;
     memory
         .write(&mut caller, ptr as usize, text.as_bytes())
-        .map_err(|_| wasmtime::Error::msg("spi_query: alloc returned a range outside memory"))?;
+        .map_err(|_| {
+            wasmtime::Error::msg(format!("{what}: alloc returned a range outside memory"))
+        })?;
     Ok(abi::pack_ptr_len(ptr, len as u32) | bit)
 }

@@ -1,5 +1,5 @@
 /*
- * extguard.h: guest SDK for LANGUAGE wasm (sandbox/ABI.md, version 2).
+ * extguard.h: guest SDK for LANGUAGE wasm (sandbox/ABI.md, version 3).
  *
  * One header, no libc: include it in exactly one .c file per module and
  * build with
@@ -11,7 +11,9 @@
  * through memory (text, bytea, jsonb, numeric, arrays, sets, NULL).
  * Export a SQL function with EG_EXPORT("name"); its C type follows the
  * ABI: text-like arguments are (const char *ptr, uint32_t len), results
- * of those types are eg_result (build them with eg_return / eg_null).
+ * of those types are eg_result (build them with eg_return / EG_NULL).
+ * Rows (composite results, trigger functions) are JSON objects: build
+ * them with eg_buf_put_json_string / eg_buf_put_int.
  */
 #ifndef EXTGUARD_H
 #define EXTGUARD_H
@@ -25,7 +27,13 @@
 #define EXTGUARD_ABI_VERSION(n) \
     EG_EXPORT("extguard_abi_" #n) void extguard_abi_##n(void) {}
 
-EXTGUARD_ABI_VERSION(2)
+/* The version this module targets: 3 unless EG_ABI_VERSION is defined
+ * (as 4, for NULL array elements) before including this header. */
+#ifndef EG_ABI_VERSION
+#define EG_ABI_VERSION 3
+#endif
+#define EG_ABI_DECLARE_(n) EXTGUARD_ABI_VERSION(n)
+EG_ABI_DECLARE_(EG_ABI_VERSION)
 
 /* A packed (ptr << 32 | len) result; EG_NULL is SQL NULL. */
 typedef int64_t eg_result;
@@ -115,8 +123,75 @@ static inline int eg_buf_put_elem(eg_buf *b, const void *p, uint32_t n) {
     return eg_buf_put(b, &n, 4) && eg_buf_put(b, p, n);
 }
 
+/* Appends a NUL-terminated string. */
+static inline int eg_buf_put_str(eg_buf *b, const char *s) {
+    uint32_t n = 0;
+    while (s[n])
+        n++;
+    return eg_buf_put(b, s, n);
+}
+
+/* Appends bytes as a JSON string: quotes and backslashes escaped, other
+ * control characters as \u00XX. */
+static inline int eg_buf_put_json_string(eg_buf *b, const char *p, uint32_t n) {
+    static const char hex[] = "0123456789abcdef";
+    if (!eg_buf_put(b, "\"", 1))
+        return 0;
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            if (!eg_buf_put(b, esc, 2))
+                return 0;
+        } else if (c < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            if (!eg_buf_put(b, esc, 6))
+                return 0;
+        } else if (!eg_buf_put(b, &c, 1)) {
+            return 0;
+        }
+    }
+    return eg_buf_put(b, "\"", 1);
+}
+
+/* Appends a signed integer in decimal (a JSON number). */
+static inline int eg_buf_put_int(eg_buf *b, int64_t v) {
+    char digits[20];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0 && !eg_buf_put(b, "-", 1))
+        return 0;
+    while (n)
+        if (!eg_buf_put(b, &digits[--n], 1))
+            return 0;
+    return 1;
+}
+
 static inline eg_result eg_buf_result(const eg_buf *b) {
     return eg_return(b->data, b->len);
+}
+
+/* ---- NULL array elements (version 4; ABI.md, "NULL elements") ----
+ * An array (or set) with NULL elements travels in the nullable form:
+ * every element length-prefixed (fixed-width ones too), EG_NULL_ELEM for
+ * NULL, and bit 31 of the length set (EG_HAS_NULLS). */
+#define EG_NULLS_FLAG 0x80000000u
+#define EG_NULL_ELEM 0xffffffffu
+#define EG_HAS_NULLS(len) ((((uint32_t)(len)) & EG_NULLS_FLAG) != 0)
+
+/* Appends a NULL element (nullable form). */
+static inline int eg_buf_put_null_elem(eg_buf *b) {
+    uint32_t n = EG_NULL_ELEM;
+    return eg_buf_put(b, &n, 4);
+}
+
+/* A result in the nullable form (flagged). */
+static inline eg_result eg_buf_result_nullable(const eg_buf *b) {
+    return eg_return(b->data, b->len | EG_NULLS_FLAG);
 }
 
 /* ---- reading length-prefixed array elements ---- */
@@ -125,20 +200,30 @@ typedef struct {
     const unsigned char *pos, *end;
 } eg_elems;
 
+/* The elements of a text-like array, or of any array in the nullable form
+ * (the flag in len is ignored). */
 static inline eg_elems eg_elems_of(const void *ptr, uint32_t len) {
+    len &= ~EG_NULLS_FLAG;
     eg_elems e = {(const unsigned char *)ptr, (const unsigned char *)ptr + len};
     return e;
 }
 
-/* Next element into (*ptr, *len); 0 at the end. */
+/* Next element into (*ptr, *len); 0 at the end. A NULL element (nullable
+ * form) gives *ptr == 0 and *len == 0. */
 static inline int eg_elems_next(eg_elems *e, const char **ptr, uint32_t *len) {
     if (e->end - e->pos < 4)
         return 0;
     uint32_t n;
     memcpy(&n, e->pos, 4);
-    *ptr = (const char *)e->pos + 4;
+    e->pos += 4;
+    if (n == EG_NULL_ELEM) {
+        *ptr = 0;
+        *len = 0;
+        return 1;
+    }
+    *ptr = (const char *)e->pos;
     *len = n;
-    e->pos += 4 + n;
+    e->pos += n;
     return 1;
 }
 
@@ -155,6 +240,30 @@ static inline eg_result eg_spi_query(const char *sql, uint32_t sql_len, const eg
                                      int *failed) {
     int64_t r = eg_spi_query_raw(sql, sql_len, params ? params->data : 0,
                                  params ? params->len : 0);
+    *failed = r < 0;
+    return r & INT64_MAX;
+}
+
+/* ---- triggers (ABI.md, "Triggers") ----
+ *
+ * A trigger function is exported as
+ *   eg_result name(const char *event, uint32_t event_len)
+ * and gets the event as JSON ({"op":"INSERT","when":"BEFORE","level":"ROW",
+ * "name":..,"table":..,"schema":..,"args":[..],"old":{..}|null,"new":{..}|null}).
+ * It returns EG_UNCHANGED to go on with the row as it is, EG_NULL to skip
+ * the row (BEFORE ROW), or a JSON object of the columns to change. */
+#define EG_UNCHANGED ((eg_result)0)
+
+/* Typed SPI: extguard.spi_exec (ABI.md, "Typed SPI"). The parameters are
+ * a JSON array (1 is a bigint, 1.5 a numeric, "x" text, true a boolean,
+ * an array or object jsonb, null NULL); the rows' values keep their types
+ * (numbers, booleans and JSON as such, other types as strings). */
+__attribute__((import_module("extguard"), import_name("spi_exec"))) int64_t
+eg_spi_exec_raw(const char *sql, uint32_t sql_len, const char *params_json, uint32_t params_len);
+
+static inline eg_result eg_spi_exec(const char *sql, uint32_t sql_len, const char *params_json,
+                                    uint32_t params_len, int *failed) {
+    int64_t r = eg_spi_exec_raw(sql, sql_len, params_json, params_len);
     *failed = r < 0;
     return r & INT64_MAX;
 }

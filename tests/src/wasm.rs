@@ -2,7 +2,10 @@
 //! the environment check, a server with a non-superuser tenant, SQL for a
 //! wasm function and the SQLSTATE of psql's verbose errors.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine as _;
 
 use crate::pg::{Server, Session};
 use crate::{pg_config, pg_major};
@@ -10,7 +13,7 @@ use crate::{pg_config, pg_major};
 /// First port of this version's wasm test servers: 5531 on 15, 10 more per
 /// major version, so runs against different versions never share one.
 /// `wasm_containment` uses +0 to +5, `wasm_types` +6, `wasm_sdk` +7,
-/// `wasm_spi` +8.
+/// `wasm_spi` +8, `wasm_rows` +9.
 pub fn base_port() -> u16 {
     let major = pg_major().expect("pg_config reports a version");
     5531 + 10 * (major as u16).saturating_sub(15)
@@ -76,4 +79,39 @@ pub fn ok(s: &mut Session, sql: &str) -> String {
         sql.chars().take(300).collect::<String>()
     );
     out.trim().to_string()
+}
+
+/// Runs `sql`, which must fail with `state` and a message containing `needle`.
+pub fn expect_error(s: &mut Session, sql: &str, state: &str, needle: &str) {
+    let out = s.query(sql);
+    let errors = s.new_errors();
+    assert_eq!(
+        sqlstate(&errors).as_deref(),
+        Some(state),
+        "{sql}: out {out:?}, errors {errors}"
+    );
+    assert!(errors.contains(needle), "{sql}: {errors}");
+}
+
+/// Compiles the C SDK's `sdk/c/examples/<name>.c` with clang for wasm32
+/// (wasm-ld from lld) into `out_dir` and returns the module as base64.
+pub fn build_c_example(out_dir: &Path, name: &str) -> String {
+    let sdk = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sdk/c");
+    let src = sdk.join("examples").join(format!("{name}.c"));
+    let out = out_dir.join(format!("{name}.wasm"));
+    let run = Command::new("clang")
+        .args(["--target=wasm32", "-O2", "-nostdlib", "-Wall", "-Werror"])
+        .args(["-Wl,--no-entry", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .expect("clang runs (make setup-test installs clang and lld)");
+    assert!(
+        run.status.success(),
+        "clang {}: {}",
+        src.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let bytes = std::fs::read(&out).expect("module written");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

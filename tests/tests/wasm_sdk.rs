@@ -3,41 +3,25 @@
 //! created as a `LANGUAGE wasm` function by a non-superuser and checked
 //! on a real PostgreSQL 15 server: a hash over bytea, a text parser
 //! returning jsonb (non-strict, NULL mask), a set-returning split, array
-//! functions and an SPI query with a parameter.
+//! functions (NULL elements in and out, version 4) and an SPI query with a
+//! parameter.
+//!
+//! The Rust guest SDK (`sdk/rust`, crate `extguard-guest`): its examples
+//! are built with cargo for wasm32-unknown-unknown (its own workspace and
+//! target directory) and run the same way: bytea hash, text parsing into a
+//! set and into jsonb, arrays, an SPI query, a composite result, a set of
+//! rows and a trigger.
 //!
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`); clang and wasm-ld are then
-//! required (`make setup-test` installs lld).
+//! required (`make setup-test` installs lld and the rustup target).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use base64::Engine as _;
-use extguard_e2e::wasm::{base_port, create_sql, environment, ok, server};
-
-fn sdk() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sdk/c")
-}
-
-/// Compiles `examples/<name>.c` and returns the module as base64.
-fn build(out_dir: &Path, name: &str) -> String {
-    let src = sdk().join("examples").join(format!("{name}.c"));
-    let out = out_dir.join(format!("{name}.wasm"));
-    let run = Command::new("clang")
-        .args(["--target=wasm32", "-O2", "-nostdlib", "-Wall", "-Werror"])
-        .args(["-Wl,--no-entry", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .output()
-        .expect("clang runs (make setup-test installs clang and lld)");
-    assert!(
-        run.status.success(),
-        "clang {}: {}",
-        src.display(),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let bytes = std::fs::read(&out).expect("module written");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
+use extguard_e2e::wasm::{
+    base_port, build_c_example as build, create_sql, environment, expect_error, ok, server,
+};
 
 fn fnv1a(bytes: &[u8]) -> i64 {
     let mut h: u64 = 0xcbf29ce484222325;
@@ -59,6 +43,7 @@ fn c_sdk_examples_compile_and_run() {
     let split = build(dir.path(), "split");
     let stats = build(dir.path(), "stats");
     let lookup = build(dir.path(), "lookup");
+    let nulls = build(dir.path(), "nulls");
 
     let s = server(base_port() + 7, &[], &[]);
     let mut t = s.session("tenant", "postgres");
@@ -140,4 +125,186 @@ fn c_sdk_examples_compile_and_run() {
         ),
         "{9,7,5}|{}|{8,2}"
     );
+    // NULL array elements (version 4), in and out.
+    ok(
+        &mut t,
+        &create_sql("fill_nulls(int[], int) RETURNS int[] STRICT", &nulls),
+    );
+    ok(
+        &mut t,
+        &create_sql("nullify(text[], text) RETURNS text[] STRICT", &nulls),
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT fill_nulls('{1,NULL,3,NULL}', 0), fill_nulls('{4,5}', 0), \
+             nullify(ARRAY['a', 'n/a', NULL, 'b'], 'n/a');"
+        ),
+        "{1,0,3,0}|{4,5}|{a,NULL,NULL,b}"
+    );
+}
+
+/// Builds the Rust SDK's examples (release, wasm32-unknown-unknown) and
+/// returns the module of `name` as base64.
+fn rust_examples() -> impl Fn(&str) -> String {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sdk/rust/Cargo.toml");
+    let target_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sdk-rust");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let run = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--examples",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    assert!(
+        run.status.success(),
+        "cargo build sdk/rust (make setup-test adds the wasm32-unknown-unknown target): {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    move |name: &str| {
+        let path = target_dir
+            .join("wasm32-unknown-unknown/release/examples")
+            .join(format!("{name}.wasm"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+}
+
+#[test]
+fn rust_sdk_examples_build_and_run() {
+    if environment().is_none() {
+        return;
+    }
+    let module = rust_examples();
+    let (hash, text, lookup, rows) = (
+        module("hash"),
+        module("text"),
+        module("lookup"),
+        module("rows"),
+    );
+    let s = server(base_port() + 7, &[], &[]);
+    let mut t = s.session("tenant", "postgres");
+    for (sig, m) in [
+        ("fnv1a(bytea) RETURNS bigint STRICT", &hash),
+        ("words(text) RETURNS SETOF text STRICT", &text),
+        ("kv_to_json(text) RETURNS jsonb", &text),
+        ("mean(float8[]) RETURNS float8 STRICT", &text),
+        ("top_n(int[], int) RETURNS int[] STRICT", &text),
+        ("count_like(text) RETURNS bigint STRICT", &lookup),
+        ("count_rs() RETURNS bigint", &lookup),
+        ("typed(int) RETURNS jsonb STRICT", &lookup),
+        ("try_sql(text) RETURNS text STRICT", &lookup),
+        ("minmax(int[], OUT lo int, OUT hi int) STRICT", &rows),
+        ("pairs(text) RETURNS TABLE (k text, v text) STRICT", &rows),
+        ("tidy() RETURNS trigger", &rows),
+    ] {
+        ok(&mut t, &create_sql(sig, m));
+    }
+    assert_eq!(
+        ok(&mut t, "SELECT fnv1a('hello'::bytea), fnv1a(''::bytea);"),
+        format!("{}|{}", fnv1a(b"hello"), fnv1a(b""))
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT string_agg(w, ',') FROM words('  Hello, W\u{e9}rld!  hello -- ok') w;"
+        ),
+        "hello,w\u{e9}rld,hello,ok"
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT count(*) FROM words(repeat('word ', 50000));"
+        ),
+        "50000"
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT kv_to_json('a=1; b = two;junk; c=\"q\\\" ;d=')::text, kv_to_json(NULL) IS NULL;"
+        ),
+        r#"{"a": "1", "b": "two", "c": "\"q\\\"", "d": ""}|t"#
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT mean('{1,2,3,4}'), top_n('{5,1,9,3,7}', 3);"),
+        "2.5|{9,7,5}"
+    );
+    // SPI under the caller's privileges: tables the tenant may read.
+    ok(
+        &mut t,
+        "CREATE TABLE rs_one (x int); CREATE TABLE rs_two (x int);",
+    );
+    assert_eq!(ok(&mut t, "SELECT count_like('rs\\_%');"), "2");
+    s.sql("CREATE TABLE public.rs_secret (x int);");
+    assert_eq!(ok(&mut t, "SELECT count_like('rs\\_%');"), "2");
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT sum(count_like('rs\\_%')), sum(count_rs()) FROM generate_series(1, 5000);"
+        ),
+        "10000|10000"
+    );
+    // Typed SPI (spi_exec): parameters typed by their JSON values, rows
+    // with numbers, booleans and JSON kept; still read-only.
+    assert_eq!(
+        ok(&mut t, "SELECT typed(41)::text;"),
+        "[{\"b\": true, \"f\": 1.5, \"j\": {\"k\": [1, null]}, \"n\": 42, \"s\": \"s\u{e9}\", \
+         \"t\": true, \"x\": 0.50, \"z\": null, \"nan\": \"NaN\"}]"
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT try_sql('INSERT INTO rs_one VALUES (1)');"),
+        "0A000: INSERT is not allowed in a non-volatile function"
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT try_sql('SELECT x FROM public.rs_secret');"),
+        "42501: permission denied for table rs_secret"
+    );
+    assert_eq!(ok(&mut t, "SELECT count(*) FROM rs_one;"), "0");
+    // Rows: a composite, a set of rows.
+    assert_eq!(ok(&mut t, "SELECT * FROM minmax('{5,-3,9}');"), "-3|9");
+    assert_eq!(ok(&mut t, "SELECT minmax('{}');"), "(,)");
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT string_agg(k || '=' || coalesce(v, 'NULL'), ',') FROM pairs('a=1;b;c=');"
+        ),
+        "a=1,b=NULL,c="
+    );
+    // A trigger: changes a column, fills in another, skips a row.
+    ok(
+        &mut t,
+        "CREATE TABLE people (email text, op text); \
+         CREATE TRIGGER tidy BEFORE INSERT OR UPDATE ON people FOR EACH ROW \
+         EXECUTE FUNCTION tidy('email');",
+    );
+    ok(
+        &mut t,
+        "INSERT INTO people (email) VALUES ('  Ann@Example.ORG '), ('   '), ('b@x.org');",
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT string_agg(email || ':' || op, ',' ORDER BY email) FROM people;"
+        ),
+        "ann@example.org:INSERT,b@x.org:INSERT"
+    );
+    ok(
+        &mut t,
+        "UPDATE people SET email = upper(email) WHERE email LIKE 'b%';",
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT op FROM people WHERE email = 'b@x.org';"),
+        "UPDATE"
+    );
+    expect_error(&mut t, "SELECT tidy();", "0A000", "called as a trigger");
 }

@@ -3,9 +3,9 @@
 declare_rule! {
     /// ## What it flags
     /// An import of a WebAssembly module (a function, memory, table, global
-    /// or tag it asks the host for), other than the function
-    /// `extguard.spi_query` (read-only SPI as the calling role, which
-    /// `LANGUAGE wasm` offers; EG142 lists it).
+    /// or tag it asks the host for), other than the functions
+    /// `extguard.spi_query` and `extguard.spi_exec` (read-only SPI as the
+    /// calling role, which `LANGUAGE wasm` offers; EG142 lists them).
     ///
     /// ## Why it is dangerous
     /// Imports are a module's capabilities. extguard's sandbox is

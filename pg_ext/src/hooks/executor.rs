@@ -170,20 +170,53 @@ unsafe fn executor_run_body(args: ExecutorRunArgs) {
 /// with " | "; None outside ExecutorStart (PL/pgSQL simple expressions) or
 /// when no argument is a constant.
 pub(crate) fn const_args_of(funcid: pg_sys::Oid) -> Option<String> {
+    let mut out = Vec::new();
+    visit_calls(funcid, &mut |f| {
+        // SAFETY: `f` is a FuncExpr of the plan being set up.
+        let texts: Vec<String> = unsafe { super::utility::list_ptrs::<pg_sys::Node>((*f).args) }
+            .into_iter()
+            // SAFETY: each argument is an expression node.
+            .filter_map(|a| unsafe { const_text(a) })
+            .collect();
+        if !texts.is_empty() {
+            out.push(texts.join(", "));
+        }
+    })?;
+    (!out.is_empty()).then(|| out.join(" | "))
+}
+
+/// Argument `n` (from 0) of each call to function `funcid` in the plan
+/// ExecutorStart is setting up: its text when it is a text constant, None
+/// when it is anything else. None outside ExecutorStart.
+pub(crate) fn const_arg_at(funcid: pg_sys::Oid, n: usize) -> Option<Vec<Option<String>>> {
+    let mut out = Vec::new();
+    visit_calls(funcid, &mut |f| {
+        // SAFETY: `f` is a FuncExpr of the plan being set up; its
+        // arguments are expression nodes.
+        let arg = unsafe { super::utility::list_ptrs::<pg_sys::Node>((*f).args) }
+            .get(n)
+            .and_then(|a| unsafe { const_text(*a) });
+        out.push(arg);
+    })?;
+    Some(out)
+}
+
+/// Call `visit` with each call of function `funcid` in the plan
+/// ExecutorStart is setting up; None outside ExecutorStart.
+fn visit_calls(funcid: pg_sys::Oid, visit: &mut dyn FnMut(*mut pg_sys::FuncExpr)) -> Option<()> {
     let plan = CURRENT_PLAN.get();
     if plan.is_null() {
         return None;
     }
-    let mut out = Vec::new();
     // SAFETY: `plan` is the PlannedStmt of the running ExecutorStart; the
     // walk only follows node pointers after checking their tags.
     unsafe {
-        scan_plan((*plan).planTree, funcid, &mut out, 0);
+        scan_plan((*plan).planTree, funcid, visit, 0);
         for sub in super::utility::list_ptrs::<pg_sys::Plan>((*plan).subplans) {
-            scan_plan(sub, funcid, &mut out, 0);
+            scan_plan(sub, funcid, visit, 0);
         }
     }
-    (!out.is_empty()).then(|| out.join(" | "))
+    Some(())
 }
 
 fn tag_of(node: *const pg_sys::Node) -> Option<NodeTag> {
@@ -196,7 +229,7 @@ fn tag_of(node: *const pg_sys::Node) -> Option<NodeTag> {
 unsafe fn scan_plan(
     plan: *mut pg_sys::Plan,
     funcid: pg_sys::Oid,
-    out: &mut Vec<String>,
+    out: &mut dyn FnMut(*mut pg_sys::FuncExpr),
     depth: u32,
 ) {
     if plan.is_null() || depth > 64 {
@@ -222,7 +255,7 @@ unsafe fn scan_plan(
 unsafe fn scan_node(
     node: *mut pg_sys::Node,
     funcid: pg_sys::Oid,
-    out: &mut Vec<String>,
+    out: &mut dyn FnMut(*mut pg_sys::FuncExpr),
     depth: u32,
 ) {
     if depth > 64 {
@@ -251,13 +284,7 @@ unsafe fn scan_node(
             Some(NodeTag::T_FuncExpr) => {
                 let f = node.cast::<pg_sys::FuncExpr>();
                 if (*f).funcid == funcid {
-                    let texts: Vec<String> = super::utility::list_ptrs::<pg_sys::Node>((*f).args)
-                        .into_iter()
-                        .filter_map(|a| const_text(a))
-                        .collect();
-                    if !texts.is_empty() {
-                        out.push(texts.join(", "));
-                    }
+                    out(f);
                 }
                 scan_node((*f).args.cast(), funcid, out, depth + 1);
             }

@@ -36,6 +36,8 @@ pub fn install() {
 
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn needs_hook(fn_oid: pg_sys::Oid) -> bool {
+    // fmgr_info asks this before it loads a C function's library.
+    super::gate::check_function(fn_oid, "fmgr");
     if classify(fn_oid).is_some() {
         return true;
     }
@@ -57,6 +59,9 @@ unsafe extern "C-unwind" fn fmgr_hook(
     // SAFETY: fmgr passes the looked-up FmgrInfo of the called function.
     if event == pg_sys::FmgrHookEventType::FHET_START {
         if let Some(info) = unsafe { flinfo.as_ref() } {
+            // A SECURITY DEFINER / SET function called outside the
+            // executor: its library is loaded by now (backstop).
+            super::gate::check_function(info.fn_oid, "fmgr");
             record_call(info);
         }
     }

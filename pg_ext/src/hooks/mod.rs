@@ -9,6 +9,7 @@ pub mod errors;
 pub mod executor;
 pub mod fdw;
 pub mod fmgr;
+pub mod gate;
 pub mod guc_wrap;
 pub mod isolation;
 pub mod object_access;
@@ -392,7 +393,9 @@ fn should_record(vector: Vector) -> bool {
     if !settings::AUDIT.get() {
         return false;
     }
-    !is_exempt()
+    // Unvetted code is recorded for exempt roles too (it stays in the
+    // server after them); they are only not refused.
+    vector == Vector::UnvettedCode || !is_exempt()
 }
 
 /// Whether the acting identity is exempt: the authenticated login role,
@@ -465,11 +468,28 @@ pub(crate) fn report(
     detail: String,
     statement: Option<String>,
 ) {
-    if !should_record(vector) {
-        return;
+    if let Some(detail) = record(vector, hook, detail, statement) {
+        refuse(vector, &detail);
     }
-    let blocked =
-        vector != Vector::ExtguardSetting && vectors::is_blocked(&settings::block_list(), vector);
+}
+
+/// Record one vector occurrence like [`report`] without refusing it:
+/// returns the recorded detail when the vector is blocked, for the caller
+/// to [`refuse`] once it has recorded everything it found.
+#[cold]
+#[inline(never)]
+pub(crate) fn record(
+    vector: Vector,
+    hook: &'static str,
+    detail: String,
+    statement: Option<String>,
+) -> Option<String> {
+    if !should_record(vector) {
+        return None;
+    }
+    let blocked = vector != Vector::ExtguardSetting
+        && vectors::is_blocked(&settings::block_list(), vector)
+        && !(vector == Vector::UnvettedCode && is_exempt());
     let outcome = if blocked {
         Outcome::Blocked
     } else {
@@ -486,9 +506,7 @@ pub(crate) fn report(
         session: session(),
     };
     emit(&record);
-    if blocked {
-        refuse(vector, &record.detail);
-    }
+    blocked.then_some(record.detail)
 }
 
 /// Refuse a blocked vector with an ERROR.

@@ -95,6 +95,7 @@ pub fn install() {
 #[pgrx::pg_guard]
 unsafe extern "C-unwind" fn invalidate(_arg: pg_sys::Datum, _cacheid: i32, _hash: u32) {
     CACHE.borrow_mut().clear();
+    super::gate::forget_functions();
 }
 
 /// What a function is: language OID, name, `prosrc` and `probin` (empty
@@ -379,6 +380,10 @@ unsafe extern "C-unwind" fn object_access(
     arg: *mut c_void,
 ) {
     if access == pg_sys::ObjectAccessType::OAT_FUNCTION_EXECUTE {
+        // Before the executor's fmgr_info: a SECURITY DEFINER or SET
+        // function's library is loaded at its first call, past
+        // needs_fmgr_hook.
+        super::gate::check_function(object_id, "function_execute");
         if let Some((v, mut detail)) = classify(object_id) {
             if claim_function_record(object_id, false) {
                 // The hook does not see arguments; constant ones (a file

@@ -75,6 +75,7 @@ pub(crate) fn record_session_change(source: pg_sys::GucSource::Type, name: &str,
                 None,
             );
         }
+        super::gate::check_login_preload(name, value);
         return;
     } else {
         return;
@@ -139,3 +140,4 @@ macro_rules! string_check {
 string_check!(check_block, "extguard.block", true);
 string_check!(check_exempt_roles, "extguard.exempt_roles", false);
 string_check!(check_audit_file, "extguard.audit_file", false);
+string_check!(check_policy_file, "extguard.policy_file", false);

@@ -121,6 +121,7 @@ unsafe extern "C-unwind" fn shmem_startup() {
         pg_sys::LWLockRelease(init_lock);
         if !found {
             super::isolation::record_at_start();
+            super::gate::record_preload_at_start();
         }
     }
 }

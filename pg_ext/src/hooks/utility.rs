@@ -187,6 +187,27 @@ unsafe fn setting(stmt: *mut pg_sys::VariableSetStmt) -> Option<(Vector, String,
     }
 }
 
+/// The library of a C function's `AS 'library', 'symbol'` (the list's
+/// first item) or `AS 'library'`, from CREATE FUNCTION's options.
+///
+/// # Safety
+/// `opts` come from `def_elems` of a valid CreateFunctionStmt.
+unsafe fn function_library(opts: &[(String, String, *mut pg_sys::Node)]) -> Option<String> {
+    // SAFETY: per caller; the tag is checked before the list is read.
+    unsafe {
+        opts.iter()
+            .find(|(k, _, _)| k == "as")
+            .and_then(|(_, _, arg)| {
+                if is((*arg).cast(), NodeTag::T_List) {
+                    list_ptrs::<pg_sys::Node>((*arg).cast()).first().copied()
+                } else {
+                    Some(*arg)
+                }
+            })
+            .map(|n| node_text(n))
+    }
+}
+
 /// Find the vectors in one utility statement.
 ///
 /// # Safety
@@ -239,18 +260,7 @@ unsafe fn classify(node: *mut pg_sys::Node) -> Vec<(Vector, String)> {
             // script itself count: not what an event trigger or a function
             // called by the script runs meanwhile (deeper nesting), and not
             // a path that leaves the directory ($libdir/../..).
-            // AS 'library', 'symbol': the library is the list's first item.
-            let library = opts
-                .iter()
-                .find(|(k, _, _)| k == "as")
-                .and_then(|(_, _, arg)| {
-                    if is((*arg).cast(), NodeTag::T_List) {
-                        list_ptrs::<pg_sys::Node>((*arg).cast()).first().copied()
-                    } else {
-                        Some(*arg)
-                    }
-                })
-                .map(|n| node_text(n));
+            let library = function_library(&opts);
             let shipped_library = in_extension_script()
                 && super::is_extension_script_statement()
                 && lang == "c"
@@ -1100,6 +1110,10 @@ unsafe extern "C-unwind" fn process_utility(
             report(v, "utility", detail, Some(stmt.clone()));
         }
     }
+    if super::gate::enabled() {
+        // SAFETY: as above.
+        unsafe { gate_check((*pstmt).utilityStmt, pstmt, query_string) };
+    }
     let _depth = super::enter_depth();
     // SAFETY: PREV is the hook installed before ours; the arguments are
     // PostgreSQL's, passed on unchanged.
@@ -1115,6 +1129,54 @@ unsafe extern "C-unwind" fn process_utility(
             dest,
             qc,
         )
+    }
+}
+
+/// The digest gate for the statements that run or load code from files:
+/// CREATE EXTENSION (and what CASCADE creates), ALTER EXTENSION ...
+/// UPDATE, LOAD, CREATE FUNCTION ... LANGUAGE c (the validator loads the
+/// library).
+///
+/// # Safety
+/// `node` is the utilityStmt of `pstmt`, PostgreSQL's valid statement with
+/// its source text `query_string`.
+unsafe fn gate_check(
+    node: *mut pg_sys::Node,
+    pstmt: *mut pg_sys::PlannedStmt,
+    query_string: *const c_char,
+) {
+    use super::gate;
+    // SAFETY: every cast follows a tag check on the same node.
+    unsafe {
+        let n = node.cast::<c_void>();
+        if is(n, NodeTag::T_CreateExtensionStmt) {
+            let c = &*node.cast::<pg_sys::CreateExtensionStmt>();
+            let cascade = def_elems(c.options)
+                .iter()
+                .any(|(k, _, arg)| k == "cascade" && option_true(*arg));
+            gate::check_extension(
+                &cstr(c.extname),
+                cascade,
+                statement_text(pstmt, query_string),
+            );
+        } else if is(n, NodeTag::T_AlterExtensionStmt) {
+            let a = &*node.cast::<pg_sys::AlterExtensionStmt>();
+            gate::check_extension(&cstr(a.extname), false, statement_text(pstmt, query_string));
+        } else if is(n, NodeTag::T_LoadStmt) {
+            let name = cstr((*node.cast::<pg_sys::LoadStmt>()).filename);
+            gate::check_library(&name, "utility", "LOAD");
+        } else if is(n, NodeTag::T_CreateFunctionStmt) {
+            let f = &*node.cast::<pg_sys::CreateFunctionStmt>();
+            let opts = def_elems(f.options);
+            let is_c = opts
+                .iter()
+                .find(|(k, _, _)| k == "language")
+                .is_some_and(|(_, lang, _)| gate::is_c_language(lang));
+            if let (true, Some(lib)) = (is_c, function_library(&opts)) {
+                let context = format!("CREATE FUNCTION {}", node_text(f.funcname.cast()));
+                gate::check_library(&lib, "utility", &context);
+            }
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use extguard_sandbox::{
-    Arg, ArrayValue, ElemType, Host, HostError, SandboxError, Signature, Value, ValueType,
+    Arg, ArrayValue, ElemType, Host, HostError, RowKind, SandboxError, Signature, Value, ValueType,
+    NULL_ELEMENTS_VERSION,
 };
 use pgrx::pg_sys::{self, NodeTag};
 use pgrx::prelude::*;
@@ -17,7 +18,8 @@ use pgrx::{direct_function_call, direct_function_call_as_datum, fcinfo};
 
 use super::{
     abi_type, call_error_code, call_error_detail, current_limits, define_settings, display_name,
-    load_error_code, note_invalidation, sandbox, with_backend, Compiled, InstanceKey, SqlType,
+    load_error_code, note_invalidation, parse_row, sandbox, with_backend, Compiled, InstanceKey,
+    SqlType,
 };
 
 /// Sets up `LANGUAGE wasm` in `_PG_init`: settings, the utility hook that
@@ -325,15 +327,56 @@ fn value_type(oid: pg_sys::Oid, what: &str, function: &str) -> SqlType {
     })
 }
 
+/// Whether a function returns a row: a trigger, or a composite type
+/// (`RETURNS TABLE` of several columns and OUT parameters are `record`).
+fn row_kind(proc: &ProcInfo) -> Option<RowKind> {
+    if proc.ret_type == pg_sys::TRIGGEROID {
+        return Some(RowKind::Trigger);
+    }
+    // SAFETY: a catalog lookup by OID.
+    let typtype = unsafe { pg_sys::get_typtype(proc.ret_type) } as u8;
+    (proc.ret_type == pg_sys::RECORDOID || typtype == pg_sys::TYPTYPE_COMPOSITE)
+        .then_some(RowKind::Composite)
+}
+
 /// The SQL types of a function's arguments and result, and its ABI
 /// signature.
 fn signature_of(proc: &ProcInfo) -> (Vec<SqlType>, SqlType, Signature) {
+    let row = row_kind(proc);
+    // A row crosses as JSON text; its columns are read at the call.
+    let row_result = SqlType {
+        abi: ValueType::Text,
+        declared: proc.ret_type.to_u32(),
+        domain: false,
+        elem: 0,
+    };
+    if row == Some(RowKind::Trigger) {
+        if !proc.arg_types.is_empty() {
+            fail(
+                PgSqlErrorCode::ERRCODE_INVALID_FUNCTION_DEFINITION,
+                format!(
+                    "LANGUAGE wasm trigger function {} cannot have declared arguments",
+                    display_name(&proc.name)
+                ),
+                Some("Trigger arguments (CREATE TRIGGER ... EXECUTE FUNCTION f('a')) reach the module in the event's \"args\"."),
+            );
+        }
+        return (Vec::new(), row_result, Signature::trigger());
+    }
     let params = proc
         .arg_types
         .iter()
         .enumerate()
         .map(|(i, t)| value_type(*t, &format!("argument {}", i + 1), &proc.name))
         .collect::<Vec<_>>();
+    let abi_params = params.iter().map(|p| p.abi).collect::<Vec<_>>();
+    if row == Some(RowKind::Composite) {
+        let mut signature = Signature::composite(abi_params);
+        if proc.ret_set {
+            signature = signature.returning_set();
+        }
+        return (params, row_result, signature);
+    }
     let result = value_type(proc.ret_type, "result", &proc.name);
     if proc.ret_set && result.abi.as_elem().is_none() {
         fail(
@@ -345,8 +388,7 @@ fn signature_of(proc: &ProcInfo) -> (Vec<SqlType>, SqlType, Signature) {
             Some("A set-returning wasm function returns rows of one scalar type."),
         );
     }
-    let mut signature =
-        Signature::new(params.iter().map(|p| p.abi).collect::<Vec<_>>(), result.abi);
+    let mut signature = Signature::new(abi_params, result.abi);
     if proc.ret_set {
         signature = signature.returning_set();
     }
@@ -514,21 +556,25 @@ unsafe fn read_arg<'a>(
     fcinfo: pg_sys::FunctionCallInfo,
     i: usize,
     ty: &SqlType,
+    nullable: bool,
     name: &str,
 ) -> Held<'a> {
     // SAFETY: the caller guarantees a valid fcinfo and a non-NULL argument.
     let datum = unsafe { fcinfo::pg_getarg_datum_raw(fcinfo, i) };
+    let what = || format!("argument {}", i + 1);
     // SAFETY: the datum is a non-NULL value of `ty`.
-    unsafe { read_datum(datum, ty.abi, &|| format!("argument {}", i + 1), name) }
+    unsafe { read_datum(datum, ty.abi, nullable, &what, name) }
 }
 
-/// Converts one non-NULL datum of ABI type `ty`.
+/// Converts one non-NULL datum of ABI type `ty`; an array may hold NULL
+/// elements when `nullable` (the module targets ABI version 4).
 ///
 /// # Safety
 /// `datum` must be a valid non-NULL datum of a type that maps to `ty`.
 unsafe fn read_datum<'a>(
     datum: pg_sys::Datum,
     ty: ValueType,
+    nullable: bool,
     what: &dyn Fn() -> String,
     name: &str,
 ) -> Held<'a> {
@@ -559,17 +605,21 @@ unsafe fn read_datum<'a>(
             Held::Numeric(String::from_utf8_lossy(&text).into_owned())
         }
         // SAFETY: an array datum whose elements map to `elem`.
-        ValueType::Array(elem) => Held::Array(unsafe { read_array(datum, elem, what, name) }),
+        ValueType::Array(elem) => {
+            Held::Array(unsafe { read_array(datum, elem, nullable, what, name) })
+        }
     }
 }
 
-/// Reads a one-dimensional array without NULL elements.
+/// Reads a one-dimensional array; NULL elements are an error unless
+/// `nullable`.
 ///
 /// # Safety
 /// `datum` must be a valid non-NULL array whose element type maps to `elem`.
 unsafe fn read_array(
     datum: pg_sys::Datum,
     elem: ElemType,
+    nullable: bool,
     what: &dyn Fn() -> String,
     name: &str,
 ) -> ArrayValue {
@@ -616,7 +666,8 @@ unsafe fn read_array(
             )
         }
     };
-    if let Some(k) = nulls.iter().position(|&null| null) {
+    let first_null = nulls.iter().position(|&null| null);
+    if let (Some(k), false) = (first_null, nullable) {
         fail(
             PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
             format!(
@@ -624,7 +675,7 @@ unsafe fn read_array(
                 k + 1,
                 what()
             ),
-            Some("The wasm ABI has no NULL array elements."),
+            Some("NULL array elements need a module of ABI version 4 (an extguard_abi_4 export)."),
         );
     }
     let item = |k: usize| -> Held<'static> {
@@ -633,11 +684,23 @@ unsafe fn read_array(
             read_datum(
                 datums[k],
                 elem.value_type(),
+                false,
                 &|| format!("element {} of {}", k + 1, what()),
                 name,
             )
         }
     };
+    if first_null.is_some() {
+        let items = (0..n)
+            .map(|k| {
+                (!nulls[k]).then(|| {
+                    let held = item(k);
+                    as_arg(&held, &|| format!("element {} of {}", k + 1, what()), name).to_value()
+                })
+            })
+            .collect();
+        return ArrayValue::Nullable(elem, items);
+    }
     let strings = |k: usize| -> String {
         let held = item(k);
         match as_arg(&held, &|| format!("element {} of {}", k + 1, what()), name) {
@@ -760,7 +823,7 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
     let proc = read_proc(fn_oid, known);
     if proc.source.is_some() {
         let function = compile(&proc);
-        let (params, result, _) = signature_of(&proc);
+        let (params, result, signature) = signature_of(&proc);
         let compiled = Compiled {
             xmin: proc.xmin,
             tid: proc.tid,
@@ -770,10 +833,12 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
             result,
             returns_set: proc.ret_set,
             accepts_nulls: function.accepts_nulls(),
+            row: signature.row,
+            abi_version: function.module().abi_version(),
         };
         with_backend(|b| b.pool().insert(key, &function, compiled));
     }
-    let (name, params, result, returns_set, accepts_nulls) = with_backend(|b| {
+    let (name, params, result, returns_set, accepts_nulls, row, abi_version) = with_backend(|b| {
         b.pool().data(&key).map(|c| {
             (
                 c.name.clone(),
@@ -781,6 +846,8 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
                 c.result,
                 c.returns_set,
                 c.accepts_nulls,
+                c.row,
+                c.abi_version,
             )
         })
     })
@@ -792,6 +859,12 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
         )
     });
 
+    if row == Some(RowKind::Trigger) {
+        // SAFETY: fcinfo is valid; its context says whether the trigger
+        // manager called.
+        return unsafe { call_trigger(fcinfo, &key, &name) };
+    }
+    let nullable_elements = abi_version >= NULL_ELEMENTS_VERSION;
     let mut held = Vec::with_capacity(params.len());
     for (i, ty) in params.iter().enumerate() {
         // SAFETY: fcinfo is valid and has the function's arguments.
@@ -810,7 +883,7 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
             continue;
         }
         // SAFETY: argument i exists, is not NULL and has type `ty`.
-        held.push(unsafe { read_arg(fcinfo, i, ty, &name) });
+        held.push(unsafe { read_arg(fcinfo, i, ty, nullable_elements, &name) });
     }
     let args: Vec<Arg<'_>> = held
         .iter()
@@ -825,8 +898,13 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
     drop(held);
     if returns_set {
         // SAFETY: fcinfo is the valid call info of a set-returning call.
-        unsafe { return_set(fcinfo, value, &result, &name) };
+        unsafe { return_set(fcinfo, value, &result, row.is_some(), &name) };
         return pg_sys::Datum::from(0);
+    }
+    if row.is_some() {
+        // SAFETY: fcinfo is the valid call info of a function returning a
+        // composite type.
+        return unsafe { composite_result(fcinfo, value, &name) };
     }
     // SAFETY: fcinfo is valid; the value has the result's ABI type.
     let (datum, is_null) = unsafe { result_datum(fcinfo, value, &result) };
@@ -882,10 +960,19 @@ unsafe fn result_datum(
     (datum, is_null)
 }
 
-/// A one-dimensional array of the result's element type.
+/// A one-dimensional array of the result's element type (lower bound 1),
+/// NULL elements included.
 fn array_datum(array: ArrayValue, ty: &SqlType) -> pg_sys::Datum {
     let elem = pg_sys::Oid::from(ty.elem);
-    let mut datums: Vec<pg_sys::Datum> = array.into_values().into_iter().map(to_datum).collect();
+    let values = array.into_values();
+    let mut nulls: Vec<bool> = values.iter().map(|v| matches!(v, Value::Null(_))).collect();
+    let mut datums: Vec<pg_sys::Datum> = values
+        .into_iter()
+        .map(|v| match v {
+            Value::Null(_) => pg_sys::Datum::from(0),
+            v => to_datum(v),
+        })
+        .collect();
     let n = c_int::try_from(datums.len()).unwrap_or_else(|_| {
         fail(
             PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
@@ -893,14 +980,18 @@ fn array_datum(array: ArrayValue, ty: &SqlType) -> pg_sys::Datum {
             None,
         )
     });
-    // SAFETY: `datums` holds n valid datums of the element type, whose
-    // length, by-value flag and alignment come from the catalog.
+    let (mut dims, mut lbs) = ([n], [1 as c_int]);
+    // SAFETY: `datums` and `nulls` hold n entries of the element type,
+    // whose length, by-value flag and alignment come from the catalog.
     unsafe {
         let (mut len, mut byval, mut align) = (0i16, false, 0 as c_char);
         pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
-        pg_sys::Datum::from(pg_sys::construct_array(
+        pg_sys::Datum::from(pg_sys::construct_md_array(
             datums.as_mut_ptr(),
-            n,
+            nulls.as_mut_ptr(),
+            1,
+            dims.as_mut_ptr(),
+            lbs.as_mut_ptr(),
             elem,
             len as c_int,
             byval,
@@ -910,11 +1001,18 @@ fn array_datum(array: ArrayValue, ty: &SqlType) -> pg_sys::Datum {
 }
 
 /// Puts the rows of a set-returning call into a tuplestore (materialize
-/// mode), checking interrupts and the rows' domain.
+/// mode), checking interrupts and the rows' domain. With `composite`,
+/// each row is a JSON object mapped onto the expected columns.
 ///
 /// # Safety
 /// `fcinfo` must be the valid call info of a set-returning call.
-unsafe fn return_set(fcinfo: pg_sys::FunctionCallInfo, value: Value, ty: &SqlType, name: &str) {
+unsafe fn return_set(
+    fcinfo: pg_sys::FunctionCallInfo,
+    value: Value,
+    ty: &SqlType,
+    composite: bool,
+    name: &str,
+) {
     let rows = match value {
         Value::Array(a) => a.into_values(),
         Value::Null(_) => Vec::new(),
@@ -938,7 +1036,34 @@ unsafe fn return_set(fcinfo: pg_sys::FunctionCallInfo, value: Value, ty: &SqlTyp
         if k % 4096 == 4095 {
             pgrx::check_for_interrupts!();
         }
-        let (mut datum, mut is_null) = (to_datum(row), false);
+        if composite {
+            let json = match row {
+                Value::Text(json) => json,
+                // A NULL element: a row of NULLs.
+                _ => "{}".to_string(),
+            };
+            // SAFETY: setDesc is the expected row type, set up above.
+            let (mut values, mut nulls) = unsafe {
+                row_datums((*rsinfo).setDesc, &json, None, &|| {
+                    format!("wasm function {name}: row {}", k + 1)
+                })
+            };
+            // SAFETY: one datum and flag per column of setDesc; the
+            // tuplestore copies them.
+            unsafe {
+                pg_sys::tuplestore_putvalues(
+                    (*rsinfo).setResult,
+                    (*rsinfo).setDesc,
+                    values.as_mut_ptr(),
+                    nulls.as_mut_ptr(),
+                )
+            };
+            continue;
+        }
+        let (mut datum, mut is_null) = match row {
+            Value::Null(_) => (pg_sys::Datum::from(0), true),
+            row => (to_datum(row), false),
+        };
         // SAFETY: per the caller; the tuplestore copies the value.
         unsafe {
             check_domain(fcinfo, datum, is_null, ty);
@@ -951,6 +1076,315 @@ unsafe fn return_set(fcinfo: pg_sys::FunctionCallInfo, value: Value, ty: &SqlTyp
                 std::ptr::addr_of_mut!(is_null),
             );
         }
+    }
+}
+
+/// The columns of `desc` as `(name, attribute)`, `None` for dropped ones.
+///
+/// # Safety
+/// `desc` must be a valid tuple descriptor.
+unsafe fn columns<'a>(
+    desc: pg_sys::TupleDesc,
+) -> Vec<Option<(String, &'a pg_sys::FormData_pg_attribute)>> {
+    // SAFETY: borrowed, not freed; attributes live as long as `desc`.
+    let desc = unsafe { pgrx::PgTupleDesc::from_pg_unchecked(desc) };
+    (0..desc.len())
+        .map(|i| {
+            let att = desc.get(i)?;
+            if att.attisdropped {
+                return None;
+            }
+            // SAFETY: attname is a NUL-terminated NameData.
+            let name = unsafe { CStr::from_ptr(att.attname.data.as_ptr()) };
+            let name = String::from_utf8_lossy(&server_to_utf8(name.to_bytes())).into_owned();
+            // SAFETY: the attribute array outlives this borrow of `desc`.
+            Some((name, unsafe {
+                &*(att as *const pg_sys::FormData_pg_attribute)
+            }))
+        })
+        .collect()
+}
+
+/// Appends a row as a JSON object: column name to the value's text
+/// output (in UTF-8) or null; dropped columns are left out. With `typed`,
+/// numbers, booleans and json / jsonb keep their JSON form
+/// ([`super::typed_value`]).
+///
+/// # Safety
+/// `tuple` must be a valid tuple of `desc`.
+unsafe fn push_tuple_json(
+    out: &mut String,
+    tuple: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    typed: bool,
+) {
+    out.push('{');
+    let mut first = true;
+    // SAFETY: per the caller.
+    for (i, column) in unsafe { columns(desc) }.into_iter().enumerate() {
+        let Some((name, att)) = column else { continue };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(&serde_json::to_string(&name).unwrap_or_default());
+        out.push(':');
+        // SAFETY: attribute i + 1 of a tuple of `desc`; SPI_getvalue
+        // returns a palloc'd cstring or NULL for SQL NULL.
+        let value = unsafe { pg_sys::SPI_getvalue(tuple, desc, i as c_int + 1) };
+        if value.is_null() {
+            out.push_str("null");
+        } else {
+            // SAFETY: a NUL-terminated string from the output function.
+            let text = server_to_utf8(unsafe { CStr::from_ptr(value) }.to_bytes()).into_owned();
+            let text = String::from_utf8_lossy(&text);
+            match typed
+                .then(|| super::typed_value(att.atttypid.to_u32(), &text))
+                .flatten()
+            {
+                Some(json) => out.push_str(json),
+                None => out.push_str(&serde_json::to_string(&text).unwrap_or_default()),
+            }
+        }
+    }
+    out.push('}');
+}
+
+/// The datums of a row a wasm function returned (a JSON object, see
+/// [`parse_row`]) for the columns of `desc`: each named column through
+/// its type's input function (domains checked), the others from `base`
+/// (a trigger's row) or NULL. Raises on a bad row.
+///
+/// # Safety
+/// `desc` must be a valid tuple descriptor and `base`, if given, a valid
+/// tuple of it.
+unsafe fn row_datums(
+    desc: pg_sys::TupleDesc,
+    json: &str,
+    base: Option<pg_sys::HeapTuple>,
+    what: &dyn Fn() -> String,
+) -> (Vec<pg_sys::Datum>, Vec<bool>) {
+    // SAFETY: per the caller.
+    let columns = unsafe { columns(desc) };
+    let names: Vec<Option<String>> = columns
+        .iter()
+        .map(|c| c.as_ref().map(|(n, _)| n.clone()))
+        .collect();
+    let given = parse_row(json, &names)
+        .unwrap_or_else(|e| fail(e.code, format!("{}: {}", what(), e.message), None));
+    let n = columns.len();
+    let (mut values, mut nulls) = (vec![pg_sys::Datum::from(0); n], vec![true; n]);
+    if let Some(tuple) = base {
+        // SAFETY: a valid tuple of `desc` with `n` attributes.
+        unsafe { pg_sys::heap_deform_tuple(tuple, desc, values.as_mut_ptr(), nulls.as_mut_ptr()) };
+    }
+    for (i, text) in given {
+        let Some((name, att)) = &columns[i] else {
+            continue;
+        };
+        let text = text.map(|t| {
+            CString::new(utf8_to_server(t)).unwrap_or_else(|_| {
+                fail(
+                    PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+                    format!("{}: column {name:?} contains NUL", what()),
+                    None,
+                )
+            })
+        });
+        // SAFETY: the column's type input function, its I/O parameter and
+        // typmod; a NULL string gives NULL (after a domain's checks).
+        values[i] = unsafe {
+            let (mut input, mut ioparam) = (pg_sys::InvalidOid, pg_sys::InvalidOid);
+            pg_sys::getTypeInputInfo(att.atttypid, &mut input, &mut ioparam);
+            pg_sys::OidInputFunctionCall(
+                input,
+                text.as_ref()
+                    .map_or(std::ptr::null_mut(), |t| t.as_ptr() as *mut c_char),
+                ioparam,
+                att.atttypmod,
+            )
+        };
+        nulls[i] = text.is_none();
+    }
+    (values, nulls)
+}
+
+/// The result of a function returning one composite value.
+///
+/// # Safety
+/// `fcinfo` must be the valid call info of this call.
+unsafe fn composite_result(
+    fcinfo: pg_sys::FunctionCallInfo,
+    value: Value,
+    name: &str,
+) -> pg_sys::Datum {
+    let json = match value {
+        Value::Text(json) => json,
+        _ => {
+            // SAFETY: a valid fcinfo.
+            unsafe { (*fcinfo).isnull = true };
+            return pg_sys::Datum::from(0);
+        }
+    };
+    // SAFETY: get_call_result_type resolves the row type from the
+    // catalog or the call site (OUT parameters, a column definition list).
+    let desc = unsafe {
+        let mut desc: pg_sys::TupleDesc = std::ptr::null_mut();
+        let class = pg_sys::get_call_result_type(fcinfo, std::ptr::null_mut(), &mut desc);
+        if class != pg_sys::TypeFuncClass::TYPEFUNC_COMPOSITE || desc.is_null() {
+            fail(
+                PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+                format!(
+                    "wasm function {name}: function returning record called in context that \
+                     cannot accept type record"
+                ),
+                None,
+            );
+        }
+        pg_sys::BlessTupleDesc(desc)
+    };
+    // SAFETY: `desc` is the blessed row type.
+    let (mut values, mut nulls) =
+        unsafe { row_datums(desc, &json, None, &|| format!("wasm function {name}")) };
+    // SAFETY: one datum and flag per column; the tuple is palloc'd in the
+    // call's memory context and returned as a composite datum.
+    unsafe {
+        let tuple = pg_sys::heap_form_tuple(desc, values.as_mut_ptr(), nulls.as_mut_ptr());
+        pg_sys::HeapTupleHeaderGetDatum((*tuple).t_data)
+    }
+}
+
+/// The event a trigger function gets (ABI.md, "Triggers") as JSON.
+///
+/// # Safety
+/// `td` must be the valid trigger data of this call.
+unsafe fn trigger_event(td: &pg_sys::TriggerData) -> String {
+    let event = td.tg_event;
+    let op = match event & pg_sys::TRIGGER_EVENT_OPMASK {
+        pg_sys::TRIGGER_EVENT_INSERT => "INSERT",
+        pg_sys::TRIGGER_EVENT_DELETE => "DELETE",
+        pg_sys::TRIGGER_EVENT_UPDATE => "UPDATE",
+        _ => "TRUNCATE",
+    };
+    let when = match event & pg_sys::TRIGGER_EVENT_TIMINGMASK {
+        pg_sys::TRIGGER_EVENT_BEFORE => "BEFORE",
+        pg_sys::TRIGGER_EVENT_INSTEAD => "INSTEAD OF",
+        _ => "AFTER",
+    };
+    let row = event & pg_sys::TRIGGER_EVENT_ROW != 0;
+    let string = |p: *const c_char| -> String {
+        if p.is_null() {
+            return String::new();
+        }
+        // SAFETY: a NUL-terminated string from the catalogs.
+        let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
+        String::from_utf8_lossy(&server_to_utf8(bytes)).into_owned()
+    };
+    let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    // SAFETY: the trigger data's relation and trigger are valid for the
+    // call; tgargs holds tgnargs strings.
+    let (table, schema, trigger, args, desc) = unsafe {
+        let rel = td.tg_relation;
+        let form = (*rel).rd_rel;
+        let trig = td.tg_trigger;
+        let nargs = (*trig).tgnargs.max(0) as usize;
+        let args: Vec<String> = (0..nargs).map(|i| string(*(*trig).tgargs.add(i))).collect();
+        (
+            string((*form).relname.data.as_ptr()),
+            string(pg_sys::get_namespace_name((*form).relnamespace)),
+            string((*trig).tgname),
+            args,
+            (*rel).rd_att,
+        )
+    };
+    let mut out = format!(
+        "{{\"op\":\"{op}\",\"when\":\"{when}\",\"level\":\"{}\",\"name\":{},\"table\":{},\"schema\":{},\"args\":[{}]",
+        if row { "ROW" } else { "STATEMENT" },
+        json(&trigger),
+        json(&table),
+        json(&schema),
+        args.iter().map(|a| json(a)).collect::<Vec<_>>().join(",")
+    );
+    let (old, new) = match (row, op) {
+        (false, _) => (None, None),
+        (_, "INSERT") => (None, Some(td.tg_trigtuple)),
+        (_, "DELETE") => (Some(td.tg_trigtuple), None),
+        _ => (Some(td.tg_trigtuple), Some(td.tg_newtuple)),
+    };
+    for (key, tuple) in [("old", old), ("new", new)] {
+        out.push_str(&format!(",\"{key}\":"));
+        match tuple.filter(|t| !t.is_null()) {
+            // SAFETY: a row of the trigger's relation.
+            Some(t) => unsafe { push_tuple_json(&mut out, t, desc, false) },
+            None => out.push_str("null"),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// Calls a trigger function: the event in, the row to use out (ABI.md,
+/// "Triggers").
+///
+/// # Safety
+/// `fcinfo` must be the valid call info PostgreSQL passed to the handler.
+unsafe fn call_trigger(
+    fcinfo: pg_sys::FunctionCallInfo,
+    key: &InstanceKey,
+    name: &str,
+) -> pg_sys::Datum {
+    // SAFETY: a valid fcinfo; a TriggerData context is what the trigger
+    // manager passes (CALLED_AS_TRIGGER).
+    let td = unsafe {
+        let context = (*fcinfo).context;
+        if context.is_null() || (*context).type_ != NodeTag::T_TriggerData {
+            fail(
+                PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+                format!("wasm trigger function {name} can only be called as a trigger"),
+                None,
+            );
+        }
+        &*(context as *const pg_sys::TriggerData)
+    };
+    // SAFETY: the trigger data of this call.
+    let event = unsafe { trigger_event(td) };
+    let args = [Arg::Text(&event)];
+    let limits = current_limits();
+    let value = super::calling(|| with_backend(|b| b.pool().call(key, &args, limits)))
+        .unwrap_or_else(|e| raise_call(name, e));
+    let e = td.tg_event;
+    let row_level = e & pg_sys::TRIGGER_EVENT_ROW != 0;
+    let after = e & pg_sys::TRIGGER_EVENT_TIMINGMASK == pg_sys::TRIGGER_EVENT_AFTER;
+    if !row_level || after {
+        // PostgreSQL ignores what AFTER and statement triggers return.
+        return pg_sys::Datum::from(0);
+    }
+    let op = e & pg_sys::TRIGGER_EVENT_OPMASK;
+    let row = if op == pg_sys::TRIGGER_EVENT_UPDATE {
+        td.tg_newtuple
+    } else {
+        td.tg_trigtuple
+    };
+    match value {
+        Value::Text(json) if !json.is_empty() && op != pg_sys::TRIGGER_EVENT_DELETE => {
+            // SAFETY: the trigger's relation and a row of it; the new
+            // tuple is palloc'd in the trigger call's memory context, as
+            // the trigger manager expects.
+            unsafe {
+                let desc = (*td.tg_relation).rd_att;
+                let (mut values, mut nulls) = row_datums(desc, &json, Some(row), &|| {
+                    format!("wasm trigger function {name}")
+                });
+                pg_sys::Datum::from(pg_sys::heap_form_tuple(
+                    desc,
+                    values.as_mut_ptr(),
+                    nulls.as_mut_ptr(),
+                ))
+            }
+        }
+        Value::Text(_) => pg_sys::Datum::from(row),
+        // NULL: skip this row.
+        _ => pg_sys::Datum::from(0),
     }
 }
 
@@ -1104,8 +1538,21 @@ impl Host for PgHost {
         // SAFETY: the sandbox calls this on the backend's thread, inside a
         // wasm call the handler made; spi_query catches every PostgreSQL
         // error and Rust panic, so nothing unwinds into wasmtime.
-        unsafe { spi_query(sql, params) }
+        unsafe { spi_query(sql, SpiParams::Text(params)) }
     }
+
+    fn spi_exec(&self, sql: &str, params_json: &str) -> Result<String, HostError> {
+        // SAFETY: as for spi_query.
+        unsafe { spi_query(sql, SpiParams::Json(params_json)) }
+    }
+}
+
+/// The parameters of a guest's query: `spi_query` passes text, `spi_exec`
+/// a JSON array whose values give their types (and gets typed rows back).
+#[derive(Clone, Copy)]
+enum SpiParams<'a> {
+    Text(&'a [String]),
+    Json(&'a str),
 }
 
 /// SQLSTATE and message of a caught PostgreSQL error (pgrx turns a
@@ -1181,7 +1628,7 @@ fn sqlstate_text(code: PgSqlErrorCode) -> String {
 /// Must run on the backend's thread inside a function call (a
 /// transaction is open), with only Rust frames (and wasmtime's) between
 /// here and the handler.
-unsafe fn spi_query(sql: &str, params: &[String]) -> Result<String, HostError> {
+unsafe fn spi_query(sql: &str, params: SpiParams<'_>) -> Result<String, HostError> {
     let max_rows = super::spi_max_rows();
     let max_bytes = current_limits().max_memory_bytes;
     // SAFETY: plain reads of backend globals.
@@ -1247,7 +1694,7 @@ unsafe fn spi_query(sql: &str, params: &[String]) -> Result<String, HostError> {
 ///
 /// # Safety
 /// Inside the subtransaction [`spi_query`] opened.
-unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64) -> String {
+unsafe fn run_query(sql: &str, params: SpiParams<'_>, max_rows: u64, max_bytes: u64) -> String {
     let limit =
         |what: String| -> ! { fail(PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, what, None) };
     let cstring = |text: &str| {
@@ -1260,6 +1707,62 @@ unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64)
         })
     };
     let query = cstring(sql);
+    let text_datum = |text: &str| {
+        let c = cstring(text);
+        // SAFETY: copies the bytes into a palloc'd text.
+        unsafe {
+            pg_sys::Datum::from(pg_sys::cstring_to_text_with_len(
+                c.as_ptr(),
+                c_int::try_from(c.as_bytes().len()).unwrap_or(c_int::MAX),
+            ))
+        }
+    };
+    let typed = matches!(params, SpiParams::Json(_));
+    // (type, value, NULL) of each parameter.
+    let params: Vec<(pg_sys::Oid, pg_sys::Datum, bool)> = match params {
+        SpiParams::Text(p) => p
+            .iter()
+            .map(|p| (pg_sys::TEXTOID, text_datum(p), false))
+            .collect(),
+        SpiParams::Json(json) => super::typed_params(json)
+            .unwrap_or_else(|m| {
+                fail(
+                    PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                    format!("spi_exec: {m}"),
+                    None,
+                )
+            })
+            .into_iter()
+            .map(|p| {
+                use super::TypedParam as P;
+                let input = |f: unsafe fn(pg_sys::FunctionCallInfo) -> pg_sys::Datum,
+                             text: &str| {
+                    let c = cstring(text);
+                    // SAFETY: a type input function taking a cstring (and
+                    // for numeric an OID and a typmod, ignored by jsonb_in).
+                    unsafe {
+                        direct_function_call_as_datum(
+                            f,
+                            &[
+                                c.as_c_str().into_datum(),
+                                pg_sys::InvalidOid.into_datum(),
+                                (-1i32).into_datum(),
+                            ],
+                        )
+                    }
+                    .unwrap_or(pg_sys::Datum::from(0))
+                };
+                match p {
+                    P::Null => (pg_sys::TEXTOID, pg_sys::Datum::from(0), true),
+                    P::Bool(b) => (pg_sys::BOOLOID, pg_sys::Datum::from(b), false),
+                    P::Int8(v) => (pg_sys::INT8OID, pg_sys::Datum::from(v), false),
+                    P::Numeric(t) => (pg_sys::NUMERICOID, input(pg_sys::numeric_in, &t), false),
+                    P::Text(t) => (pg_sys::TEXTOID, text_datum(&t), false),
+                    P::Jsonb(t) => (pg_sys::JSONBOID, input(pg_sys::jsonb_in, &t), false),
+                }
+            })
+            .collect(),
+    };
     let nargs = c_int::try_from(params.len())
         .ok()
         .filter(|n| *n <= 100)
@@ -1269,22 +1772,14 @@ unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64)
                 params.len()
             ))
         });
-    let mut types = vec![pg_sys::TEXTOID; params.len()];
-    let mut values: Vec<pg_sys::Datum> = params
+    let mut types: Vec<pg_sys::Oid> = params.iter().map(|p| p.0).collect();
+    let mut values: Vec<pg_sys::Datum> = params.iter().map(|p| p.1).collect();
+    let nulls: Vec<c_char> = params
         .iter()
-        .map(|p| {
-            let c = cstring(p);
-            // SAFETY: copies the bytes into a palloc'd text.
-            unsafe {
-                pg_sys::Datum::from(pg_sys::cstring_to_text_with_len(
-                    c.as_ptr(),
-                    c_int::try_from(c.as_bytes().len()).unwrap_or(c_int::MAX),
-                ))
-            }
-        })
+        .map(|p| if p.2 { b'n' } else { b' ' } as c_char)
         .collect();
-    // SAFETY: SPI in the caller's subtransaction; `types` and `values`
-    // hold `nargs` entries; no NULLs (nulls = NULL).
+    // SAFETY: SPI in the caller's subtransaction; `types`, `values` and
+    // `nulls` hold `nargs` entries.
     unsafe {
         if pg_sys::SPI_connect() < 0 {
             fail(
@@ -1298,7 +1793,7 @@ unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64)
             nargs,
             types.as_mut_ptr(),
             values.as_mut_ptr(),
-            std::ptr::null(),
+            nulls.as_ptr(),
             true,
             max_rows.saturating_add(1).min(i64::MAX as u64) as _,
         );
@@ -1319,35 +1814,12 @@ unsafe fn run_query(sql: &str, params: &[String], max_rows: u64, max_bytes: u64)
         let mut out = String::from("[");
         if !table.is_null() {
             let desc = (*table).tupdesc;
-            let natts = (*desc).natts.max(0);
-            let names: Vec<String> = (1..=natts)
-                .map(|i| {
-                    let name = pg_sys::SPI_fname(desc, i);
-                    let s = server_to_utf8(CStr::from_ptr(name).to_bytes()).into_owned();
-                    serde_json::to_string(&String::from_utf8_lossy(&s)).unwrap_or_default()
-                })
-                .collect();
             for row in 0..processed as usize {
                 let tuple = *(*table).vals.add(row);
-                out.push_str(if row == 0 { "{" } else { ",{" });
-                for (i, name) in names.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str(name);
-                    out.push(':');
-                    let value = pg_sys::SPI_getvalue(tuple, desc, i as c_int + 1);
-                    if value.is_null() {
-                        out.push_str("null");
-                    } else {
-                        let s = server_to_utf8(CStr::from_ptr(value).to_bytes()).into_owned();
-                        out.push_str(
-                            &serde_json::to_string(&String::from_utf8_lossy(&s))
-                                .unwrap_or_default(),
-                        );
-                    }
+                if row > 0 {
+                    out.push(',');
                 }
-                out.push('}');
+                push_tuple_json(&mut out, tuple, desc, typed);
                 if out.len() as u64 > max_bytes {
                     limit(format!(
                         "spi_query rows exceed {max_bytes} bytes (extguard.wasm_max_memory)"

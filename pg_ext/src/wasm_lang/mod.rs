@@ -32,8 +32,8 @@ use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use extguard_sandbox::{
-    sanitize, CallLimits, CompileLimits, Pool, Sandbox, SandboxConfig, SandboxError, TrapKind,
-    ValueType, NAME_CHARS,
+    sanitize, CallLimits, CompileLimits, Pool, RowKind, Sandbox, SandboxConfig, SandboxError,
+    TrapKind, ValueType, NAME_CHARS,
 };
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::PgSqlErrorCode;
@@ -166,6 +166,10 @@ pub struct Compiled {
     pub returns_set: bool,
     /// The export takes the NULL mask (ABI version 2).
     pub accepts_nulls: bool,
+    /// A composite result or a trigger function (ABI version 3).
+    pub row: Option<RowKind>,
+    /// The ABI version the module declares.
+    pub abi_version: u32,
 }
 
 /// A SQL type as the ABI sees it.
@@ -389,6 +393,136 @@ pub fn abi_type(oid: u32) -> Option<ValueType> {
     })
 }
 
+/// Why a row a wasm function returned cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// SQLSTATE to raise.
+    pub code: PgSqlErrorCode,
+    /// What is wrong, naming the column where there is one.
+    pub message: String,
+}
+
+/// Reads a row a wasm function returned (ABI version 3): a JSON object of
+/// column name to value. `columns` are the row type's column names by
+/// position (`None` for a dropped column). Gives the position and the
+/// text input of each column the object names: a string is used as it
+/// is, `null` is SQL NULL, a number, boolean, array or object as its JSON
+/// text. A name that is not a column is an error (42703).
+pub fn parse_row(
+    json: &str,
+    columns: &[Option<String>],
+) -> Result<Vec<(usize, Option<String>)>, RowError> {
+    use serde_json::Value as J;
+    let object = match serde_json::from_str::<J>(json) {
+        Ok(J::Object(o)) => o,
+        Ok(other) => {
+            return Err(RowError {
+                code: PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                message: format!(
+                    "a row must be a JSON object, not {}",
+                    match other {
+                        J::Null => "null",
+                        J::Bool(_) => "a boolean",
+                        J::Number(_) => "a number",
+                        J::String(_) => "a string",
+                        J::Array(_) => "an array",
+                        J::Object(_) => "an object",
+                    }
+                ),
+            })
+        }
+        Err(e) => {
+            return Err(RowError {
+                code: PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+                message: format!("a row is not valid JSON ({e})"),
+            })
+        }
+    };
+    object
+        .into_iter()
+        .map(|(name, value)| {
+            let position = columns
+                .iter()
+                .position(|c| c.as_deref() == Some(name.as_str()))
+                .ok_or_else(|| RowError {
+                    code: PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
+                    message: format!("the row has no column {:?}", display_name(&name)),
+                })?;
+            let text = match value {
+                J::Null => None,
+                J::String(s) => Some(s),
+                other => Some(other.to_string()),
+            };
+            Ok((position, text))
+        })
+        .collect()
+}
+
+/// A parameter of `spi_exec`, typed by its JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypedParam {
+    /// `null`: SQL NULL (as text: cast it in the query if needed).
+    Null,
+    /// `true` / `false`: boolean.
+    Bool(bool),
+    /// An integral number that fits: bigint.
+    Int8(i64),
+    /// Any other number: numeric, from its JSON text.
+    Numeric(String),
+    /// A string: text.
+    Text(String),
+    /// An array or object: jsonb, from its JSON text.
+    Jsonb(String),
+}
+
+/// Reads `spi_exec`'s parameters: a JSON array, at most 100 values.
+pub fn typed_params(json: &str) -> Result<Vec<TypedParam>, String> {
+    use serde_json::Value as J;
+    let values = match serde_json::from_str::<J>(json) {
+        Ok(J::Array(values)) => values,
+        Ok(_) => return Err("the parameters must be a JSON array".into()),
+        Err(e) => return Err(format!("the parameters are not valid JSON ({e})")),
+    };
+    if values.len() > 100 {
+        return Err(format!("{} parameters (at most 100)", values.len()));
+    }
+    Ok(values
+        .into_iter()
+        .map(|v| match v {
+            J::Null => TypedParam::Null,
+            J::Bool(b) => TypedParam::Bool(b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => TypedParam::Int8(i),
+                None => TypedParam::Numeric(n.to_string()),
+            },
+            J::String(s) => TypedParam::Text(s),
+            other => TypedParam::Jsonb(other.to_string()),
+        })
+        .collect())
+}
+
+/// A value of type `type_oid` (its text output `text`) as JSON in
+/// `spi_exec`'s rows, when it has a JSON form: integers, floats and
+/// numerics that are finite numbers, booleans, json and jsonb. `None`:
+/// the caller writes the text as a JSON string.
+pub fn typed_value(type_oid: u32, text: &str) -> Option<&str> {
+    use pgrx::pg_sys::*;
+    let oid = Oid::from(type_oid);
+    match oid {
+        INT2OID | INT4OID | INT8OID | OIDOID => Some(text),
+        FLOAT4OID | FLOAT8OID | NUMERICOID => {
+            let finite = !text.is_empty()
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+            finite.then_some(text)
+        }
+        BOOLOID => Some(if text == "t" { "true" } else { "false" }),
+        JSONOID | JSONBOID => Some(text),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod unit_tests {
     use super::*;
@@ -418,6 +552,57 @@ mod unit_tests {
             call_error_code(&SandboxError::ResultTooLarge { len: 2, limit: 1 }),
             PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED
         );
+    }
+
+    #[test]
+    fn rows_map_names_to_column_text() {
+        let cols = vec![Some("a".to_string()), None, Some("b c".to_string())];
+        let mut row = parse_row(r#"{"b c": 1.5, "a": "x"}"#, &cols).unwrap();
+        row.sort();
+        assert_eq!(row, vec![(0, Some("x".into())), (2, Some("1.5".into()))]);
+        assert_eq!(
+            parse_row(r#"{"a": null, "b c": [1, {"k": true}]}"#, &cols).unwrap(),
+            vec![(0, None), (2, Some(r#"[1,{"k":true}]"#.into()))]
+        );
+        assert_eq!(parse_row("{}", &cols).unwrap(), vec![]);
+        let err = |json: &str| parse_row(json, &cols).unwrap_err().code;
+        assert_eq!(
+            err(r#"{"zz": 1}"#),
+            PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN
+        );
+        assert_eq!(err("[1]"), PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH);
+        assert_eq!(
+            err("{"),
+            PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION
+        );
+        // A dropped column's slot never matches.
+        assert_eq!(err(r#"{"": 1}"#), PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN);
+    }
+
+    #[test]
+    fn typed_params_and_values() {
+        assert_eq!(
+            typed_params(r#"[1, -2.5, 12345678901234567890, "x", true, null, {"k": [1]}]"#)
+                .unwrap(),
+            vec![
+                TypedParam::Int8(1),
+                TypedParam::Numeric("-2.5".into()),
+                TypedParam::Numeric("12345678901234567890".into()),
+                TypedParam::Text("x".into()),
+                TypedParam::Bool(true),
+                TypedParam::Null,
+                TypedParam::Jsonb(r#"{"k":[1]}"#.into()),
+            ]
+        );
+        assert!(typed_params("{}").is_err());
+        assert!(typed_params(&format!("[{}1]", "1,".repeat(100))).is_err());
+        use pgrx::pg_sys::*;
+        assert_eq!(typed_value(INT4OID.to_u32(), "-3"), Some("-3"));
+        assert_eq!(typed_value(FLOAT8OID.to_u32(), "1e+100"), Some("1e+100"));
+        assert_eq!(typed_value(FLOAT8OID.to_u32(), "Infinity"), None);
+        assert_eq!(typed_value(NUMERICOID.to_u32(), "NaN"), None);
+        assert_eq!(typed_value(BOOLOID.to_u32(), "f"), Some("false"));
+        assert_eq!(typed_value(TEXTOID.to_u32(), "1"), None);
     }
 
     #[test]

@@ -5,23 +5,6 @@
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
-static int put_json_string(eg_buf *b, const char *p, uint32_t n) {
-    if (!eg_buf_put(b, "\"", 1))
-        return 0;
-    for (uint32_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (c == '"' || c == '\\') {
-            if (!eg_buf_put(b, "\\", 1))
-                return 0;
-        } else if ((unsigned char)c < 0x20) {
-            c = ' ';
-        }
-        if (!eg_buf_put(b, &c, 1))
-            return 0;
-    }
-    return eg_buf_put(b, "\"", 1);
-}
-
 static void trim(const char **p, uint32_t *n) {
     while (*n && is_space(**p)) {
         (*p)++;
@@ -57,9 +40,9 @@ eg_result kv_to_json(const char *p, uint32_t len, int64_t nulls) {
         if (!first)
             eg_buf_put(&out, ",", 1);
         first = 0;
-        put_json_string(&out, k, kn);
+        eg_buf_put_json_string(&out, k, kn);
         eg_buf_put(&out, ":", 1);
-        if (!put_json_string(&out, v, vn))
+        if (!eg_buf_put_json_string(&out, v, vn))
             EG_FAIL();
     }
     if (!eg_buf_put(&out, "}", 1))

@@ -15,19 +15,9 @@ EG_EXPORT("columns_of") eg_result columns_of(const char *table, uint32_t len) {
     eg_result rows = eg_spi_query(SQL, sizeof SQL - 1, &params, &failed);
     if (!failed)
         return rows;
-    /* quote the error text as a JSON string */
-    const char *msg = (const char *)(uintptr_t)(rows >> 32);
-    uint32_t n = (uint32_t)rows;
+    /* the error text as a JSON string */
     eg_buf out = {0};
-    eg_buf_put(&out, "\"", 1);
-    for (uint32_t i = 0; i < n; i++) {
-        char c = msg[i];
-        if (c == '"' || c == '\\')
-            eg_buf_put(&out, "\\", 1);
-        if ((unsigned char)c >= 0x20)
-            eg_buf_put(&out, &c, 1);
-    }
-    if (!eg_buf_put(&out, "\"", 1))
+    if (!eg_buf_put_json_string(&out, (const char *)(uintptr_t)(rows >> 32), (uint32_t)rows))
         EG_FAIL();
     return eg_buf_result(&out);
 }
