@@ -41,7 +41,7 @@ const ERROR_LEVEL: i64 = 21;
 /// statement (what the PL/pgSQL parser needs), `body` its body literal,
 /// which is `stmt.text[literal.0..literal.1]`.
 pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, literal: (usize, usize)) {
-    let tree = match plpgsql_tree::parse(&stmt.text, literal, &body.text) {
+    let mut tree = match plpgsql_tree::parse(&stmt.text, literal, &body.text) {
         Outcome::Tree(v) => v,
         Outcome::Syntax { message, line } => {
             let span = line_span(body, line, &message);
@@ -68,7 +68,7 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, literal
         body,
         line_starts,
         silent: 0,
-        datums: Vec::new(),
+        datums: std::rc::Rc::new(Vec::new()),
         declared_in: HashMap::new(),
         opened: HashSet::new(),
         params: 0,
@@ -76,15 +76,15 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, literal
     // the body's variables do not outlive it (a DO block shares the script's state)
     let outer_vars = std::mem::take(&mut state.vars);
     let outer_consts = std::mem::take(&mut state.consts);
-    for func in tree.as_array().into_iter().flatten() {
-        let Some(f) = func.get("PLpgSQL_function") else {
+    for func in tree.as_array_mut().into_iter().flatten() {
+        let Some(f) = func.get_mut("PLpgSQL_function") else {
             continue;
         };
-        w.datums = f
-            .get("datums")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        w.datums = std::rc::Rc::new(match f.get_mut("datums").map(Value::take) {
+            Some(Value::Array(d)) => d,
+            _ => Vec::new(),
+        });
+        let f = &*f;
         w.index_declarations(f.get("action"));
         w.parameters(state);
         if let Some(action) = f.get("action") {
@@ -102,7 +102,7 @@ struct Walker<'a, 'c, 'f> {
     /// While > 0, findings are discarded (the first pass over a loop body).
     silent: usize,
     /// The function's variables, by number (`varno`, `dno`).
-    datums: Vec<Value>,
+    datums: std::rc::Rc<Vec<Value>>,
     /// Line of a block's BEGIN -> the datums its DECLARE section declares.
     declared_in: HashMap<usize, Vec<usize>>,
     /// Bound cursors opened somewhere (their query is analysed at OPEN / FOR).
@@ -220,8 +220,10 @@ impl Walker<'_, '_, '_> {
             return;
         };
         for i in ids {
-            let d = self.datums[i].clone();
-            let Some((_, v)) = kind(&d) else { continue };
+            let datums = self.datums.clone();
+            let Some((_, v)) = kind(&datums[i]) else {
+                continue;
+            };
             let dline = lineno(v);
             if let Some(q) = v.get("cursor_explicit_expr") {
                 if !self.opened.contains(&i) {
@@ -888,17 +890,19 @@ impl Walker<'_, '_, '_> {
                 from = p + a.len();
             }
         }
-        let at =
-            |needle: &str| find_word(text, needle, from).or_else(|| find_word(text, needle, 0));
+        // from the statement's line on, else the first match before it
+        let at = |needle: &str| {
+            find_word(text, needle, from).or_else(|| find_word_before(text, needle, 0, from))
+        };
         if let Some(p) = at(query) {
             return self.body.map.shifted(p);
         }
         // PERFORM x becomes "SELECT x": same text after the first word,
         // which may be written in any case.
         if let Some(rest) = query.strip_prefix("SELECT") {
-            let perform_at = |from: usize| {
+            let perform_at = |from: usize, before: usize| {
                 let mut start = from;
-                while let Some(p) = find_word(text, rest, start) {
+                while let Some(p) = find_word_before(text, rest, start, before) {
                     let word = p.checked_sub(7).and_then(|w| text.get(w..p));
                     if word.is_some_and(|w| w.eq_ignore_ascii_case("perform")) {
                         return Some(p - 7);
@@ -908,7 +912,7 @@ impl Walker<'_, '_, '_> {
                 None
             };
             if !rest.is_empty() {
-                if let Some(p) = perform_at(from).or_else(|| perform_at(0)) {
+                if let Some(p) = perform_at(from, usize::MAX).or_else(|| perform_at(0, from)) {
                     let table: Vec<usize> = (0..6)
                         .map(|i| p + i)
                         .chain((6..=query.len()).map(|i| p + i + 1))
@@ -997,6 +1001,10 @@ fn line_span(body: &Unit, line: Option<usize>, message: &str) -> crate::span::Sp
 /// each covers the statement that follows it, up to the semicolon that ends
 /// it (for IF, CASE, loops and blocks: through their END).
 fn collect_suppressions(cx: &mut Cx, body: &Unit) {
+    // every directive spells this; most bodies have none, and need no lexing
+    if !body.text.contains("extguard:") {
+        return;
+    }
     let tokens = body.tokens();
     for (i, t) in tokens.iter().enumerate() {
         if t.kind != TokenKind::Comment {
@@ -1054,15 +1062,29 @@ fn statement_end(text: &str, tokens: &[lexer::Token]) -> usize {
 
 /// `needle` in `text` at or after `from`, not inside a longer identifier.
 fn find_word(text: &str, needle: &str, from: usize) -> Option<usize> {
-    if needle.is_empty() || from > text.len() {
+    find_word_before(text, needle, from, usize::MAX)
+}
+
+/// [`find_word`], for a match starting before `before`: only that much of
+/// `text` (and the needle's length past it) is searched.
+fn find_word_before(text: &str, needle: &str, from: usize, before: usize) -> Option<usize> {
+    if needle.is_empty() || from > text.len() || from >= before {
         return None;
+    }
+    let mut end = before.saturating_add(needle.len()).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
     }
     let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let first_ident = needle.chars().next().is_some_and(ident);
     let last_ident = needle.chars().next_back().is_some_and(ident);
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut start = from;
-    while let Some(p) = text.get(start..)?.find(needle) {
+    while let Some(p) = finder.find(text.get(start..end)?.as_bytes()) {
         let at = start + p;
+        if at >= before {
+            return None;
+        }
         let before_ok = !first_ident || !text[..at].chars().next_back().is_some_and(ident);
         let after_ok = !last_ident || !text[at + needle.len()..].chars().next().is_some_and(ident);
         if before_ok && after_ok {
@@ -1145,4 +1167,33 @@ fn assignment_rhs(query: &str) -> usize {
         }
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find_word, find_word_before};
+
+    /// The bounded search before `from` finds what a search of the whole
+    /// text finds when the search from `from` finds nothing.
+    #[test]
+    fn bounded_search_finds_the_first_match_before() {
+        let text = "x := xx; é x1 := x; aaa aa ab_x x";
+        for needle in ["x", "xx", "aa", "a", "x1", "é x", "ab", "nothing", "x := x"] {
+            for from in 0..=text.len() {
+                if !text.is_char_boundary(from) {
+                    continue;
+                }
+                let whole = find_word(text, needle, from).or_else(|| find_word(text, needle, 0));
+                let bounded = find_word(text, needle, from)
+                    .or_else(|| find_word_before(text, needle, 0, from));
+                assert_eq!(whole, bounded, "{needle:?} from {from}");
+            }
+        }
+        assert_eq!(find_word(text, "aa", 0), Some(25));
+        assert_eq!(find_word_before(text, "aa", 0, 25), None);
+        assert_eq!(
+            find_word_before(text, "x", 1, 100),
+            Some(text.find(" x;").unwrap() + 1)
+        );
+    }
 }

@@ -56,9 +56,13 @@ pub fn parse(stmt: &str, literal: (usize, usize), body: &str) -> Outcome {
         } else {
             Cow::Borrowed(stmt)
         };
-        let e = match crate::parse::parse_plpgsql(&text) {
-            Ok(json) => {
-                return match serde_json::from_str(&json) {
+        let decode = |json: &[u8]| match std::str::from_utf8(json) {
+            Ok(s) => serde_json::from_str::<Value>(s),
+            Err(_) => serde_json::from_str(&String::from_utf8_lossy(json)),
+        };
+        let e = match crate::parse::parse_plpgsql(&text, decode) {
+            Ok(tree) => {
+                return match tree {
                     Ok(v) => Outcome::Tree(v),
                     Err(e) => Outcome::Incomplete {
                         message: format!("the PL/pgSQL body is nested too deeply to analyse ({e})"),

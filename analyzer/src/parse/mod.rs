@@ -422,9 +422,10 @@ pub struct PlpgsqlError {
 }
 
 /// The PL/pgSQL parse trees (JSON, one per CREATE FUNCTION / DO in `text`)
-/// of libpg_query. Like `pg_query::parse_plpgsql`, but keeping the error's
-/// context, which says where in the body the error is.
-pub fn parse_plpgsql(text: &str) -> Result<String, PlpgsqlError> {
+/// of libpg_query, as `decode` makes them from the JSON's bytes (read in
+/// place, not copied). Like `pg_query::parse_plpgsql`, but keeping the
+/// error's context, which says where in the body the error is.
+pub fn parse_plpgsql<T>(text: &str, decode: impl FnOnce(&[u8]) -> T) -> Result<T, PlpgsqlError> {
     let Ok(c) = std::ffi::CString::new(text) else {
         return Err(PlpgsqlError {
             message: "the statement contains a NUL byte".into(),
@@ -432,8 +433,8 @@ pub fn parse_plpgsql(text: &str) -> Result<String, PlpgsqlError> {
         });
     };
     // SAFETY: `c` is a valid NUL-terminated string that outlives the call;
-    // the result's strings are read (and copied) before the result is freed
-    // once, with libpg_query's own free function.
+    // the result's strings are read (decoded or copied) before the result
+    // is freed once, with libpg_query's own free function.
     unsafe {
         let r = ffi::pg_query_parse_plpgsql(c.as_ptr());
         let text = |p: *const std::os::raw::c_char| {
@@ -444,7 +445,12 @@ pub fn parse_plpgsql(text: &str) -> Result<String, PlpgsqlError> {
             }
         };
         let out = if r.error.is_null() {
-            Ok(text(r.plpgsql_funcs))
+            let json: &[u8] = if r.plpgsql_funcs.is_null() {
+                b""
+            } else {
+                std::ffi::CStr::from_ptr(r.plpgsql_funcs).to_bytes()
+            };
+            Ok(decode(json))
         } else {
             let e = &*r.error;
             Err(PlpgsqlError {
