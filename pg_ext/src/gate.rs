@@ -393,6 +393,21 @@ pub fn split_library_list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// The entries of a `shared_preload_libraries` list after extguard's own
+/// (`extguard`, `$libdir/extguard`, `.../extguard.so`): PostgreSQL loads
+/// them in order, so only those are not loaded yet when extguard starts.
+/// None found: all of them (extguard was loaded under another name).
+pub fn after_extguard(libs: &[String]) -> Vec<String> {
+    let is_extguard = |l: &String| {
+        let base = l.rsplit('/').next().unwrap_or(l);
+        base == "extguard" || base == "extguard.so"
+    };
+    match libs.iter().position(is_extguard) {
+        Some(i) => libs[i + 1..].to_vec(),
+        None => libs.to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,6 +586,19 @@ mod tests {
             Some(DecodingPlugin::Slots)
         );
         assert_eq!(decoding_plugin("pg_create_physical_replication_slot"), None);
+    }
+
+    #[test]
+    fn preload_entries_after_extguard_are_the_ones_not_loaded_yet() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            after_extguard(&l(&["a", "extguard", "b", "c"])),
+            l(&["b", "c"])
+        );
+        assert_eq!(after_extguard(&l(&["$libdir/extguard", "b"])), l(&["b"]));
+        assert_eq!(after_extguard(&l(&["/x/extguard.so"])), l(&[]));
+        // not found by name: every entry counts
+        assert_eq!(after_extguard(&l(&["a", "eg"])), l(&["a", "eg"]));
     }
 
     #[test]

@@ -488,8 +488,11 @@ fn digest_gate_vets_extensions_and_libraries() {
     std::fs::write(&policy, &policy_text).unwrap();
     assert!(errors_of(&s, "postgres", "LOAD '$libdir/cube';").is_empty());
 
-    // shared_preload_libraries are loaded before extguard can refuse
-    // anything: an unvetted one is recorded at server start.
+    // shared_preload_libraries: those after extguard in the list are not
+    // loaded yet when extguard starts; with unvetted_code blocked, an
+    // unvetted one stops the server from starting (the FATAL in the log is
+    // the record). Those before extguard are already loaded: recorded at
+    // start (observed), the server starts.
     let stop = s
         .command("pg_ctl")
         .arg("-D")
@@ -498,31 +501,46 @@ fn digest_gate_vets_extensions_and_libraries() {
         .output()
         .expect("pg_ctl stop");
     assert!(stop.status.success(), "{stop:?}");
-    let start = s
-        .command("pg_ctl")
-        .arg("-D")
-        .arg(s.data())
-        .arg("-l")
-        .arg(s.log())
-        .arg("-o")
-        .arg(format!(
-            "-c shared_preload_libraries=extguard,{evil_name} -c wal_level=logical \
-             -c listen_addresses='' -k {} -p {} -c fsync=off",
-            scratch.display(),
-            port()
-        ))
-        .args(["-w", "-t", "60", "start"])
-        .output()
-        .expect("pg_ctl start");
+    let start_with = |preload: &str| {
+        s.command("pg_ctl")
+            .arg("-D")
+            .arg(s.data())
+            .arg("-l")
+            .arg(s.log())
+            .arg("-o")
+            .arg(format!(
+                "-c shared_preload_libraries={preload} -c wal_level=logical \
+                 -c listen_addresses='' -k {} -p {} -c fsync=off",
+                scratch.display(),
+                port()
+            ))
+            .args(["-w", "-t", "60", "start"])
+            .output()
+            .expect("pg_ctl start")
+    };
+    let start = start_with(&format!("extguard,{evil_name}"));
+    assert!(
+        !start.status.success(),
+        "started with an unvetted library after extguard: {start:?}"
+    );
+    let log = std::fs::read_to_string(s.log()).unwrap_or_default();
+    let want = format!(
+        "shared_preload_libraries: library {evil_name}: not in policy; actual {}",
+        sha256(&evil)
+    );
+    assert!(
+        log.contains("FATAL:  extguard: unvetted_code is blocked on this server")
+            && log.contains(&want),
+        "{}",
+        log.lines().rev().take(20).collect::<Vec<_>>().join("\n")
+    );
+    let start = start_with(&format!("{evil_name},extguard"));
     assert!(start.status.success(), "{start:?}");
     let recs = s.sql(
         "SELECT r->>'outcome' || '|' || (r->>'hook') || '|' || (r->>'detail') \
          FROM extguard.audit_events() r WHERE r->>'vector' = 'unvetted_code';",
     );
-    assert_eq!(
-        recs,
-        format!("observed|startup|shared_preload_libraries: library {evil_name}: not in policy; actual {}", sha256(&evil)),
-    );
+    assert_eq!(recs, format!("observed|startup|{want}"));
 
     // PostgreSQL 18: control files found through extension_control_path.
     if major >= 18 {

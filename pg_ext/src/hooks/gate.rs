@@ -464,6 +464,56 @@ pub(crate) fn check_preload_at_login(session: Session) {
     }
 }
 
+/// In the postmaster's `_PG_init`, while `shared_preload_libraries` load:
+/// the libraries listed after extguard are not loaded yet. With
+/// `unvetted_code` blocked, an unvetted one stops the server from starting
+/// (FATAL naming the file and digests; shared memory does not exist yet,
+/// so the server log holds the record). Not blocked: they are recorded
+/// once shared memory is up, by [`record_preload_at_start`].
+pub(crate) fn refuse_unvetted_preload() {
+    if !crate::settings::AUDIT.get()
+        || !crate::vectors::is_blocked(&crate::settings::block_list(), Vector::UnvettedCode)
+    {
+        return;
+    }
+    // SAFETY: GetConfigOption with missing_ok returns NULL or the
+    // setting's NUL-terminated current value, copied at once.
+    let value = unsafe {
+        cstr(pg_sys::GetConfigOption(
+            c"shared_preload_libraries".as_ptr(),
+            true,
+            false,
+        ))
+    };
+    let libs = gate::split_library_list(&value);
+    let not_loaded = gate::after_extguard(&libs);
+    if not_loaded.is_empty() {
+        return;
+    }
+    let Some(policy) = policy() else {
+        return;
+    };
+    let details: Vec<String> = not_loaded
+        .iter()
+        .filter_map(|lib| library_detail(&policy, lib))
+        .map(|d| format!("shared_preload_libraries: {d}"))
+        .collect();
+    if !details.is_empty() {
+        pgrx::ereport!(
+            pgrx::PgLogLevel::FATAL,
+            pgrx::PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            format!(
+                "extguard: {} is blocked on this server",
+                Vector::UnvettedCode.id()
+            ),
+            format!(
+                "The vector id is listed in extguard.block; the server does not start. Detail: {}",
+                details.join("; ")
+            )
+        );
+    }
+}
+
 /// At server start (postmaster, after shared memory is set up): record the
 /// unvetted libraries of the configuration's `*_preload_libraries`.
 /// `shared_preload_libraries` are already loaded then, extguard among

@@ -151,6 +151,8 @@ pub fn install() {
     errors::install();
     fmgr::install();
     replication::install();
+    // last: everything is in place if the start goes on
+    gate::refuse_unvetted_preload();
 }
 
 /// Run the ProcessUtility hook installed before ours (a raw C pointer:
