@@ -21,6 +21,10 @@ fi
 # EXTGUARD_SETUP_TEST=1.
 if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ]; then
   need_pkgs+=(chromium bubblewrap rpm umoci skopeo lld)
+  # node and npm run the AssemblyScript compiler of the AssemblyScript
+  # guest SDK (installed below); a node from elsewhere is kept.
+  command -v node >/dev/null || need_pkgs+=(nodejs)
+  command -v npm >/dev/null || need_pkgs+=(npm)
 fi
 if [ "${EXTGUARD_SETUP_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
@@ -43,6 +47,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The AssemblyScript compiler for sdk/assemblyscript's examples
+# (tests/wasm_sdk.rs): exactly the version package-lock.json pins, into
+# sdk/assemblyscript/node_modules (never global), reinstalled only when
+# missing or not that version.
+if [ "${EXTGUARD_SETUP_TEST:-0}" = "1" ]; then
+  as_dir="$(cd "$(dirname "$0")/.." && pwd)/sdk/assemblyscript"
+  as_want="$(node -p 'require(process.argv[1]).packages["node_modules/assemblyscript"].version' "$as_dir/package-lock.json")"
+  as_have="$(node -p 'require(process.argv[1]).version' "$as_dir/node_modules/assemblyscript/package.json" 2>/dev/null || true)"
+  if [ "$as_have" != "$as_want" ]; then
+    echo "setup: npm ci in sdk/assemblyscript (assemblyscript $as_want)" >&2
+    (cd "$as_dir" && npm ci --no-audit --no-fund)
+  fi
 fi
 
 if [ "${EXTGUARD_SETUP_PGRX:-1}" = "1" ]; then

@@ -115,3 +115,35 @@ pub fn build_c_example(out_dir: &Path, name: &str) -> String {
     let bytes = std::fs::read(&out).expect("module written");
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// Compiles the AssemblyScript SDK's examples (`sdk/assemblyscript/examples/*.ts`)
+/// with its pinned compiler (`npm ci` there: `make setup-test`) into
+/// `out_dir`, in one node process, and returns a function giving the module
+/// of `name` as base64. A missing compiler is a failure, not a skip.
+pub fn build_as_examples(out_dir: &Path) -> impl Fn(&str) -> String {
+    let sdk = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sdk/assemblyscript");
+    assert!(
+        sdk.join("node_modules/assemblyscript/package.json")
+            .exists(),
+        "the AssemblyScript compiler is not installed in {}: `make setup-test` \
+         (or `npm ci` there) installs the version package-lock.json pins",
+        sdk.display()
+    );
+    let run = Command::new("node")
+        .arg(sdk.join("build.mjs"))
+        .arg(out_dir)
+        .output()
+        .expect("node runs (make setup-test installs nodejs)");
+    assert!(
+        run.status.success(),
+        "node sdk/assemblyscript/build.mjs: {}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out_dir = out_dir.to_path_buf();
+    move |name: &str| {
+        let path = out_dir.join(format!("{name}.wasm"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+}

@@ -12,15 +12,23 @@
 //! set and into jsonb, arrays, an SPI query, a composite result, a set of
 //! rows and a trigger.
 //!
-//! Runs with `EXTGUARD_E2E=1` (`make test-pg`); clang and wasm-ld are then
-//! required (`make setup-test` installs lld and the rustup target).
+//! The AssemblyScript guest SDK (`sdk/assemblyscript`, package
+//! `extguard-guest`): its examples are compiled by the pinned `asc` (stub
+//! runtime, no imports but SPI: the analyzer's EG140 finds nothing) and run
+//! the same way: bytea hash, a text parser with the NULL mask, a set, arrays
+//! (NULL elements), SPI and typed SPI, many calls that reuse memory.
+//!
+//! Runs with `EXTGUARD_E2E=1` (`make test-pg`); clang, wasm-ld and the
+//! AssemblyScript compiler are then required (`make setup-test` installs
+//! lld, the rustup target, nodejs and `npm ci` in sdk/assemblyscript).
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use base64::Engine as _;
 use extguard_e2e::wasm::{
-    base_port, build_c_example as build, create_sql, environment, expect_error, ok, server,
+    base_port, build_as_examples, build_c_example as build, create_sql, environment, expect_error,
+    ok, server,
 };
 
 fn fnv1a(bytes: &[u8]) -> i64 {
@@ -307,4 +315,120 @@ fn rust_sdk_examples_build_and_run() {
         "UPDATE"
     );
     expect_error(&mut t, "SELECT tidy();", "0A000", "called as a trigger");
+}
+
+#[test]
+fn assemblyscript_sdk_examples_compile_and_run() {
+    if environment().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let module = build_as_examples(dir.path());
+    // The analyzer accepts every module: no import but the SPI ones (the
+    // compiler's `env.abort` is turned into a trap by asconfig.json).
+    for name in ["hash", "kv", "split", "lookup"] {
+        let bytes = std::fs::read(dir.path().join(format!("{name}.wasm"))).expect("built");
+        let file = extguard_analyzer::source::SourceFile::new(format!("{name}.wasm"), &bytes);
+        let findings = extguard_analyzer::wasm::analyze(&file, &bytes);
+        let bad: Vec<_> = findings.iter().filter(|f| f.code != "EG142").collect();
+        assert!(bad.is_empty(), "{name}.wasm: {bad:?}");
+    }
+    let (hash, kv, split, lookup) = (
+        module("hash"),
+        module("kv"),
+        module("split"),
+        module("lookup"),
+    );
+    let s = server(base_port() + 7, &[], &[]);
+    let mut t = s.session("tenant", "postgres");
+    for (sig, m) in [
+        ("fnv1a(bytea) RETURNS bigint STRICT", &hash),
+        ("kv_to_json(text) RETURNS jsonb", &kv),
+        ("split(text, text) RETURNS SETOF text STRICT", &split),
+        ("top_n(int[], int) RETURNS int[] STRICT", &split),
+        ("nullify(text[], text) RETURNS text[] STRICT", &split),
+        ("columns_of(text) RETURNS jsonb STRICT", &lookup),
+        ("count_like(text) RETURNS bigint STRICT", &lookup),
+    ] {
+        ok(&mut t, &create_sql(sig, m));
+    }
+    assert_eq!(
+        ok(&mut t, "SELECT fnv1a('hello'::bytea), fnv1a(''::bytea);"),
+        format!("{}|{}", fnv1a(b"hello"), fnv1a(b""))
+    );
+    let big: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT fnv1a(string_agg(set_byte('\\x00'::bytea, 0, i % 251), ''::bytea ORDER BY i)) \
+             FROM generate_series(0, 49999) i;"
+        ),
+        fnv1a(&big).to_string()
+    );
+    // A text parser: non-strict, NULL through the mask; escapes and
+    // non-ASCII text (a character outside the BMP) survive.
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT kv_to_json('a=1; b = two;junk; c=\"q\\\" ;d=; \u{e9}=\u{1f600}')::text;"
+        ),
+        "{\"a\": \"1\", \"b\": \"two\", \"c\": \"\\\"q\\\\\\\"\", \"d\": \"\", \"\u{e9}\": \"\u{1f600}\"}"
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT kv_to_json(NULL) IS NULL, kv_to_json('')::text;"
+        ),
+        "t|{}"
+    );
+    // A set-returning function; arrays in and out, NULL elements.
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT array_agg(x) FROM split('a,b,,c\u{e9}', ',') x;"
+        ),
+        "{a,b,\"\",c\u{e9}}"
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT count(*) FROM split(repeat('x;', 100000), ';');"
+        ),
+        "100001"
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT top_n('{5,1,9,3,7}', 3), top_n('{5,1}', 0), top_n('{}', 2), \
+             nullify(ARRAY['a', 'n/a', NULL, 'b'], 'n/a');"
+        ),
+        "{9,7,5}|{}|{}|{a,NULL,NULL,b}"
+    );
+    // SPI under the caller's privileges, with a parameter; a failure comes
+    // back as text. The query text is built by the module's top-level code:
+    // it must survive the memory reset of every later call.
+    ok(&mut t, "CREATE TABLE pts (x int, label varchar(10));");
+    assert_eq!(
+        ok(&mut t, "SELECT columns_of('pts')::text;"),
+        r#"[{"name": "x", "type": "integer"}, {"name": "label", "type": "character varying(10)"}]"#
+    );
+    assert_eq!(
+        ok(&mut t, "SELECT columns_of('nope')::text;"),
+        r#""42P01: relation \"nope\" does not exist""#
+    );
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT count(DISTINCT columns_of(CASE WHEN i % 2 = 0 THEN 'pts' ELSE repeat('q', i % 50) END)::text) \
+             FROM generate_series(1, 3000) i;"
+        ),
+        "26"
+    );
+    // Typed SPI: tables the tenant may read, not the one it may not.
+    ok(
+        &mut t,
+        "CREATE TABLE rs_one (x int); CREATE TABLE rs_two (x int);",
+    );
+    s.sql("CREATE TABLE public.rs_secret (x int);");
+    assert_eq!(ok(&mut t, "SELECT count_like('rs\\_%');"), "2");
 }
