@@ -2,7 +2,7 @@
 // between occurrences of the separator (the second argument; ',' when
 // empty). A set is the flat encoding of a text[]: each row a u32 length
 // and its UTF-8 bytes.
-import { Buffer, Result, textArg } from "../assembly/index";
+import { Buffer, Result, fixedArg, textArg, textsArg } from "../assembly/index";
 export { alloc, reset, extguard_abi_4 } from "../assembly/index";
 
 export function split(ptr: usize, len: i32, sepPtr: usize, sepLen: i32): Result {
@@ -15,8 +15,6 @@ export function split(ptr: usize, len: i32, sepPtr: usize, sepLen: i32): Result 
 
 // top_n(int[], int) RETURNS int[]: the n largest elements, largest first
 // (an array in, an array out: fixed-width elements back to back).
-import { fixedArg } from "../assembly/index";
-
 export function top_n(ptr: usize, len: i32, n: i32): Result {
   const xs = fixedArg<i32>(ptr, len);
   xs.sort((a: i32, b: i32): i32 => (a > b ? -1 : a < b ? 1 : 0));
@@ -27,8 +25,6 @@ export function top_n(ptr: usize, len: i32, n: i32): Result {
 
 // nullify(text[], text) RETURNS text[]: elements equal to the second
 // argument become NULL (NULL elements in and out: ABI version 4).
-import { textsArg } from "../assembly/index";
-
 export function nullify(ptr: usize, len: i32, wPtr: usize, wLen: i32): Result {
   const xs = textsArg(ptr, len);
   const w = textArg(wPtr, wLen);
