@@ -61,6 +61,7 @@ lint:
 	$(CARGO) fmt $(SDK_RUST_MANIFEST) -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy $(SDK_RUST) --target wasm32-unknown-unknown --lib --examples -- -D warnings
+	node sdk/assemblyscript/build.mjs --check
 	for v in $(PG_VERSIONS); do \
 	  (cd pg_ext && $(CARGO) clippy --no-default-features --features "pg$$v pg_test" \
 	    --all-targets -- -D warnings) || exit 1; \
