@@ -26,6 +26,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use base64::Engine as _;
+use extguard_e2e::pg::Session;
 use extguard_e2e::wasm::{
     base_port, build_as_examples, build_c_example as build, create_sql, environment, expect_error,
     ok, server,
@@ -77,63 +78,6 @@ fn c_sdk_examples_compile_and_run() {
         &mut t,
         &create_sql("columns_of(text) RETURNS jsonb STRICT", &lookup),
     );
-    ok(&mut t, "CREATE TABLE pts (x int, label varchar(10));");
-    assert_eq!(
-        ok(&mut t, "SELECT columns_of('pts')::text;"),
-        r#"[{"name": "x", "type": "integer"}, {"name": "label", "type": "character varying(10)"}]"#
-    );
-    assert_eq!(
-        ok(&mut t, "SELECT columns_of('nope')::text;"),
-        r#""42P01: relation \"nope\" does not exist""#
-    );
-    assert_eq!(
-        ok(&mut t, "SELECT fnv1a('hello'::bytea), fnv1a(''::bytea);"),
-        format!("{}|{}", fnv1a(b"hello"), fnv1a(b""))
-    );
-    let big: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT fnv1a(string_agg(set_byte('\\x00'::bytea, 0, i % 251), ''::bytea ORDER BY i)) \
-             FROM generate_series(0, 49999) i;"
-        ),
-        fnv1a(&big).to_string()
-    );
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT kv_to_json('a=1; b = two;junk; c=\"q\\\" ;d=')::text;"
-        ),
-        r#"{"a": "1", "b": "two", "c": "\"q\\\"", "d": ""}"#
-    );
-    assert_eq!(ok(&mut t, "SELECT kv_to_json(NULL) IS NULL;"), "t");
-    assert_eq!(ok(&mut t, "SELECT kv_to_json('')::text;"), "{}");
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT array_agg(x) FROM split('a,b,,c\u{e9}', ',') x;"
-        ),
-        "{a,b,\"\",c\u{e9}}"
-    );
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT count(*) FROM split(repeat('x;', 100000), ';');"
-        ),
-        "100001"
-    );
-    assert_eq!(
-        ok(&mut t, "SELECT mean('{1,2,3,4}'), mean('{}');"),
-        "2.5|NaN"
-    );
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT top_n('{5,1,9,3,7}', 3), top_n('{5,1}', 0), top_n('{2,8}', 5);"
-        ),
-        "{9,7,5}|{}|{8,2}"
-    );
-    // NULL array elements (version 4), in and out.
     ok(
         &mut t,
         &create_sql("fill_nulls(int[], int) RETURNS int[] STRICT", &nulls),
@@ -142,9 +86,69 @@ fn c_sdk_examples_compile_and_run() {
         &mut t,
         &create_sql("nullify(text[], text) RETURNS text[] STRICT", &nulls),
     );
+    shared_examples(&mut t);
+    assert_eq!(
+        ok(&mut t, "SELECT mean('{1,2,3,4}'), mean('{}');"),
+        "2.5|NaN"
+    );
+}
+
+/// What the C and AssemblyScript examples both implement, with the same
+/// SQL signatures: `fnv1a`, `kv_to_json`, `split`, `top_n`, `fill_nulls`,
+/// `nullify` and `columns_of` (an SPI query; the table `pts` is made here).
+fn shared_examples(t: &mut Session) {
+    ok(t, "CREATE TABLE pts (x int, label varchar(10));");
+    assert_eq!(
+        ok(t, "SELECT columns_of('pts')::text;"),
+        r#"[{"name": "x", "type": "integer"}, {"name": "label", "type": "character varying(10)"}]"#
+    );
+    assert_eq!(
+        ok(t, "SELECT columns_of('nope')::text;"),
+        r#""42P01: relation \"nope\" does not exist""#
+    );
+    assert_eq!(
+        ok(t, "SELECT fnv1a('hello'::bytea), fnv1a(''::bytea);"),
+        format!("{}|{}", fnv1a(b"hello"), fnv1a(b""))
+    );
+    let big: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
     assert_eq!(
         ok(
-            &mut t,
+            t,
+            "SELECT fnv1a(string_agg(set_byte('\\x00'::bytea, 0, i % 251), ''::bytea ORDER BY i)) \
+             FROM generate_series(0, 49999) i;"
+        ),
+        fnv1a(&big).to_string()
+    );
+    assert_eq!(
+        ok(
+            t,
+            "SELECT kv_to_json('a=1; b = two;junk; c=\"q\\\" ;d=')::text;"
+        ),
+        r#"{"a": "1", "b": "two", "c": "\"q\\\"", "d": ""}"#
+    );
+    assert_eq!(
+        ok(t, "SELECT kv_to_json(NULL) IS NULL, kv_to_json('')::text;"),
+        "t|{}"
+    );
+    assert_eq!(
+        ok(t, "SELECT array_agg(x) FROM split('a,b,,c\u{e9}', ',') x;"),
+        "{a,b,\"\",c\u{e9}}"
+    );
+    assert_eq!(
+        ok(t, "SELECT count(*) FROM split(repeat('x;', 100000), ';');"),
+        "100001"
+    );
+    assert_eq!(
+        ok(
+            t,
+            "SELECT top_n('{5,1,9,3,7}', 3), top_n('{5,1}', 0), top_n('{2,8}', 5);"
+        ),
+        "{9,7,5}|{}|{8,2}"
+    );
+    // NULL array elements (version 4), in and out.
+    assert_eq!(
+        ok(
+            t,
             "SELECT fill_nulls('{1,NULL,3,NULL}', 0), fill_nulls('{4,5}', 0), \
              nullify(ARRAY['a', 'n/a', NULL, 'b'], 'n/a');"
         ),
@@ -346,81 +350,30 @@ fn assemblyscript_sdk_examples_compile_and_run() {
         ("kv_to_json(text) RETURNS jsonb", &kv),
         ("split(text, text) RETURNS SETOF text STRICT", &split),
         ("top_n(int[], int) RETURNS int[] STRICT", &split),
+        ("fill_nulls(int[], int) RETURNS int[] STRICT", &split),
         ("nullify(text[], text) RETURNS text[] STRICT", &split),
         ("columns_of(text) RETURNS jsonb STRICT", &lookup),
         ("count_like(text) RETURNS bigint STRICT", &lookup),
     ] {
         ok(&mut t, &create_sql(sig, m));
     }
-    assert_eq!(
-        ok(&mut t, "SELECT fnv1a('hello'::bytea), fnv1a(''::bytea);"),
-        format!("{}|{}", fnv1a(b"hello"), fnv1a(b""))
-    );
-    let big: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    shared_examples(&mut t);
+    // Text crosses as UTF-8 both ways, a character outside the BMP (a
+    // UTF-16 surrogate pair inside AssemblyScript) included.
     assert_eq!(
         ok(
             &mut t,
-            "SELECT fnv1a(string_agg(set_byte('\\x00'::bytea, 0, i % 251), ''::bytea ORDER BY i)) \
-             FROM generate_series(0, 49999) i;"
+            "SELECT kv_to_json('\u{e9} = \u{1f600}; k=\u{1f600}\"')::text, top_n('{}', 2);"
         ),
-        fnv1a(&big).to_string()
+        "{\"k\": \"\u{1f600}\\\"\", \"\u{e9}\": \"\u{1f600}\"}|{}"
     );
-    // A text parser: non-strict, NULL through the mask; escapes and
-    // non-ASCII text (a character outside the BMP) survive.
+    // The query text is built by the module's top-level code, so it lives
+    // in the heap: it must survive the memory reset of every later call.
     assert_eq!(
         ok(
             &mut t,
-            "SELECT kv_to_json('a=1; b = two;junk; c=\"q\\\" ;d=; \u{e9}=\u{1f600}')::text;"
-        ),
-        "{\"a\": \"1\", \"b\": \"two\", \"c\": \"\\\"q\\\\\\\"\", \"d\": \"\", \"\u{e9}\": \"\u{1f600}\"}"
-    );
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT kv_to_json(NULL) IS NULL, kv_to_json('')::text;"
-        ),
-        "t|{}"
-    );
-    // A set-returning function; arrays in and out, NULL elements.
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT array_agg(x) FROM split('a,b,,c\u{e9}', ',') x;"
-        ),
-        "{a,b,\"\",c\u{e9}}"
-    );
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT count(*) FROM split(repeat('x;', 100000), ';');"
-        ),
-        "100001"
-    );
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT top_n('{5,1,9,3,7}', 3), top_n('{5,1}', 0), top_n('{}', 2), \
-             nullify(ARRAY['a', 'n/a', NULL, 'b'], 'n/a');"
-        ),
-        "{9,7,5}|{}|{}|{a,NULL,NULL,b}"
-    );
-    // SPI under the caller's privileges, with a parameter; a failure comes
-    // back as text. The query text is built by the module's top-level code:
-    // it must survive the memory reset of every later call.
-    ok(&mut t, "CREATE TABLE pts (x int, label varchar(10));");
-    assert_eq!(
-        ok(&mut t, "SELECT columns_of('pts')::text;"),
-        r#"[{"name": "x", "type": "integer"}, {"name": "label", "type": "character varying(10)"}]"#
-    );
-    assert_eq!(
-        ok(&mut t, "SELECT columns_of('nope')::text;"),
-        r#""42P01: relation \"nope\" does not exist""#
-    );
-    assert_eq!(
-        ok(
-            &mut t,
-            "SELECT count(DISTINCT columns_of(CASE WHEN i % 2 = 0 THEN 'pts' ELSE repeat('q', i % 50) END)::text) \
-             FROM generate_series(1, 3000) i;"
+            "SELECT count(DISTINCT columns_of(CASE WHEN i % 2 = 0 THEN 'pts' \
+             ELSE repeat('q', i % 50) END)::text) FROM generate_series(1, 3000) i;"
         ),
         "26"
     );

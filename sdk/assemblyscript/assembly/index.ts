@@ -117,23 +117,45 @@ export function bytesArg(ptr: usize, len: i32): Uint8Array {
   return len < 0;
 }
 
+/** Walks the length-prefixed elements of an array argument (text-like
+ * arrays, and every array in the nullable form): after each `next()`,
+ * `at` is where the element's bytes start and `len` their count, or
+ * `len == NULL_ELEM` for a NULL element. A length running past the end
+ * traps. */
+export class Elements {
+  at: usize;
+  len: u32 = 0;
+  private end: usize;
+
+  constructor(ptr: usize, len: i32) {
+    this.at = ptr;
+    this.end = ptr + <usize>(len & 0x7fffffff);
+  }
+
+  next(): bool {
+    let p = this.at;
+    if (this.len != NULL_ELEM) p += <usize>this.len;
+    if (p >= this.end) return false;
+    if (this.end - p < 4) unreachable();
+    const n = load<u32>(p);
+    p += 4;
+    if (n != NULL_ELEM && <usize>n > this.end - p) unreachable();
+    this.at = p;
+    this.len = n;
+    return true;
+  }
+}
+
+/** The length of a NULL element in the nullable form. */
+export const NULL_ELEM: u32 = 0xffffffff;
+
 /** The elements of a text[], bytea[], jsonb[] or numeric[] argument as
  * UTF-8 strings, NULL elements as null (either form). */
 export function textsArg(ptr: usize, len: i32): Array<string | null> {
   const out = new Array<string | null>();
-  const end = ptr + <usize>(len & 0x7fffffff);
-  let p = ptr;
-  while (p < end) {
-    if (p + 4 > end) unreachable();
-    const n = load<u32>(p);
-    p += 4;
-    if (n == 0xffffffff) {
-      out.push(null);
-      continue;
-    }
-    if (<usize>n > end - p) unreachable();
-    out.push(String.UTF8.decodeUnsafe(p, <usize>n));
-    p += <usize>n;
+  const e = new Elements(ptr, len);
+  while (e.next()) {
+    out.push(e.len == NULL_ELEM ? null : String.UTF8.decodeUnsafe(e.at, <usize>e.len));
   }
   return out;
 }
@@ -150,13 +172,14 @@ export function fixedArg<T>(ptr: usize, len: i32): Array<T> {
   return out;
 }
 
-/** The elements of a fixed-width array argument in either form, with a
- * parallel array of NULL flags. */
+/** A fixed-width array that may hold NULL elements: the values (0 where
+ * NULL) and a parallel array of NULL flags. */
 export class Nullable<T> {
   values: Array<T> = new Array<T>();
   nulls: Array<bool> = new Array<bool>();
 }
 
+/** The elements of a fixed-width array argument in either form. */
 export function fixedNullableArg<T>(ptr: usize, len: i32): Nullable<T> {
   const out = new Nullable<T>();
   if (len >= 0) {
@@ -164,22 +187,12 @@ export function fixedNullableArg<T>(ptr: usize, len: i32): Nullable<T> {
     for (let i = 0; i < out.values.length; i++) out.nulls.push(false);
     return out;
   }
-  const w = <u32>sizeof<T>();
-  const end = ptr + <usize>(len & 0x7fffffff);
-  let p = ptr;
-  while (p < end) {
-    if (p + 4 > end) unreachable();
-    const n = load<u32>(p);
-    p += 4;
-    if (n == 0xffffffff) {
-      out.values.push(changetype<T>(0));
-      out.nulls.push(true);
-      continue;
-    }
-    if (n != w || <usize>n > end - p) unreachable();
-    out.values.push(load<T>(p));
-    out.nulls.push(false);
-    p += <usize>n;
+  const e = new Elements(ptr, len);
+  while (e.next()) {
+    const isNull = e.len == NULL_ELEM;
+    if (!isNull && e.len != <u32>sizeof<T>()) unreachable();
+    out.values.push(isNull ? <T>0 : load<T>(e.at));
+    out.nulls.push(isNull);
   }
   return out;
 }
@@ -252,7 +265,7 @@ export class Buffer {
   /** A NULL element in the nullable form (version 4): return the buffer
    * with `resultNullable()`. */
   putNull(): Buffer {
-    store<u32>(this.reserve(4), 0xffffffff);
+    store<u32>(this.reserve(4), NULL_ELEM);
     return this;
   }
 

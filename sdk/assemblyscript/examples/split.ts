@@ -2,7 +2,7 @@
 // between occurrences of the separator (the second argument; ',' when
 // empty). A set is the flat encoding of a text[]: each row a u32 length
 // and its UTF-8 bytes.
-import { Buffer, Result, fixedArg, textArg, textsArg } from "../assembly/index";
+import { Buffer, Result, fixedArg, fixedNullableArg, textArg, textsArg } from "../assembly/index";
 export { alloc, reset, extguard_abi_4 } from "../assembly/index";
 
 export function split(ptr: usize, len: i32, sepPtr: usize, sepLen: i32): Result {
@@ -33,6 +33,17 @@ export function nullify(ptr: usize, len: i32, wPtr: usize, wLen: i32): Result {
     const x = xs[i];
     if (x === null || x == w) out.putNull();
     else out.putElem(x);
+  }
+  return out.resultNullable();
+}
+
+// fill_nulls(int[], int) RETURNS int[]: NULL elements replaced by the
+// second argument; the result keeps the nullable form when it came in it.
+export function fill_nulls(ptr: usize, len: i32, fill: i32): Result {
+  const xs = fixedNullableArg<i32>(ptr, len);
+  const out = new Buffer();
+  for (let i = 0; i < xs.values.length; i++) {
+    out.putNullableValue<i32>(xs.nulls[i] ? fill : xs.values[i]);
   }
   return out.resultNullable();
 }
