@@ -1,0 +1,3 @@
+// The package entry for `import ... from "extguard-guest"`: the SDK is
+// assembly/index.ts.
+export * from "./assembly/index";
