@@ -15,7 +15,8 @@
 //! The AssemblyScript guest SDK (`sdk/assemblyscript`, package
 //! `extguard-guest`): its examples are compiled by the pinned `asc` (stub
 //! runtime, no imports but SPI: the analyzer's EG140 finds nothing) and run
-//! the same way: bytea hash, a text parser with the NULL mask, a set, arrays
+//! the same way: bytea hash, a text parser with the NULL mask, a set, a set
+//! of rows, arrays
 //! (NULL elements), SPI and typed SPI, many calls that reuse memory.
 //!
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`); clang, wasm-ld and the
@@ -348,6 +349,7 @@ fn assemblyscript_sdk_examples_compile_and_run() {
     for (sig, m) in [
         ("fnv1a(bytea) RETURNS bigint STRICT", &hash),
         ("kv_to_json(text) RETURNS jsonb", &kv),
+        ("pairs(text) RETURNS TABLE (k text, v text) STRICT", &kv),
         ("split(text, text) RETURNS SETOF text STRICT", &split),
         ("top_n(int[], int) RETURNS int[] STRICT", &split),
         ("fill_nulls(int[], int) RETURNS int[] STRICT", &split),
@@ -366,6 +368,14 @@ fn assemblyscript_sdk_examples_compile_and_run() {
             "SELECT kv_to_json('\u{e9} = \u{1f600}; k=\u{1f600}\"')::text, top_n('{}', 2);"
         ),
         "{\"k\": \"\u{1f600}\\\"\", \"\u{e9}\": \"\u{1f600}\"}|{}"
+    );
+    // A set of rows (JSON objects; a left-out column is NULL).
+    assert_eq!(
+        ok(
+            &mut t,
+            "SELECT string_agg(k || '=' || coalesce(v, 'NULL'), ',') FROM pairs('a=1;b;;c=;\u{e9}=\"');"
+        ),
+        "a=1,b=NULL,c=,\u{e9}=\""
     );
     // The query text is built by the module's top-level code, so it lives
     // in the heap: it must survive the memory reset of every later call.

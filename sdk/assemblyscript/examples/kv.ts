@@ -33,3 +33,21 @@ export function kv_to_json(ptr: usize, len: i32, nulls: i64): Result {
   }
   return out.put("}").result();
 }
+
+// pairs(text) RETURNS TABLE (k text, v text): one row per item of
+// "a=1;b;c=" (version 3's rows: each a JSON object, column name to value;
+// a left-out column is NULL), as a set: the flat encoding of a text[].
+export function pairs(ptr: usize, len: i32): Result {
+  const items = textArg(ptr, len).split(";");
+  const rows = new Buffer();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item.length == 0) continue;
+    const eq = item.indexOf("=");
+    const row = new Buffer().put('{"k":');
+    row.putJsonString(eq < 0 ? item : item.substring(0, eq));
+    if (eq >= 0) row.put(',"v":').putJsonString(item.substring(eq + 1));
+    rows.putElem(row.put("}").toString());
+  }
+  return rows.result();
+}
