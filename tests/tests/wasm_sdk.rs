@@ -16,8 +16,8 @@
 //! `extguard-guest`): its examples are compiled by the pinned `asc` (stub
 //! runtime, no imports but SPI: the analyzer's EG140 finds nothing) and run
 //! the same way: bytea hash, a text parser with the NULL mask, a set, a set
-//! of rows, arrays
-//! (NULL elements), SPI and typed SPI, many calls that reuse memory.
+//! of rows, arrays (NULL elements), SPI and typed SPI, many calls that
+//! reuse memory.
 //!
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`); clang, wasm-ld and the
 //! AssemblyScript compiler are then required (`make setup-test` installs
