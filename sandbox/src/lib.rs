@@ -43,9 +43,9 @@ pub use abi::{
 };
 pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
 pub use host::{
-    check_raise_sqlstate, Host, HostError, MessageLevel, HOST_ERROR_BIT, HOST_IMPORTS,
-    HOST_MODULE, MAX_MESSAGES_PER_CALL, MAX_MESSAGE_BYTES_PER_CALL, MESSAGE_TEXT_CHARS,
-    RAISE_DEFAULT_SQLSTATE, RAISE_ERROR, RAISE_SQLSTATE_CLASSES,
+    check_raise_sqlstate, Host, HostError, MessageLevel, HOST_ERROR_BIT, HOST_IMPORTS, HOST_MODULE,
+    MAX_MESSAGES_PER_CALL, MAX_MESSAGE_BYTES_PER_CALL, MESSAGE_TEXT_CHARS, RAISE_DEFAULT_SQLSTATE,
+    RAISE_ERROR, RAISE_SQLSTATE_CLASSES,
 };
 pub use pool::{Pool, INSTANCE_OVERHEAD};
 pub use source::CompileLimits;
@@ -750,8 +750,12 @@ impl Function {
 enum Stop {
     Interrupted,
     TimeLimit,
-    Memory { requested: u64 },
-    Table { requested: u64 },
+    Memory {
+        requested: u64,
+    },
+    Table {
+        requested: u64,
+    },
     HostAborted,
     /// The guest raised an ERROR ([`CallState::raised`] holds it).
     Raised,
@@ -1474,8 +1478,7 @@ fn host_raise(
     let state = caller.data_mut();
     state.messages = state.messages.saturating_add(1);
     state.message_bytes = state.message_bytes.saturating_add(msg_len as u32 as u64);
-    if state.messages > MAX_MESSAGES_PER_CALL || state.message_bytes > MAX_MESSAGE_BYTES_PER_CALL
-    {
+    if state.messages > MAX_MESSAGES_PER_CALL || state.message_bytes > MAX_MESSAGE_BYTES_PER_CALL {
         state.stop = Some(Stop::MessageLimit);
         return Err(wasmtime::Error::msg("raise: message caps exceeded"));
     }

@@ -374,10 +374,9 @@ pub fn raised_error_code(sqlstate: &str) -> PgSqlErrorCode {
         return PgSqlErrorCode::ERRCODE_RAISE_EXCEPTION;
     }
     // PostgreSQL's MAKE_SQLSTATE: six bits per character.
-    let code = b
-        .iter()
-        .enumerate()
-        .fold(0i32, |acc, (i, c)| acc + ((((*c as i32) - '0' as i32) & 0x3f) << (6 * i)));
+    let code = b.iter().enumerate().fold(0i32, |acc, (i, c)| {
+        acc + ((((*c as i32) - '0' as i32) & 0x3f) << (6 * i))
+    });
     match PgSqlErrorCode::from(code) {
         known if known as isize == code as isize => known,
         _ => PgSqlErrorCode::ERRCODE_RAISE_EXCEPTION,
