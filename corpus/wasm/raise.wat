@@ -4,6 +4,7 @@
 ;; bulk(n) raises one NOTICE of the first n bytes of memory.
 (module
   (import "extguard" "raise" (func $raise (param i32 i32 i32 i32 i32) (result i32)))
+  (func (export "extguard_abi_5"))
   (memory (export "memory") 2)
   (data (i32.const 0) "hello")
   (global $top (mut i32) (i32.const 1024))
