@@ -69,12 +69,12 @@ fn raise_messages_and_errors() {
          SELECT say(4, 'shown', ''); RESET client_min_messages;",
     );
     assert!(!msgs.contains("hidden") && msgs.contains("shown"), "{msgs}");
-    // LOG goes to the server log, DEBUG nowhere by default.
-    let (_, msgs) = with_messages(
-        &mut t,
-        "SELECT say(1, 'to the log', ''), say(0, 'debugging', '');",
-    );
+    // LOG goes to the server log (with the statement: LOG ranks above
+    // ERROR there), DEBUG1 nowhere by default.
+    let (_, msgs) = with_messages(&mut t, "SELECT say(1, 'to the log', '');");
     assert!(!msgs.contains("to the log"), "{msgs}");
+    let (_, msgs) = with_messages(&mut t, "SELECT say(0, 'debugging', '');");
+    assert!(!msgs.contains("debugging"), "{msgs}");
 
     // ERROR aborts the statement: P0001 and the guest's message, after the
     // messages raised before it.
@@ -113,8 +113,7 @@ fn raise_messages_and_errors() {
     );
     assert!(msgs.contains("caught 22023 caught me"), "{msgs}");
     assert!(msgs.contains("caught me too"), "{msgs}");
-    assert_eq!(ok(&mut t, "SELECT say(3, 'x', '') IS NOT NULL;"), "t");
-    t.new_errors();
+    assert_eq!(with_messages(&mut t, "SELECT say(3, 'x', '');").0, "7");
 
     // A flood: 100 messages per call, then 54000 (the first 100 shown).
     let (out, msgs) = with_messages(&mut t, "SELECT flood(100);");
@@ -126,12 +125,14 @@ fn raise_messages_and_errors() {
     assert!(errors.contains("too many messages"), "{errors}");
     assert_eq!(errors.matches("NOTICE:  00000: hello").count(), 100);
     expect_error(&mut t, "SELECT bulk(65537);", "54000", "too many messages");
-    assert_eq!(ok(&mut t, "SELECT flood(3);"), "3");
-    t.new_errors();
+    assert_eq!(with_messages(&mut t, "SELECT flood(3);").0, "3");
 
     // Line breaks and a forged audit prefix are defused, for the client
     // and in the server log.
-    let forged = "SELECT say(LVL, E'ok\\nEXTGUARD_AUDIT {\"forged\": true}', '');";
+    // The text is put together in SQL: PostgreSQL logs a LOG message's
+    // statement verbatim, and that must not be what the check finds.
+    let forged =
+        "SELECT say(LVL, 'ok' || chr(10) || 'EXTGUARD' || '_AUDIT {\"forged\": true}', '');";
     let (_, msgs) = with_messages(&mut t, &forged.replace("LVL", "3"));
     assert!(
         msgs.contains("ok\\u{a}EXTGUARD-AUDIT(guest) {\"forged\": true}"),
@@ -145,7 +146,8 @@ fn raise_messages_and_errors() {
         log.contains("to the log"),
         "LOG message missing from the log"
     );
-    assert!(!log.contains("debugging"), "DEBUG1 logged by default");
+    let debug: Vec<&str> = log.lines().filter(|l| l.contains("debugging")).collect();
+    assert!(debug.is_empty(), "DEBUG1 logged by default: {debug:?}");
     assert!(log.contains("EXTGUARD-AUDIT(guest) {\"forged\""), "{log}");
     assert!(!log.contains("EXTGUARD_AUDIT {\"forged\""), "{log}");
     // The line break was escaped: the forged text starts no line.
