@@ -472,7 +472,7 @@ fn raise_call(function: &str, err: SandboxError) -> ! {
     }
     if let SandboxError::Raised { message, .. } = &err {
         // The guest's own error, like PL/pgSQL's RAISE: its message alone.
-        fail(call_error_code(&err), message.clone(), None);
+        fail(call_error_code(&err), message_text(message), None);
     }
     let detail = call_error_detail(&err);
     fail(
@@ -498,9 +498,18 @@ fn run_wasm<R>(call: impl FnOnce() -> R) -> R {
     let messages = std::mem::take(&mut *MESSAGES.borrow_mut());
     for (level, text) in messages {
         let (level, code) = message_report(level);
-        ereport!(level, code, text);
+        ereport!(level, code, message_text(&text));
     }
     result
+}
+
+/// A guest's (UTF-8) message as text for a report in this database.
+fn message_text(text: &str) -> String {
+    if database_is_utf8() || text.is_ascii() {
+        text.to_string()
+    } else {
+        super::ascii_message(text)
+    }
 }
 
 fn database_is_utf8() -> bool {

@@ -396,6 +396,22 @@ pub fn message_report(level: MessageLevel) -> (PgLogLevel, PgSqlErrorCode) {
     }
 }
 
+/// A guest message for a database whose encoding is not UTF-8: reports
+/// take text in the database encoding, so characters outside ASCII are
+/// written `\u{..}` (as control characters already are), which every
+/// server encoding holds and which never fails.
+pub fn ascii_message(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
+}
+
 /// DETAIL of a failed call: the sanitised wasm backtrace of a trap.
 pub fn call_error_detail(err: &SandboxError) -> Option<String> {
     match err {
@@ -559,6 +575,12 @@ pub fn typed_value(type_oid: u32, text: &str) -> Option<&str> {
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+
+    #[test]
+    fn ascii_messages() {
+        assert_eq!(ascii_message("naïve ok"), "na\\u{ef}ve ok");
+        assert_eq!(ascii_message("plain"), "plain");
+    }
 
     #[test]
     fn raised_codes() {
