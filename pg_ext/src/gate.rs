@@ -393,6 +393,29 @@ pub fn split_library_list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// Settings whose value lists libraries some process loads later: every
+/// start, every login, the archiver (18: the OAuth validators).
+pub fn library_setting(name: &str) -> bool {
+    matches!(
+        name,
+        "shared_preload_libraries"
+            | "session_preload_libraries"
+            | "local_preload_libraries"
+            | "archive_library"
+            | "oauth_validator_libraries"
+    )
+}
+
+/// The name PostgreSQL loads for entry `lib` of `setting`:
+/// `local_preload_libraries` entries without a `/` come from `$libdir/plugins/`.
+pub fn as_loaded_by(setting: &str, lib: &str) -> String {
+    if setting.eq_ignore_ascii_case("local_preload_libraries") && !lib.contains('/') {
+        format!("$libdir/plugins/{lib}")
+    } else {
+        lib.to_string()
+    }
+}
+
 /// The entries of a `shared_preload_libraries` list after extguard's own
 /// (`extguard`, `$libdir/extguard`, `.../extguard.so`): PostgreSQL loads
 /// them in order, so only those are not loaded yet when extguard starts.
@@ -586,6 +609,18 @@ mod tests {
             Some(DecodingPlugin::Slots)
         );
         assert_eq!(decoding_plugin("pg_create_physical_replication_slot"), None);
+    }
+
+    #[test]
+    fn library_settings_and_the_names_they_load() {
+        assert!(library_setting("archive_library") && library_setting("session_preload_libraries"));
+        assert!(!library_setting("search_path"));
+        assert_eq!(
+            as_loaded_by("local_preload_libraries", "x"),
+            "$libdir/plugins/x"
+        );
+        assert_eq!(as_loaded_by("local_preload_libraries", "/a/x"), "/a/x");
+        assert_eq!(as_loaded_by("session_preload_libraries", "x"), "x");
     }
 
     #[test]

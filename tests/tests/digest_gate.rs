@@ -437,7 +437,36 @@ fn digest_gate_vets_extensions_and_libraries() {
     // authentication; refused in block mode unless the login is exempt
     // (gate_admin, which then resets it).
     s.sql("CREATE ROLE gate_plain LOGIN;");
-    set(&s, "session_preload_libraries", &evil_name);
+    // Configured by a non-exempt role: refused when it is configured, like
+    // every setting naming libraries (archive_library: the archiver loads
+    // it with no hook on the way).
+    for setting in ["session_preload_libraries", "archive_library"] {
+        let seq = last_seq(&s);
+        let e = errors_of(
+            &s,
+            "postgres",
+            &format!("ALTER SYSTEM SET {setting} = '{evil_name}';"),
+        );
+        assert!(e.contains("unvetted_code is blocked"), "{setting}: {e}");
+        let recs = unvetted(&s, seq);
+        assert!(
+            recs.len() == 1
+                && recs[0].0 == "blocked"
+                && recs[0].1.starts_with(&format!(
+                    "ALTER SYSTEM SET {setting}: library {evil_name}: not in policy"
+                )),
+            "{recs:?}"
+        );
+    }
+    // Configured anyway (an exempt admin here; or the file edited directly).
+    s.sql_as(
+        "gate_admin",
+        "postgres",
+        &format!(
+            "ALTER SYSTEM SET session_preload_libraries = '{evil_name}'; SELECT pg_reload_conf();"
+        ),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let e = errors_of(&s, "gate_plain", "SELECT 1;");
     assert!(
         e.contains("FATAL") && e.contains("unvetted_code is blocked"),

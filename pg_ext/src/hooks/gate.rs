@@ -376,14 +376,8 @@ fn preload_details(policy: &Result<Policy, String>, setting: &str, value: &str) 
     gate::split_library_list(value)
         .iter()
         .filter_map(|lib| {
-            // local_preload_libraries are looked up in $libdir/plugins/
-            let name =
-                if setting.eq_ignore_ascii_case("local_preload_libraries") && !lib.contains('/') {
-                    format!("$libdir/plugins/{lib}")
-                } else {
-                    lib.clone()
-                };
-            library_detail(policy, &name).map(|d| format!("{setting}: {d}"))
+            library_detail(policy, &gate::as_loaded_by(setting, lib))
+                .map(|d| format!("{setting}: {d}"))
         })
         .collect()
 }
@@ -535,11 +529,7 @@ pub(crate) fn record_preload_at_start() {
         let value = unsafe { cstr(pg_sys::GetConfigOption(setting.as_ptr(), true, false)) };
         let setting = setting.to_string_lossy();
         for lib in gate::split_library_list(&value) {
-            let name = if setting == "local_preload_libraries" && !lib.contains('/') {
-                format!("$libdir/plugins/{lib}")
-            } else {
-                lib
-            };
+            let name = gate::as_loaded_by(&setting, &lib);
             if let Some(d) = library_detail(&policy, &name) {
                 let record = Record {
                     vector: Vector::UnvettedCode,

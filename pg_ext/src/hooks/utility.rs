@@ -1176,6 +1176,24 @@ unsafe fn gate_check(
                 let context = format!("CREATE FUNCTION {}", node_text(f.funcname.cast()));
                 gate::check_library(&lib, "utility", &context);
             }
+        } else if is(n, NodeTag::T_AlterSystemStmt) {
+            // Settings naming libraries other processes load later (the
+            // archiver, every login, the next start): vetted when they are
+            // configured, as no hook runs where those processes load them.
+            let st = &*(*node.cast::<pg_sys::AlterSystemStmt>()).setstmt;
+            let name = cstr(st.name).to_ascii_lowercase();
+            if st.kind == pg_sys::VariableSetKind::VAR_SET_VALUE
+                && crate::gate::library_setting(&name)
+            {
+                let value = cstr(pg_sys::ExtractSetVariableArgs(
+                    (*node.cast::<pg_sys::AlterSystemStmt>()).setstmt,
+                ));
+                let context = format!("ALTER SYSTEM SET {name}");
+                for lib in crate::gate::split_library_list(&value) {
+                    let lib = crate::gate::as_loaded_by(&name, &lib);
+                    gate::check_library(&lib, "utility", &context);
+                }
+            }
         }
     }
 }
