@@ -1,14 +1,15 @@
 //! Wasm modules (`.wasm` binaries, `.wat` text): their imports are their
-//! capabilities. extguard's sandbox offers two host functions (the
-//! read-only SPI imports `extguard.spi_query` and `extguard.spi_exec`), so
+//! capabilities. extguard's sandbox offers three host functions (the
+//! read-only SPI imports `extguard.spi_query` and `extguard.spi_exec`, and
+//! `extguard.raise` for NOTICE / WARNING / ERROR messages), so
 //! every other import is a finding; a module that does not validate is one
 //! too.
 
 use wasmparser::{Parser, Payload, TypeRef, Validator, WasmFeatures};
 
 /// The functions the sandbox offers in module `extguard` (sandbox/ABI.md,
-/// "SPI", "Typed SPI").
-const OFFERED: &[&str] = &["spi_query", "spi_exec"];
+/// "SPI", "Typed SPI", "Messages").
+const OFFERED: &[&str] = &["spi_query", "spi_exec", "raise"];
 
 use crate::finding::Finding;
 use crate::rules::eg140_wasm::{EG140, EG141, EG142};
@@ -137,7 +138,7 @@ pub fn analyze(file: &SourceFile, bytes: &[u8]) -> Vec<Finding> {
             file,
             &EG140,
             span,
-            format!("imports {} \"{}\" \"{}\"{at}: the extguard sandbox offers no such import (only extguard.spi_query and extguard.spi_exec), so this module cannot be instantiated and asks for a capability", imp.kind, imp.module, imp.name),
+            format!("imports {} \"{}\" \"{}\"{at}: the extguard sandbox offers no such import (only extguard.spi_query, extguard.spi_exec and extguard.raise), so this module cannot be instantiated and asks for a capability", imp.kind, imp.module, imp.name),
             Some(format!("{}.{}", imp.module, imp.name)),
         ));
     }

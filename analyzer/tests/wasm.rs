@@ -59,13 +59,13 @@ fn wasm_text_and_binary_modules() {
 
     // the SPI imports LANGUAGE wasm offers are listed, not flagged; the same
     // name as a memory, or another extguard name, is
-    let spi = "(module\n  (import \"extguard\" \"spi_query\" (func (param i32 i32 i32 i32) (result i64)))\n  (import \"extguard\" \"spi_exec\" (func (param i32 i32 i32 i32) (result i64)))\n  (import \"extguard\" \"exec\" (func)))";
+    let spi = "(module\n  (import \"extguard\" \"spi_query\" (func (param i32 i32 i32 i32) (result i64)))\n  (import \"extguard\" \"spi_exec\" (func (param i32 i32 i32 i32) (result i64)))\n  (import \"extguard\" \"raise\" (func (param i32 i32 i32 i32 i32) (result i32)))\n  (import \"extguard\" \"exec\" (func)))";
     std::fs::write(d.path().join("spi.wat"), spi).unwrap();
     let (code, doc) = check(d.path(), "spi.wat");
     assert_eq!(code, 1);
     assert_eq!(
         codes(&doc),
-        [("EG142".into(), 1, 1), ("EG140".into(), 4, 3)],
+        [("EG142".into(), 1, 1), ("EG140".into(), 5, 3)],
         "{doc}"
     );
     assert!(doc["findings"][0]["message"]

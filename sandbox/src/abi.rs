@@ -22,11 +22,13 @@
 //!   travels in the nullable form ([`ArrayValue::Nullable`]), flagged by
 //!   bit 31 of its length ([`NULLS_FLAG`]); arrays without NULLs are
 //!   unchanged.
+//! * Version 5 adds the `extguard.raise` host import (messages and
+//!   errors); values cross as in version 4.
 
 use std::fmt;
 
 /// The newest ABI version this host implements (`ABI.md`'s title).
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// The oldest ABI version this host still runs.
 pub const MIN_ABI_VERSION: u32 = 1;

@@ -89,6 +89,23 @@ pub enum SandboxError {
     /// A host function ended the call (the embedder raises its own error,
     /// e.g. a cancel that arrived during a query).
     HostAborted,
+    /// The guest raised an ERROR (`extguard.raise` at level 5): the call
+    /// ended and the embedder raises it with this SQLSTATE and message.
+    Raised {
+        /// Five characters, in a class a guest may raise (P0001 unless the
+        /// guest chose one).
+        sqlstate: String,
+        /// The guest's message, sanitised.
+        message: String,
+    },
+    /// The guest raised more messages, or more bytes of them, in one call
+    /// than the caps allow.
+    MessageLimitExceeded {
+        /// Messages raised so far, the one over the cap included.
+        messages: u32,
+        /// Their bytes.
+        bytes: u64,
+    },
     /// The export exists but its wasm type does not match the ABI.
     WrongSignature {
         /// Export name.
@@ -180,7 +197,7 @@ impl fmt::Display for SandboxError {
             Malformed(m) => write!(f, "invalid wasm binary: {}", sanitize(m, MESSAGE_CHARS)),
             ForbiddenImport { module, name, kind } => write!(
                 f,
-                "forbidden import: {kind} \"{}\".\"{}\" (only extguard.spi_query and extguard.spi_exec may be imported, where offered)",
+                "forbidden import: {kind} \"{}\".\"{}\" (only extguard.spi_query, extguard.spi_exec and extguard.raise may be imported, where offered)",
                 sanitize(module, NAME_CHARS),
                 sanitize(name, NAME_CHARS)
             ),
@@ -201,6 +218,14 @@ impl fmt::Display for SandboxError {
                 sanitize(found, MESSAGE_CHARS)
             ),
             HostAborted => write!(f, "wasm function stopped by a host call"),
+            Raised { message, .. } => write!(f, "{message}"),
+            MessageLimitExceeded { messages, bytes } => write!(
+                f,
+                "wasm function raised too many messages: {messages} messages of {bytes} bytes \
+                 (at most {} messages and {} bytes per call)",
+                crate::host::MAX_MESSAGES_PER_CALL,
+                crate::host::MAX_MESSAGE_BYTES_PER_CALL
+            ),
             AbiVersion(m) => write!(f, "wasm ABI version: {}", sanitize(m, MESSAGE_CHARS)),
             BadArguments(m) => write!(f, "bad arguments for wasm function: {}", sanitize(m, MESSAGE_CHARS)),
             BadResult(m) => write!(f, "wasm function returned an invalid result: {}", sanitize(m, MESSAGE_CHARS)),

@@ -42,7 +42,11 @@ pub use abi::{
     ABI_VERSION, MIN_ABI_VERSION, NULLS_FLAG, NULL_ELEMENTS_VERSION,
 };
 pub use error::{sanitize, SandboxError, TrapKind, MESSAGE_CHARS, NAME_CHARS};
-pub use host::{Host, HostError, HOST_ERROR_BIT, HOST_IMPORTS, HOST_MODULE};
+pub use host::{
+    check_raise_sqlstate, Host, HostError, MessageLevel, HOST_ERROR_BIT, HOST_IMPORTS, HOST_MODULE,
+    MAX_MESSAGES_PER_CALL, MAX_MESSAGE_BYTES_PER_CALL, MESSAGE_TEXT_CHARS, RAISE_DEFAULT_SQLSTATE,
+    RAISE_ERROR, RAISE_SQLSTATE_CLASSES,
+};
 pub use pool::{Pool, INSTANCE_OVERHEAD};
 pub use source::CompileLimits;
 
@@ -438,9 +442,24 @@ impl Sandbox {
             };
             let ok = match import.ty() {
                 ExternType::Func(f) => {
-                    let params: Vec<_> = f.params().map(|t| WasmType::of(&t)).collect();
-                    let results: Vec<_> = f.results().map(|t| WasmType::of(&t)).collect();
-                    params == [Some(WasmType::I32); 4] && results == [Some(WasmType::I64)]
+                    let names = |types: &mut dyn Iterator<Item = wasmtime::ValType>| {
+                        types
+                            .map(|t| match WasmType::of(&t) {
+                                Some(WasmType::I32) => "i32",
+                                Some(WasmType::I64) => "i64",
+                                Some(WasmType::F32) => "f32",
+                                Some(WasmType::F64) => "f64",
+                                None => "?",
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    let found = format!(
+                        "({}) -> {}",
+                        names(&mut f.params()),
+                        names(&mut f.results())
+                    );
+                    found == *ty
                 }
                 _ => false,
             };
@@ -731,9 +750,17 @@ impl Function {
 enum Stop {
     Interrupted,
     TimeLimit,
-    Memory { requested: u64 },
-    Table { requested: u64 },
+    Memory {
+        requested: u64,
+    },
+    Table {
+        requested: u64,
+    },
     HostAborted,
+    /// The guest raised an ERROR ([`CallState::raised`] holds it).
+    Raised,
+    /// Past the per-call message caps.
+    MessageLimit,
 }
 
 /// Store data: the limits of the current call and why it was stopped.
@@ -748,6 +775,11 @@ struct CallState {
     table_elements: u64,
     /// Behind the host imports.
     host: Option<Arc<dyn Host>>,
+    /// Messages the guest raised in this call, and their bytes.
+    messages: u32,
+    message_bytes: u64,
+    /// The ERROR the guest raised: (SQLSTATE, sanitised message).
+    raised: Option<(String, String)>,
 }
 
 impl ResourceLimiter for CallState {
@@ -951,6 +983,9 @@ impl Instance {
                 memory_bytes: 0,
                 table_elements: 0,
                 host: shared.config.host.clone(),
+                messages: 0,
+                message_bytes: 0,
+                raised: None,
             },
         );
         store.limiter(|state| state);
@@ -1026,6 +1061,9 @@ impl Instance {
             state.limits = limits;
             state.deadline = deadline;
             state.stop = None;
+            state.messages = 0;
+            state.message_bytes = 0;
+            state.raised = None;
         }
         live.store.set_epoch_deadline(1);
         if fuel {
@@ -1299,6 +1337,17 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
             }
         }
         Some(Stop::HostAborted) => return SandboxError::HostAborted,
+        Some(Stop::Raised) => {
+            if let Some((sqlstate, message)) = store.data().raised.clone() {
+                return SandboxError::Raised { sqlstate, message };
+            }
+        }
+        Some(Stop::MessageLimit) => {
+            return SandboxError::MessageLimitExceeded {
+                messages: store.data().messages,
+                bytes: store.data().message_bytes,
+            }
+        }
         None => {}
     }
     let message = trap_detail(&e);
@@ -1345,8 +1394,9 @@ fn classify(store: &Store<CallState>, limits: &CallLimits, e: wasmtime::Error) -
     SandboxError::Trap { kind, message }
 }
 
-/// A linker offering the host imports ([`HOST_IMPORTS`]): both are
-/// `(sql_ptr, sql_len, params_ptr, params_len) -> i64` host queries.
+/// A linker offering the host imports ([`HOST_IMPORTS`]): two
+/// `(sql_ptr, sql_len, params_ptr, params_len) -> i64` host queries and
+/// `raise`.
 fn host_linker(engine: &Engine) -> wasmtime::Linker<CallState> {
     let mut linker = wasmtime::Linker::new(engine);
     linker
@@ -1368,6 +1418,83 @@ fn host_linker(engine: &Engine) -> wasmtime::Linker<CallState> {
         )
         .expect("one definition per name");
     linker
+        .func_wrap(
+            HOST_MODULE,
+            "raise",
+            |caller: wasmtime::Caller<'_, CallState>,
+             level: i32,
+             m: i32,
+             mn: i32,
+             c: i32,
+             cn: i32| host_raise(caller, level, (m, mn), (c, cn)),
+        )
+        .expect("one definition per name");
+    linker
+}
+
+/// `extguard.raise`: a message below ERROR goes to [`Host::message`]
+/// (sanitised, counted against [`MAX_MESSAGES_PER_CALL`] and
+/// [`MAX_MESSAGE_BYTES_PER_CALL`]); ERROR stops the call with
+/// [`SandboxError::Raised`]. Bad arguments trap.
+fn host_raise(
+    mut caller: wasmtime::Caller<'_, CallState>,
+    level: i32,
+    (msg_ptr, msg_len): (i32, i32),
+    (state_ptr, state_len): (i32, i32),
+) -> wasmtime::Result<i32> {
+    let fail = |m: String| Err(wasmtime::Error::msg(format!("raise: {m}")));
+    let message_level = MessageLevel::from_raise(level);
+    if message_level.is_none() && level != RAISE_ERROR {
+        return fail(format!("level {level} is not 0 to {RAISE_ERROR}"));
+    }
+    let memory = caller
+        .get_export("memory")
+        .and_then(|e| e.into_memory())
+        .ok_or_else(|| wasmtime::Error::msg("raise needs the exported memory"))?;
+    let host = caller
+        .data()
+        .host
+        .clone()
+        .ok_or_else(|| wasmtime::Error::msg("no host"))?;
+    let (text, code) = {
+        let data = memory.data(&caller);
+        let range = |ptr: i32, len: i32| {
+            (ptr as u32 as usize)
+                .checked_add(len as u32 as usize)
+                .and_then(|end| data.get(ptr as u32 as usize..end))
+        };
+        let (Some(text), Some(code)) = (range(msg_ptr, msg_len), range(state_ptr, state_len))
+        else {
+            return fail("a range outside memory".into());
+        };
+        let Ok(text) = std::str::from_utf8(text) else {
+            return fail("the message is not UTF-8".into());
+        };
+        let Ok(code) = std::str::from_utf8(code) else {
+            return fail("the SQLSTATE is not UTF-8".into());
+        };
+        (sanitize(text, MESSAGE_TEXT_CHARS), code.to_string())
+    };
+    let state = caller.data_mut();
+    state.messages = state.messages.saturating_add(1);
+    state.message_bytes = state.message_bytes.saturating_add(msg_len as u32 as u64);
+    if state.messages > MAX_MESSAGES_PER_CALL || state.message_bytes > MAX_MESSAGE_BYTES_PER_CALL {
+        state.stop = Some(Stop::MessageLimit);
+        return Err(wasmtime::Error::msg("raise: message caps exceeded"));
+    }
+    let Some(message_level) = message_level else {
+        let code = if code.is_empty() {
+            RAISE_DEFAULT_SQLSTATE.to_string()
+        } else {
+            check_raise_sqlstate(&code).map_err(|m| wasmtime::Error::msg(format!("raise: {m}")))?;
+            code
+        };
+        state.raised = Some((code, text));
+        state.stop = Some(Stop::Raised);
+        return Err(wasmtime::Error::msg("raised by the guest"));
+    };
+    host.message(message_level, &text);
+    Ok(0)
 }
 
 /// `extguard.spi_query`: text parameters (the flat encoding of a `text[]`).

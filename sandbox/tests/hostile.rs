@@ -591,7 +591,8 @@ fn every_corpus_file_is_covered() {
         "malformed_truncated.wat",
         "malformed_bad_version.wat",
         "malformed_invalid_code.wat",
-        // tests/abi_v2.rs, tests/abi_v3.rs, tests/host.rs
+        // tests/abi_v2.rs, tests/abi_v3.rs, tests/host.rs, tests/raise.rs
+        "raise.wat",
         "abi2.wat",
         "abi4.wat",
         "spi.wat",

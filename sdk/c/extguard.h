@@ -268,6 +268,56 @@ static inline eg_result eg_spi_exec(const char *sql, uint32_t sql_len, const cha
     return r & INT64_MAX;
 }
 
+/* ---- Messages: extguard.raise (ABI.md, "Messages") ----
+ *
+ * eg_notice / eg_warning / eg_info / eg_log / eg_debug send a message
+ * (PostgreSQL reports it once the call returns, filtered by
+ * client_min_messages and log_min_messages); eg_error ends the call with
+ * a PostgreSQL ERROR, SQLSTATE P0001 and the message (like PL/pgSQL's
+ * RAISE EXCEPTION), eg_error_code with a SQLSTATE of class 22, 23 or P0.
+ * At most 100 messages and 64 KiB of them per call (more: 54000). */
+#define EG_DEBUG 0
+#define EG_LOG 1
+#define EG_INFO 2
+#define EG_NOTICE 3
+#define EG_WARNING 4
+#define EG_ERROR 5
+
+__attribute__((import_module("extguard"), import_name("raise"))) int32_t
+eg_raise_raw(int32_t level, const char *msg, uint32_t msg_len, const char *sqlstate,
+             uint32_t sqlstate_len);
+
+static inline uint32_t eg_strlen_(const char *s) {
+    uint32_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+/* A message of len bytes at a level below EG_ERROR. */
+static inline void eg_raise(int32_t level, const char *msg, uint32_t len) {
+    (void)eg_raise_raw(level, msg, len, 0, 0);
+}
+
+static inline void eg_debug(const char *msg) { eg_raise(EG_DEBUG, msg, eg_strlen_(msg)); }
+static inline void eg_log(const char *msg) { eg_raise(EG_LOG, msg, eg_strlen_(msg)); }
+static inline void eg_info(const char *msg) { eg_raise(EG_INFO, msg, eg_strlen_(msg)); }
+static inline void eg_notice(const char *msg) { eg_raise(EG_NOTICE, msg, eg_strlen_(msg)); }
+static inline void eg_warning(const char *msg) { eg_raise(EG_WARNING, msg, eg_strlen_(msg)); }
+
+/* Ends the call with an ERROR: SQLSTATE sqlstate (five characters, class
+ * 22, 23 or P0; NULL for P0001) and len bytes of message. Never returns. */
+__attribute__((noreturn)) static inline void eg_error_code(const char *sqlstate, const char *msg,
+                                                           uint32_t len) {
+    (void)eg_raise_raw(EG_ERROR, msg, len, sqlstate, sqlstate ? eg_strlen_(sqlstate) : 0);
+    __builtin_trap();
+}
+
+/* Ends the call with an ERROR, SQLSTATE P0001. Never returns. */
+__attribute__((noreturn)) static inline void eg_error(const char *msg) {
+    eg_error_code(0, msg, eg_strlen_(msg));
+}
+
 /* Stops the call with a trap (PostgreSQL: 38000, the wasm backtrace as
  * detail). */
 #define EG_FAIL() __builtin_trap()

@@ -4,8 +4,8 @@
 //! cancel / terminate / timeout / disconnect while compiling), the
 //! per-backend memory budget under many functions and create/drop cycles,
 //! state across roles (SET ROLE, SECURITY DEFINER, DISCARD ALL), bounded
-//! errors (no forged audit lines, no host backtraces), and text in EUC_JP
-//! and LATIN1 databases.
+//! errors (no forged audit lines, no host backtraces), and text (and guest
+//! messages) in EUC_JP and LATIN1 databases.
 //!
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`, after `cargo pgrx install`),
 //! like the escape battery; without it every test is skipped.
@@ -401,6 +401,21 @@ fn text_and_jsonb_cross_non_utf8_databases_converted() {
         errors.contains("has no equivalent in encoding \"LATIN1\""),
         "{errors}"
     );
+    // A guest's messages (extguard.raise) in a non-UTF-8 database: the
+    // characters outside ASCII written \u{..}, never a failed report.
+    let raise = std::fs::read_to_string(root.join("raise.wat")).unwrap();
+    let out = s.psql(
+        "postgres",
+        "latin1",
+        &format!(
+            "SET client_encoding = 'UTF8'; {} SELECT say(3, 'déjà', ''); \
+             SELECT say(5, 'à bientôt', '');",
+            create_sql("say(int, text, text) RETURNS int STRICT", &raise)
+        ),
+    );
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(errors.contains("d\\u{e9}j\\u{e0}"), "{errors}");
+    assert!(errors.contains("\\u{e0} bient\\u{f4}t"), "{errors}");
 }
 
 /// A client that disconnects while its CREATE FUNCTION compiles: the

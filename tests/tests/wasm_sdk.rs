@@ -3,14 +3,14 @@
 //! created as a `LANGUAGE wasm` function by a non-superuser and checked
 //! on a real PostgreSQL 15 server: a hash over bytea, a text parser
 //! returning jsonb (non-strict, NULL mask), a set-returning split, array
-//! functions (NULL elements in and out, version 4) and an SPI query with a
-//! parameter.
+//! functions (NULL elements in and out, version 4), an SPI query with a
+//! parameter, and NOTICE / WARNING / ERROR messages (`raise`).
 //!
 //! The Rust guest SDK (`sdk/rust`, crate `extguard-guest`): its examples
 //! are built with cargo for wasm32-unknown-unknown (its own workspace and
 //! target directory) and run the same way: bytea hash, text parsing into a
 //! set and into jsonb, arrays, an SPI query, a composite result, a set of
-//! rows and a trigger.
+//! rows, a trigger and messages.
 //!
 //! The AssemblyScript guest SDK (`sdk/assemblyscript`, package
 //! `extguard-guest`): its examples are compiled by the pinned `asc` (stub
@@ -155,6 +155,7 @@ fn shared_examples(t: &mut Session) {
         ),
         "{1,0,3,0}|{4,5}|{a,NULL,NULL,b}"
     );
+    check_div(&mut t, &build(dir.path(), "raise"));
 }
 
 /// Builds the Rust SDK's examples (release, wasm32-unknown-unknown) and
@@ -320,6 +321,37 @@ fn rust_sdk_examples_build_and_run() {
         "UPDATE"
     );
     expect_error(&mut t, "SELECT tidy();", "0A000", "called as a trigger");
+    check_div(&mut t, &module("raise"));
+}
+
+/// The `raise` example of either SDK, `checked_div(text, int, int)`:
+/// NOTICE and WARNING reach the client, ERROR aborts with the guest's
+/// SQLSTATE (22012) or P0001 and its message.
+fn check_div(t: &mut extguard_e2e::pg::Session, m: &str) {
+    ok(
+        t,
+        &create_sql("checked_div(text, int, int) RETURNS int STRICT", m),
+    );
+    t.new_errors();
+    assert_eq!(t.query("SELECT checked_div('share', 7, 2);").trim(), "3");
+    let msgs = t.new_errors();
+    assert!(msgs.contains("NOTICE:  00000: share: 7 / 2"), "{msgs}");
+    assert!(
+        msgs.contains("WARNING:  01000: checked_div: the result is rounded toward zero"),
+        "{msgs}"
+    );
+    expect_error(
+        t,
+        "SELECT checked_div('x', 1, 0);",
+        "22012",
+        "checked_div: division by zero",
+    );
+    expect_error(
+        t,
+        "SELECT checked_div('x', 1, -1);",
+        "P0001",
+        "checked_div: the divisor must be positive",
+    );
 }
 
 #[test]

@@ -5,16 +5,157 @@
 //! refused), bounded (rows, bytes, statement_timeout), errors come back to
 //! the guest as text and leave the transaction usable, and the audit
 //! records what a guest's query does. Module: `corpus/wasm/spi.wat`.
+//! The messages import (`extguard.raise`, `corpus/wasm/raise.wat`):
+//! NOTICE / WARNING / INFO reach the client and LOG the server log under
+//! PostgreSQL's usual settings, ERROR aborts with P0001 (or the guest's
+//! code of an allowed class) and can be caught in PL/pgSQL, floods are
+//! capped, forged log lines are defused.
 //!
 //! Runs with `EXTGUARD_E2E=1` (`make test-pg`).
 
 use std::path::PathBuf;
 
-use extguard_e2e::wasm::{base_port, create_sql, environment, ok, server, sqlstate};
+use extguard_e2e::wasm::{base_port, create_sql, environment, expect_error, ok, server, sqlstate};
 
 fn spi_module() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/wasm/spi.wat");
-    std::fs::read_to_string(path).expect("spi.wat")
+    corpus_module("spi.wat")
+}
+
+fn corpus_module(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/wasm")
+        .join(name);
+    std::fs::read_to_string(path).expect(name)
+}
+
+/// Runs `sql` (which must not fail) and returns its output and what psql
+/// printed on stderr (the messages).
+fn with_messages(t: &mut extguard_e2e::pg::Session, sql: &str) -> (String, String) {
+    let out = t.query(sql).trim().to_string();
+    let messages = t.new_errors();
+    assert!(!messages.contains("ERROR:"), "{sql}: {messages}");
+    (out, messages)
+}
+
+#[test]
+fn raise_messages_and_errors() {
+    if environment().is_none() {
+        return;
+    }
+    // The same port as the SPI test, which has stopped its server.
+    let s = server(base_port() + 8, &[], &[]);
+    let m = corpus_module("raise.wat");
+    let mut t = s.session("tenant", "postgres");
+    ok(
+        &mut t,
+        &create_sql("say(int, text, text) RETURNS int STRICT", &m),
+    );
+    ok(&mut t, &create_sql("flood(int) RETURNS int STRICT", &m));
+    ok(&mut t, &create_sql("bulk(int) RETURNS int STRICT", &m));
+
+    // NOTICE, WARNING and INFO reach the client (psql's stderr) with the
+    // codes PostgreSQL gives them by default; the call returns.
+    let (out, msgs) = with_messages(&mut t, "SELECT say(3, 'hello from wasm', '');");
+    assert_eq!(out, "7");
+    assert!(msgs.contains("NOTICE:  00000: hello from wasm"), "{msgs}");
+    let (_, msgs) = with_messages(&mut t, "SELECT say(4, 'careful', '');");
+    assert!(msgs.contains("WARNING:  01000: careful"), "{msgs}");
+    let (_, msgs) = with_messages(&mut t, "SELECT say(2, 'for you', '');");
+    assert!(msgs.contains("INFO:  00000: for you"), "{msgs}");
+    // client_min_messages filters them as it does PL/pgSQL's.
+    let (_, msgs) = with_messages(
+        &mut t,
+        "SET client_min_messages = warning; SELECT say(3, 'hidden', ''); \
+         SELECT say(4, 'shown', ''); RESET client_min_messages;",
+    );
+    assert!(!msgs.contains("hidden") && msgs.contains("shown"), "{msgs}");
+    // LOG goes to the server log (with the statement: LOG ranks above
+    // ERROR there), DEBUG1 nowhere by default.
+    let (_, msgs) = with_messages(&mut t, "SELECT say(1, 'to the log', '');");
+    assert!(!msgs.contains("to the log"), "{msgs}");
+    let (_, msgs) = with_messages(&mut t, "SELECT say(0, 'debugging', '');");
+    assert!(!msgs.contains("debugging"), "{msgs}");
+
+    // ERROR aborts the statement: P0001 and the guest's message, after the
+    // messages raised before it.
+    t.query("SELECT say(3, 'first', '') + say(5, 'it failed', '');");
+    let errors = t.new_errors();
+    assert_eq!(sqlstate(&errors).as_deref(), Some("P0001"), "{errors}");
+    assert!(errors.contains("ERROR:  P0001: it failed"), "{errors}");
+    let first = errors
+        .find("NOTICE:  00000: first")
+        .expect("the NOTICE before the ERROR");
+    assert!(first < errors.find("it failed").unwrap(), "{errors}");
+    expect_error(
+        &mut t,
+        "SELECT say(5, 'duplicate', '23505');",
+        "23505",
+        "duplicate",
+    );
+    // Codes that would pass for extguard's or PostgreSQL's own errors are
+    // refused: the call ends as a guest fault (38000).
+    for code in ["42501", "54000", "XX000", "57014"] {
+        expect_error(
+            &mut t,
+            &format!("SELECT say(5, 'fake', '{code}');"),
+            "38000",
+            "is not one a guest may raise",
+        );
+    }
+    // PL/pgSQL catches it like its own RAISE.
+    let (_, msgs) = with_messages(
+        &mut t,
+        "DO $$ BEGIN PERFORM say(5, 'caught me', '22023');
+           EXCEPTION WHEN invalid_parameter_value THEN
+             RAISE NOTICE 'caught % %', SQLSTATE, SQLERRM; END $$;
+         DO $$ BEGIN PERFORM say(5, 'me too', '');
+           EXCEPTION WHEN raise_exception THEN RAISE NOTICE 'caught %', SQLERRM; END $$;",
+    );
+    assert!(msgs.contains("caught 22023 caught me"), "{msgs}");
+    assert!(msgs.contains("caught me too"), "{msgs}");
+    assert_eq!(with_messages(&mut t, "SELECT say(3, 'x', '');").0, "7");
+
+    // A flood: 100 messages per call, then 54000 (the first 100 shown).
+    let (out, msgs) = with_messages(&mut t, "SELECT flood(100);");
+    assert_eq!(out, "100");
+    assert_eq!(msgs.matches("NOTICE:  00000: hello").count(), 100, "{msgs}");
+    t.query("SELECT flood(100000000);");
+    let errors = t.new_errors();
+    assert_eq!(sqlstate(&errors).as_deref(), Some("54000"), "{errors}");
+    assert!(errors.contains("too many messages"), "{errors}");
+    assert_eq!(errors.matches("NOTICE:  00000: hello").count(), 100);
+    expect_error(&mut t, "SELECT bulk(65537);", "54000", "too many messages");
+    assert_eq!(with_messages(&mut t, "SELECT flood(3);").0, "3");
+
+    // Line breaks and a forged audit prefix are defused, for the client
+    // and in the server log.
+    // The text is put together in SQL: PostgreSQL logs a LOG message's
+    // statement verbatim, and that must not be what the check finds.
+    let forged =
+        "SELECT say(LVL, 'ok' || chr(10) || 'EXTGUARD' || '_AUDIT {\"forged\": true}', '');";
+    let (_, msgs) = with_messages(&mut t, &forged.replace("LVL", "3"));
+    assert!(
+        msgs.contains("ok\\u{a}EXTGUARD-AUDIT(guest) {\"forged\": true}"),
+        "{msgs}"
+    );
+    assert!(!msgs.contains("EXTGUARD_AUDIT"), "{msgs}");
+    with_messages(&mut t, &forged.replace("LVL", "1"));
+    drop(t);
+    let log = std::fs::read_to_string(s.log()).expect("server log");
+    assert!(
+        log.contains("to the log"),
+        "LOG message missing from the log"
+    );
+    let debug: Vec<&str> = log.lines().filter(|l| l.contains("debugging")).collect();
+    assert!(debug.is_empty(), "DEBUG1 logged by default: {debug:?}");
+    assert!(log.contains("EXTGUARD-AUDIT(guest) {\"forged\""), "{log}");
+    assert!(!log.contains("EXTGUARD_AUDIT {\"forged\""), "{log}");
+    // The line break was escaped: the forged text starts no line.
+    assert!(
+        !log.lines()
+            .any(|l| l.starts_with("EXTGUARD") && l.contains("forged")),
+        "{log}"
+    );
 }
 
 #[test]

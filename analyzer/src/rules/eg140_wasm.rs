@@ -5,7 +5,8 @@ declare_rule! {
     /// An import of a WebAssembly module (a function, memory, table, global
     /// or tag it asks the host for), other than the functions
     /// `extguard.spi_query` and `extguard.spi_exec` (read-only SPI as the
-    /// calling role, which `LANGUAGE wasm` offers; EG142 lists them).
+    /// calling role) and `extguard.raise` (messages and errors), which
+    /// `LANGUAGE wasm` offers; EG142 lists them.
     ///
     /// ## Why it is dangerous
     /// Imports are a module's capabilities. extguard's sandbox is

@@ -9,8 +9,8 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use extguard_sandbox::{
-    Arg, ArrayValue, ElemType, Host, HostError, RowKind, SandboxError, Signature, Value, ValueType,
-    NULL_ELEMENTS_VERSION,
+    Arg, ArrayValue, ElemType, Host, HostError, MessageLevel, RowKind, SandboxError, Signature,
+    Value, ValueType, NULL_ELEMENTS_VERSION,
 };
 use pgrx::pg_sys::{self, NodeTag};
 use pgrx::prelude::*;
@@ -18,8 +18,8 @@ use pgrx::{direct_function_call, direct_function_call_as_datum, fcinfo};
 
 use super::{
     abi_type, call_error_code, call_error_detail, current_limits, define_settings, display_name,
-    load_error_code, note_invalidation, parse_row, sandbox, with_backend, Compiled, InstanceKey,
-    SqlType,
+    load_error_code, message_report, note_invalidation, parse_row, sandbox, with_backend, Compiled,
+    InstanceKey, SqlType,
 };
 
 /// Sets up `LANGUAGE wasm` in `_PG_init`: settings, the utility hook that
@@ -470,12 +470,46 @@ fn raise_call(function: &str, err: SandboxError) -> ! {
         // user request / statement timeout", or terminate the backend).
         pgrx::check_for_interrupts!();
     }
+    if let SandboxError::Raised { message, .. } = &err {
+        // The guest's own error, like PL/pgSQL's RAISE: its message alone.
+        fail(call_error_code(&err), message_text(message), None);
+    }
     let detail = call_error_detail(&err);
     fail(
         call_error_code(&err),
         format!("wasm function {function}: {err}"),
         detail.as_deref(),
     )
+}
+
+/// Messages below ERROR a guest raised during the current call, emitted
+/// once it has returned. Only the backend's thread touches it.
+static MESSAGES: crate::hooks::BackendLocal<std::cell::RefCell<Vec<(MessageLevel, String)>>> =
+    crate::hooks::BackendLocal::new(std::cell::RefCell::new(Vec::new()));
+
+/// Runs one wasm call, then reports the messages the guest raised, in
+/// order, before the caller looks at the result (so they come before the
+/// call's error, as PL/pgSQL's would). They are not reported during the
+/// call: `ereport` runs `emit_log_hook` and client output, either of which
+/// may raise an error, and no longjmp may cross wasm frames.
+fn run_wasm<R>(call: impl FnOnce() -> R) -> R {
+    MESSAGES.borrow_mut().clear();
+    let result = super::calling(call);
+    let messages = std::mem::take(&mut *MESSAGES.borrow_mut());
+    for (level, text) in messages {
+        let (level, code) = message_report(level);
+        ereport!(level, code, message_text(&text));
+    }
+    result
+}
+
+/// A guest's (UTF-8) message as text for a report in this database.
+fn message_text(text: &str) -> String {
+    if database_is_utf8() || text.is_ascii() {
+        text.to_string()
+    } else {
+        super::ascii_message(text)
+    }
 }
 
 fn database_is_utf8() -> bool {
@@ -892,7 +926,7 @@ unsafe fn call(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
         .collect();
     let limits = current_limits();
     // The only place wasm runs. Nothing in here calls PostgreSQL.
-    let value = super::calling(|| with_backend(|b| b.pool().call(&key, &args, limits)))
+    let value = run_wasm(|| with_backend(|b| b.pool().call(&key, &args, limits)))
         .unwrap_or_else(|e| raise_call(&name, e));
     drop(args);
     drop(held);
@@ -1350,7 +1384,7 @@ unsafe fn call_trigger(
     let event = unsafe { trigger_event(td) };
     let args = [Arg::Text(&event)];
     let limits = current_limits();
-    let value = super::calling(|| with_backend(|b| b.pool().call(key, &args, limits)))
+    let value = run_wasm(|| with_backend(|b| b.pool().call(key, &args, limits)))
         .unwrap_or_else(|e| raise_call(name, e));
     let e = td.tg_event;
     let row_level = e & pg_sys::TRIGGER_EVENT_ROW != 0;
@@ -1544,6 +1578,12 @@ impl Host for PgHost {
     fn spi_exec(&self, sql: &str, params_json: &str) -> Result<String, HostError> {
         // SAFETY: as for spi_query.
         unsafe { spi_query(sql, SpiParams::Json(params_json)) }
+    }
+
+    fn message(&self, level: MessageLevel, text: &str) {
+        // Queued, never reported here (see run_wasm); the sandbox caps how
+        // many and how large.
+        MESSAGES.borrow_mut().push((level, text.to_string()));
     }
 }
 

@@ -32,11 +32,11 @@ use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use extguard_sandbox::{
-    sanitize, CallLimits, CompileLimits, Pool, RowKind, Sandbox, SandboxConfig, SandboxError,
-    TrapKind, ValueType, NAME_CHARS,
+    sanitize, CallLimits, CompileLimits, MessageLevel, Pool, RowKind, Sandbox, SandboxConfig,
+    SandboxError, TrapKind, ValueType, NAME_CHARS,
 };
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
-use pgrx::PgSqlErrorCode;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 pub use ffi::init;
 
@@ -346,7 +346,9 @@ pub fn call_error_code(err: &SandboxError) -> PgSqlErrorCode {
         | SandboxError::ResultTooLarge { .. }
         | SandboxError::ModuleLimitExceeded(_)
         | SandboxError::CompileTimeLimitExceeded { .. }
+        | SandboxError::MessageLimitExceeded { .. }
         | SandboxError::ResourceCountExceeded(_) => ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        SandboxError::Raised { sqlstate, .. } => raised_error_code(sqlstate),
         SandboxError::StackOverflow => ERRCODE_STATEMENT_TOO_COMPLEX,
         SandboxError::Trap {
             kind: TrapKind::DivisionByZero,
@@ -361,6 +363,53 @@ pub fn call_error_code(err: &SandboxError) -> PgSqlErrorCode {
         }
         _ => ERRCODE_EXTERNAL_ROUTINE_EXCEPTION,
     }
+}
+
+/// SQLSTATE of an ERROR a guest raised (`extguard.raise`): its code
+/// when PostgreSQL defines it (the sandbox has already restricted the
+/// class), otherwise P0001 (PL/pgSQL's `RAISE EXCEPTION`).
+pub fn raised_error_code(sqlstate: &str) -> PgSqlErrorCode {
+    let b = sqlstate.as_bytes();
+    if b.len() != 5 {
+        return PgSqlErrorCode::ERRCODE_RAISE_EXCEPTION;
+    }
+    // PostgreSQL's MAKE_SQLSTATE: six bits per character.
+    let code = b.iter().enumerate().fold(0i32, |acc, (i, c)| {
+        acc + ((((*c as i32) - '0' as i32) & 0x3f) << (6 * i))
+    });
+    match PgSqlErrorCode::from(code) {
+        known if known as isize == code as isize => known,
+        _ => PgSqlErrorCode::ERRCODE_RAISE_EXCEPTION,
+    }
+}
+
+/// How a guest message below ERROR is reported: its PostgreSQL level and
+/// the SQLSTATE PostgreSQL gives a message of that level by default.
+pub fn message_report(level: MessageLevel) -> (PgLogLevel, PgSqlErrorCode) {
+    use PgSqlErrorCode::*;
+    match level {
+        MessageLevel::Debug => (PgLogLevel::DEBUG1, ERRCODE_SUCCESSFUL_COMPLETION),
+        MessageLevel::Log => (PgLogLevel::LOG, ERRCODE_SUCCESSFUL_COMPLETION),
+        MessageLevel::Info => (PgLogLevel::INFO, ERRCODE_SUCCESSFUL_COMPLETION),
+        MessageLevel::Notice => (PgLogLevel::NOTICE, ERRCODE_SUCCESSFUL_COMPLETION),
+        MessageLevel::Warning => (PgLogLevel::WARNING, ERRCODE_WARNING),
+    }
+}
+
+/// A guest message for a database whose encoding is not UTF-8: reports
+/// take text in the database encoding, so characters outside ASCII are
+/// written `\u{..}` (as control characters already are), which every
+/// server encoding holds and which never fails.
+pub fn ascii_message(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
 }
 
 /// DETAIL of a failed call: the sanitised wasm backtrace of a trap.
@@ -526,6 +575,40 @@ pub fn typed_value(type_oid: u32, text: &str) -> Option<&str> {
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+
+    #[test]
+    fn ascii_messages() {
+        assert_eq!(ascii_message("naïve ok"), "na\\u{ef}ve ok");
+        assert_eq!(ascii_message("plain"), "plain");
+    }
+
+    #[test]
+    fn raised_codes() {
+        use PgSqlErrorCode::*;
+        assert_eq!(raised_error_code("P0001"), ERRCODE_RAISE_EXCEPTION);
+        assert_eq!(raised_error_code("P0004"), ERRCODE_ASSERT_FAILURE);
+        assert_eq!(raised_error_code("22012"), ERRCODE_DIVISION_BY_ZERO);
+        assert_eq!(raised_error_code("23505"), ERRCODE_UNIQUE_VIOLATION);
+        // Codes PostgreSQL does not define become P0001.
+        assert_eq!(raised_error_code("22ZZZ"), ERRCODE_RAISE_EXCEPTION);
+        assert_eq!(raised_error_code("P0"), ERRCODE_RAISE_EXCEPTION);
+        let raised = SandboxError::Raised {
+            sqlstate: "23514".into(),
+            message: "m".into(),
+        };
+        assert_eq!(call_error_code(&raised), ERRCODE_CHECK_VIOLATION);
+        assert_eq!(
+            call_error_code(&SandboxError::MessageLimitExceeded {
+                messages: 101,
+                bytes: 505
+            }),
+            ERRCODE_PROGRAM_LIMIT_EXCEEDED
+        );
+        assert_eq!(
+            message_report(MessageLevel::Warning),
+            (PgLogLevel::WARNING, ERRCODE_WARNING)
+        );
+    }
 
     #[test]
     fn limits_and_budget_map_to_54000() {

@@ -28,6 +28,7 @@ pub mod args;
 #[cfg(target_arch = "wasm32")]
 mod heap;
 pub mod json;
+pub mod raise;
 pub mod result;
 pub mod spi;
 pub mod trigger;
