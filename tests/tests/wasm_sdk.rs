@@ -92,6 +92,7 @@ fn c_sdk_examples_compile_and_run() {
         ok(&mut t, "SELECT mean('{1,2,3,4}'), mean('{}');"),
         "2.5|NaN"
     );
+    check_div(&mut t, &build(dir.path(), "raise"));
 }
 
 /// What the C and AssemblyScript examples both implement, with the same
@@ -155,7 +156,6 @@ fn shared_examples(t: &mut Session) {
         ),
         "{1,0,3,0}|{4,5}|{a,NULL,NULL,b}"
     );
-    check_div(&mut t, &build(dir.path(), "raise"));
 }
 
 /// Builds the Rust SDK's examples (release, wasm32-unknown-unknown) and
