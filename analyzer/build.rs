@@ -100,13 +100,32 @@ fn main() {
     .expect("write from_c_gen.rs");
 }
 
-/// The directory of the pg_query crate's source (holding `libpg_query/`).
+/// The directory of the pg_query crate's source (holding `libpg_query/`):
+/// `PG_QUERY_SRC`, else what `cargo metadata --offline` resolves (vendored
+/// or patched sources included), else the registry's unpacked copy of the
+/// version in `Cargo.lock`. `cargo metadata` needs every package of the
+/// lock file on disk, also those of features nobody enables, which a fresh
+/// machine's build has not downloaded; cargo has unpacked pg_query itself
+/// before any build script runs.
 fn pg_query_src() -> PathBuf {
     if let Ok(dir) = env::var("PG_QUERY_SRC") {
         return PathBuf::from(dir);
     }
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let metadata = match from_cargo_metadata(&manifest) {
+        Ok(dir) => return dir,
+        Err(e) => e,
+    };
+    from_registry(&manifest).unwrap_or_else(|registry| {
+        panic!(
+            "cannot find the pg_query crate's source (set PG_QUERY_SRC to its directory): \
+             cargo metadata: {metadata}; registry: {registry}"
+        )
+    })
+}
+
+fn from_cargo_metadata(manifest: &Path) -> Result<PathBuf, String> {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args([
             "metadata",
@@ -117,13 +136,13 @@ fn pg_query_src() -> PathBuf {
         ])
         .arg(manifest.join("Cargo.toml"))
         .output()
-        .expect("run cargo metadata");
-    assert!(
-        out.status.success(),
-        "cargo metadata failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata JSON");
+        .map_err(|e| format!("cannot run it: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(err.lines().next().unwrap_or("failed").to_string());
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("bad JSON: {e}"))?;
     let resolved: BTreeSet<&str> = meta["resolve"]["nodes"]
         .as_array()
         .into_iter()
@@ -137,9 +156,46 @@ fn pg_query_src() -> PathBuf {
         .find(|p| {
             p["name"] == "pg_query" && p["id"].as_str().is_some_and(|id| resolved.contains(id))
         })
-        .expect("pg_query in cargo metadata");
-    let path = PathBuf::from(pkg["manifest_path"].as_str().expect("manifest_path"));
-    path.parent().expect("pg_query's directory").to_path_buf()
+        .ok_or("no pg_query package in its output")?;
+    let path = PathBuf::from(pkg["manifest_path"].as_str().ok_or("no manifest_path")?);
+    Ok(path.parent().ok_or("manifest_path has no directory")?.to_path_buf())
+}
+
+/// `$CARGO_HOME/registry/src/<index>/pg_query-<version>`, the version
+/// being the one `Cargo.lock` (beside the manifest or in a parent
+/// directory: the workspace's) pins.
+fn from_registry(manifest: &Path) -> Result<PathBuf, String> {
+    let lock = manifest
+        .ancestors()
+        .map(|d| d.join("Cargo.lock"))
+        .find(|p| p.is_file())
+        .ok_or("no Cargo.lock")?;
+    println!("cargo:rerun-if-changed={}", lock.display());
+    let text = std::fs::read_to_string(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    let mut lines = text.lines();
+    let version = loop {
+        let line = lines.next().ok_or("pg_query is not in Cargo.lock")?;
+        if line.trim() == "name = \"pg_query\"" {
+            let v = lines.next().unwrap_or_default().trim();
+            break v
+                .strip_prefix("version = \"")
+                .and_then(|v| v.strip_suffix('"'))
+                .ok_or("Cargo.lock: no version after pg_query's name")?
+                .to_string();
+        }
+    };
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let src = home.join("registry").join("src");
+    let want = format!("pg_query-{version}");
+    std::fs::read_dir(&src)
+        .map_err(|e| format!("{}: {e}", src.display()))?
+        .flatten()
+        .map(|index| index.path().join(&want))
+        .find(|dir| dir.join("libpg_query").is_dir())
+        .ok_or_else(|| format!("no {want}/libpg_query under {}", src.display()))
 }
 
 struct Field {
