@@ -158,7 +158,10 @@ fn from_cargo_metadata(manifest: &Path) -> Result<PathBuf, String> {
         })
         .ok_or("no pg_query package in its output")?;
     let path = PathBuf::from(pkg["manifest_path"].as_str().ok_or("no manifest_path")?);
-    Ok(path.parent().ok_or("manifest_path has no directory")?.to_path_buf())
+    Ok(path
+        .parent()
+        .ok_or("manifest_path has no directory")?
+        .to_path_buf())
 }
 
 /// `$CARGO_HOME/registry/src/<index>/pg_query-<version>`, the version
