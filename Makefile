@@ -105,7 +105,7 @@ bench-pg:
 bench:
 	./bench/run.sh
 
-# extguard scan over a synthetic registry (issue 5)
+# extguard scan over a synthetic registry
 bench-scan:
 	./bench/scan.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command for the analyzer benchmarks (issue 2):
+# One command for the analyzer benchmarks:
 #   extguard vs pgspot 0.9.4 on PostgreSQL 15 contrib's extension scripts,
 #   one process over all files and one process per file, in the same run;
 #   extguard's analysis time against pg_query's bare parse of the same files.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command for the `extguard scan` benchmark (issue 5):
+# One command for the `extguard scan` benchmark:
 #   builds a synthetic registry (N extensions made of renamed copies of
 #   PostgreSQL contrib's extensions, some packed as .tar.gz and .zip, plus a
 #   few very large install scripts), then prints, for 1 thread and for all

@@ -1,5 +1,5 @@
 //! A test hook: make the analyzer panic on purpose, to test that a panic
-//! is isolated (issue 8 §3).
+//! is isolated.
 //!
 //! When the environment variable `EXTGUARD_TEST_PANIC_ON` is set to a
 //! non-empty string, analysing a file whose path contains it panics at the

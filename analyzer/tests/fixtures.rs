@@ -104,7 +104,7 @@ fn rule_fixtures() {
     run_dir("rules");
 }
 
-/// Issue 4: PL/pgSQL statements, path sensitivity, dynamic SQL and injection.
+/// PL/pgSQL statements, path sensitivity, dynamic SQL and injection.
 #[test]
 fn plpgsql_fixtures() {
     run_dir("plpgsql");

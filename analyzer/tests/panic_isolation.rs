@@ -1,4 +1,4 @@
-//! Panic isolation (issue 8 §3): a panic while analysing one file or
+//! Panic isolation: a panic while analysing one file or
 //! extension becomes an internal-error finding (EG003) for it, the rest of
 //! the run completes with exactly the results it has without the panic,
 //! and the exit status is 2. The panic comes from the analyzer's test hook

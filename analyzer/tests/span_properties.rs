@@ -1,4 +1,4 @@
-//! Property tests for span mapping (issue 8 §6): a function body with one
+//! Property tests for span mapping: a function body with one
 //! unqualified call at a random place, among random filler (comments, string
 //! literals with quotes, newlines, unicode), quoted every way PostgreSQL
 //! allows for a body, must report the call at exactly the bytes of the

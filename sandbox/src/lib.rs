@@ -1,5 +1,5 @@
 //! extguard-sandbox: a wasmtime runtime with limits for untrusted extension
-//! logic (issue 7).
+//! logic.
 //!
 //! * [`Sandbox`] owns one wasmtime engine configured for embedding in a
 //!   PostgreSQL backend: no signal handlers (`signals_based_traps(false)`),

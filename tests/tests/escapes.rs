@@ -880,7 +880,7 @@ fn vectors_of(records: &[Value], app: &str) -> BTreeMap<String, u64> {
     m
 }
 
-/// Issue 8 §4: 8 pgbench clients mixing escape attempts with ordinary
+/// 8 pgbench clients mixing escape attempts with ordinary
 /// queries for 60 s (EXTGUARD_LOAD_SECONDS): every attempt is recorded,
 /// sequence numbers have no gaps, the ring overflow is visible, and no
 /// backend crashes.

@@ -271,7 +271,7 @@ mod tests {
         format!("'\\x{hex}'::bytea")
     }
 
-    /// Issue 8 §5: the Wasm fixtures of corpus/wasm and reference Rust give
+    /// The Wasm fixtures of corpus/wasm and reference Rust give
     /// equal results through SQL on random inputs, NULLs and boundary values.
     #[pg_test]
     fn wasm_matches_reference_rust_on_random_inputs() {
