@@ -96,6 +96,48 @@ fn missing_and_unreadable_files_are_named_and_the_rest_is_checked() {
 }
 
 #[test]
+fn files_with_the_same_bytes_each_get_the_findings_of_a_check_of_their_own() {
+    let d = tempfile::tempdir().unwrap();
+    let script = "CREATE FUNCTION s() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT f(1)';\nSELECT g(2);\n";
+    // the same size, other bytes
+    let other = script.replace("f(1)", "h(1)");
+    std::fs::create_dir(d.path().join("sub")).unwrap();
+    for name in ["a.sql", "b.sql", "sub/a.sql"] {
+        write(d.path(), name, script.as_bytes());
+    }
+    write(d.path(), "c.sql", other.as_bytes());
+    let names = ["a.sql", "c.sql", "b.sql", "sub/a.sql"];
+    let findings = |o: &Output| -> Vec<(String, String, u64, u64, String)> {
+        let doc: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["code"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let mut args = vec!["check", "--format", "json", "--jobs", "2"];
+    args.extend(names);
+    let together = findings(&run(&args, d.path()));
+    let alone: Vec<_> = names
+        .iter()
+        .flat_map(|n| findings(&run(&["check", "--format", "json", n], d.path())))
+        .collect();
+    assert!(together.len() >= 8, "{together:?}");
+    assert_eq!(together, alone);
+    assert!(together.iter().any(|f| f.0 == "sub/a.sql"));
+    assert!(together.iter().any(|f| f.4.contains("h(")));
+}
+
+#[test]
 fn stdin_input() {
     let o = run_stdin(&["check", "--format", "json", "-"], BAD.as_bytes());
     assert_eq!(o.status.code(), Some(1));

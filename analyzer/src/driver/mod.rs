@@ -18,6 +18,7 @@ pub mod archive;
 pub mod inputs;
 pub mod oci;
 pub mod pgtle;
+mod repeats;
 pub mod trunk;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ use crate::search_path::State;
 use crate::source::SourceFile;
 use crate::span::Span;
 use crate::wasm;
+use repeats::Repeats;
 
 pub use archive::{ArchiveKind, Limits};
 pub use inputs::{Package, Source};
@@ -804,7 +806,7 @@ fn analyse_loose(
     state: &mut State,
 ) -> UnitResult {
     let paths: Vec<&PathBuf> = found.loose_sql.iter().chain(&found.wasm).collect();
-    let one = |p: &&PathBuf, state: &mut State| {
+    let one = |p: &&PathBuf, state: &mut State, repeats: Option<&Repeats>| {
         let p: &PathBuf = p;
         let links: Vec<String> = found
             .links
@@ -815,7 +817,18 @@ fn analyse_loose(
             .collect();
         let shown = p.display().to_string();
         match std::fs::read(p) {
-            Ok(bytes) => analyse_bytes(&shown, Some(p), bytes, &links, display, opts, state),
+            Ok(bytes) => analyse_bytes(
+                FileIn {
+                    shown: &shown,
+                    path: Some(p),
+                    bytes,
+                    links: &links,
+                },
+                display,
+                opts,
+                state,
+                repeats,
+            ),
             Err(e) => {
                 let file = SourceFile::new(shown, b"");
                 let f = diagnostic(&file, &format!("cannot read file: {e}"));
@@ -865,17 +878,20 @@ fn analyse_files(
             }
         }
     };
-    let one = |s: &Source, state: &mut State| match read(s) {
+    let one = |s: &Source, state: &mut State, repeats: Option<&Repeats>| match read(s) {
         Ok((shown, bytes)) => {
             let path = (!matches!(s, Source::Stdin)).then(|| s.path());
             Ok(analyse_bytes(
-                &shown,
-                path,
-                bytes,
-                &[],
+                FileIn {
+                    shown: &shown,
+                    path,
+                    bytes,
+                    links: &[],
+                },
                 &Display::PLAIN,
                 opts,
                 state,
+                repeats,
             ))
         }
         Err(e) => Err(e),
@@ -897,55 +913,80 @@ fn analyse_files(
 /// `f` over a group's files (`size` of each): in order with `state` under
 /// `--append`, else in parallel, each from a fresh state, largest first (a
 /// large file started last would leave the other workers idle; started
-/// first, it runs before most findings are kept); results in the order of
-/// `items`.
+/// first, it runs before most findings are kept) and files with the same
+/// bytes analysed once ([`repeats`]); results in the order of `items`.
 fn each_file<T: Sync, R: Send>(
     items: &[T],
     size: impl Fn(&T) -> u64,
     opts: &Options,
     state: &mut State,
-    f: impl Fn(&T, &mut State) -> R + Sync,
+    f: impl Fn(&T, &mut State, Option<&Repeats>) -> R + Sync,
 ) -> Vec<R> {
     if opts.config.append {
-        items.iter().map(|i| f(i, state)).collect()
+        items.iter().map(|i| f(i, state, None)).collect()
     } else {
-        let weighed: Vec<(&T, u64)> = items.iter().map(|i| (i, size(i))).collect();
+        let sizes: Vec<u64> = items.iter().map(size).collect();
+        let repeats = Repeats::new(&sizes);
+        let weighed: Vec<(&T, u64)> = items.iter().zip(repeats.weights(&sizes)).collect();
         largest_first(&weighed, |i| {
             f(
                 i,
                 &mut State::new(opts.config.trusted_schema.iter().cloned()),
+                Some(&repeats),
             )
         })
     }
 }
 
+/// A file to analyse: its name as shown, its path (none for stdin), its
+/// bytes and its other names (links, not analysed again).
+struct FileIn<'a> {
+    shown: &'a str,
+    path: Option<&'a Path>,
+    bytes: Vec<u8>,
+    links: &'a [String],
+}
+
 /// Analyse one file's bytes (a Wasm module for its imports, anything else
 /// as SQL), turning a panic into an internal-error finding; `state` is
-/// left as it was when the analysis panicked.
+/// left as it was when the analysis panicked. With `repeats` (only when
+/// `state` is fresh) a file with the same bytes as one before it takes its
+/// findings.
 fn analyse_bytes(
-    shown: &str,
-    path: Option<&Path>,
-    bytes: Vec<u8>,
-    links: &[String],
+    input: FileIn,
     display: &Display,
     opts: &Options,
     state: &mut State,
+    repeats: Option<&Repeats>,
 ) -> FileResult {
+    let FileIn {
+        shown,
+        path,
+        bytes,
+        links,
+    } = input;
     if path.is_some_and(wasm::is_wasm_path) {
         let text: &[u8] = if shown.ends_with(".wat") { &bytes } else { b"" };
         let file = SourceFile::new(shown.to_string(), text);
         let fs = wasm::analyze(&file, &bytes);
         return file_result(&file, fs, links, display, opts.config.detail);
     }
+    let slot = repeats.and_then(|r| r.slot(&bytes));
     let file = SourceFile::from_bytes(shown.to_string(), bytes);
-    let snapshot = state.clone();
-    let fs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze_file(&file, &opts.config, state)
-    }))
-    .unwrap_or_else(|p| {
-        *state = snapshot;
-        vec![internal_error(shown, "this file", p)]
-    });
+    let mut analyse = || {
+        let snapshot = state.clone();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            analyze_file(&file, &opts.config, state)
+        }))
+        .map_err(|p| {
+            *state = snapshot;
+            vec![internal_error(shown, "this file", p)]
+        })
+    };
+    let fs = match slot {
+        Some(slot) => slot.findings(shown, analyse),
+        None => analyse().unwrap_or_else(|fs| fs),
+    };
     file_result(&file, fs, links, display, opts.config.detail)
 }
 
