@@ -433,28 +433,24 @@ pub(crate) fn check_preload_at_login(session: Session) {
     if details.is_empty() {
         return;
     }
-    let exempt = crate::vectors::parse_list(&crate::settings::exempt_roles())
-        .contains(&session.session_user);
-    let blocked =
-        !exempt && crate::vectors::is_blocked(&crate::settings::block_list(), Vector::UnvettedCode);
-    let first = details[0].clone();
+    // an exempt login is recorded, never refused
+    let may_block = !super::exempt_user(&session.session_user);
+    let mut blocked = None;
     for detail in details {
-        super::emit(&Record {
-            vector: Vector::UnvettedCode,
-            outcome: if blocked {
-                Outcome::Blocked
-            } else {
-                Outcome::Attempted
-            },
-            hook: "authentication",
-            detail,
-            statement: String::new(),
-            top_query: String::new(),
-            session: session.clone(),
-        });
+        let b = super::record_for(
+            session.clone(),
+            Vector::UnvettedCode,
+            "authentication",
+            detail.clone(),
+            String::new(),
+            may_block,
+        );
+        if b {
+            blocked.get_or_insert(detail);
+        }
     }
-    if blocked {
-        refuse(Vector::UnvettedCode, &first);
+    if let Some(d) = blocked {
+        refuse(Vector::UnvettedCode, &d);
     }
 }
 

@@ -512,6 +512,39 @@ pub(crate) fn record(
 }
 
 /// Refuse a blocked vector with an ERROR.
+/// Is `user` listed in `extguard.exempt_roles`?
+pub(crate) fn exempt_user(user: &str) -> bool {
+    exempt_role_names().iter().any(|r| r == user)
+}
+
+/// Emit one record of a session known from its connection rather than
+/// from the backend's state (at authentication, in a walsender); true if
+/// it is to be refused (`may_block` and `vector` listed in `extguard.block`).
+pub(crate) fn record_for(
+    session: Session,
+    vector: Vector,
+    hook: &'static str,
+    detail: String,
+    statement: String,
+    may_block: bool,
+) -> bool {
+    let blocked = may_block && vectors::is_blocked(&settings::block_list(), vector);
+    emit(&Record {
+        vector,
+        outcome: if blocked {
+            Outcome::Blocked
+        } else {
+            Outcome::Attempted
+        },
+        hook,
+        detail,
+        top_query: statement.clone(),
+        statement,
+        session,
+    });
+    blocked
+}
+
 pub(crate) fn refuse(vector: Vector, detail: &str) {
     ereport!(
         PgLogLevel::ERROR,

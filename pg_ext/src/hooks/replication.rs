@@ -16,8 +16,8 @@
 //! (user and database from the startup packet), gathered at
 //! authentication.
 
-use super::{cstr, emit, refuse, BackendLocal};
-use crate::record::{Outcome, Record, Session};
+use super::{cstr, exempt_user, record_for, refuse, BackendLocal};
+use crate::record::Session;
 use crate::settings;
 use crate::vectors::{self, Vector};
 use pgrx::pg_sys;
@@ -45,37 +45,7 @@ pub fn install() {
 
 /// Whether `user` is audited (audit on, not an exempt role).
 fn audited(user: &str) -> bool {
-    settings::AUDIT.get()
-        && !vectors::parse_list(&settings::exempt_roles())
-            .iter()
-            .any(|r| r == user)
-}
-
-/// Emit one record; true if it is to be refused (`may_block` and listed
-/// in `extguard.block`).
-fn record(
-    session: Session,
-    hook: &'static str,
-    detail: String,
-    statement: String,
-    may_block: bool,
-) -> bool {
-    let blocked = may_block && vectors::is_blocked(&settings::block_list(), Vector::Replication);
-    let rec = Record {
-        vector: Vector::Replication,
-        outcome: if blocked {
-            Outcome::Blocked
-        } else {
-            Outcome::Attempted
-        },
-        hook,
-        detail,
-        top_query: statement.clone(),
-        statement,
-        session,
-    };
-    emit(&rec);
-    blocked
+    settings::AUDIT.get() && !exempt_user(user)
 }
 
 /// The facts of a login at authentication, from its startup packet.
@@ -168,8 +138,9 @@ unsafe extern "C-unwind" fn client_authentication(port: *mut Port, status: c_int
         return;
     }
     let detail = format!("replication connection ({kind}) as {user}");
-    if record(
+    if record_for(
         session,
+        Vector::Replication,
         "authentication",
         detail.clone(),
         String::new(),
@@ -214,8 +185,9 @@ fn record_command() {
     // before logging it.
     let command = unsafe { cstr(pg_sys::debug_query_string) };
     let verb = command.split_whitespace().next().unwrap_or("").to_string();
-    record(
+    record_for(
         session,
+        Vector::Replication,
         "replication_command",
         format!("command {verb}"),
         command,
