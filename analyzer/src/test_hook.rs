@@ -15,13 +15,16 @@ use std::sync::OnceLock;
 /// The environment variable read by [`panic_if_requested`].
 pub const PANIC_ON: &str = "EXTGUARD_TEST_PANIC_ON";
 
-/// Panic if [`PANIC_ON`] is set to a non-empty substring of `path`.
-pub fn panic_if_requested(path: &str) {
+/// Is [`PANIC_ON`] set to a non-empty substring of `path`?
+pub fn requested(path: &str) -> bool {
     static NEEDLE: OnceLock<Option<String>> = OnceLock::new();
     let needle = NEEDLE.get_or_init(|| std::env::var(PANIC_ON).ok().filter(|s| !s.is_empty()));
-    if let Some(n) = needle {
-        if path.contains(n.as_str()) {
-            panic!("{PANIC_ON} test hook: deliberate panic for '{path}'");
-        }
+    needle.as_ref().is_some_and(|n| path.contains(n.as_str()))
+}
+
+/// Panic if [`requested`] for `path`.
+pub fn panic_if_requested(path: &str) {
+    if requested(path) {
+        panic!("{PANIC_ON} test hook: deliberate panic for '{path}'");
     }
 }
