@@ -106,12 +106,7 @@ impl SourceFile {
         let patches = differences(&text, &prepared);
         drop(prepared);
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile {
             path: path.into(),
             text,
@@ -276,12 +271,21 @@ fn is_variable_colon(s: &str, colon: &Token, next: &Token) -> bool {
 
 /// Runs of bytes where `prepared` differs from `text` (same length).
 fn differences(text: &str, prepared: &str) -> Vec<(usize, usize, u8)> {
+    const CHUNK: usize = 4096;
+    let (text, prepared) = (text.as_bytes(), prepared.as_bytes());
     let mut out: Vec<(usize, usize, u8)> = Vec::new();
-    for (i, (a, b)) in text.bytes().zip(prepared.bytes()).enumerate() {
-        if a != b {
-            match out.last_mut() {
-                Some((_, e, byte)) if *e == i && *byte == b => *e = i + 1,
-                _ => out.push((i, i + 1, b)),
+    // whole equal chunks are skipped with one comparison each
+    for (c, (ta, pa)) in text.chunks(CHUNK).zip(prepared.chunks(CHUNK)).enumerate() {
+        if ta == pa {
+            continue;
+        }
+        for (j, (a, b)) in ta.iter().zip(pa).enumerate() {
+            if a != b {
+                let i = c * CHUNK + j;
+                match out.last_mut() {
+                    Some((_, e, byte)) if *e == i && *byte == *b => *e = i + 1,
+                    _ => out.push((i, i + 1, *b)),
+                }
             }
         }
     }

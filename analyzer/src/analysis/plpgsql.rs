@@ -890,49 +890,59 @@ impl Walker<'_, '_, '_> {
                 from = p + a.len();
             }
         }
-        // from the statement's line on, else the first match before it
-        let at = |needle: &str| {
-            find_word(text, needle, from).or_else(|| find_word_before(text, needle, 0, from))
+        // Most queries start right where their statement does: each form
+        // of the query is looked for there first, then from the
+        // statement's line on, else before it (a miss searches the whole
+        // body, so it comes last).
+        let near = from.saturating_add(NEAR);
+        let exact = |from: usize, before: usize| {
+            find_word_before(text, query, from, before).map(|p| self.body.map.shifted(p))
         };
-        if let Some(p) = at(query) {
-            return self.body.map.shifted(p);
-        }
         // PERFORM x becomes "SELECT x": same text after the first word,
         // which may be written in any case.
-        if let Some(rest) = query.strip_prefix("SELECT") {
-            let perform_at = |from: usize, before: usize| {
-                let mut start = from;
-                while let Some(p) = find_word_before(text, rest, start, before) {
-                    let word = p.checked_sub(7).and_then(|w| text.get(w..p));
-                    if word.is_some_and(|w| w.eq_ignore_ascii_case("perform")) {
-                        return Some(p - 7);
-                    }
-                    start = p + rest.chars().next().map_or(1, char::len_utf8);
-                }
-                None
-            };
-            if !rest.is_empty() {
-                if let Some(p) = perform_at(from, usize::MAX).or_else(|| perform_at(0, from)) {
+        let perform = |from: usize, before: usize| {
+            let rest = query.strip_prefix("SELECT").filter(|r| !r.is_empty())?;
+            let mut start = from;
+            while let Some(p) = find_word_before(text, rest, start, before) {
+                let word = p.checked_sub(7).and_then(|w| text.get(w..p));
+                if word.is_some_and(|w| w.eq_ignore_ascii_case("perform")) {
+                    let p = p - 7;
                     let table: Vec<usize> = (0..6)
                         .map(|i| p + i)
                         .chain((6..=query.len()).map(|i| p + i + 1))
                         .collect();
-                    return self.body.map.compose(&table);
+                    return Some(self.body.map.compose(&table));
                 }
+                start = p + rest.chars().next().map_or(1, char::len_utf8);
             }
-        }
+            None
+        };
         // An INTO clause is blanked out of the query: offsets stay the same,
         // so the text before the blanks locates it.
-        let head = query.split("  ").next().unwrap_or(query);
-        if head.len() >= 6 {
-            if let Some(p) = at(head) {
-                return self.body.map.shifted(p);
-            }
+        let head = |from: usize, before: usize| {
+            let head = query.split("  ").next().filter(|h| h.len() >= 6)?;
+            find_word_before(text, head, from, before).map(|p| self.body.map.shifted(p))
+        };
+        let found = exact(from, near)
+            .or_else(|| perform(from, near))
+            .or_else(|| head(from, near))
+            .or_else(|| exact(from, usize::MAX))
+            .or_else(|| exact(0, from))
+            .or_else(|| perform(from, usize::MAX))
+            .or_else(|| perform(0, from))
+            .or_else(|| head(from, usize::MAX))
+            .or_else(|| head(0, from));
+        if let Some(map) = found {
+            return map;
         }
         // Fallback: the start of the statement's line.
         OffsetMap::Table(vec![self.body.map.to_file(from)].into())
     }
 }
+
+/// How far after the start of its statement's line a query is first
+/// looked for (where it starts, in bytes).
+const NEAR: usize = 256;
 
 /// Where a PL/pgSQL parse error is: the name or token the message quotes
 /// (`at or near "x"`, `"v.f" is not a known variable`), first looked for
@@ -1078,9 +1088,8 @@ fn find_word_before(text: &str, needle: &str, from: usize, before: usize) -> Opt
     let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let first_ident = needle.chars().next().is_some_and(ident);
     let last_ident = needle.chars().next_back().is_some_and(ident);
-    let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut start = from;
-    while let Some(p) = finder.find(text.get(start..end)?.as_bytes()) {
+    while let Some(p) = text.get(start..end)?.find(needle) {
         let at = start + p;
         if at >= before {
             return None;

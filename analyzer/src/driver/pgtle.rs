@@ -62,9 +62,16 @@ pub fn may_hold_packages(bytes: &[u8]) -> bool {
     memmem_ci(bytes, b"pgtle")
 }
 
+/// Does `hay` hold `needle` (ASCII letters in any case)? Looks only where
+/// `needle`'s first letter is, in either case.
 fn memmem_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), hay).any(|i| {
+        hay.get(i..i + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// One argument of a call: a text value (string constant, possibly cast),
