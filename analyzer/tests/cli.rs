@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod cli_support;
-use cli_support::snapshot;
+use cli_support::{json_findings, snapshot};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_extguard"))
@@ -107,34 +107,19 @@ fn files_with_the_same_bytes_each_get_the_findings_of_a_check_of_their_own() {
     }
     write(d.path(), "c.sql", other.as_bytes());
     let names = ["a.sql", "c.sql", "b.sql", "sub/a.sql"];
-    let findings = |o: &Output| -> Vec<(String, String, u64, u64, String)> {
-        let doc: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
-        doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["path"].as_str().unwrap().to_string(),
-                    f["code"].as_str().unwrap().to_string(),
-                    f["line"].as_u64().unwrap(),
-                    f["column"].as_u64().unwrap(),
-                    f["message"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
     let mut args = vec!["check", "--format", "json", "--jobs", "2"];
     args.extend(names);
-    let together = findings(&run(&args, d.path()));
+    let together = json_findings(&run(&args, d.path()));
     let alone: Vec<_> = names
         .iter()
-        .flat_map(|n| findings(&run(&["check", "--format", "json", n], d.path())))
+        .flat_map(|n| json_findings(&run(&["check", "--format", "json", n], d.path())))
         .collect();
     assert!(together.len() >= 8, "{together:?}");
     assert_eq!(together, alone);
-    assert!(together.iter().any(|f| f.0 == "sub/a.sql"));
-    assert!(together.iter().any(|f| f.4.contains("h(")));
+    assert!(together.iter().any(|f| f["path"] == "sub/a.sql"));
+    assert!(together
+        .iter()
+        .any(|f| f["message"].as_str().unwrap().contains("h(")));
 }
 
 #[test]

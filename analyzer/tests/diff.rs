@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Output;
 
 mod cli_support;
-use cli_support::{make_zip, snapshot, stderr, stdout, valid_sarif, Scratch};
+use cli_support::{json_findings, make_zip, snapshot, stderr, stdout, valid_sarif, Scratch};
 
 fn diff(s: &Scratch, args: &[&str]) -> Output {
     s.extguard("diff", args)
@@ -17,10 +17,7 @@ fn diff(s: &Scratch, args: &[&str]) -> Output {
 
 /// (code, severity, message, path, line) of every finding of `--format json`.
 fn findings(o: &Output) -> Vec<(String, String, String, String, u64)> {
-    let doc: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
-    doc["findings"]
-        .as_array()
-        .unwrap()
+    json_findings(o)
         .iter()
         .map(|f| {
             (

@@ -69,6 +69,12 @@ pub fn units(o: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The findings of `--format json` output.
+pub fn json_findings(o: &Output) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+    doc["findings"].as_array().cloned().unwrap_or_default()
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
