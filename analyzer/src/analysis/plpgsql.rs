@@ -1089,7 +1089,7 @@ fn find_word_before(text: &str, needle: &str, from: usize, before: usize) -> Opt
     let first_ident = needle.chars().next().is_some_and(ident);
     let last_ident = needle.chars().next_back().is_some_and(ident);
     let mut start = from;
-    while let Some(p) = text.get(start..end)?.find(needle) {
+    while let Some(p) = find_in(text.get(start..end)?, needle) {
         let at = start + p;
         if at >= before {
             return None;
@@ -1102,6 +1102,20 @@ fn find_word_before(text: &str, needle: &str, from: usize, before: usize) -> Opt
         start = at + needle.chars().next().map_or(1, char::len_utf8);
     }
     None
+}
+
+/// The first `needle` in `hay`. Most searches are of a short stretch just
+/// after a statement's start, where building a two-way searcher would cost
+/// more than the search: there, each occurrence of the needle's first byte
+/// is compared.
+fn find_in(hay: &str, needle: &str) -> Option<usize> {
+    const SHORT: usize = 1024;
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let &first = n.first()?;
+    if h.len() > SHORT {
+        return hay.find(needle);
+    }
+    memchr::memchr_iter(first, h).find(|&i| h[i..].starts_with(n))
 }
 
 /// The arguments of `a AS k, b AS j` (or `a, b`), without their names.
