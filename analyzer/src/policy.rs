@@ -132,10 +132,20 @@ pub fn assess_extension(
     (a, digests)
 }
 
-/// sha256 of a file's bytes, lower-case hex; `None` when it cannot be read.
-pub fn sha256_file(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    Some(hex(&Sha256::digest(&bytes)))
+/// sha256 of a file's bytes, lower-case hex (read in 64 KiB pieces).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -187,7 +197,7 @@ fn digests(
                 .or_else(|| archive.then(|| find_file(root, file, 0)).flatten())
                 .map(|p| (file.to_string(), p))
         });
-        match hit.and_then(|(file, p)| Some((file, sha256_file(&p)?))) {
+        match hit.and_then(|(file, p)| Some((file, sha256_file(&p).ok()?))) {
             Some((file, sha256)) => found.push(LibraryDigest {
                 file,
                 sha256,
@@ -280,7 +290,7 @@ pub fn shipped_libraries(
         .filter_map(|p| {
             Some(PackageLibrary {
                 file: p.file_name()?.to_string_lossy().into_owned(),
-                sha256: sha256_file(&p)?,
+                sha256: sha256_file(&p).ok()?,
                 source: source.to_string(),
                 path: show(&p),
             })

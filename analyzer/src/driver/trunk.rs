@@ -11,8 +11,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::inputs::Package;
 use crate::finding::Finding;
 use crate::rules;
@@ -99,21 +97,6 @@ fn parse_line(line: &str) -> Option<(String, String)> {
         .then(|| (path.to_string(), hex.to_ascii_lowercase()))
 }
 
-fn sha256_hex(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// Check every file under `dir` against `dir/digests`. Returns the
 /// `digests` file (or `trunk.json` when there is none) and its EG010
 /// findings; no findings when everything matches.
@@ -166,7 +149,7 @@ pub fn verify(dir: &Path) -> (SourceFile, Vec<Finding>) {
                 Span::new(0, 0),
                 format!("{name} is in the package but not listed in digests"),
             )),
-            Some((want, span)) => match sha256_hex(&dir.join(&rel)) {
+            Some((want, span)) => match crate::policy::sha256_file(&dir.join(&rel)) {
                 Ok(got) if got == want => {}
                 Ok(got) => findings.push(finding(
                     &file,
