@@ -923,14 +923,15 @@ impl Walker<'_, '_, '_> {
             let head = query.split("  ").next().filter(|h| h.len() >= 6)?;
             find_word_before(text, head, from, before).map(|p| self.body.map.shifted(p))
         };
+        // (what starts before `near` was searched already)
         let found = exact(from, near)
             .or_else(|| perform(from, near))
             .or_else(|| head(from, near))
-            .or_else(|| exact(from, usize::MAX))
+            .or_else(|| exact(near, usize::MAX))
             .or_else(|| exact(0, from))
-            .or_else(|| perform(from, usize::MAX))
+            .or_else(|| perform(near, usize::MAX))
             .or_else(|| perform(0, from))
-            .or_else(|| head(from, usize::MAX))
+            .or_else(|| head(near, usize::MAX))
             .or_else(|| head(0, from));
         if let Some(map) = found {
             return map;
