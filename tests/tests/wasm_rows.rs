@@ -119,27 +119,30 @@ fn triggers_and_composite_results() {
     // in a setting through a read-only query); their result is ignored.
     let last = "SELECT e->>'op', e->>'when', e->>'level', e->'old'->>'n', e->'new'->>'n' \
                 FROM (SELECT current_setting('wasm.last_event')::jsonb e) x;";
-    ok(
-        &mut t,
-        "CREATE TRIGGER d_after AFTER UPDATE ON items FOR EACH ROW \
-         EXECUTE FUNCTION remember();",
-    );
-    ok(&mut t, "UPDATE items SET n = 7 WHERE id = 2;");
-    assert_eq!(ok(&mut t, last), "UPDATE|AFTER|ROW|42|7");
-    ok(
-        &mut t,
-        "CREATE TRIGGER e_stmt AFTER DELETE ON items FOR EACH STATEMENT \
-         EXECUTE FUNCTION remember();",
-    );
-    ok(&mut t, "DELETE FROM items WHERE id = 999;");
-    assert_eq!(ok(&mut t, last), "DELETE|AFTER|STATEMENT||");
-    ok(
-        &mut t,
-        "CREATE TRIGGER f_trunc BEFORE TRUNCATE ON items FOR EACH STATEMENT \
-         EXECUTE FUNCTION remember();",
-    );
-    ok(&mut t, "TRUNCATE items;");
-    assert_eq!(ok(&mut t, last), "TRUNCATE|BEFORE|STATEMENT||");
+    for (trigger, statement, event) in [
+        (
+            "d_after AFTER UPDATE ON items FOR EACH ROW",
+            "UPDATE items SET n = 7 WHERE id = 2;",
+            "UPDATE|AFTER|ROW|42|7",
+        ),
+        (
+            "e_stmt AFTER DELETE ON items FOR EACH STATEMENT",
+            "DELETE FROM items WHERE id = 999;",
+            "DELETE|AFTER|STATEMENT||",
+        ),
+        (
+            "f_trunc BEFORE TRUNCATE ON items FOR EACH STATEMENT",
+            "TRUNCATE items;",
+            "TRUNCATE|BEFORE|STATEMENT||",
+        ),
+    ] {
+        ok(
+            &mut t,
+            &format!("CREATE TRIGGER {trigger} EXECUTE FUNCTION remember();"),
+        );
+        ok(&mut t, statement);
+        assert_eq!(ok(&mut t, last), event, "{trigger}");
+    }
 
     // Errors: a column the table lacks, a value its type refuses, a
     // domain's constraint, a direct call, declared arguments, a module
