@@ -41,3 +41,10 @@ pub fn check_text(path: &str, text: &str, cfg: &Config) -> Vec<Finding> {
     let mut state = State::new(cfg.trusted_schema.iter().cloned());
     analysis::analyze_file(&file, cfg, &mut state)
 }
+
+/// A hash map keyed by short strings the analysis looks up many times per
+/// statement (PL/pgSQL variables, cached parse texts): FxHash, which is several
+/// times cheaper than std's SipHash on such keys. Keys come from the analysed
+/// code but only ever index per-file maps, so hash flooding costs at most time
+/// on that file.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, rustc_hash::FxBuildHasher>;

@@ -1,11 +1,16 @@
 //! search_path state: what the server will resolve unqualified names against
 //! at each point of a script.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::analysis::dynamic::{Taint, Text};
 
 use crate::finding::Finding;
+
+/// A PL/pgSQL variable's name in [`State`]: shared, since every branch of a
+/// body copies the maps that hold them.
+pub type Name = Arc<str>;
 
 /// Analysis state carried from statement to statement (and across files with `--append`).
 #[derive(Debug, Clone, Default)]
@@ -23,17 +28,17 @@ pub struct State {
     /// Session values at each savepoint of the open transaction.
     savepoints: Vec<(String, bool)>,
     /// Schemas created by the script (owned by it, so safe in search_path).
-    pub created_schemas: HashSet<String>,
+    pub created_schemas: Arc<HashSet<String>>,
     /// `(schema, name)` of the tables the script created: schema `pg_temp`
     /// for temporary ones, the first schema of the known search_path for
     /// unqualified ones.
-    pub created_tables: HashSet<(String, String)>,
+    pub created_tables: Arc<HashSet<(String, String)>>,
     /// Signatures of functions created without OR REPLACE.
-    pub created_functions: HashSet<String>,
+    pub created_functions: Arc<HashSet<String>>,
     /// Signatures of aggregates created without OR REPLACE.
-    pub created_aggregates: HashSet<String>,
+    pub created_aggregates: Arc<HashSet<String>>,
     /// Schemas the user declared trusted (`--trusted-schema`).
-    pub trusted_schemas: HashSet<String>,
+    pub trusted_schemas: Arc<HashSet<String>>,
     /// What the script grants and revokes on its SECURITY DEFINER functions.
     pub privileges: Privileges,
     /// The schema list of the search_path in force, when known.
@@ -44,9 +49,9 @@ pub struct State {
     pub security_definer: bool,
     /// Taint of the PL/pgSQL variables (by name) at this point; a name not
     /// here (a parameter, a column) is [`Taint::Raw`].
-    pub vars: HashMap<String, Taint>,
+    pub vars: crate::FastMap<Name, Taint>,
     /// PL/pgSQL variables that hold a known constant string at this point.
-    pub consts: HashMap<String, Text>,
+    pub consts: crate::FastMap<Name, Arc<Text>>,
 }
 
 /// Privileges of the SECURITY DEFINER functions a script creates: kept from
@@ -109,7 +114,7 @@ pub enum PathChange {
 impl State {
     pub fn new(trusted: impl IntoIterator<Item = String>) -> Self {
         State {
-            trusted_schemas: trusted.into_iter().collect(),
+            trusted_schemas: Arc::new(trusted.into_iter().collect()),
             ..State::default()
         }
     }
@@ -172,7 +177,7 @@ impl State {
         } else {
             r.schemaname.clone()
         };
-        self.created_tables.insert((schema, r.relname.clone()));
+        Arc::make_mut(&mut self.created_tables).insert((schema, r.relname.clone()));
     }
 
     /// Does the unqualified relation `name` resolve to a table the script
@@ -268,8 +273,11 @@ impl State {
         self.secure &= other.secure;
         self.session_secure &= other.session_secure;
         self.local |= other.local;
-        self.created_schemas
-            .extend(other.created_schemas.iter().cloned());
+        if !Arc::ptr_eq(&self.created_schemas, &other.created_schemas)
+            && !other.created_schemas.is_subset(&self.created_schemas)
+        {
+            Arc::make_mut(&mut self.created_schemas).extend(other.created_schemas.iter().cloned());
+        }
         self.join_vars(other);
     }
 
@@ -278,7 +286,7 @@ impl State {
     pub fn join_vars(&mut self, other: &State) {
         // an absent variable has the default taint (names cloned only for
         // variables this path does not have)
-        let only_other: Vec<(String, Taint)> = other
+        let only_other: Vec<(Name, Taint)> = other
             .vars
             .iter()
             .filter(|(n, _)| !self.vars.contains_key(*n))
@@ -332,7 +340,7 @@ mod tests {
     #[test]
     fn secure_paths() {
         let mut st = State::default();
-        st.created_schemas.insert("ext".into());
+        Arc::make_mut(&mut st.created_schemas).insert("ext".into());
         assert!(st.is_secure(&v(&["pg_temp"])));
         assert!(st.is_secure(&v(&["pg_catalog", "pg_temp"])));
         assert!(st.is_secure(&v(&["ext", "pg_catalog", "pg_temp"])));

@@ -186,20 +186,18 @@ fn neutralise_placeholders(s: &mut String) {
     }
     // SAFETY-free: we only replace ASCII '@' by ASCII '"', keeping UTF-8 valid.
     let mut bytes = std::mem::take(s).into_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'@' {
-            if let Some(end) = placeholder_end(&bytes, i) {
-                let quoted_before = i > 0 && bytes[i - 1] == b'"';
-                if !quoted_before {
-                    bytes[i] = b'"';
-                    bytes[end] = b'"';
-                }
-                i = end + 1;
-                continue;
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(b'@', &bytes[from..]) {
+        let i = from + at;
+        from = i + 1;
+        if let Some(end) = placeholder_end(&bytes, i) {
+            let quoted_before = i > 0 && bytes[i - 1] == b'"';
+            if !quoted_before {
+                bytes[i] = b'"';
+                bytes[end] = b'"';
             }
+            from = end + 1;
         }
-        i += 1;
     }
     *s = String::from_utf8(bytes).expect("ASCII substitution keeps UTF-8 valid");
 }
@@ -306,11 +304,17 @@ fn blank_ranges(s: &mut String, ranges: &[(usize, usize)]) {
 
 /// `-- extguard: ignore PS016, PS001` -> ["PS016", "PS001"].
 pub fn parse_directive(comment: &str) -> Option<Vec<String>> {
-    let body = comment
-        .trim_start_matches("--")
-        .trim_start_matches("/*")
-        .trim_end_matches("*/")
-        .trim();
+    let mut body = comment;
+    while let Some(rest) = body.strip_prefix("--") {
+        body = rest;
+    }
+    while let Some(rest) = body.strip_prefix("/*") {
+        body = rest;
+    }
+    while let Some(rest) = body.strip_suffix("*/") {
+        body = rest;
+    }
+    let body = body.trim();
     let rest = body.strip_prefix("extguard:")?.trim_start();
     let rest = rest.strip_prefix("ignore")?;
     let codes: Vec<String> = rest

@@ -250,7 +250,8 @@ impl<'c, 'f, 'u, 't> Visitor<'t> for Checker<'c, 'f, 'u, 't> {
             }
             NodeRef::CreateSchemaStmt(s) => {
                 rules::ps010_unsafe_schema_creation::check(&mut self.rules(), s);
-                self.state.created_schemas.insert(s.schemaname.clone());
+                std::sync::Arc::make_mut(&mut self.state.created_schemas)
+                    .insert(s.schemaname.clone());
             }
             NodeRef::CreateSeqStmt(s) => {
                 rules::ps011_unsafe_sequence_creation::check(&mut self.rules(), s)

@@ -141,11 +141,11 @@ impl Eval {
 /// Types whose text form cannot break out of SQL syntax (numbers,
 /// booleans, dates, reg* types, whose output is quoted as needed).
 pub fn is_safe_type(typname: &str) -> bool {
-    let t = typname
-        .trim()
-        .trim_start_matches("pg_catalog.")
-        .replace('"', "")
-        .to_ascii_lowercase();
+    let mut t = typname.trim();
+    while let Some(rest) = t.strip_prefix("pg_catalog.") {
+        t = rest;
+    }
+    let t = t.replace('"', "").to_ascii_lowercase();
     let t = t.split('(').next().unwrap_or("").trim();
     let t = t.trim_end_matches("[]").trim();
     matches!(
@@ -255,7 +255,7 @@ impl<'a, 'u> Evaluator<'a, 'u> {
             }
             Some(NodeEnum::ColumnRef(c)) => Eval {
                 konst: match names::strings(&c.fields).as_slice() {
-                    [name] => self.state.consts.get(*name).cloned(),
+                    [name] => self.state.consts.get(*name).map(|t| Text::clone(t)),
                     _ => None,
                 },
                 taint: self.variable(c),
@@ -266,7 +266,7 @@ impl<'a, 'u> Evaluator<'a, 'u> {
                 taint: self
                     .state
                     .vars
-                    .get(&format!("${}", p.number))
+                    .get(format!("${}", p.number).as_str())
                     .cloned()
                     .unwrap_or_default(),
             },
@@ -352,7 +352,7 @@ impl<'a, 'u> Evaluator<'a, 'u> {
         let fields = names::strings(&c.fields);
         // a record field known by name
         if let [rec, field, ..] = fields.as_slice() {
-            if let Some(t) = self.state.vars.get(&format!("{rec}.{field}")) {
+            if let Some(t) = self.state.vars.get(format!("{rec}.{field}").as_str()) {
                 return t.clone();
             }
         }

@@ -79,7 +79,7 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
     let info = function_info(ck, f);
     rules::ps002_unsafe_function_creation::check(&mut ck.rules(), &info);
     if !f.replace {
-        ck.state.created_functions.insert(info.signature.clone());
+        std::sync::Arc::make_mut(&mut ck.state.created_functions).insert(info.signature.clone());
     }
     rules::ps003_security_definer_without_search_path::check(&mut ck.rules(), &info);
     rules::ps004_security_definer_insecure_search_path::check(&mut ck.rules(), &info);
@@ -224,9 +224,10 @@ fn language_span(ck: &Checker, options: &[pb::Node]) -> crate::span::Span {
 
 /// Objects a body created also exist for the rest of the script.
 fn merge_created(outer: &mut State, inner: &State) {
-    outer
-        .created_schemas
-        .extend(inner.created_schemas.iter().cloned());
+    if !inner.created_schemas.is_subset(&outer.created_schemas) {
+        std::sync::Arc::make_mut(&mut outer.created_schemas)
+            .extend(inner.created_schemas.iter().cloned());
+    }
 }
 
 /// The span of the word after `LANGUAGE` (the DefElem points at the keyword).

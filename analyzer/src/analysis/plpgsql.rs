@@ -17,8 +17,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::plpgsql_json::Json as Value;
 use pg_query::NodeEnum;
-use serde_json::Value;
 
 use super::dynamic::{self, Eval, Evaluator, Taint, Text};
 use super::plpgsql_tree::{self, Outcome};
@@ -27,7 +27,7 @@ use crate::finding::Severity;
 use crate::parse::lexer::{self, TokenKind};
 use crate::parse::names;
 use crate::rules;
-use crate::search_path::State;
+use crate::search_path::{Name, State};
 use crate::span::OffsetMap;
 
 /// Loops nested deeper than this skip their silent first pass (which would
@@ -115,7 +115,7 @@ struct Walker<'a, 'c, 'f> {
 fn kind(v: &Value) -> Option<(&str, &Value)> {
     let o = v.as_object()?;
     let (k, inner) = o.iter().next()?;
-    Some((k.as_str(), inner))
+    Some((k.as_ref(), inner))
 }
 
 fn lineno(v: &Value) -> usize {
@@ -153,7 +153,7 @@ impl Walker<'_, '_, '_> {
             match v {
                 Some(Value::Object(o)) => {
                     for (k, child) in o {
-                        match k.as_str() {
+                        match k.as_ref() {
                             "PLpgSQL_stmt_block" => blocks.push(lineno(child)),
                             "PLpgSQL_stmt_open" | "PLpgSQL_stmt_forc" => {
                                 if let Some(c) = child.get("curvar").and_then(Value::as_u64) {
@@ -204,10 +204,10 @@ impl Walker<'_, '_, '_> {
     }
 
     /// The names variable `dno` goes by: its own, and `$n` for the n-th parameter.
-    fn names(&self, dno: usize, v: &Value) -> Vec<String> {
-        let mut out = vec![refname(v).to_string()];
+    fn names(&self, dno: usize, v: &Value) -> Vec<Name> {
+        let mut out: Vec<Name> = vec![refname(v).into()];
         if dno < self.params {
-            out.push(format!("${}", dno + 1));
+            out.push(format!("${}", dno + 1).into());
         }
         out.dedup();
         out
@@ -293,7 +293,7 @@ impl Walker<'_, '_, '_> {
             return;
         };
         if let Some(k) = konst {
-            st.consts.insert(refname(v).to_string(), k);
+            st.consts.insert(refname(v).into(), std::sync::Arc::new(k));
         }
     }
 
@@ -342,7 +342,8 @@ impl Walker<'_, '_, '_> {
                 st.vars.retain(|k, _| !k.starts_with(&prefix));
                 for (name, taint) in columns {
                     if let (Some(name), Taint::Clean | Taint::Built(_)) = (name, taint) {
-                        st.vars.insert(format!("{prefix}{name}"), taint.clone());
+                        st.vars
+                            .insert(format!("{prefix}{name}").into(), taint.clone());
                     }
                 }
             }
@@ -426,16 +427,23 @@ impl Walker<'_, '_, '_> {
     /// Walk one statement; returns whether control falls through to the next
     /// one. In a silent pass its findings are dropped.
     fn stmt(&mut self, s: &Value, st: &mut State) -> bool {
+        match kind(s) {
+            Some((k, n)) => self.stmt_of_kind(k, n, st),
+            None => true,
+        }
+    }
+
+    /// [`Self::stmt`] of the statement `{k: n}`.
+    fn stmt_of_kind(&mut self, k: &str, n: &Value, st: &mut State) -> bool {
         let before = self.cx.findings.len();
-        let falls = self.stmt_inner(s, st);
+        let falls = self.stmt_inner(k, n, st);
         if self.silent > 0 {
             self.cx.findings.truncate(before);
         }
         falls
     }
 
-    fn stmt_inner(&mut self, s: &Value, st: &mut State) -> bool {
-        let Some((k, n)) = kind(s) else { return true };
+    fn stmt_inner(&mut self, k: &str, n: &Value, st: &mut State) -> bool {
         let line = lineno(n);
         match k {
             "PLpgSQL_stmt_block" => self.block(n, st),
@@ -710,7 +718,10 @@ impl Walker<'_, '_, '_> {
             return;
         };
         for part in split_args(query) {
-            let arg = serde_json::json!({ "parseMode": 2, "query": part });
+            let arg = Value::Object(vec![
+                ("parseMode".into(), Value::Int(2)),
+                ("query".into(), Value::Str(part.into())),
+            ]);
             self.expr(&arg, st, line, None);
         }
     }
@@ -794,21 +805,18 @@ impl Walker<'_, '_, '_> {
     fn exprs(&mut self, v: &Value, st: &mut State, line: usize) {
         match v {
             Value::Object(o) => {
-                if let Some(e) = o.get("PLpgSQL_expr") {
+                if let Some(e) = v.get("PLpgSQL_expr") {
                     self.expr(e, st, line, None);
                     return;
                 }
-                let line = o
+                let line = v
                     .get("lineno")
                     .and_then(Value::as_u64)
                     .map_or(line, |l| l as usize);
                 for (k, child) in o {
                     // nested statement lists inside unknown nodes still get walked
                     if k.starts_with("PLpgSQL_stmt_") {
-                        self.stmt(
-                            &Value::Object([(k.clone(), child.clone())].into_iter().collect()),
-                            st,
-                        );
+                        self.stmt_of_kind(k, child, st);
                     } else {
                         self.exprs(child, st, line);
                     }
@@ -1182,7 +1190,7 @@ fn typname(v: &Value) -> &str {
 /// Offset of the right-hand side of `target := expr` / `target = expr`.
 fn assignment_rhs(query: &str) -> usize {
     let mut depth = 0i32;
-    for t in lexer::lex(query) {
+    for t in lexer::Lexer::new(query) {
         match (t.kind, t.text(query)) {
             (TokenKind::Punct, "(") | (TokenKind::Punct, "[") => depth += 1,
             (TokenKind::Punct, ")") | (TokenKind::Punct, "]") => depth -= 1,

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use super::plpgsql_json::{self, Json};
 
 use crate::parse::lexer::{self, Token, TokenKind};
 
@@ -24,7 +24,7 @@ const MAX_REWRITES: usize = 32;
 /// The result of parsing a PL/pgSQL body.
 #[derive(Debug)]
 pub enum Outcome {
-    Tree(Value),
+    Tree(Json),
     /// PostgreSQL rejects the body as well: `line` is the body line (from 1)
     /// where the parser stopped, when known.
     Syntax {
@@ -57,8 +57,8 @@ pub fn parse(stmt: &str, literal: (usize, usize), body: &str) -> Outcome {
             Cow::Borrowed(stmt)
         };
         let decode = |json: &[u8]| match std::str::from_utf8(json) {
-            Ok(s) => serde_json::from_str::<Value>(s),
-            Err(_) => serde_json::from_str(&String::from_utf8_lossy(json)),
+            Ok(s) => plpgsql_json::parse(s),
+            Err(_) => plpgsql_json::parse(&String::from_utf8_lossy(json)),
         };
         let e = match crate::parse::parse_plpgsql(&text, decode) {
             Ok(tree) => {

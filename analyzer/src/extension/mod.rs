@@ -440,16 +440,16 @@ pub struct ExtensionReport {
 /// under their caller's search_path, start from their own state.
 pub fn script_state(ext_name: &str, control: Option<&Control>, cfg: &Config) -> State {
     let mut st = State::new(cfg.trusted_schema.iter().cloned());
-    st.trusted_schemas.insert(EXTSCHEMA.to_string());
+    std::sync::Arc::make_mut(&mut st.trusted_schemas).insert(EXTSCHEMA.to_string());
     if let Some(c) = control {
         if let Some(s) = &c.schema {
-            st.trusted_schemas.insert(s.clone());
+            std::sync::Arc::make_mut(&mut st.trusted_schemas).insert(s.clone());
             // CREATE EXTENSION creates the control file's schema when it
             // does not exist: objects in it are the extension's own
-            st.created_schemas.insert(s.clone());
+            std::sync::Arc::make_mut(&mut st.created_schemas).insert(s.clone());
         }
         for r in &c.requires {
-            st.trusted_schemas.insert(format!("{EXTSCHEMA}:{r}"));
+            std::sync::Arc::make_mut(&mut st.trusted_schemas).insert(format!("{EXTSCHEMA}:{r}"));
         }
     }
     let _ = ext_name;

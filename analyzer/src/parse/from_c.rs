@@ -190,7 +190,13 @@ unsafe fn string(p: *const std::os::raw::c_char) -> String {
     if p.is_null() {
         String::new()
     } else {
-        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+        // str::from_utf8 checks ASCII a word at a time; the lossy
+        // conversion only for the rare string that is not UTF-8
+        let bytes = std::ffi::CStr::from_ptr(p).to_bytes();
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        }
     }
 }
 

@@ -109,9 +109,7 @@ impl Iterator for Lexer<'_> {
         let start = i;
         let kind;
         if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            while i < n && b[i] != b'\n' {
-                i += 1;
-            }
+            i = line_end(b, i);
             kind = TokenKind::Comment;
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
             i = skip_block_comment(b, i);
@@ -124,9 +122,7 @@ impl Iterator for Lexer<'_> {
                 TokenKind::Operator
             };
         } else if c == b'\\' {
-            while i < n && b[i] != b'\n' {
-                i += 1;
-            }
+            i = line_end(b, i);
             kind = TokenKind::MetaCommand;
         } else if c == b'\'' {
             i = skip_quoted(b, i, b'\'', false);
@@ -201,10 +197,20 @@ impl Iterator for Lexer<'_> {
     }
 }
 
+/// The offset of the line feed ending the line that holds `b[i]` (or the end).
+fn line_end(b: &[u8], i: usize) -> usize {
+    memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |p| i + p)
+}
+
 fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
     let n = b.len();
     let mut depth = 0usize;
     while i < n {
+        // only `/` and `*` can open or close a comment
+        match memchr::memchr2(b'/', b'*', &b[i..]) {
+            Some(p) => i += p,
+            None => return n,
+        }
         if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
             depth += 1;
             i += 2;
@@ -227,6 +233,16 @@ fn skip_quoted(b: &[u8], mut i: usize, q: u8, backslash: bool) -> usize {
     let n = b.len();
     i += 1;
     while i < n {
+        // jump to the next byte that can end or escape the token
+        let next = if backslash {
+            memchr::memchr2(q, b'\\', &b[i..])
+        } else {
+            memchr::memchr(q, &b[i..])
+        };
+        match next {
+            Some(p) => i += p,
+            None => return n,
+        }
         if backslash && b[i] == b'\\' {
             i += 2;
         } else if b[i] == q {
@@ -728,5 +744,53 @@ mod tests {
         let d = decode_string(src, &toks[3]).unwrap();
         assert_eq!(d.value, " body ");
         assert_eq!(&src[d.map[1]..d.map[1] + 4], "body");
+    }
+
+    fn kinds(src: &str) -> Vec<(TokenKind, &str)> {
+        lex(src).iter().map(|t| (t.kind, t.text(src))).collect()
+    }
+
+    /// Comments, quoted tokens and meta-commands end where PostgreSQL's
+    /// lexer ends them, whatever stray quote, star or slash is inside.
+    #[test]
+    fn long_tokens_end_in_the_right_place() {
+        use TokenKind::*;
+        let src = "/* a * b / c /* nested */ still * / in */ x";
+        assert_eq!(
+            kinds(src)[0],
+            (Comment, "/* a * b / c /* nested */ still * / in */")
+        );
+        assert_eq!(kinds(src)[1], (Word, "x"));
+        // unterminated: kept as an operator so the parser reports it
+        assert_eq!(kinds("/* open * /")[0], (Operator, "/* open * /"));
+        assert_eq!(
+            kinds("'it''s' 'a\\' x"),
+            [(String, "'it''s'"), (String, "'a\\'"), (Word, "x")]
+        );
+        assert_eq!(
+            kinds("E'a\\'b' E'x''y' E'\\\\' y"),
+            [
+                (String, "E'a\\'b'"),
+                (String, "E'x''y'"),
+                (String, "E'\\\\'"),
+                (Word, "y")
+            ]
+        );
+        assert_eq!(kinds("E'ends with \\")[0], (String, "E'ends with \\"));
+        assert_eq!(kinds("'open")[0], (String, "'open"));
+        assert_eq!(
+            kinds("\"a\"\"b\" c"),
+            [(QuotedIdent, "\"a\"\"b\""), (Word, "c")]
+        );
+        assert_eq!(kinds("-- last line"), [(Comment, "-- last line")]);
+        assert_eq!(
+            kinds("-- c\r\n\\echo x\nselect"),
+            [
+                (Comment, "-- c\r"),
+                (MetaCommand, "\\echo x"),
+                (Word, "select")
+            ]
+        );
+        assert_eq!(kinds("\\q"), [(MetaCommand, "\\q")]);
     }
 }

@@ -230,8 +230,8 @@ const CACHED_LEN: usize = 256;
 const CACHED_TEXTS: usize = 1024;
 
 thread_local! {
-    static CACHE: std::cell::RefCell<std::collections::HashMap<Box<str>, Shared>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static CACHE: std::cell::RefCell<crate::FastMap<Box<str>, Shared>> =
+        std::cell::RefCell::new(crate::FastMap::default());
 }
 
 /// [`parse`], through a small per-thread cache of short texts. PL/pgSQL
@@ -329,7 +329,7 @@ pub fn blank_constant_rows(text: &str) -> Option<String> {
     }
     let mut out = String::with_capacity(text.len());
     out.push_str(&text[..first_row_end]);
-    out.extend(std::iter::repeat_n(' ', last_row_end - first_row_end));
+    out.push_str(&" ".repeat(last_row_end - first_row_end));
     out.push_str(&text[last_row_end..]);
     Some(out)
 }

@@ -45,17 +45,31 @@ fn line(out: &mut dyn Write, f: &Finding, c: &mut Counts) -> std::io::Result<()>
         Severity::Error => c.errors += 1,
         _ => c.warnings += 1,
     }
-    writeln!(out, "{}", finding_line(f))
+    // written in place, without a String per finding
+    writeln!(out, "{}", FindingLine(f))
 }
 
 /// `CODE: Title: object at line N`, the object as pgspot prints it.
 pub fn finding_line(f: &Finding) -> String {
-    let context = f
-        .pgspot_context
-        .as_deref()
-        .or(f.object.as_deref())
-        .unwrap_or_default();
-    format!("{}: {}: {} at line {}", f.code, f.title, context, f.line)
+    FindingLine(f).to_string()
+}
+
+struct FindingLine<'a>(&'a Finding);
+
+impl std::fmt::Display for FindingLine<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let f = self.0;
+        let context = f
+            .pgspot_context
+            .as_deref()
+            .or(f.object.as_deref())
+            .unwrap_or_default();
+        write!(
+            out,
+            "{}: {}: {} at line {}",
+            f.code, f.title, context, f.line
+        )
+    }
 }
 
 pub fn write_pgspot(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {

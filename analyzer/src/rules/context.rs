@@ -171,7 +171,7 @@ impl<'a, 'f> RuleCx<'a, 'f> {
 
     /// Remember an aggregate the script created.
     pub fn note_created_aggregate(&mut self, signature: String) {
-        self.state.created_aggregates.insert(signature);
+        std::sync::Arc::make_mut(&mut self.state.created_aggregates).insert(signature);
     }
 
     /// SECURITY DEFINER routines and EXECUTE revokes seen so far (EG117, EG118).
