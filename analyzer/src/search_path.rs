@@ -8,8 +8,9 @@ use crate::analysis::dynamic::{Taint, Text};
 
 use crate::finding::Finding;
 
-/// A PL/pgSQL variable's name in [`State`]: shared, since every branch of a
-/// body copies the maps that hold them.
+/// A PL/pgSQL variable's name in [`State`]. Every branch of a body starts
+/// from a copy of the state: the variable maps are shared until a branch
+/// changes one (copied on write), their names shared when it does.
 pub type Name = Arc<str>;
 
 /// Analysis state carried from statement to statement (and across files with `--append`).
@@ -49,9 +50,9 @@ pub struct State {
     pub security_definer: bool,
     /// Taint of the PL/pgSQL variables (by name) at this point; a name not
     /// here (a parameter, a column) is [`Taint::Raw`].
-    pub vars: crate::FastMap<Name, Taint>,
+    pub vars: Arc<crate::FastMap<Name, Taint>>,
     /// PL/pgSQL variables that hold a known constant string at this point.
-    pub consts: crate::FastMap<Name, Arc<Text>>,
+    pub consts: Arc<crate::FastMap<Name, Arc<Text>>>,
 }
 
 /// Privileges of the SECURITY DEFINER functions a script creates: kept from
@@ -284,32 +285,79 @@ impl State {
     /// Merge only the variable taints of another path (a value is clean only
     /// if clean on both).
     pub fn join_vars(&mut self, other: &State) {
-        // an absent variable has the default taint (names cloned only for
-        // variables this path does not have)
-        let only_other: Vec<(Name, Taint)> = other
-            .vars
-            .iter()
-            .filter(|(n, _)| !self.vars.contains_key(*n))
-            .filter_map(|(n, b)| match Taint::default().join(b) {
-                Taint::Raw => None,
-                t => Some((n.clone(), t)),
-            })
-            .collect();
-        self.vars.retain(|n, a| {
-            let joined = match other.vars.get(n) {
-                Some(b) => a.join(b),
-                None => a.join(&Taint::default()),
-            };
-            match joined {
-                Taint::Raw => false,
-                t => {
-                    *a = t;
-                    true
+        // a path that changed nothing still shares the maps (joining a map
+        // with itself changes nothing)
+        if !Arc::ptr_eq(&self.vars, &other.vars) {
+            // an absent variable has the default taint (names cloned only for
+            // variables this path does not have)
+            let only_other: Vec<(Name, Taint)> = other
+                .vars
+                .iter()
+                .filter(|(n, _)| !self.vars.contains_key(*n))
+                .filter_map(|(n, b)| match Taint::default().join(b) {
+                    Taint::Raw => None,
+                    t => Some((n.clone(), t)),
+                })
+                .collect();
+            let vars = Arc::make_mut(&mut self.vars);
+            vars.retain(|n, a| {
+                let joined = match other.vars.get(n) {
+                    Some(b) => a.join(b),
+                    None => a.join(&Taint::default()),
+                };
+                match joined {
+                    Taint::Raw => false,
+                    t => {
+                        *a = t;
+                        true
+                    }
+                }
+            });
+            vars.extend(only_other);
+        }
+        if !Arc::ptr_eq(&self.consts, &other.consts)
+            && self.consts.iter().any(|(n, t)| other.consts.get(n) != Some(t))
+        {
+            Arc::make_mut(&mut self.consts).retain(|n, t| other.consts.get(n) == Some(t));
+        }
+    }
+
+    /// Set the taint of variable `name` (a raw one is not kept).
+    pub fn set_var(&mut self, name: Name, taint: Taint) {
+        match taint {
+            Taint::Raw => self.forget_var(&name),
+            t => {
+                if self.vars.get(&name) != Some(&t) {
+                    Arc::make_mut(&mut self.vars).insert(name, t);
                 }
             }
-        });
-        self.vars.extend(only_other);
-        self.consts.retain(|n, t| other.consts.get(n) == Some(t));
+        }
+    }
+
+    /// Forget what is known of variable `name` (it is raw again).
+    pub fn forget_var(&mut self, name: &str) {
+        if self.vars.contains_key(name) {
+            Arc::make_mut(&mut self.vars).remove(name);
+        }
+    }
+
+    /// Forget the variables whose name starts with `prefix`.
+    pub fn forget_vars_with_prefix(&mut self, prefix: &str) {
+        if self.vars.keys().any(|k| k.starts_with(prefix)) {
+            Arc::make_mut(&mut self.vars).retain(|k, _| !k.starts_with(prefix));
+        }
+    }
+
+    /// Record the constant string variable `name` holds.
+    pub fn set_const(&mut self, name: Name, value: Text) {
+        Arc::make_mut(&mut self.consts).insert(name, Arc::new(value));
+    }
+
+    /// Forget the constant held by variable `name`.
+    pub fn forget_const(&mut self, name: &str) {
+        if self.consts.contains_key(name) {
+            Arc::make_mut(&mut self.consts).remove(name);
+        }
     }
 }
 

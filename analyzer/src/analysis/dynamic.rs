@@ -145,7 +145,12 @@ pub fn is_safe_type(typname: &str) -> bool {
     while let Some(rest) = t.strip_prefix("pg_catalog.") {
         t = rest;
     }
-    let t = t.replace('"', "").to_ascii_lowercase();
+    // most names need no copy: no quotes, already lower case
+    let owned;
+    if t.bytes().any(|b| b == b'"' || b.is_ascii_uppercase()) {
+        owned = t.replace('"', "").to_ascii_lowercase();
+        t = &owned;
+    }
     let t = t.split('(').next().unwrap_or("").trim();
     let t = t.trim_end_matches("[]").trim();
     matches!(

@@ -193,11 +193,11 @@ impl Walker<'_, '_, '_> {
             }
             let safe = k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v));
             for name in self.names(i, v) {
-                st.consts.remove(&name);
+                st.forget_const(&name);
                 if safe {
-                    st.vars.insert(name, Taint::Clean);
+                    st.set_var(name, Taint::Clean);
                 } else {
-                    st.vars.remove(&name);
+                    st.forget_var(&name);
                 }
             }
         }
@@ -252,7 +252,7 @@ impl Walker<'_, '_, '_> {
         match k {
             "PLpgSQL_var" | "PLpgSQL_rec" => {
                 for name in self.names(dno, v) {
-                    st.consts.remove(&name);
+                    st.forget_const(&name);
                     let taint = if k == "PLpgSQL_var" && dynamic::is_safe_type(typname(v)) {
                         Taint::Clean
                     } else if partial {
@@ -260,10 +260,7 @@ impl Walker<'_, '_, '_> {
                     } else {
                         taint.clone()
                     };
-                    match taint {
-                        Taint::Raw => st.vars.remove(&name),
-                        t => st.vars.insert(name, t),
-                    };
+                    st.set_var(name, taint);
                 }
             }
             "PLpgSQL_row" => {
@@ -293,7 +290,7 @@ impl Walker<'_, '_, '_> {
             return;
         };
         if let Some(k) = konst {
-            st.consts.insert(refname(v).into(), std::sync::Arc::new(k));
+            st.set_const(refname(v).into(), k);
         }
     }
 
@@ -339,11 +336,10 @@ impl Walker<'_, '_, '_> {
                 // a record's fields, by column name (`r.t`)
                 let rec = refname(v).to_string();
                 let prefix = format!("{rec}.");
-                st.vars.retain(|k, _| !k.starts_with(&prefix));
+                st.forget_vars_with_prefix(&prefix);
                 for (name, taint) in columns {
                     if let (Some(name), Taint::Clean | Taint::Built(_)) = (name, taint) {
-                        st.vars
-                            .insert(format!("{prefix}{name}").into(), taint.clone());
+                        st.set_var(format!("{prefix}{name}").into(), taint.clone());
                     }
                 }
             }
@@ -661,7 +657,7 @@ impl Walker<'_, '_, '_> {
             hs.consts = anywhere.consts.clone();
             // SQLSTATE / SQLERRM of this handler carry the error's text
             for name in ["sqlstate", "sqlerrm"] {
-                hs.vars.remove(name);
+                hs.forget_var(name);
             }
             if self.list(h.get("action"), &mut hs) {
                 match &mut exit {
