@@ -69,8 +69,7 @@ impl Finding {
         message: String,
         object: Option<String>,
     ) -> Finding {
-        let (line, column) = file.line_col(span.start);
-        let (end_line, end_column) = file.line_col(span.end);
+        let ((line, column), (end_line, end_column)) = file.span_line_cols(span.start, span.end);
         Finding {
             code: rule.code,
             severity: rule.severity,

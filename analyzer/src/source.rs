@@ -138,6 +138,26 @@ impl SourceFile {
         (line + 1, col)
     }
 
+    /// [`Self::line_col`] of both ends of a span; an end on the start's line
+    /// is counted on from the start.
+    pub fn span_line_cols(&self, start: usize, end: usize) -> ((usize, usize), (usize, usize)) {
+        let first = self.line_col(start);
+        let start = start.min(self.text.len());
+        let end = end.min(self.text.len());
+        let next_line = self.line_starts.get(first.0).copied().unwrap_or(usize::MAX);
+        if start <= end
+            && end < next_line
+            && self.text.is_char_boundary(start)
+            && self.text.is_char_boundary(end)
+            // a byte-order mark at the line's start counts for no column
+            && !(start == self.line_starts[first.0 - 1] && self.text[start..].starts_with('\u{feff}'))
+        {
+            let col = first.1 + self.text[start..end].chars().count();
+            return (first, (first.0, col));
+        }
+        (first, self.line_col(end))
+    }
+
     /// The prepared text of `start..end` (byte offsets of `text`).
     pub fn prepared(&self, start: usize, end: usize) -> std::borrow::Cow<'_, str> {
         let first = self.patches.partition_point(|&(_, e, _)| e <= start);
@@ -399,6 +419,25 @@ mod tests {
         // the data lines are blanked, offsets unchanged
         let (line, _) = f.line_col(f.statements[4].start);
         assert_eq!(line, 9);
+    }
+
+    #[test]
+    fn span_line_cols_agree_with_line_col() {
+        let text = "\u{feff}ab\néé x\r\n\u{feff}\nz";
+        let f = SourceFile::new("t.sql", text.as_bytes());
+        let bounds: Vec<usize> = (0..=text.len() + 2).collect();
+        for &s in &bounds {
+            for &e in &bounds {
+                if s <= text.len() && !text.is_char_boundary(s) {
+                    continue;
+                }
+                assert_eq!(
+                    f.span_line_cols(s, e),
+                    (f.line_col(s), f.line_col(e)),
+                    "{s}..{e}"
+                );
+            }
+        }
     }
 
     #[test]
