@@ -29,24 +29,27 @@ impl std::fmt::Display for Counts {
     }
 }
 
-fn line(out: &mut dyn Write, f: &Finding, c: &mut Counts) -> std::io::Result<()> {
+fn line(out: &mut String, f: &Finding, c: &mut Counts) {
+    use std::fmt::Write as _;
+    // writing into a String cannot fail
     if f.code == rules::EG004.code {
         c.unknowns += 1;
-        return writeln!(out, "{}", f.message);
+        let _ = writeln!(out, "{}", f.message);
+        return;
     }
     if f.code.starts_with("EG0") {
         // the analyzer's diagnostics are pgspot's fatals: counted as errors
         // here, printed with their message (rules beyond pgspot's, EG1xx and
         // up, print like PS rules)
         c.errors += 1;
-        return writeln!(out, "{}: {} at line {}", f.title, f.message, f.line);
+        let _ = writeln!(out, "{}: {} at line {}", f.title, f.message, f.line);
+        return;
     }
     match f.severity {
         Severity::Error => c.errors += 1,
         _ => c.warnings += 1,
     }
-    // written in place, without a String per finding
-    writeln!(out, "{}", FindingLine(f))
+    let _ = writeln!(out, "{}", FindingLine(f));
 }
 
 /// `CODE: Title: object at line N`, the object as pgspot prints it.
@@ -81,8 +84,13 @@ pub fn write_pgspot(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(out, "{}: ", file.path)?;
         }
         let mut c = Counts::default();
+        // lines are formatted into one buffer and written whole: formatting
+        // straight into the writer writes each piece on its own
+        let mut buf = String::new();
         for f in &file.findings {
-            line(out, &f.finding, &mut c)?;
+            buf.clear();
+            line(&mut buf, &f.finding, &mut c);
+            out.write_all(buf.as_bytes())?;
         }
         writeln!(out, "\n {c} \n")?;
         total.errors += c.errors;
