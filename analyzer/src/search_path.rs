@@ -316,7 +316,10 @@ impl State {
             vars.extend(only_other);
         }
         if !Arc::ptr_eq(&self.consts, &other.consts)
-            && self.consts.iter().any(|(n, t)| other.consts.get(n) != Some(t))
+            && self
+                .consts
+                .iter()
+                .any(|(n, t)| other.consts.get(n) != Some(t))
         {
             Arc::make_mut(&mut self.consts).retain(|n, t| other.consts.get(n) == Some(t));
         }
