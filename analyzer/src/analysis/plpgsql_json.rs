@@ -130,123 +130,27 @@ pub fn parse(text: &str) -> Result<Json, Error> {
 /// The field names libpg_query writes for PL/pgSQL trees (anything else is
 /// still read, as an owned key).
 static KNOWN_KEYS: LazyLock<crate::FastMap<&'static [u8], &'static str>> = LazyLock::new(|| {
-    const KEYS: &[&str] = &[
-        "action",
-        "argquery",
-        "body",
-        "case_when_list",
-        "chain",
-        "cond",
-        "condname",
-        "cursor_explicit_argrow",
-        "cursor_explicit_expr",
-        "cursor_options",
-        "curvar",
-        "datatype",
-        "datums",
-        "default_val",
-        "diag_items",
-        "direction",
-        "dno",
-        "dynquery",
-        "elog_level",
-        "else_body",
-        "else_stmts",
-        "elsif_list",
-        "exc_list",
-        "exceptions",
-        "expr",
-        "expr_list",
-        "fieldname",
-        "have_else",
-        "how_many",
-        "into",
-        "is_call",
-        "is_exit",
-        "is_move",
-        "is_stacked",
-        "isconst",
-        "kind",
-        "label",
-        "lineno",
-        "lower",
-        "message",
-        "mod_stmt",
-        "name",
-        "new_varno",
-        "notnull",
-        "old_varno",
-        "opt_type",
-        "options",
-        "params",
-        "parseMode",
-        "query",
-        "recparentno",
-        "refname",
-        "returns_multiple_rows",
-        "retvarno",
-        "reverse",
-        "slice",
-        "sqlerrstate",
-        "sqlstmt",
-        "step",
-        "stmts",
-        "strict",
-        "t_expr",
-        "t_varno",
-        "target",
-        "then_body",
-        "typname",
-        "upper",
-        "var",
-        "varno",
-        "fields",
-        "new",
-        "old",
-        "found_varno",
-        "PLpgSQL_function",
-        "PLpgSQL_var",
-        "PLpgSQL_row",
-        "PLpgSQL_rec",
-        "PLpgSQL_recfield",
-        "PLpgSQL_type",
-        "PLpgSQL_expr",
-        "PLpgSQL_if_elsif",
-        "PLpgSQL_case_when",
-        "PLpgSQL_exception_block",
-        "PLpgSQL_exception",
-        "PLpgSQL_condition",
-        "PLpgSQL_diag_item",
-        "PLpgSQL_raise_option",
-        "PLpgSQL_stmt_assert",
-        "PLpgSQL_stmt_assign",
-        "PLpgSQL_stmt_block",
-        "PLpgSQL_stmt_call",
-        "PLpgSQL_stmt_case",
-        "PLpgSQL_stmt_close",
-        "PLpgSQL_stmt_commit",
-        "PLpgSQL_stmt_dynexecute",
-        "PLpgSQL_stmt_dynfors",
-        "PLpgSQL_stmt_execsql",
-        "PLpgSQL_stmt_exit",
-        "PLpgSQL_stmt_fetch",
-        "PLpgSQL_stmt_forc",
-        "PLpgSQL_stmt_foreach_a",
-        "PLpgSQL_stmt_fori",
-        "PLpgSQL_stmt_fors",
-        "PLpgSQL_stmt_getdiag",
-        "PLpgSQL_stmt_if",
-        "PLpgSQL_stmt_loop",
-        "PLpgSQL_stmt_open",
-        "PLpgSQL_stmt_perform",
-        "PLpgSQL_stmt_raise",
-        "PLpgSQL_stmt_return",
-        "PLpgSQL_stmt_return_next",
-        "PLpgSQL_stmt_return_query",
-        "PLpgSQL_stmt_rollback",
-        "PLpgSQL_stmt_while",
-    ];
-    KEYS.iter().map(|k| (k.as_bytes(), *k)).collect()
+    const KEYS: &str = "
+        action argquery body case_when_list chain cond condname conditions cursor_explicit_argrow
+        cursor_explicit_expr cursor_options curvar datatype datums default_val diag_items
+        direction dno dynquery elog_level else_body else_stmts elsif_list exc_list
+        exceptions expr expr_list fieldname have_else how_many into is_call is_exit is_move
+        is_stacked isconst kind label lineno lower message mod_stmt name new_varno notnull
+        old_varno opt_type options params parseMode query recparentno refname
+        returns_multiple_rows retvarno reverse slice sqlerrstate sqlstmt step stmts strict
+        t_expr t_varno target then_body typname upper var varno fields new old found_varno
+        PLpgSQL_function PLpgSQL_var PLpgSQL_row PLpgSQL_rec PLpgSQL_recfield PLpgSQL_type
+        PLpgSQL_expr PLpgSQL_if_elsif PLpgSQL_case_when PLpgSQL_exception_block
+        PLpgSQL_exception PLpgSQL_condition PLpgSQL_diag_item PLpgSQL_raise_option
+        PLpgSQL_stmt_assert PLpgSQL_stmt_assign PLpgSQL_stmt_block PLpgSQL_stmt_call
+        PLpgSQL_stmt_case PLpgSQL_stmt_close PLpgSQL_stmt_commit PLpgSQL_stmt_dynexecute
+        PLpgSQL_stmt_dynfors PLpgSQL_stmt_execsql PLpgSQL_stmt_exit PLpgSQL_stmt_fetch
+        PLpgSQL_stmt_forc PLpgSQL_stmt_foreach_a PLpgSQL_stmt_fori PLpgSQL_stmt_fors
+        PLpgSQL_stmt_getdiag PLpgSQL_stmt_if PLpgSQL_stmt_loop PLpgSQL_stmt_open
+        PLpgSQL_stmt_perform PLpgSQL_stmt_raise PLpgSQL_stmt_return PLpgSQL_stmt_return_next
+        PLpgSQL_stmt_return_query PLpgSQL_stmt_rollback PLpgSQL_stmt_while
+    ";
+    KEYS.split_whitespace().map(|k| (k.as_bytes(), k)).collect()
 });
 
 struct Reader<'a> {
@@ -529,6 +433,65 @@ mod tests {
         assert!(matches!(o[1].0, Cow::Owned(_)));
         assert_eq!(v.get("lineno").and_then(Json::as_u64), Some(3));
         assert_eq!(v.get("missing"), None);
+    }
+
+    /// Every field name libpg_query writes for these statements is a known
+    /// key (read without an allocation).
+    #[test]
+    fn libpg_query_field_names_are_known() {
+        let sql = "CREATE FUNCTION f(a int, INOUT b text, c refcursor) RETURNS SETOF record
+            LANGUAGE plpgsql AS $$
+            DECLARE r record; c2 refcursor; v int := 1; k CONSTANT text := 'x'; cur CURSOR (p int) FOR SELECT p;
+                    arr int[]; t pg_class%ROWTYPE;
+            BEGIN
+              <<outer>> LOOP EXIT outer WHEN v > 3; v := v + 1; CONTINUE; END LOOP;
+              IF a > 0 THEN b := 'p'; ELSIF a < 0 THEN b := 'n'; ELSE NULL; END IF;
+              CASE a WHEN 1, 2 THEN PERFORM 1; ELSE RAISE NOTICE 'x %', a USING HINT = 'h'; END CASE;
+              CASE WHEN a IS NULL THEN RETURN; END CASE;
+              FOR i IN REVERSE 10..1 BY 2 LOOP v := i; END LOOP;
+              FOR r IN SELECT * FROM pg_class LOOP v := v + 1; END LOOP;
+              FOR r IN EXECUTE 'SELECT 1' USING a LOOP NULL; END LOOP;
+              FOREACH v SLICE 0 IN ARRAY arr LOOP NULL; END LOOP;
+              FOR r IN cur(1) LOOP NULL; END LOOP;
+              WHILE v < 10 LOOP v := v * 2; END LOOP;
+              OPEN c2 FOR SELECT 1; FETCH c2 INTO v; MOVE c2; CLOSE c2;
+              OPEN cur(2); CLOSE cur;
+              EXECUTE format('SELECT %s', a) INTO STRICT v USING a;
+              SELECT relname INTO r FROM pg_class LIMIT 1; v := r.relpages;
+              INSERT INTO tab VALUES (1) RETURNING 1 INTO v;
+              GET DIAGNOSTICS v = ROW_COUNT; GET STACKED DIAGNOSTICS b = MESSAGE_TEXT;
+              ASSERT v > 0, 'message';
+              CALL p(1); COMMIT; ROLLBACK;
+              RETURN NEXT; RETURN QUERY SELECT 1; RETURN QUERY EXECUTE 'SELECT 1';
+              RAISE EXCEPTION USING ERRCODE = '22000';
+            EXCEPTION WHEN division_by_zero OR SQLSTATE '22012' THEN NULL;
+              WHEN OTHERS THEN RAISE;
+            END $$";
+        let doc = crate::parse::parse_plpgsql(sql, |json| {
+            String::from_utf8(json.to_vec()).expect("UTF-8")
+        })
+        .expect("parses");
+        fn unknown(v: &Json, out: &mut Vec<String>) {
+            match v {
+                Json::Object(pairs) => {
+                    for (k, v) in pairs {
+                        if let Cow::Owned(k) = k {
+                            out.push(k.clone());
+                        }
+                        unknown(v, out);
+                    }
+                }
+                Json::Array(items) => items.iter().for_each(|v| unknown(v, out)),
+                _ => {}
+            }
+        }
+        let tree = parse(&doc).expect("libpg_query's JSON");
+        let mut missing = Vec::new();
+        unknown(&tree, &mut missing);
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "not in KNOWN_KEYS: {missing:?}");
+        assert!(doc.contains("PLpgSQL_stmt_foreach_a") && doc.contains("PLpgSQL_stmt_getdiag"));
     }
 
     #[test]
