@@ -226,9 +226,18 @@ impl<'f> Cx<'f> {
                 .collect();
             self.findings.extend(refused);
         }
-        self.findings.sort_by(|a, b| {
-            (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
+        // A stable sort of indices, then each finding moved once: sorting the
+        // findings themselves moves these large structs many times over.
+        let mut order: Vec<usize> = (0..self.findings.len()).collect();
+        order.sort_by_key(|&i| {
+            let f = &self.findings[i];
+            (f.span.start, f.span.end, f.code)
         });
+        let mut slots: Vec<Option<Finding>> = std::mem::take(&mut self.findings)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.findings = order.into_iter().filter_map(|i| slots[i].take()).collect();
         self.findings.dedup();
         self.findings
     }
