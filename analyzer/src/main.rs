@@ -24,6 +24,27 @@ use output::OutputArgs;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (the same place in its option list in
+/// versions 2 and 3, which the mimalloc crate builds).
+const MI_OPTION_PURGE_DELAY: std::os::raw::c_int = 15;
+
+unsafe extern "C" {
+    /// From the mimalloc library the mimalloc crate links.
+    fn mi_option_set(option: std::os::raw::c_int, value: std::os::raw::c_long);
+}
+
+/// Keep the memory mimalloc has freed instead of returning it to the system
+/// after 10 ms: every file is analysed on a thread of its own whose memory
+/// is freed when it ends, and the next file faulted the same pages in
+/// again. On the Debian corpus that was about 4 % of `check`'s CPU time
+/// (page faults, mostly); peak RSS is the same, a run's memory never
+/// shrinks below its peak (it did not either: the peak is the largest file).
+fn keep_freed_memory() {
+    // SAFETY: mi_option_set only stores the value of an option that exists
+    // (checked by mimalloc against its option count); any thread may call it.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+}
+
 #[derive(Parser)]
 #[command(
     name = "extguard",
@@ -205,6 +226,7 @@ struct AnalysisArgs {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Rules { format }) => print_rules(format),
