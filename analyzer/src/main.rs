@@ -34,11 +34,11 @@ unsafe extern "C" {
 }
 
 /// Keep the memory mimalloc has freed instead of returning it to the system
-/// after 10 ms: every file is analysed on a thread of its own whose memory
-/// is freed when it ends, and the next file faulted the same pages in
-/// again. On the Debian corpus that was about 4 % of `check`'s CPU time
-/// (page faults, mostly); peak RSS is the same, a run's memory never
-/// shrinks below its peak (it did not either: the peak is the largest file).
+/// after 10 ms: a file's trees and findings are freed when its analysis
+/// ends and the next file allocates as much again, which faulted the
+/// returned pages in anew. On the Debian corpus that was about 4 % of
+/// `check`'s CPU time. Peak RSS is unchanged: it is set by the largest file,
+/// and memory kept free is reused, not added to.
 fn keep_freed_memory() {
     // SAFETY: mi_option_set only stores the value of an option that exists
     // (checked by mimalloc against its option count); any thread may call it.

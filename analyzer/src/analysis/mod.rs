@@ -288,12 +288,30 @@ pub fn analyze_file_with(
 /// walked recursively, up to [`crate::parse::MAX_TREE_DEPTH`] levels, and
 /// an unoptimised build needs tens of kilobytes per level; only the pages
 /// used are ever committed.
-const ANALYSIS_STACK: usize = 256 << 20;
+pub const ANALYSIS_STACK: usize = 256 << 20;
 
-/// Run `f` on a thread of its own with [`ANALYSIS_STACK`] (on this thread
-/// if none can be started); its panic goes on in the caller, which isolates
-/// panics per file.
+thread_local! {
+    /// Whether this thread was started with [`ANALYSIS_STACK`] and declared
+    /// it ([`analysis_thread_started`]).
+    static ON_ANALYSIS_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Declare that the calling thread, just started, has [`ANALYSIS_STACK`]:
+/// files are then analysed on it directly. The driver's workers call it
+/// first thing, so a file costs no thread of its own (its stack pages, its
+/// allocator heap) and the parse cache lives on from file to file.
+pub fn analysis_thread_started() {
+    crate::parse::stack_starts_here(ANALYSIS_STACK - (1 << 20));
+    ON_ANALYSIS_STACK.with(|s| s.set(true));
+}
+
+/// Run `f` on a thread with [`ANALYSIS_STACK`]: this one if it is such a
+/// thread, else one of its own (or this one if none can be started); its
+/// panic goes on in the caller, which isolates panics per file.
 fn on_analysis_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if ON_ANALYSIS_STACK.with(|s| s.get()) {
+        return f();
+    }
     let cell = std::sync::Mutex::new(Some(f));
     let run = || {
         let f = cell.lock().unwrap_or_else(|e| e.into_inner()).take();

@@ -129,6 +129,8 @@ pub fn workers(jobs: usize) -> Result<rayon::ThreadPool, String> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("extguard-worker-{i}"))
+        .stack_size(crate::analysis::ANALYSIS_STACK)
+        .start_handler(|_| crate::analysis::analysis_thread_started())
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))
 }
