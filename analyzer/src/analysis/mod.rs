@@ -310,6 +310,7 @@ pub fn analysis_thread_started() {
 /// panic goes on in the caller, which isolates panics per file.
 fn on_analysis_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     if ON_ANALYSIS_STACK.with(|s| s.get()) {
+        crate::parse::forget_shared();
         return f();
     }
     let cell = std::sync::Mutex::new(Some(f));

@@ -234,6 +234,13 @@ thread_local! {
         std::cell::RefCell::new(crate::FastMap::default());
 }
 
+/// Empty this thread's [`parse_shared`] cache (at the start of a file: the
+/// trees of the last file are rarely asked for again, and would add to the
+/// memory of the next, which may be the largest).
+pub fn forget_shared() {
+    CACHE.with(|c| c.borrow_mut().clear());
+}
+
 /// [`parse`], through a small per-thread cache of short texts. PL/pgSQL
 /// bodies repeat the same expressions (`v IS NULL`, `SQLERRM`, a logging
 /// call) many times over, and the body of a loop is walked twice; on real
