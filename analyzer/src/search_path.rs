@@ -274,12 +274,18 @@ impl State {
         self.secure &= other.secure;
         self.session_secure &= other.session_secure;
         self.local |= other.local;
+        self.add_created_schemas(other);
+        self.join_vars(other);
+    }
+
+    /// Add the schemas `other` knows to be created by the script (copying
+    /// the shared set only when it gains one).
+    pub fn add_created_schemas(&mut self, other: &State) {
         if !Arc::ptr_eq(&self.created_schemas, &other.created_schemas)
             && !other.created_schemas.is_subset(&self.created_schemas)
         {
             Arc::make_mut(&mut self.created_schemas).extend(other.created_schemas.iter().cloned());
         }
-        self.join_vars(other);
     }
 
     /// Merge only the variable taints of another path (a value is clean only

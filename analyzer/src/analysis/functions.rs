@@ -146,7 +146,8 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
                 ck.cx.depth += 1;
                 analyze_statements(ck.cx, &mut st, &body, Sequencing::ResolvedUpFront);
                 ck.cx.depth -= 1;
-                merge_created(ck.state, &st);
+                // schemas the body created exist for the rest of the script
+                ck.state.add_created_schemas(&st);
             }
         }
         "plpgsql" => {
@@ -156,7 +157,7 @@ pub fn create_function(ck: &mut Checker, f: &pb::CreateFunctionStmt) {
                     ck.cx.depth += 1;
                     plpgsql::analyze(ck.cx, &mut st, ck.unit, &body, literal);
                     ck.cx.depth -= 1;
-                    merge_created(ck.state, &st);
+                    ck.state.add_created_schemas(&st);
                 }
             }
         }
@@ -220,14 +221,6 @@ fn language_span(ck: &Checker, options: &[pb::Node]) -> crate::span::Span {
         .map(|d| ck.unit.token_span(d.location))
         .unwrap_or_else(|| ck.unit.statement_span());
     next_word_span(ck, span)
-}
-
-/// Objects a body created also exist for the rest of the script.
-fn merge_created(outer: &mut State, inner: &State) {
-    if !inner.created_schemas.is_subset(&outer.created_schemas) {
-        std::sync::Arc::make_mut(&mut outer.created_schemas)
-            .extend(inner.created_schemas.iter().cloned());
-    }
 }
 
 /// The span of the word after `LANGUAGE` (the DefElem points at the keyword).

@@ -299,7 +299,8 @@ thread_local! {
 /// Declare that the calling thread, just started, has [`ANALYSIS_STACK`]:
 /// files are then analysed on it directly. The driver's workers call it
 /// first thing, so a file costs no thread of its own (its stack pages, its
-/// allocator heap) and the parse cache lives on from file to file.
+/// allocator heap); the parse cache is emptied at each file's start, as a
+/// file's own thread did.
 pub fn analysis_thread_started() {
     crate::parse::stack_starts_here(ANALYSIS_STACK - (1 << 20));
     ON_ANALYSIS_STACK.with(|s| s.set(true));
