@@ -37,6 +37,11 @@ fn main() {
     let conds = read(&lib.join("src/include/pg_query_outfuncs_conds.c"));
     let enums = read(&lib.join("src/include/pg_query_enum_defs.c"));
 
+    let csrc =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR")).join("csrc");
+    println!("cargo:rerun-if-changed={}", csrc.display());
+    compile_shim(&lib, &csrc);
+
     let structs = parse_defs(&defs);
     let tags = parse_conds(&conds);
     let enum_defs = parse_enums(&enums);
@@ -52,8 +57,10 @@ fn main() {
              #include \"nodes/primnodes.h\"\n\
              #include \"nodes/value.h\"\n\
              #include \"nodes/pg_list.h\"\n\
-             #include \"nodes/bitmapset.h\"\n",
+             #include \"nodes/bitmapset.h\"\n\
+             #include \"extguard_plpgsql.h\"\n",
         )
+        .clang_arg(format!("-I{}", csrc.display()))
         .clang_arg(format!("-I{}", lib.display()))
         .clang_arg(format!("-I{}", lib.join("vendor").display()))
         .clang_arg(format!("-I{}", lib.join("src/postgres/include").display()))
@@ -69,6 +76,11 @@ fn main() {
         .allowlist_function("pg_query_enter_memory_context")
         .allowlist_function("pg_query_exit_memory_context")
         .allowlist_function("pg_query_free_error")
+        .allowlist_function("extguard_plpgsql_compile")
+        .allowlist_function("extguard_plpgsql_free")
+        .allowlist_function("plpgsql_getdiag_kindname")
+        .allowlist_type("ExtguardPlpgsql")
+        .allowlist_type("PLpgSQL_.*")
         .allowlist_type("PgQueryInternalParsetreeAndError")
         .allowlist_type("NodeTag")
         .allowlist_type("Node")
@@ -98,6 +110,25 @@ fn main() {
         generate(&structs, &tags, &enum_defs),
     )
     .expect("write from_c_gen.rs");
+}
+
+/// Compile `csrc/plpgsql_compile.c` against libpg_query's headers, as the
+/// pg_query crate compiles libpg_query itself (which it links).
+fn compile_shim(lib: &Path, csrc: &Path) {
+    let mut build = cc::Build::new();
+    build
+        .file(csrc.join("plpgsql_compile.c"))
+        .include(csrc)
+        .include(lib)
+        .include(lib.join("vendor"))
+        .include(lib.join("src/postgres/include"))
+        .include(lib.join("src/include"))
+        .include(lib.join("src"))
+        .warnings(false);
+    if env::var("PROFILE").as_deref() == Ok("debug") || env::var("DEBUG").as_deref() == Ok("1") {
+        build.define("USE_ASSERT_CHECKING", None);
+    }
+    build.compile("extguard_plpgsql");
 }
 
 /// The directory of the pg_query crate's source (holding `libpg_query/`):

@@ -9,7 +9,6 @@ pub mod checker;
 pub mod dynamic;
 pub mod functions;
 mod plpgsql;
-mod plpgsql_json;
 mod plpgsql_tree;
 mod spans;
 

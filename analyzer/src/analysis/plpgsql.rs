@@ -17,7 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::plpgsql_json::Json as Value;
+use crate::parse::json::Json as Value;
 use pg_query::NodeEnum;
 
 use super::dynamic::{self, Eval, Evaluator, Taint, Text};
@@ -115,7 +115,7 @@ struct Walker<'a, 'c, 'f> {
 fn kind(v: &Value) -> Option<(&str, &Value)> {
     let o = v.as_object()?;
     let (k, inner) = o.iter().next()?;
-    Some((k.as_ref(), inner))
+    Some((*k, inner))
 }
 
 fn lineno(v: &Value) -> usize {
@@ -153,7 +153,7 @@ impl Walker<'_, '_, '_> {
             match v {
                 Some(Value::Object(o)) => {
                     for (k, child) in o {
-                        match k.as_ref() {
+                        match *k {
                             "PLpgSQL_stmt_block" => blocks.push(lineno(child)),
                             "PLpgSQL_stmt_open" | "PLpgSQL_stmt_forc" => {
                                 if let Some(c) = child.get("curvar").and_then(Value::as_u64) {
@@ -715,8 +715,8 @@ impl Walker<'_, '_, '_> {
         };
         for part in split_args(query) {
             let arg = Value::Object(vec![
-                ("parseMode".into(), Value::Int(2)),
-                ("query".into(), Value::Str(part.into())),
+                ("parseMode", Value::Int(2)),
+                ("query", Value::Str(part.into())),
             ]);
             self.expr(&arg, st, line, None);
         }

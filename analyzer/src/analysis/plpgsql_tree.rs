@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use super::plpgsql_json::{self, Json};
+use crate::parse::json::Json;
 
 use crate::parse::lexer::{self, Token, TokenKind};
 
@@ -56,11 +56,7 @@ pub fn parse(stmt: &str, literal: (usize, usize), body: &str) -> Outcome {
         } else {
             Cow::Borrowed(stmt)
         };
-        let decode = |json: &[u8]| match std::str::from_utf8(json) {
-            Ok(s) => plpgsql_json::parse(s),
-            Err(_) => plpgsql_json::parse(&String::from_utf8_lossy(json)),
-        };
-        let e = match crate::parse::parse_plpgsql(&text, decode) {
+        let e = match crate::parse::parse_plpgsql(&text) {
             Ok(tree) => {
                 return match tree {
                     Ok(v) => Outcome::Tree(v),

@@ -21,6 +21,8 @@ mod sys {
     include!(concat!(env!("OUT_DIR"), "/pg_query_sys.rs"));
 }
 
+pub mod plpgsql;
+
 /// Depth bookkeeping of one conversion: nested messages, counted as the
 /// protobuf path's depth check counts them.
 struct Cx {

@@ -1,6 +1,7 @@
 //! Parsing: the lexer, statement splitting, pg_query calls and tree walking.
 
 mod from_c;
+pub mod json;
 pub mod lexer;
 pub mod names;
 pub mod walk;
@@ -428,46 +429,21 @@ pub struct PlpgsqlError {
     pub context: String,
 }
 
-/// The PL/pgSQL parse trees (JSON, one per CREATE FUNCTION / DO in `text`)
-/// of libpg_query, as `decode` makes them from the JSON's bytes (read in
-/// place, not copied). Like `pg_query::parse_plpgsql`, but keeping the
-/// error's context, which says where in the body the error is.
-pub fn parse_plpgsql<T>(text: &str, decode: impl FnOnce(&[u8]) -> T) -> Result<T, PlpgsqlError> {
+pub use from_c::plpgsql::TooDeep;
+use json::Json;
+
+/// The PL/pgSQL parse trees of libpg_query (an array, one per CREATE
+/// FUNCTION / DO in `text`), read in place from its C trees into the tree
+/// its JSON output describes. Like `pg_query::parse_plpgsql`, but keeping
+/// the error's context, which says where in the body the error is.
+pub fn parse_plpgsql(text: &str) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
     let Ok(c) = std::ffi::CString::new(text) else {
         return Err(PlpgsqlError {
             message: "the statement contains a NUL byte".into(),
             context: String::new(),
         });
     };
-    // SAFETY: `c` is a valid NUL-terminated string that outlives the call;
-    // the result's strings are read (decoded or copied) before the result
-    // is freed once, with libpg_query's own free function.
-    unsafe {
-        let r = ffi::pg_query_parse_plpgsql(c.as_ptr());
-        let text = |p: *const std::os::raw::c_char| {
-            if p.is_null() {
-                String::new()
-            } else {
-                std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
-            }
-        };
-        let out = if r.error.is_null() {
-            let json: &[u8] = if r.plpgsql_funcs.is_null() {
-                b""
-            } else {
-                std::ffi::CStr::from_ptr(r.plpgsql_funcs).to_bytes()
-            };
-            Ok(decode(json))
-        } else {
-            let e = &*r.error;
-            Err(PlpgsqlError {
-                message: text(e.message),
-                context: text(e.context),
-            })
-        };
-        ffi::pg_query_free_plpgsql_parse_result(r);
-        out
-    }
+    from_c::plpgsql::compile(&c)
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {
@@ -504,15 +480,7 @@ mod ffi {
         pub error: *mut PgQueryError,
     }
 
-    #[repr(C)]
-    pub struct PgQueryPlpgsqlParseResult {
-        pub plpgsql_funcs: *mut c_char,
-        pub error: *mut PgQueryError,
-    }
-
     extern "C" {
-        pub fn pg_query_parse_plpgsql(input: *const c_char) -> PgQueryPlpgsqlParseResult;
-        pub fn pg_query_free_plpgsql_parse_result(result: PgQueryPlpgsqlParseResult);
         pub fn pg_query_parse_protobuf(input: *const c_char) -> PgQueryProtobufParseResult;
         pub fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
     }
