@@ -9,6 +9,12 @@
  * setting the compiler up the same way, so that the tree is the one its
  * JSON describes.
  *
+ * With check_syntax false, the SQL of expressions and embedded statements
+ * is not parsed during the compile (PostgreSQL parses each of them once to
+ * check it): the analyzer parses them itself, and compiles again with the
+ * check only when one of them does not parse, to report the error
+ * PostgreSQL would.
+ *
  * Every PostgreSQL error is caught here (PG_TRY), so no longjmp ever
  * crosses a Rust frame. Everything is allocated in one memory context,
  * freed by extguard_plpgsql_free after the analyzer has read the trees.
@@ -23,6 +29,7 @@
 
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "utils/guc.h"
 #include "nodes/parsenodes.h"
 
 /* The error context PostgreSQL adds when a function body fails to compile;
@@ -104,7 +111,7 @@ returns_trigger(TypeName *type)
 /* The function of a CREATE FUNCTION statement in LANGUAGE plpgsql, compiled
  * without a catalog: parameters are declared with the types as written. */
 static PLpgSQL_function *
-compile_function(CreateFunctionStmt *stmt)
+compile_function(CreateFunctionStmt *stmt, bool check_syntax)
 {
 	const char *language = option_string(stmt->options, "language");
 	const char *source = option_string(stmt->options, "as");
@@ -126,7 +133,7 @@ compile_function(CreateFunctionStmt *stmt)
 	context.arg = name;
 	context.previous = error_context_stack;
 	error_context_stack = &context;
-	plpgsql_check_syntax = true;
+	plpgsql_check_syntax = check_syntax;
 
 	function = palloc0(sizeof(PLpgSQL_function));
 	plpgsql_curr_compile = function;
@@ -208,7 +215,7 @@ compile_function(CreateFunctionStmt *stmt)
 }
 
 static PLpgSQL_function *
-compile_do(DoStmt *stmt)
+compile_do(DoStmt *stmt, bool check_syntax)
 {
 	const char *language = option_string(stmt->args, "language");
 	const char *source = option_string(stmt->args, "as");
@@ -217,6 +224,8 @@ compile_do(DoStmt *stmt)
 		elog(ERROR, "the DO statement has no body");
 	if (language != NULL && strcmp(language, "plpgsql") != 0)
 		return palloc0(sizeof(PLpgSQL_function));
+	/* an inline block is syntax-checked when function bodies are */
+	check_function_bodies = check_syntax;
 	return plpgsql_compile_inline((char *) source);
 }
 
@@ -227,7 +236,7 @@ copy_or_null(const char *s)
 }
 
 ExtguardPlpgsql
-extguard_plpgsql_compile(const char *text)
+extguard_plpgsql_compile(const char *text, bool check_syntax)
 {
 	ExtguardPlpgsql result = {0};
 	PgQueryInternalParsetreeAndError parsed;
@@ -256,9 +265,9 @@ extguard_plpgsql_compile(const char *text)
 		PG_TRY();
 		{
 			if (IsA(stmt, CreateFunctionStmt))
-				function = compile_function((CreateFunctionStmt *) stmt);
+				function = compile_function((CreateFunctionStmt *) stmt, check_syntax);
 			else
-				function = compile_do((DoStmt *) stmt);
+				function = compile_do((DoStmt *) stmt, check_syntax);
 		}
 		PG_CATCH();
 		{
@@ -271,6 +280,8 @@ extguard_plpgsql_compile(const char *text)
 			FlushErrorState();
 		}
 		PG_END_TRY();
+		check_function_bodies = true;
+		plpgsql_check_syntax = false;
 		if (result.message != NULL)
 		{
 			result.count = 0;

@@ -40,20 +40,57 @@ const ERROR_LEVEL: i64 = 21;
 /// Analyse a PL/pgSQL body. `stmt` is the whole CREATE FUNCTION / DO
 /// statement (what the PL/pgSQL parser needs), `body` its body literal,
 /// which is `stmt.text[literal.0..literal.1]`.
+///
+/// PostgreSQL parses the SQL of every expression of a body it validates;
+/// the walk parses each itself, so the body is compiled without that check.
+/// Only when an expression does not parse (in the walk, or in a last pass
+/// over those the walk did not parse as PostgreSQL would) is the body
+/// compiled again with the check, and if PostgreSQL rejects it, the walk's
+/// findings are dropped for the error PostgreSQL reports.
 pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, literal: (usize, usize)) {
-    let mut tree = match plpgsql_tree::parse(&stmt.text, literal, &body.text) {
+    let checked = |check| plpgsql_tree::parse(&stmt.text, literal, &body.text, check);
+    let mut tree = match checked(false) {
         Outcome::Tree(v) => v,
+        // the first error PostgreSQL would report
+        _ => match report_rejected(cx, body, checked(true)) {
+            Some(v) => v,
+            None => return,
+        },
+    };
+    let (findings, suppressions, entry) = (cx.findings.len(), cx.suppressions.len(), state.clone());
+    if walk(cx, state, body, &mut tree) {
+        return;
+    }
+    let outcome = checked(true);
+    if !matches!(outcome, Outcome::Tree(_)) {
+        cx.findings.truncate(findings);
+        cx.suppressions.truncate(suppressions);
+        *state = entry;
+        report_rejected(cx, body, outcome);
+    }
+}
+
+/// Report a body PostgreSQL rejects (or cannot be parsed without a
+/// catalog); the tree when it is not rejected after all.
+fn report_rejected(cx: &mut Cx, body: &Unit, outcome: Outcome) -> Option<Value> {
+    match outcome {
+        Outcome::Tree(v) => Some(v),
         Outcome::Syntax { message, line } => {
             let span = line_span(body, line, &message);
             cx.report(&rules::EG001, Severity::Error, span, message, None);
-            return;
+            None
         }
         Outcome::Incomplete { message, line } => {
             let span = line_span(body, line, &message);
             cx.report(&rules::EG006, Severity::Info, span, message, None);
-            return;
+            None
         }
-    };
+    }
+}
+
+/// Walk the functions of a compiled body; returns whether every expression
+/// in them is known to parse as PostgreSQL parses it.
+fn walk(cx: &mut Cx, state: &mut State, body: &Unit, tree: &mut Value) -> bool {
     collect_suppressions(cx, body);
     let mut line_starts = vec![0];
     line_starts.extend(
@@ -72,10 +109,13 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, literal
         declared_in: HashMap::new(),
         opened: HashSet::new(),
         params: 0,
+        parsed: crate::FastSet::default(),
+        unparsed: false,
     };
     // the body's variables do not outlive it (a DO block shares the script's state)
     let outer_vars = std::mem::take(&mut state.vars);
     let outer_consts = std::mem::take(&mut state.consts);
+    let mut all_parse = true;
     for func in tree.as_array_mut().into_iter().flatten() {
         let Some(f) = func.get_mut("PLpgSQL_function") else {
             continue;
@@ -90,9 +130,14 @@ pub fn analyze(cx: &mut Cx, state: &mut State, stmt: &Unit, body: &Unit, literal
         if let Some(action) = f.get("action") {
             w.stmt(action, state);
         }
+        all_parse = all_parse
+            && !w.unparsed
+            && w.datums.iter().all(|d| w.rest_parses(d))
+            && f.get("action").is_none_or(|a| w.rest_parses(a));
     }
     state.vars = outer_vars;
     state.consts = outer_consts;
+    all_parse
 }
 
 struct Walker<'a, 'c, 'f> {
@@ -109,6 +154,11 @@ struct Walker<'a, 'c, 'f> {
     opened: HashSet<usize>,
     /// How many of the first datums are the function's parameters (`$1`...).
     params: usize,
+    /// The expressions (their `PLpgSQL_expr` objects) the walk parsed in a
+    /// form that parses exactly when PostgreSQL's parse of them does.
+    parsed: crate::FastSet<*const Value>,
+    /// Whether the walk met an expression that did not parse.
+    unparsed: bool,
 }
 
 /// The one key of a `{"Kind": {...}}` node.
@@ -878,7 +928,35 @@ impl Walker<'_, '_, '_> {
         };
         let unit = Unit::owned(text, map);
         let tree = analyze_statement(self.cx, st, &unit);
+        let key = e as *const Value;
+        if tree.is_none() {
+            self.unparsed = true;
+        } else if !self.parsed.contains(&key) && parses_like_postgres(query, mode) {
+            self.parsed.insert(key);
+        }
         Some((unit, tree))
+    }
+
+    /// Whether every expression inside `v` that the walk did not parse as
+    /// PostgreSQL would (code after a RETURN, a cursor never opened, forms
+    /// the walk rewrites) parses in its own parse mode.
+    fn rest_parses(&self, v: &Value) -> bool {
+        match v {
+            Value::Object(o) => o.iter().all(|(k, child)| {
+                if *k != "PLpgSQL_expr" || self.parsed.contains(&(child as *const Value)) {
+                    return self.rest_parses(child);
+                }
+                let query = child.get("query").and_then(Value::as_str).unwrap_or("");
+                let mode = child.get("parseMode").and_then(Value::as_i64).unwrap_or(0);
+                // PostgreSQL checks a simple CASE's values before it rewrites them
+                match case_values(query) {
+                    Some(list) => crate::parse::parses_in_mode(list, 2),
+                    None => crate::parse::parses_in_mode(query, mode as i32),
+                }
+            }),
+            Value::Array(a) => a.iter().all(|x| self.rest_parses(x)),
+            _ => true,
+        }
     }
 
     /// Where a query text sits in the body, as an offset map for its bytes.
@@ -1183,6 +1261,62 @@ fn typname(v: &Value) -> &str {
         .unwrap_or("")
 }
 
+/// Whether the walk's parse of a query in `mode` (the text itself for a
+/// statement, `SELECT <expression>` for an expression or an assignment's
+/// right-hand side) succeeds exactly when PostgreSQL's parse of it in that
+/// mode does. Not so for an INSERT whose constant rows the walk blanks, an
+/// expression `SELECT` would accept in more forms (a set operation, INTO, a
+/// leading ALL), or an assignment to more than a name.
+fn parses_like_postgres(query: &str, mode: i64) -> bool {
+    let first_word = |t: &str, w: &str| {
+        let t = t.trim_start().as_bytes();
+        t.get(..w.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(w.as_bytes()))
+            && t.get(w.len()).is_none_or(|&c| {
+                !(c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80)
+            })
+    };
+    let expression = |e: &str| {
+        !first_word(e, "all") && !has_any_word(e, &["union", "intersect", "except", "into"])
+    };
+    match mode {
+        0 => !first_word(query, "insert") || crate::parse::blank_constant_rows(query).is_none(),
+        2 => expression(query),
+        3..=5 => {
+            let start = assignment_rhs(query);
+            start > 0
+                && query[..start]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_$.:= \t\r\n".contains(&b))
+                && expression(&query[start..])
+        }
+        _ => false,
+    }
+}
+
+/// Whether `text` holds one of `words` (lower-case ASCII letters) as a
+/// whole word, in any case.
+fn has_any_word(text: &str, words: &[&str]) -> bool {
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !is_word(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_word(b[i]) {
+            i += 1;
+        }
+        let w = &b[start..i];
+        if words.iter().any(|x| w.eq_ignore_ascii_case(x.as_bytes())) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Offset of the right-hand side of `target := expr` / `target = expr`.
 fn assignment_rhs(query: &str) -> usize {
     let mut depth = 0i32;
@@ -1199,7 +1333,37 @@ fn assignment_rhs(query: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{find_word, find_word_before};
+    use super::{find_word, find_word_before, parses_like_postgres};
+
+    /// The walk's parse stands for PostgreSQL's only where the two accept
+    /// the same texts.
+    #[test]
+    fn walk_parses_stand_for_postgres_only_in_equivalent_forms() {
+        for (query, mode, same) in [
+            ("a + 1", 2, true),
+            ("'日本' || x", 2, true),
+            ("allowed + 1", 2, true),
+            ("exception_count + 1", 2, true),
+            ("1 UNION SELECT 2", 2, false),
+            ("x FROM t EXCEPT SELECT 1", 2, false),
+            ("ALL x", 2, false),
+            ("x INTO y", 2, false),
+            ("v := n + 1", 3, true),
+            ("r.f := 'é'", 4, true),
+            ("arr[1] := 2", 3, false),
+            ("v := 1 UNION SELECT 2", 3, false),
+            ("INSERT INTO t VALUES (1)", 0, true),
+            ("INSERT INTO t VALUES (1), (2)", 0, false),
+            ("SELECT 1 UNION SELECT 2", 0, true),
+            ("anything", 1, false),
+        ] {
+            assert_eq!(
+                parses_like_postgres(query, mode),
+                same,
+                "{query} in mode {mode}"
+            );
+        }
+    }
 
     /// The bounded search before `from` finds what a search of the whole
     /// text finds when the search from `from` finds nothing.

@@ -40,8 +40,11 @@ pub enum Outcome {
 }
 
 /// Parse the PL/pgSQL body of `stmt` (a CREATE FUNCTION or DO statement),
-/// whose body literal is `stmt[literal.0..literal.1]` with the decoded text `body`.
-pub fn parse(stmt: &str, literal: (usize, usize), body: &str) -> Outcome {
+/// whose body literal is `stmt[literal.0..literal.1]` with the decoded text
+/// `body`. With `check_syntax`, the SQL of every expression is parsed too,
+/// as PostgreSQL does when it validates a body, and the first that does not
+/// parse is the outcome's syntax error.
+pub fn parse(stmt: &str, literal: (usize, usize), body: &str, check_syntax: bool) -> Outcome {
     let mut header: Cow<str> = Cow::Borrowed(&stmt[..literal.0]);
     let mut body: Cow<str> = Cow::Borrowed(body);
     let mut rewritten = false;
@@ -56,7 +59,7 @@ pub fn parse(stmt: &str, literal: (usize, usize), body: &str) -> Outcome {
         } else {
             Cow::Borrowed(stmt)
         };
-        let e = match crate::parse::parse_plpgsql(&text) {
+        let e = match crate::parse::parse_plpgsql(&text, check_syntax) {
             Ok(tree) => {
                 return match tree {
                     Ok(v) => Outcome::Tree(v),
@@ -394,7 +397,7 @@ mod tests {
         let start = stmt.find("$$").unwrap();
         let end = stmt.rfind("$$").unwrap() + 2;
         let body = &stmt[start + 2..end - 2];
-        matches!(parse(stmt, (start, end), body), Outcome::Tree(_))
+        matches!(parse(stmt, (start, end), body, true), Outcome::Tree(_))
     }
 
     #[test]
@@ -421,7 +424,7 @@ mod tests {
         let stmt = "DO $$\nBEGIN\n  RAISE NOTICE 'a % b';\nEND $$";
         let s = stmt.find("$$").unwrap();
         let e = stmt.rfind("$$").unwrap() + 2;
-        match parse(stmt, (s, e), &stmt[s + 2..e - 2]) {
+        match parse(stmt, (s, e), &stmt[s + 2..e - 2], true) {
             Outcome::Syntax { line, .. } => assert_eq!(line, Some(3)),
             _ => panic!("expected a syntax error"),
         }
@@ -429,14 +432,14 @@ mod tests {
         let stmt = "DO $$\nBEGIN\n  nothing.a := 1;\nEND $$";
         let s = stmt.find("$$").unwrap();
         let e = stmt.rfind("$$").unwrap() + 2;
-        let o = parse(stmt, (s, e), &stmt[s + 2..e - 2]);
+        let o = parse(stmt, (s, e), &stmt[s + 2..e - 2], true);
         assert!(matches!(o, Outcome::Syntax { .. }), "{o:?}");
         // a cursor in a positional parameter cannot be declared again
         let stmt = "CREATE FUNCTION f(refcursor) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  CLOSE $1;\nEND $$";
         let s = stmt.find("$$").unwrap();
         let e = stmt.rfind("$$").unwrap() + 2;
         assert!(matches!(
-            parse(stmt, (s, e), &stmt[s + 2..e - 2]),
+            parse(stmt, (s, e), &stmt[s + 2..e - 2], true),
             Outcome::Incomplete { .. }
         ));
     }

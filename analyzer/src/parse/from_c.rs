@@ -118,6 +118,27 @@ pub fn parse(text: &std::ffi::CStr, budget: usize) -> Raw {
     }
 }
 
+/// The message of the error libpg_query's raw parser stops at when it
+/// parses `text` in `mode` (a PostgreSQL `RawParseMode`: 0 a statement, 2 a
+/// PL/pgSQL expression, 3 to 5 a PL/pgSQL assignment), or `None` when it
+/// parses. Nothing of the tree is read.
+pub fn syntax_error(text: &std::ffi::CStr, mode: i32) -> Option<String> {
+    // SAFETY: as in `parse`: a memory context of this thread, entered and
+    // deleted here; `pg_query_raw_parse` catches PostgreSQL's errors in its
+    // own frame; the error and stderr buffer are freed once, after reading.
+    unsafe {
+        let ctx = sys::pg_query_enter_memory_context();
+        let r = sys::pg_query_raw_parse(text.as_ptr(), mode);
+        let out = (!r.error.is_null()).then(|| string((*r.error).message));
+        if !r.error.is_null() {
+            sys::pg_query_free_error(r.error);
+        }
+        libc_free(r.stderr_buffer.cast());
+        sys::pg_query_exit_memory_context(ctx);
+        out
+    }
+}
+
 extern "C" {
     #[link_name = "free"]
     fn libc_free(p: *mut std::ffi::c_void);

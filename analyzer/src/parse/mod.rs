@@ -435,15 +435,29 @@ use json::Json;
 /// The PL/pgSQL parse trees of libpg_query (an array, one per CREATE
 /// FUNCTION / DO in `text`), read in place from its C trees into the tree
 /// its JSON output describes. Like `pg_query::parse_plpgsql`, but keeping
-/// the error's context, which says where in the body the error is.
-pub fn parse_plpgsql(text: &str) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
+/// the error's context, which says where in the body the error is; without
+/// `check_syntax`, the SQL inside the body is not parsed (see
+/// [`from_c::plpgsql::compile`]).
+pub fn parse_plpgsql(
+    text: &str,
+    check_syntax: bool,
+) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
     let Ok(c) = std::ffi::CString::new(text) else {
         return Err(PlpgsqlError {
             message: "the statement contains a NUL byte".into(),
             context: String::new(),
         });
     };
-    from_c::plpgsql::compile(&c)
+    from_c::plpgsql::compile(&c, check_syntax)
+}
+
+/// Whether `text` parses in libpg_query's raw parse `mode` (see
+/// [`from_c::syntax_error`]); a text holding a NUL byte does not.
+pub fn parses_in_mode(text: &str, mode: i32) -> bool {
+    match std::ffi::CString::new(text) {
+        Ok(c) => from_c::syntax_error(&c, mode).is_none(),
+        Err(_) => false,
+    }
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {

@@ -30,15 +30,21 @@ impl std::fmt::Display for TooDeep {
 /// Parse `text` (SQL holding CREATE FUNCTION or DO statements) and compile
 /// the PL/pgSQL body of each: an array of their trees, as libpg_query's
 /// `pg_query_parse_plpgsql` describes them, or its error with the error's
-/// context (which names the body line).
-pub fn compile(text: &std::ffi::CStr) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
+/// context (which names the body line). With `check_syntax`, the SQL of
+/// every expression is parsed as well, as libpg_query's own entry point
+/// (and PostgreSQL validating a body) does; without, the tree is the same
+/// but an expression that does not parse goes unnoticed.
+pub fn compile(
+    text: &std::ffi::CStr,
+    check_syntax: bool,
+) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
     // SAFETY: `extguard_plpgsql_compile` catches every PostgreSQL error in
     // its own frame (PG_TRY), so no longjmp crosses Rust frames. It works on
     // libpg_query's thread-local state and one memory context it enters on
     // this thread; the trees in that context are only read, and the result
     // is freed exactly once, after the last read, on this thread.
     unsafe {
-        let mut r = sys::extguard_plpgsql_compile(text.as_ptr());
+        let mut r = sys::extguard_plpgsql_compile(text.as_ptr(), check_syntax);
         let out = if r.message.is_null() {
             let mut cx = Cx { too_deep: false };
             let count = usize::try_from(r.count).unwrap_or(0);
@@ -653,7 +659,7 @@ mod tests {
     }
 
     fn ours(sql: &str) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
-        compile(&std::ffi::CString::new(sql).unwrap())
+        compile(&std::ffi::CString::new(sql).unwrap(), true)
     }
 
     /// The tree read from C equals what libpg_query's JSON output of it
@@ -803,6 +809,20 @@ mod tests {
         }
         assert!(compared >= 50, "only {compared} statements compared");
         assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    /// Without the syntax check the tree is the same, and a body whose SQL
+    /// does not parse still compiles.
+    #[test]
+    fn the_syntax_check_changes_no_tree() {
+        let c = std::ffi::CString::new(EVERY_STATEMENT).unwrap();
+        assert_eq!(compile(&c, false).unwrap(), compile(&c, true).unwrap());
+        let bad = std::ffi::CString::new("DO $$ BEGIN PERFORM (1 +); END $$").unwrap();
+        assert!(compile(&bad, true).is_err());
+        assert!(matches!(compile(&bad, false), Ok(Ok(_))));
+        // a statement error is found by the PL/pgSQL grammar either way
+        let bad = std::ffi::CString::new("DO $$ BEGIN RAISE 'a % %', 1; END $$").unwrap();
+        assert!(compile(&bad, false).is_err());
     }
 
     #[test]
