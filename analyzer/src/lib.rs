@@ -48,5 +48,3 @@ pub fn check_text(path: &str, text: &str, cfg: &Config) -> Vec<Finding> {
 /// code but only ever index per-file maps, so hash flooding costs at most time
 /// on that file.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, rustc_hash::FxBuildHasher>;
-/// The set kind of [`FastMap`], with the same hasher.
-pub type FastSet<K> = std::collections::HashSet<K, rustc_hash::FxBuildHasher>;

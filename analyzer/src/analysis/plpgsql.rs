@@ -109,7 +109,7 @@ fn walk(cx: &mut Cx, state: &mut State, body: &Unit, tree: &mut Value) -> bool {
         declared_in: HashMap::new(),
         opened: HashSet::new(),
         params: 0,
-        parsed: crate::FastSet::default(),
+        parsed: crate::FastMap::default(),
         unparsed: false,
     };
     // the body's variables do not outlive it (a DO block shares the script's state)
@@ -154,9 +154,10 @@ struct Walker<'a, 'c, 'f> {
     opened: HashSet<usize>,
     /// How many of the first datums are the function's parameters (`$1`...).
     params: usize,
-    /// The expressions (their `PLpgSQL_expr` objects) the walk parsed in a
-    /// form that parses exactly when PostgreSQL's parse of them does.
-    parsed: crate::FastSet<*const Value>,
+    /// The expressions (their `PLpgSQL_expr` objects) the walk parsed, and
+    /// whether in a form that parses exactly when PostgreSQL's parse of
+    /// them does.
+    parsed: crate::FastMap<*const Value, bool>,
     /// Whether the walk met an expression that did not parse.
     unparsed: bool,
 }
@@ -931,8 +932,10 @@ impl Walker<'_, '_, '_> {
         let key = e as *const Value;
         if tree.is_none() {
             self.unparsed = true;
-        } else if !self.parsed.contains(&key) && parses_like_postgres(query, mode) {
-            self.parsed.insert(key);
+        } else {
+            self.parsed
+                .entry(key)
+                .or_insert_with(|| parses_like_postgres(query, mode));
         }
         Some((unit, tree))
     }
@@ -943,7 +946,8 @@ impl Walker<'_, '_, '_> {
     fn rest_parses(&self, v: &Value) -> bool {
         match v {
             Value::Object(o) => o.iter().all(|(k, child)| {
-                if *k != "PLpgSQL_expr" || self.parsed.contains(&(child as *const Value)) {
+                if *k != "PLpgSQL_expr" || self.parsed.get(&(child as *const Value)) == Some(&true)
+                {
                     return self.rest_parses(child);
                 }
                 let query = child.get("query").and_then(Value::as_str).unwrap_or("");

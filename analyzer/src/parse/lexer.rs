@@ -56,12 +56,45 @@ impl Token {
     }
 }
 
-fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
-}
+/// Byte classes, one bit each, looked up in [`CLASS`].
+const SPACE: u8 = 1;
+const IDENT_START: u8 = 2;
+const IDENT_CONT: u8 = 4;
+const OPERATOR: u8 = 8;
 
-fn is_ident_cont(c: u8) -> bool {
-    is_ident_start(c) || c.is_ascii_digit() || c == b'$'
+/// The class bits of every byte: ASCII white space (as
+/// `u8::is_ascii_whitespace`), identifier bytes (letters, `_`, any byte of
+/// a multi-byte character; digits and `$` after the first), operator bytes.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let start = b.is_ascii_alphabetic() || b == b'_' || b >= 0x80;
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
+            t[c] |= SPACE;
+        }
+        if start {
+            t[c] |= IDENT_START | IDENT_CONT;
+        }
+        if b.is_ascii_digit() || b == b'$' {
+            t[c] |= IDENT_CONT;
+        }
+        let mut k = 0;
+        while k < OP_CHARS.len() {
+            if OP_CHARS[k] == b {
+                t[c] |= OPERATOR;
+            }
+            k += 1;
+        }
+        c += 1;
+    }
+    t
+};
+
+#[inline]
+fn is(c: u8, class: u8) -> bool {
+    CLASS[c as usize] & class != 0
 }
 
 const OP_CHARS: &[u8] = b"+-*/<>=~!@#%^&|`?:";
@@ -102,7 +135,7 @@ impl Iterator for Lexer<'_> {
         let b = src.as_bytes();
         let n = b.len();
         let mut i = self.i;
-        while i < n && b[i].is_ascii_whitespace() {
+        while i < n && is(b[i], SPACE) {
             i += 1;
         }
         if i >= n {
@@ -110,84 +143,97 @@ impl Iterator for Lexer<'_> {
             return None;
         }
         let c = b[i];
+        let next = b.get(i + 1).copied();
         let start = i;
-        let kind;
-        if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            i = line_end(b, i);
-            kind = TokenKind::Comment;
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = skip_block_comment(b, i);
-            // An unterminated comment must not silently swallow the rest of
-            // the file: keep it in the statement so the parser reports it.
-            let closed = i - start >= 4 && &b[i - 2..i] == b"*/";
-            kind = if closed {
+        let kind = match c {
+            b'-' if next == Some(b'-') => {
+                i = line_end(b, i);
                 TokenKind::Comment
-            } else {
-                TokenKind::Operator
-            };
-        } else if c == b'\\' {
-            i = line_end(b, i);
-            kind = TokenKind::MetaCommand;
-        } else if c == b'\'' {
-            i = skip_quoted(b, i, b'\'', false);
-            kind = TokenKind::String;
-        } else if (c == b'E' || c == b'e') && b.get(i + 1) == Some(&b'\'') {
-            i = skip_quoted(b, i + 1, b'\'', true);
-            kind = TokenKind::String;
-        } else if matches!(c, b'B' | b'b' | b'X' | b'x' | b'N' | b'n')
-            && b.get(i + 1) == Some(&b'\'')
-        {
-            i = skip_quoted(b, i + 1, b'\'', false);
-            kind = TokenKind::String;
-        } else if (c == b'U' || c == b'u')
-            && b.get(i + 1) == Some(&b'&')
-            && matches!(b.get(i + 2), Some(b'\'') | Some(b'"'))
-        {
-            let q = b[i + 2];
-            i = skip_quoted(b, i + 2, q, false);
-            kind = if q == b'\'' {
+            }
+            b'/' if next == Some(b'*') => {
+                i = skip_block_comment(b, i);
+                // An unterminated comment must not silently swallow the rest
+                // of the file: keep it in the statement so the parser reports it.
+                if i - start >= 4 && &b[i - 2..i] == b"*/" {
+                    TokenKind::Comment
+                } else {
+                    TokenKind::Operator
+                }
+            }
+            b'\\' => {
+                i = line_end(b, i);
+                TokenKind::MetaCommand
+            }
+            b'\'' => {
+                i = skip_quoted(b, i, b'\'', false);
                 TokenKind::String
-            } else {
+            }
+            b'E' | b'e' if next == Some(b'\'') => {
+                i = skip_quoted(b, i + 1, b'\'', true);
+                TokenKind::String
+            }
+            b'B' | b'b' | b'X' | b'x' | b'N' | b'n' if next == Some(b'\'') => {
+                i = skip_quoted(b, i + 1, b'\'', false);
+                TokenKind::String
+            }
+            b'U' | b'u' if next == Some(b'&') && matches!(b.get(i + 2), Some(b'\'' | b'"')) => {
+                let q = b[i + 2];
+                i = skip_quoted(b, i + 2, q, false);
+                if q == b'\'' {
+                    TokenKind::String
+                } else {
+                    TokenKind::QuotedIdent
+                }
+            }
+            b'"' => {
+                i = skip_quoted(b, i, b'"', false);
                 TokenKind::QuotedIdent
-            };
-        } else if c == b'"' {
-            i = skip_quoted(b, i, b'"', false);
-            kind = TokenKind::QuotedIdent;
-        } else if c == b'$' {
-            if let Some(tag_end) = dollar_tag_end(b, i) {
-                let tag = &b[i..tag_end];
-                i = find_sub(b, tag_end, tag).map_or(n, |p| p + tag.len());
-                kind = TokenKind::String;
-            } else if b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            }
+            b'$' => {
+                if let Some(tag_end) = dollar_tag_end(b, i) {
+                    let tag = &b[i..tag_end];
+                    i = find_sub(b, tag_end, tag).map_or(n, |p| p + tag.len());
+                    TokenKind::String
+                } else if next.is_some_and(|d| d.is_ascii_digit()) {
+                    i += 1;
+                    while i < n && b[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    TokenKind::Param
+                } else {
+                    i += 1;
+                    TokenKind::Operator
+                }
+            }
+            _ if is(c, IDENT_START) => {
                 i += 1;
-                while i < n && b[i].is_ascii_digit() {
+                while i < n && is(b[i], IDENT_CONT) {
                     i += 1;
                 }
-                kind = TokenKind::Param;
-            } else {
-                i += 1;
-                kind = TokenKind::Operator;
+                TokenKind::Word
             }
-        } else if is_ident_start(c) {
-            while i < n && is_ident_cont(b[i]) {
-                i += 1;
+            b'0'..=b'9' => {
+                i = skip_number(b, i);
+                TokenKind::Number
             }
-            kind = TokenKind::Word;
-        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
-        {
-            i = skip_number(b, i);
-            kind = TokenKind::Number;
-        } else if matches!(c, b'(' | b')' | b'[' | b']' | b',' | b';' | b'.') {
-            i += 1;
-            kind = TokenKind::Punct;
-        } else if OP_CHARS.contains(&c) {
-            i = skip_operator(b, i);
-            kind = TokenKind::Operator;
-        } else {
+            b'.' if next.is_some_and(|d| d.is_ascii_digit()) => {
+                i = skip_number(b, i);
+                TokenKind::Number
+            }
+            b'(' | b')' | b'[' | b']' | b',' | b';' | b'.' => {
+                i += 1;
+                TokenKind::Punct
+            }
+            _ if is(c, OPERATOR) => {
+                i = skip_operator(b, i);
+                TokenKind::Operator
+            }
             // Any other byte: a one-byte operator, so that nothing is lost.
-            i += 1;
-            kind = TokenKind::Operator;
-        }
+            _ => {
+                i += 1;
+                TokenKind::Operator
+            }
+        };
         // Never split a UTF-8 sequence.
         while i < n && !src.is_char_boundary(i) {
             i += 1;
@@ -303,7 +349,7 @@ fn skip_number(b: &[u8], mut i: usize) -> usize {
 fn skip_operator(b: &[u8], mut i: usize) -> usize {
     let start = i;
     let n = b.len();
-    while i < n && OP_CHARS.contains(&b[i]) {
+    while i < n && is(b[i], OPERATOR) {
         // a comment start ends the operator
         if (b[i] == b'-' && b.get(i + 1) == Some(&b'-'))
             || (b[i] == b'/' && b.get(i + 1) == Some(&b'*'))
@@ -752,6 +798,32 @@ mod tests {
 
     fn kinds(src: &str) -> Vec<(TokenKind, &str)> {
         lex(src).iter().map(|t| (t.kind, t.text(src))).collect()
+    }
+
+    /// The byte classes: form feed is white space and vertical tab is not
+    /// (as `u8::is_ascii_whitespace`); `$` and digits continue a word but
+    /// do not start one; any byte of a multi-byte character is a word byte.
+    #[test]
+    fn byte_classes() {
+        assert_eq!(
+            kinds("a\x0cb\x0bc"),
+            [
+                (TokenKind::Word, "a"),
+                (TokenKind::Word, "b"),
+                (TokenKind::Operator, "\x0b"),
+                (TokenKind::Word, "c"),
+            ]
+        );
+        assert_eq!(
+            kinds("x1$ 1x é日 +-*/<>=~!@#%^&|`?: ;"),
+            [
+                (TokenKind::Word, "x1$"),
+                (TokenKind::Number, "1x"),
+                (TokenKind::Word, "é日"),
+                (TokenKind::Operator, "+-*/<>=~!@#%^&|`?:"),
+                (TokenKind::Punct, ";"),
+            ]
+        );
     }
 
     /// Comments, quoted tokens and meta-commands end where PostgreSQL's
