@@ -10,7 +10,7 @@
 
 use std::os::raw::{c_char, c_int};
 
-use super::sys;
+use super::{cells, string as c_string, sys};
 use crate::parse::json::{Json, MAX_DEPTH};
 use crate::parse::PlpgsqlError;
 
@@ -58,12 +58,8 @@ pub fn compile(
             Ok(if cx.too_deep { Err(TooDeep) } else { Ok(tree) })
         } else {
             Err(PlpgsqlError {
-                message: lossy(r.message),
-                context: if r.context.is_null() {
-                    String::new()
-                } else {
-                    lossy(r.context)
-                },
+                message: c_string(r.message),
+                context: c_string(r.context),
             })
         };
         sys::extguard_plpgsql_free(&mut r);
@@ -90,23 +86,6 @@ impl Cx {
     }
 }
 
-/// A C string; NULL is never passed.
-unsafe fn lossy(p: *const c_char) -> String {
-    let bytes = std::ffi::CStr::from_ptr(p).to_bytes();
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-    }
-}
-
-unsafe fn cells<'a>(l: *const sys::List) -> &'a [sys::ListCell] {
-    if l.is_null() || (*l).length <= 0 {
-        &[]
-    } else {
-        std::slice::from_raw_parts((*l).elements, (*l).length as usize)
-    }
-}
-
 fn int(f: &mut Pairs, key: &'static str, v: i64) {
     if v != 0 {
         f.push((key, Json::Int(v)));
@@ -125,7 +104,7 @@ fn flag(f: &mut Pairs, key: &'static str, v: bool) {
 
 unsafe fn string(f: &mut Pairs, key: &'static str, p: *const c_char) {
     if !p.is_null() {
-        f.push((key, Json::Str(lossy(p).into_boxed_str())));
+        f.push((key, Json::Str(c_string(p).into_boxed_str())));
     }
 }
 
@@ -560,12 +539,7 @@ unsafe fn stmt(cx: &mut Cx, d: usize, p: *const sys::PLpgSQL_stmt) -> Json {
                 |cx, d, i: *const sys::PLpgSQL_diag_item| {
                     let i = &*i;
                     let mut g = Pairs::new();
-                    let kind = sys::plpgsql_getdiag_kindname(i.kind);
-                    let kind = if kind.is_null() {
-                        String::new()
-                    } else {
-                        lossy(kind)
-                    };
+                    let kind = c_string(sys::plpgsql_getdiag_kindname(i.kind));
                     g.push(("kind", Json::Str(kind.into_boxed_str())));
                     int(&mut g, "target", i.target.into());
                     cx.tagged(d, "PLpgSQL_diag_item", g)
