@@ -23,9 +23,12 @@ typedef struct ExtguardPlpgsql
 } ExtguardPlpgsql;
 
 /* Parse `text` (SQL holding CREATE FUNCTION or DO statements) and compile
- * the PL/pgSQL body of each; with `check_syntax`, the SQL of every
- * expression is parsed too, as PostgreSQL does when it validates a body. */
-extern ExtguardPlpgsql extguard_plpgsql_compile(const char *text, bool check_syntax);
+ * the PL/pgSQL body of each, or `body` when not NULL (the statement's body
+ * literal is then only a placeholder); with `check_syntax`, the SQL of
+ * every expression is parsed too, as PostgreSQL does when it validates a
+ * body. */
+extern ExtguardPlpgsql extguard_plpgsql_compile(const char *text, const char *body,
+												bool check_syntax);
 
 /* Free what extguard_plpgsql_compile returned; call it exactly once. */
 extern void extguard_plpgsql_free(ExtguardPlpgsql *result);

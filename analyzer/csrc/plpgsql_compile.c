@@ -9,6 +9,10 @@
  * setting the compiler up the same way, so that the tree is the one its
  * JSON describes.
  *
+ * The body may be passed apart from the statement (whose literal is then a
+ * placeholder): the SQL parser need not scan a long body only to hand it
+ * over as a string.
+ *
  * With check_syntax false, the SQL of expressions and embedded statements
  * is not parsed during the compile (PostgreSQL parses each of them once to
  * check it): the analyzer parses them itself, and compiles again with the
@@ -111,10 +115,10 @@ returns_trigger(TypeName *type)
 /* The function of a CREATE FUNCTION statement in LANGUAGE plpgsql, compiled
  * without a catalog: parameters are declared with the types as written. */
 static PLpgSQL_function *
-compile_function(CreateFunctionStmt *stmt, bool check_syntax)
+compile_function(CreateFunctionStmt *stmt, const char *body, bool check_syntax)
 {
 	const char *language = option_string(stmt->options, "language");
-	const char *source = option_string(stmt->options, "as");
+	const char *source = body != NULL ? body : option_string(stmt->options, "as");
 	char	   *name = strVal(linitial(stmt->funcname));
 	PLpgSQL_function *function;
 	ErrorContextCallback context;
@@ -215,10 +219,10 @@ compile_function(CreateFunctionStmt *stmt, bool check_syntax)
 }
 
 static PLpgSQL_function *
-compile_do(DoStmt *stmt, bool check_syntax)
+compile_do(DoStmt *stmt, const char *body, bool check_syntax)
 {
 	const char *language = option_string(stmt->args, "language");
-	const char *source = option_string(stmt->args, "as");
+	const char *source = body != NULL ? body : option_string(stmt->args, "as");
 
 	if (source == NULL)
 		elog(ERROR, "the DO statement has no body");
@@ -236,7 +240,7 @@ copy_or_null(const char *s)
 }
 
 ExtguardPlpgsql
-extguard_plpgsql_compile(const char *text, bool check_syntax)
+extguard_plpgsql_compile(const char *text, const char *body, bool check_syntax)
 {
 	ExtguardPlpgsql result = {0};
 	PgQueryInternalParsetreeAndError parsed;
@@ -265,9 +269,9 @@ extguard_plpgsql_compile(const char *text, bool check_syntax)
 		PG_TRY();
 		{
 			if (IsA(stmt, CreateFunctionStmt))
-				function = compile_function((CreateFunctionStmt *) stmt, check_syntax);
+				function = compile_function((CreateFunctionStmt *) stmt, body, check_syntax);
 			else
-				function = compile_do((DoStmt *) stmt, check_syntax);
+				function = compile_do((DoStmt *) stmt, body, check_syntax);
 		}
 		PG_CATCH();
 		{

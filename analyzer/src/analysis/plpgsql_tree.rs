@@ -49,17 +49,19 @@ pub fn parse(stmt: &str, literal: (usize, usize), body: &str, check_syntax: bool
     let mut body: Cow<str> = Cow::Borrowed(body);
     let mut rewritten = false;
     let mut tried: Vec<String> = Vec::new();
+    // A dollar-quoted body is its text as it stands: it is handed over apart
+    // from the statement, whose literal becomes '' (the SQL parser need not
+    // scan the body). A body decoded from a quoted string is handed over so
+    // only once rewritten.
+    let verbatim = stmt.as_bytes().get(literal.0) == Some(&b'$');
     loop {
-        let text: Cow<str> = if rewritten {
-            Cow::Owned(format!(
-                "{header}{}{}",
-                dollar_quote(&body),
-                &stmt[literal.1..]
-            ))
+        let (text, apart): (Cow<str>, Option<&str>) = if rewritten || verbatim {
+            let text = format!("{header}''{}", &stmt[literal.1..]);
+            (Cow::Owned(text), Some(&body))
         } else {
-            Cow::Borrowed(stmt)
+            (Cow::Borrowed(stmt), None)
         };
-        let e = match crate::parse::parse_plpgsql(&text, check_syntax) {
+        let e = match crate::parse::parse_plpgsql(&text, apart, check_syntax) {
             Ok(tree) => {
                 return match tree {
                     Ok(v) => Outcome::Tree(v),
@@ -144,17 +146,6 @@ fn context_line(context: &str) -> Option<usize> {
     let rest = &context[context.find("near line ")? + "near line ".len()..];
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
-}
-
-/// The body as a dollar-quoted literal whose tag it does not contain.
-fn dollar_quote(body: &str) -> String {
-    let mut tag = "$eg$".to_string();
-    let mut n = 0;
-    while body.contains(&tag) {
-        n += 1;
-        tag = format!("$eg{n}$");
-    }
-    format!("{tag}{body}{tag}")
 }
 
 /// An identifier as PostgreSQL folds it: unquoted words to lower case.

@@ -436,19 +436,24 @@ use json::Json;
 /// FUNCTION / DO in `text`), read in place from its C trees into the tree
 /// its JSON output describes. Like `pg_query::parse_plpgsql`, but keeping
 /// the error's context, which says where in the body the error is; without
-/// `check_syntax`, the SQL inside the body is not parsed (see
-/// [`from_c::plpgsql::compile`]).
+/// `check_syntax`, the SQL inside the body is not parsed; with `body`, that
+/// is the body compiled, the statement's literal being only a placeholder
+/// (see [`from_c::plpgsql::compile`]).
 pub fn parse_plpgsql(
     text: &str,
+    body: Option<&str>,
     check_syntax: bool,
 ) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
-    let Ok(c) = std::ffi::CString::new(text) else {
-        return Err(PlpgsqlError {
-            message: "the statement contains a NUL byte".into(),
-            context: String::new(),
-        });
+    let nul = || PlpgsqlError {
+        message: "the statement contains a NUL byte".into(),
+        context: String::new(),
     };
-    from_c::plpgsql::compile(&c, check_syntax)
+    let c = std::ffi::CString::new(text).map_err(|_| nul())?;
+    let body = body
+        .map(std::ffi::CString::new)
+        .transpose()
+        .map_err(|_| nul())?;
+    from_c::plpgsql::compile(&c, body.as_deref(), check_syntax)
 }
 
 /// Whether `text` parses in libpg_query's raw parse `mode` (see

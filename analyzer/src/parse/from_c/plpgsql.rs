@@ -33,9 +33,11 @@ impl std::fmt::Display for TooDeep {
 /// context (which names the body line). With `check_syntax`, the SQL of
 /// every expression is parsed as well, as libpg_query's own entry point
 /// (and PostgreSQL validating a body) does; without, the tree is the same
-/// but an expression that does not parse goes unnoticed.
+/// but an expression that does not parse goes unnoticed. With `body`, that
+/// is the body compiled, and the statement's literal only a placeholder.
 pub fn compile(
     text: &std::ffi::CStr,
+    body: Option<&std::ffi::CStr>,
     check_syntax: bool,
 ) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
     // SAFETY: `extguard_plpgsql_compile` catches every PostgreSQL error in
@@ -44,7 +46,11 @@ pub fn compile(
     // this thread; the trees in that context are only read, and the result
     // is freed exactly once, after the last read, on this thread.
     unsafe {
-        let mut r = sys::extguard_plpgsql_compile(text.as_ptr(), check_syntax);
+        let mut r = sys::extguard_plpgsql_compile(
+            text.as_ptr(),
+            body.map_or(std::ptr::null(), std::ffi::CStr::as_ptr),
+            check_syntax,
+        );
         let out = if r.message.is_null() {
             let mut cx = Cx { too_deep: false };
             let count = usize::try_from(r.count).unwrap_or(0);
@@ -633,7 +639,7 @@ mod tests {
     }
 
     fn ours(sql: &str) -> Result<Result<Json, TooDeep>, PlpgsqlError> {
-        compile(&std::ffi::CString::new(sql).unwrap(), true)
+        compile(&std::ffi::CString::new(sql).unwrap(), None, true)
     }
 
     /// The tree read from C equals what libpg_query's JSON output of it
@@ -790,13 +796,45 @@ mod tests {
     #[test]
     fn the_syntax_check_changes_no_tree() {
         let c = std::ffi::CString::new(EVERY_STATEMENT).unwrap();
-        assert_eq!(compile(&c, false).unwrap(), compile(&c, true).unwrap());
+        assert_eq!(
+            compile(&c, None, false).unwrap(),
+            compile(&c, None, true).unwrap()
+        );
         let bad = std::ffi::CString::new("DO $$ BEGIN PERFORM (1 +); END $$").unwrap();
-        assert!(compile(&bad, true).is_err());
-        assert!(matches!(compile(&bad, false), Ok(Ok(_))));
+        assert!(compile(&bad, None, true).is_err());
+        assert!(matches!(compile(&bad, None, false), Ok(Ok(_))));
         // a statement error is found by the PL/pgSQL grammar either way
         let bad = std::ffi::CString::new("DO $$ BEGIN RAISE 'a % %', 1; END $$").unwrap();
-        assert!(compile(&bad, false).is_err());
+        assert!(compile(&bad, None, false).is_err());
+    }
+
+    /// A body handed over apart from its statement compiles as it does
+    /// inside it, errors and their lines included.
+    #[test]
+    fn a_body_apart_compiles_as_inside() {
+        let c = |s: &str| std::ffi::CString::new(s).unwrap();
+        for (stmt, body) in [
+            (
+                "CREATE FUNCTION s.f(a int) RETURNS int LANGUAGE plpgsql AS ",
+                "\nBEGIN\n  RETURN a + 1;\nEND",
+            ),
+            ("DO ", "\nDECLARE n int;\nBEGIN\n  n := 1;\nEND"),
+            ("DO ", "\nBEGIN\n\n  RAISE 'a % %', 1;\nEND"),
+            (
+                "CREATE FUNCTION t() RETURNS trigger LANGUAGE plpgsql AS ",
+                "BEGIN RETURN NEW; END",
+            ),
+        ] {
+            let inside = compile(&c(&format!("{stmt}$x${body}$x$")), None, true);
+            let apart = compile(&c(&format!("{stmt}''")), Some(&c(body)), true);
+            match (inside, apart) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{stmt}"),
+                (Err(a), Err(b)) => {
+                    assert_eq!((a.message, a.context), (b.message, b.context), "{stmt}")
+                }
+                (a, b) => panic!("{stmt}: {a:?} / {b:?}"),
+            }
+        }
     }
 
     #[test]
