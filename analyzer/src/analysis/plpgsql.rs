@@ -930,12 +930,13 @@ impl Walker<'_, '_, '_> {
         let unit = Unit::owned(text, map);
         let tree = analyze_statement(self.cx, st, &unit);
         let key = e as *const Value;
-        if tree.is_none() {
-            self.unparsed = true;
-        } else {
-            self.parsed
-                .entry(key)
-                .or_insert_with(|| parses_like_postgres(query, mode));
+        match &tree {
+            None => self.unparsed = true,
+            Some(t) => {
+                self.parsed
+                    .entry(key)
+                    .or_insert_with(|| parses_like_postgres(query, mode, t));
+            }
         }
         Some((unit, tree))
     }
@@ -1267,12 +1268,13 @@ fn typname(v: &Value) -> &str {
 
 /// Whether the walk's parse of a query in `mode` (the text itself for a
 /// statement, `SELECT <expression>` for an expression or an assignment's
-/// right-hand side) succeeds exactly when PostgreSQL's parse of it in that
-/// mode does. Not so for an INSERT whose constant rows the walk blanks, an
-/// expression `SELECT` would accept in more forms (a set operation, INTO, a
-/// leading ALL), or an assignment to more than a name.
-fn parses_like_postgres(query: &str, mode: i64) -> bool {
-    let first_word = |t: &str, w: &str| {
+/// right-hand side), which gave `tree`, stands for PostgreSQL's parse of it
+/// in that mode: this text parses, so would PostgreSQL's. Not so for an
+/// INSERT whose constant rows the walk blanked, an expression that parsed
+/// only as `SELECT` allows more (a set operation or INTO at its top, a
+/// leading ALL), or an assignment to more than a name (a subscript).
+fn parses_like_postgres(query: &str, mode: i64, tree: &pg_query::protobuf::ParseResult) -> bool {
+    let word = |t: &str, w: &str| {
         let t = t.trim_start().as_bytes();
         t.get(..w.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(w.as_bytes()))
@@ -1280,45 +1282,31 @@ fn parses_like_postgres(query: &str, mode: i64) -> bool {
                 !(c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80)
             })
     };
-    let expression = |e: &str| {
-        !first_word(e, "all") && !has_any_word(e, &["union", "intersect", "except", "into"])
+    // the tree of `SELECT <expression>` is one plain SELECT
+    let plain_select = || match tree.stmts.as_slice() {
+        [raw] => match raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
+            Some(NodeEnum::SelectStmt(s)) => {
+                s.op == pg_query::protobuf::SetOperation::SetopNone as i32
+                    && s.into_clause.is_none()
+            }
+            _ => false,
+        },
+        _ => false,
     };
     match mode {
-        0 => !first_word(query, "insert") || crate::parse::blank_constant_rows(query).is_none(),
-        2 => expression(query),
+        0 => !word(query, "insert") || crate::parse::blank_constant_rows(query).is_none(),
+        2 => !word(query, "all") && plain_select(),
         3..=5 => {
             let start = assignment_rhs(query);
             start > 0
                 && query[..start]
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"_$.:= \t\r\n".contains(&b))
-                && expression(&query[start..])
+                && !word(&query[start..], "all")
+                && plain_select()
         }
         _ => false,
     }
-}
-
-/// Whether `text` holds one of `words` (lower-case ASCII letters) as a
-/// whole word, in any case.
-fn has_any_word(text: &str, words: &[&str]) -> bool {
-    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if !is_word(b[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && is_word(b[i]) {
-            i += 1;
-        }
-        let w = &b[start..i];
-        if words.iter().any(|x| w.eq_ignore_ascii_case(x.as_bytes())) {
-            return true;
-        }
-    }
-    false
 }
 
 /// Offset of the right-hand side of `target := expr` / `target = expr`.
@@ -1348,6 +1336,8 @@ mod tests {
             ("'日本' || x", 2, true),
             ("allowed + 1", 2, true),
             ("exception_count + 1", 2, true),
+            ("(SELECT 1 UNION SELECT 2) + 1", 2, true),
+            ("x FROM t WHERE y ORDER BY 1 LIMIT 1", 2, true),
             ("1 UNION SELECT 2", 2, false),
             ("x FROM t EXCEPT SELECT 1", 2, false),
             ("ALL x", 2, false),
@@ -1361,11 +1351,15 @@ mod tests {
             ("SELECT 1 UNION SELECT 2", 0, true),
             ("anything", 1, false),
         ] {
-            assert_eq!(
-                parses_like_postgres(query, mode),
-                same,
-                "{query} in mode {mode}"
-            );
+            // what the walk parses
+            let text = match mode {
+                0 => query.to_string(),
+                3..=5 => format!("SELECT {}", &query[super::assignment_rhs(query)..]),
+                _ => format!("SELECT {query}"),
+            };
+            let tree = crate::parse::parse(&text).expect("the walk's text parses");
+            let judged = parses_like_postgres(query, mode, &tree);
+            assert_eq!(judged, same, "{query} in mode {mode}");
         }
     }
 
