@@ -328,6 +328,12 @@ fn head(f: &mut Pairs, lineno: c_int) {
 }
 
 unsafe fn stmt(cx: &mut Cx, d: usize, p: *const sys::PLpgSQL_stmt) -> Json {
+    // past the bound the tree is not used: stop descending (this also
+    // bounds the recursion, whatever the body's nesting)
+    if d > MAX_DEPTH {
+        cx.too_deep = true;
+        return Json::Null;
+    }
     // the fields of a statement's object sit at depth d + 2
     let v = d + 2;
     let mut f = Pairs::new();
@@ -874,6 +880,8 @@ mod tests {
             .expect("one IF is not too deep");
         assert!(deepest > 30, "{deepest}");
         assert_eq!(ours(&nested(deepest + 1)).unwrap(), Err(TooDeep));
+        // far deeper: too deep, or beyond the PL/pgSQL parser itself
+        assert!(matches!(ours(&nested(2000)), Ok(Err(TooDeep)) | Err(_)));
         assert!(pg_query::parse_plpgsql(&nested(deepest)).is_ok());
         assert!(pg_query::parse_plpgsql(&nested(deepest + 1)).is_err());
     }
