@@ -77,38 +77,27 @@ pub enum Raw {
     TooDeep,
 }
 
-/// Parse `text` (NUL-terminated) with libpg_query's raw parser and convert
-/// the tree, descending at most `budget` nested messages.
-pub fn parse(text: &std::ffi::CStr, budget: usize) -> Raw {
+/// Run libpg_query's raw parser on `text` in `mode` (a PostgreSQL
+/// `RawParseMode`: 0 a statement, 2 a PL/pgSQL expression, 3 to 5 a
+/// PL/pgSQL assignment) and hand its result to `read`, while the tree is
+/// alive; everything is freed after.
+fn raw_parse<R>(
+    text: &std::ffi::CStr,
+    mode: i32,
+    read: impl FnOnce(&sys::PgQueryInternalParsetreeAndError) -> R,
+) -> R {
     // SAFETY: libpg_query keeps its parser state in thread-local globals;
     // the memory context is entered, used and deleted on this thread within
     // this call. `pg_query_raw_parse` catches every PostgreSQL error itself
     // (sigsetjmp inside its own frame), so no longjmp crosses Rust frames.
-    // The tree lives in the memory context and is only read (never kept)
-    // before the context is deleted; the error and stderr buffer are
-    // malloc'ed by libpg_query and freed once, after their last read.
+    // The tree lives in the memory context and is only read by `read`
+    // (which cannot keep a reference to it) before the context is deleted;
+    // the error and stderr buffer are malloc'ed by libpg_query and freed
+    // once, after their last read.
     unsafe {
         let ctx = sys::pg_query_enter_memory_context();
-        let r = sys::pg_query_raw_parse(text.as_ptr(), 0);
-        let out = if r.error.is_null() {
-            let mut cx = Cx {
-                depth: 0,
-                budget,
-                too_deep: false,
-            };
-            let tree = parse_result(&mut cx, r.tree);
-            if cx.too_deep {
-                Raw::TooDeep
-            } else {
-                Raw::Tree(tree)
-            }
-        } else {
-            let e = &*r.error;
-            Raw::Error {
-                message: string(e.message),
-                cursorpos: e.cursorpos,
-            }
-        };
+        let r = sys::pg_query_raw_parse(text.as_ptr(), mode);
+        let out = read(&r);
         if !r.error.is_null() {
             sys::pg_query_free_error(r.error);
         }
@@ -118,25 +107,40 @@ pub fn parse(text: &std::ffi::CStr, budget: usize) -> Raw {
     }
 }
 
-/// The message of the error libpg_query's raw parser stops at when it
-/// parses `text` in `mode` (a PostgreSQL `RawParseMode`: 0 a statement, 2 a
-/// PL/pgSQL expression, 3 to 5 a PL/pgSQL assignment), or `None` when it
-/// parses. Nothing of the tree is read.
-pub fn syntax_error(text: &std::ffi::CStr, mode: i32) -> Option<String> {
-    // SAFETY: as in `parse`: a memory context of this thread, entered and
-    // deleted here; `pg_query_raw_parse` catches PostgreSQL's errors in its
-    // own frame; the error and stderr buffer are freed once, after reading.
-    unsafe {
-        let ctx = sys::pg_query_enter_memory_context();
-        let r = sys::pg_query_raw_parse(text.as_ptr(), mode);
-        let out = (!r.error.is_null()).then(|| string((*r.error).message));
-        if !r.error.is_null() {
-            sys::pg_query_free_error(r.error);
+/// Parse `text` (NUL-terminated) with libpg_query's raw parser and convert
+/// the tree, descending at most `budget` nested messages.
+pub fn parse(text: &std::ffi::CStr, budget: usize) -> Raw {
+    raw_parse(text, 0, |r| {
+        // SAFETY: `raw_parse` hands over a live result: its tree and error
+        // are valid until it returns, and only read here.
+        unsafe {
+            if r.error.is_null() {
+                let mut cx = Cx {
+                    depth: 0,
+                    budget,
+                    too_deep: false,
+                };
+                let tree = parse_result(&mut cx, r.tree);
+                if cx.too_deep {
+                    Raw::TooDeep
+                } else {
+                    Raw::Tree(tree)
+                }
+            } else {
+                let e = &*r.error;
+                Raw::Error {
+                    message: string(e.message),
+                    cursorpos: e.cursorpos,
+                }
+            }
         }
-        libc_free(r.stderr_buffer.cast());
-        sys::pg_query_exit_memory_context(ctx);
-        out
-    }
+    })
+}
+
+/// Whether `text` parses in libpg_query's raw parse `mode` (see
+/// [`raw_parse`]). Nothing of the tree is read.
+pub fn parses(text: &std::ffi::CStr, mode: i32) -> bool {
+    raw_parse(text, mode, |r| r.error.is_null())
 }
 
 extern "C" {

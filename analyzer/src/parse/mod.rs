@@ -457,12 +457,9 @@ pub fn parse_plpgsql(
 }
 
 /// Whether `text` parses in libpg_query's raw parse `mode` (see
-/// [`from_c::syntax_error`]); a text holding a NUL byte does not.
+/// [`from_c::parses`]); a text holding a NUL byte does not.
 pub fn parses_in_mode(text: &str, mode: i32) -> bool {
-    match std::ffi::CString::new(text) {
-        Ok(c) => from_c::syntax_error(&c, mode).is_none(),
-        Err(_) => false,
-    }
+    std::ffi::CString::new(text).is_ok_and(|c| from_c::parses(&c, mode))
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {
