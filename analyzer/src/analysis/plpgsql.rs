@@ -1271,17 +1271,9 @@ fn typname(v: &Value) -> &str {
 /// right-hand side), which gave `tree`, stands for PostgreSQL's parse of it
 /// in that mode: this text parses, so would PostgreSQL's. Not so for an
 /// INSERT whose constant rows the walk blanked, an expression that parsed
-/// only as `SELECT` allows more (a set operation or INTO at its top, a
-/// leading ALL), or an assignment to more than a name (a subscript).
+/// only as `SELECT` allows more (a set operation or INTO at its top), or an
+/// assignment to more than a name (a subscript).
 fn parses_like_postgres(query: &str, mode: i64, tree: &pg_query::protobuf::ParseResult) -> bool {
-    let word = |t: &str, w: &str| {
-        let t = t.trim_start().as_bytes();
-        t.get(..w.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(w.as_bytes()))
-            && t.get(w.len()).is_none_or(|&c| {
-                !(c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80)
-            })
-    };
     // the tree of `SELECT <expression>` is one plain SELECT
     let plain_select = || match tree.stmts.as_slice() {
         [raw] => match raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
@@ -1294,15 +1286,14 @@ fn parses_like_postgres(query: &str, mode: i64, tree: &pg_query::protobuf::Parse
         _ => false,
     };
     match mode {
-        0 => !word(query, "insert") || crate::parse::blank_constant_rows(query).is_none(),
-        2 => !word(query, "all") && plain_select(),
+        0 => crate::parse::blank_constant_rows(query).is_none(),
+        2 => plain_select(),
         3..=5 => {
             let start = assignment_rhs(query);
             start > 0
                 && query[..start]
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"_$.:= \t\r\n".contains(&b))
-                && !word(&query[start..], "all")
                 && plain_select()
         }
         _ => false,
@@ -1340,7 +1331,8 @@ mod tests {
             ("x FROM t WHERE y ORDER BY 1 LIMIT 1", 2, true),
             ("1 UNION SELECT 2", 2, false),
             ("x FROM t EXCEPT SELECT 1", 2, false),
-            ("ALL x", 2, false),
+            ("ALL x", 2, true),
+            ("/* c */ DISTINCT x", 2, true),
             ("x INTO y", 2, false),
             ("v := n + 1", 3, true),
             ("r.f := 'é'", 4, true),
@@ -1348,6 +1340,7 @@ mod tests {
             ("v := 1 UNION SELECT 2", 3, false),
             ("INSERT INTO t VALUES (1)", 0, true),
             ("INSERT INTO t VALUES (1), (2)", 0, false),
+            ("-- rows\nINSERT INTO t VALUES (1), (2)", 0, false),
             ("SELECT 1 UNION SELECT 2", 0, true),
             ("anything", 1, false),
         ] {
@@ -1360,6 +1353,10 @@ mod tests {
             let tree = crate::parse::parse(&text).expect("the walk's text parses");
             let judged = parses_like_postgres(query, mode, &tree);
             assert_eq!(judged, same, "{query} in mode {mode}");
+            // where the walk's parse stands for it, PostgreSQL's parse agrees
+            if same {
+                assert!(crate::parse::parses_in_mode(query, mode as i32), "{query}");
+            }
         }
     }
 
