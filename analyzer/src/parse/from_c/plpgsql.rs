@@ -412,9 +412,7 @@ unsafe fn stmt(cx: &mut Cx, d: usize, p: *const sys::PLpgSQL_stmt) -> Json {
             let s = &*p.cast::<sys::PLpgSQL_stmt_fori>();
             head(&mut f, s.lineno);
             string(&mut f, "label", s.label);
-            if !s.var.is_null() {
-                f.push(("var", datum(cx, v, s.var.cast())));
-            }
+            variable_field(cx, &mut f, "var", v, s.var.cast());
             expr_field(cx, &mut f, "lower", v, s.lower);
             expr_field(cx, &mut f, "upper", v, s.upper);
             expr_field(cx, &mut f, "step", v, s.step);
